@@ -1,0 +1,334 @@
+//! Case files (expedientes) and the sharing attributes every owned record carries.
+use crate::country::Country;
+use crate::validate::{self, Invalid};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributionLevel {
+    /// Own country only.
+    Country,
+    /// The owner country plus the named countries.
+    Countries,
+    /// All member countries.
+    Members,
+}
+
+impl DistributionLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistributionLevel::Country => "country",
+            DistributionLevel::Countries => "countries",
+            DistributionLevel::Members => "members",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "country" => Some(Self::Country),
+            "countries" => Some(Self::Countries),
+            "members" => Some(Self::Members),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub level: DistributionLevel,
+    /// Named receiving countries (only for `countries`; never includes the owner).
+    #[serde(default)]
+    pub countries: Vec<Country>,
+}
+
+impl Distribution {
+    pub fn own_country() -> Self {
+        Distribution {
+            level: DistributionLevel::Country,
+            countries: vec![],
+        }
+    }
+    /// Whether a user of `country` is in the audience of a record owned by `owner`.
+    pub fn reaches(&self, owner: Country, country: Country) -> bool {
+        owner == country
+            || match self.level {
+                DistributionLevel::Country => false,
+                DistributionLevel::Countries => self.countries.contains(&country),
+                DistributionLevel::Members => true,
+            }
+    }
+}
+
+/// What a receiver may do with a record (law-enforcement handling practice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handling {
+    /// Use only as intelligence.
+    IntelligenceOnly,
+    /// Not for court without the owner's consent.
+    NoCourtWithoutConsent,
+    /// No onward sharing without the owner's consent.
+    NoOnwardSharing,
+}
+
+impl Handling {
+    pub const ALL: [Handling; 3] = [
+        Handling::IntelligenceOnly,
+        Handling::NoCourtWithoutConsent,
+        Handling::NoOnwardSharing,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Handling::IntelligenceOnly => "intelligence_only",
+            Handling::NoCourtWithoutConsent => "no_court_without_consent",
+            Handling::NoOnwardSharing => "no_onward_sharing",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Handling::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+}
+
+/// The 4×4 grading: source reliability A–D or X (cannot be judged), information 1–4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evaluation {
+    pub source: char,
+    pub information: u8,
+}
+
+impl Evaluation {
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut it = s.trim().chars();
+        let source = it.next()?.to_ascii_uppercase();
+        let info = it.next()?.to_digit(10)? as u8;
+        if it.next().is_some() || !matches!(source, 'A' | 'B' | 'C' | 'D' | 'X') {
+            return None;
+        }
+        if !(1..=4).contains(&info) {
+            return None;
+        }
+        Some(Evaluation {
+            source,
+            information: info,
+        })
+    }
+    pub fn code(self) -> String {
+        format!("{}{}", self.source, self.information)
+    }
+}
+
+impl Serialize for Evaluation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Evaluation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Evaluation::parse(&s).ok_or_else(|| serde::de::Error::custom("bad evaluation"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Open,
+    Closed,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A validated case file as the owner wants it written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseDraft {
+    pub title: String,
+    pub summary: String,
+    pub distribution: Distribution,
+    pub handling: Handling,
+    pub evaluation: Evaluation,
+    /// Concerns victims or minors: never shared beyond named countries, every read logged.
+    pub sensitive: bool,
+}
+
+/// Raw input, as it comes from a form or the API.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CaseInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    pub distribution: Option<DistributionInput>,
+    pub handling: Option<String>,
+    pub evaluation: Option<String>,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DistributionInput {
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub countries: Vec<String>,
+}
+
+pub const TITLE_MAX: usize = 200;
+pub const SUMMARY_MAX: usize = 20_000;
+
+impl CaseInput {
+    /// Validates against the owner country: named countries must be members and not the owner.
+    pub fn validate(&self, owner: Country) -> Result<CaseDraft, Invalid> {
+        let mut errs = Invalid::default();
+        let title = validate::text(&mut errs, "title", &self.title, true, TITLE_MAX);
+        let summary = validate::text(&mut errs, "summary", &self.summary, false, SUMMARY_MAX);
+        let dist_in = self.distribution.clone().unwrap_or(DistributionInput {
+            level: "country".into(),
+            countries: vec![],
+        });
+        let level = DistributionLevel::parse(dist_in.level.trim());
+        let mut countries = Vec::new();
+        for c in &dist_in.countries {
+            match Country::parse(c) {
+                Some(c) if c == owner => {}
+                Some(c) => {
+                    if !countries.contains(&c) {
+                        countries.push(c)
+                    }
+                }
+                None => errs.push("distribution", "unknown_country"),
+            }
+        }
+        countries.sort();
+        let distribution = match level {
+            None => {
+                errs.push("distribution", "bad_distribution");
+                Distribution::own_country()
+            }
+            Some(DistributionLevel::Countries) => {
+                if countries.is_empty() {
+                    errs.push("distribution", "countries_required");
+                }
+                Distribution {
+                    level: DistributionLevel::Countries,
+                    countries,
+                }
+            }
+            Some(l) => Distribution {
+                level: l,
+                countries: vec![],
+            },
+        };
+        let handling = match self.handling.as_deref().map(str::trim) {
+            None | Some("") => Handling::IntelligenceOnly,
+            Some(h) => Handling::parse(h).unwrap_or_else(|| {
+                errs.push("handling", "bad_handling");
+                Handling::IntelligenceOnly
+            }),
+        };
+        let evaluation = match self.evaluation.as_deref().map(str::trim) {
+            None | Some("") => Evaluation {
+                source: 'X',
+                information: 4,
+            },
+            Some(e) => Evaluation::parse(e).unwrap_or_else(|| {
+                errs.push("evaluation", "bad_evaluation");
+                Evaluation {
+                    source: 'X',
+                    information: 4,
+                }
+            }),
+        };
+        if self.sensitive && distribution.level == DistributionLevel::Members {
+            errs.push("distribution", "sensitive_not_members");
+        }
+        errs.into_result()?;
+        Ok(CaseDraft {
+            title,
+            summary,
+            distribution,
+            handling,
+            evaluation,
+            sensitive: self.sensitive,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mx() -> Country {
+        Country::parse("mx").unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn evaluation_grades() {
+        assert_eq!(Evaluation::parse("b2").map(|e| e.code()), Some("B2".into()));
+        assert!(Evaluation::parse("E1").is_none());
+        assert!(Evaluation::parse("A5").is_none());
+        assert!(Evaluation::parse("X4").is_some());
+    }
+
+    #[test]
+    fn validation_reports_each_field() {
+        let input = CaseInput {
+            title: "  ".into(),
+            distribution: Some(DistributionInput {
+                level: "countries".into(),
+                countries: vec!["zz".into()],
+            }),
+            handling: Some("whatever".into()),
+            evaluation: Some("Q9".into()),
+            ..Default::default()
+        };
+        let err = input.validate(mx()).err().unwrap_or_default();
+        let codes: Vec<_> = err.0.iter().map(|e| (e.field, e.code)).collect();
+        assert!(codes.contains(&("title", "required")));
+        assert!(codes.contains(&("distribution", "unknown_country")));
+        assert!(codes.contains(&("distribution", "countries_required")));
+        assert!(codes.contains(&("handling", "bad_handling")));
+        assert!(codes.contains(&("evaluation", "bad_evaluation")));
+    }
+
+    #[test]
+    fn sensitive_records_never_go_to_all_members() {
+        let input = CaseInput {
+            title: "Menores no acompañados".into(),
+            distribution: Some(DistributionInput {
+                level: "members".into(),
+                countries: vec![],
+            }),
+            sensitive: true,
+            ..Default::default()
+        };
+        assert!(input.validate(mx()).is_err());
+    }
+
+    #[test]
+    fn owner_is_dropped_from_named_countries() {
+        let input = CaseInput {
+            title: "Red del Soconusco".into(),
+            distribution: Some(DistributionInput {
+                level: "countries".into(),
+                countries: vec!["GT".into(), "mx".into(), "gt".into()],
+            }),
+            ..Default::default()
+        };
+        let d = input.validate(mx()).map(|d| d.distribution.countries);
+        assert_eq!(d, Ok(vec![Country::parse("gt").unwrap_or_else(|| unreachable!())]));
+    }
+}

@@ -1,0 +1,88 @@
+//! The 11 member countries of the Liaison Officers Network.
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Country(&'static str);
+
+/// (ISO 3166-1 alpha-2 lower case, Spanish name, English name)
+pub const COUNTRIES: [(&str, &str, &str); 11] = [
+    ("bz", "Belice", "Belize"),
+    ("ca", "Canadá", "Canada"),
+    ("cr", "Costa Rica", "Costa Rica"),
+    ("do", "República Dominicana", "Dominican Republic"),
+    ("sv", "El Salvador", "El Salvador"),
+    ("gt", "Guatemala", "Guatemala"),
+    ("hn", "Honduras", "Honduras"),
+    ("mx", "México", "Mexico"),
+    ("ni", "Nicaragua", "Nicaragua"),
+    ("pa", "Panamá", "Panama"),
+    ("us", "Estados Unidos", "United States"),
+];
+
+impl Country {
+    /// Parses a code case-insensitively; only member countries exist.
+    pub fn parse(code: &str) -> Option<Country> {
+        let lower = code.trim().to_ascii_lowercase();
+        COUNTRIES
+            .iter()
+            .find(|(c, _, _)| *c == lower)
+            .map(|(c, _, _)| Country(c))
+    }
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+    pub fn all() -> impl Iterator<Item = Country> {
+        COUNTRIES.iter().map(|(c, _, _)| Country(c))
+    }
+    pub fn name(self, lang: &str) -> &'static str {
+        COUNTRIES
+            .iter()
+            .find(|(c, _, _)| *c == self.0)
+            .map(|(_, es, en)| if lang == "en" { *en } else { *es })
+            .unwrap_or(self.0)
+    }
+}
+
+impl std::fmt::Display for Country {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for Country {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Country {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Country::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown country: {s}")))
+    }
+}
+
+impl TryFrom<String> for Country {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Country::parse(&s).ok_or_else(|| format!("unknown country: {s}"))
+    }
+}
+
+impl From<Country> for String {
+    fn from(c: Country) -> String {
+        c.0.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn eleven_members_parse_both_cases() {
+        assert_eq!(Country::all().count(), 11);
+        assert_eq!(Country::parse("MX").map(Country::code), Some("mx"));
+        assert!(Country::parse("br").is_none());
+        assert_eq!(Country::parse("do").map(|c| c.name("en")), Some("Dominican Republic"));
+    }
+}

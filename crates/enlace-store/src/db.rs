@@ -1,0 +1,288 @@
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("unsupported database URL scheme (use sqlite:// or postgres://)")]
+    UnsupportedScheme,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("audit signing key: {0}")]
+    Key(String),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the error is a unique-constraint violation (a duplicate), on either engine.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) => {
+                matches!(e.kind(), sqlx::error::ErrorKind::UniqueViolation)
+            }
+            StoreError::Conflict(_) => true,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+    /// Serialises write transactions: SQLite allows one writer, and the audit chain needs its
+    /// appends in order on both engines (PostgreSQL also takes an advisory lock, for other
+    /// processes).
+    write_lock: Arc<Mutex<()>>,
+    pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("engine", &self.engine).finish()
+    }
+}
+
+/// A write transaction holding the process write lock.
+pub struct Tx {
+    pub(crate) tx: sqlx::Transaction<'static, Any>,
+    pub(crate) engine: Engine,
+    pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> crate::Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+    /// Runs raw SQL. Only for tests and tooling that must step outside the rules (tamper tests).
+    pub async fn unrestricted_execute(&mut self, sql: &str) -> crate::Result<u64> {
+        Ok(sqlx::query(sql).execute(self.conn()).await?.rows_affected())
+    }
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` or `postgres://…`, applies pragmas and migrations.
+    /// `key_dir` holds the audit checkpoint signing key (created on first use).
+    pub async fn open(url: &str, key_dir: Option<&Path>) -> crate::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (engine, url, max) = if let Some(path) = url.strip_prefix("sqlite://") {
+            (Engine::Sqlite, format!("sqlite://{path}?mode=rwc"), 4)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Engine::Postgres, url.to_string(), 8)
+        } else {
+            return Err(StoreError::UnsupportedScheme);
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // Durability first: an acknowledged write survives a crash or power loss.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let signer = match key_dir {
+            Some(dir) => Some(Arc::new(crate::audit::load_or_create_key(dir)?)),
+            None => None,
+        };
+        let store = Store {
+            pool,
+            engine,
+            write_lock: Arc::new(Mutex::new(())),
+            signer,
+        };
+        crate::migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Starts a write transaction (also used for audited reads: a read writes its audit row).
+    pub async fn begin(&self) -> crate::Result<Tx> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        let mut tx = self.pool.begin().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7419)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(Tx {
+            tx,
+            engine: self.engine,
+            signer: self.signer.clone(),
+            _guard: guard,
+        })
+    }
+
+    /// A plain read outside a write transaction (for unaudited lookups such as sessions).
+    pub(crate) async fn fetch_optional(&self, q: &Q) -> crate::Result<Option<AnyRow>> {
+        Ok(q.query().fetch_optional(&self.pool).await?)
+    }
+    pub(crate) async fn fetch_all(&self, q: &Q) -> crate::Result<Vec<AnyRow>> {
+        Ok(q.query().fetch_all(&self.pool).await?)
+    }
+    pub(crate) async fn execute(&self, q: &Q) -> crate::Result<u64> {
+        Ok(q.query().execute(&self.pool).await?.rows_affected())
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A bound argument of a portable query.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(i64),
+    Text(String),
+    OptInt(Option<i64>),
+    OptText(Option<String>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptInt(v)
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::OptText(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::OptText(v.map(str::to_string))
+    }
+}
+impl From<enlace_domain::Country> for Arg {
+    fn from(v: enlace_domain::Country) -> Self {
+        Arg::Text(v.code().to_string())
+    }
+}
+
+/// A query written once for both engines: text with `$n` placeholders (SQLite accepts the
+/// PostgreSQL style) plus its arguments, built piece by piece.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Q {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl Q {
+    pub fn new(sql: &str) -> Q {
+        Q {
+            sql: sql.to_string(),
+            args: vec![],
+        }
+    }
+    pub fn push(&mut self, sql: &str) -> &mut Q {
+        self.sql.push_str(sql);
+        self
+    }
+    /// Appends a placeholder and its argument.
+    pub fn bind(&mut self, a: impl Into<Arg>) -> &mut Q {
+        self.args.push(a.into());
+        self.sql.push_str(&format!("${}", self.args.len()));
+        self
+    }
+    /// Adds an argument for a `$n` already written in the text.
+    pub fn arg(mut self, a: impl Into<Arg>) -> Q {
+        self.args.push(a.into());
+        self
+    }
+    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.sql);
+        for a in &self.args {
+            q = match a {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_str()),
+                Arg::OptInt(v) => q.bind(*v),
+                Arg::OptText(v) => q.bind(v.as_deref()),
+            };
+        }
+        q
+    }
+}
+
+impl Tx {
+    pub(crate) async fn fetch_optional(&mut self, q: &Q) -> crate::Result<Option<AnyRow>> {
+        Ok(q.query().fetch_optional(self.conn()).await?)
+    }
+    pub(crate) async fn fetch_one(&mut self, q: &Q) -> crate::Result<AnyRow> {
+        Ok(q.query().fetch_one(self.conn()).await?)
+    }
+    pub(crate) async fn fetch_all(&mut self, q: &Q) -> crate::Result<Vec<AnyRow>> {
+        Ok(q.query().fetch_all(self.conn()).await?)
+    }
+    pub(crate) async fn execute(&mut self, q: &Q) -> crate::Result<u64> {
+        Ok(q.query().execute(self.conn()).await?.rows_affected())
+    }
+}
+
+/// A new random identifier: 128 bits, hex.
+pub fn new_id() -> String {
+    let mut b = [0u8; 16];
+    // getrandom failing means the OS has no entropy source: nothing safe can continue.
+    if getrandom::getrandom(&mut b).is_err() {
+        std::process::abort();
+    }
+    hex::encode(b)
+}

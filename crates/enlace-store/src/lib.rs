@@ -1,0 +1,18 @@
+//! Persistence for Enlace: SQLite (default) and PostgreSQL through one set of portable
+//! queries, migrations, the one visibility predicate and the audit hash chain.
+
+pub mod audit;
+pub mod cases;
+pub mod countries;
+mod db;
+mod migrate;
+pub mod sessions;
+pub mod testing;
+pub mod tokens;
+pub mod users;
+pub mod visibility;
+
+pub use db::{new_id, Engine, Store, StoreError, Tx};
+pub use visibility::Viewer;
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,99 @@
+//! Schema migrations, run at start. Portable DDL (TEXT, BIGINT) except the few per-engine
+//! statements that make the audit tables append-only.
+use crate::db::{Engine, Q, Store};
+
+const V1: &[&str] = &[
+    "CREATE TABLE countries (code TEXT PRIMARY KEY, name_es TEXT NOT NULL, name_en TEXT NOT NULL, active BIGINT NOT NULL DEFAULT 1)",
+    "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, country TEXT REFERENCES countries(code), role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_secret TEXT, totp_last_step BIGINT NOT NULL DEFAULT 0, demo BIGINT NOT NULL DEFAULT 0, disabled BIGINT NOT NULL DEFAULT 0, language TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE INDEX users_country ON users(country, role)",
+    "CREATE TABLE recovery_codes (user_id TEXT NOT NULL REFERENCES users(id), code_hash TEXT NOT NULL, used_at BIGINT, PRIMARY KEY (user_id, code_hash))",
+    "CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), stage TEXT NOT NULL, csrf TEXT NOT NULL, pending_secret TEXT, created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL)",
+    "CREATE INDEX sessions_user ON sessions(user_id)",
+    "CREATE TABLE api_tokens (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_used_at BIGINT, revoked_at BIGINT)",
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id)",
+    "CREATE TABLE cases (id TEXT PRIMARY KEY, reference TEXT NOT NULL UNIQUE, owner_country TEXT NOT NULL REFERENCES countries(code), title TEXT NOT NULL, summary TEXT NOT NULL, dist_level TEXT NOT NULL, handling TEXT NOT NULL, evaluation TEXT NOT NULL, sensitive BIGINT NOT NULL, status TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, closed_at BIGINT, version BIGINT NOT NULL)",
+    "CREATE INDEX cases_owner ON cases(owner_country, updated_at)",
+    "CREATE INDEX cases_level ON cases(dist_level, updated_at)",
+    "CREATE TABLE case_counters (country TEXT NOT NULL, year BIGINT NOT NULL, next_value BIGINT NOT NULL, PRIMARY KEY (country, year))",
+    "CREATE TABLE record_countries (record_id TEXT NOT NULL, country TEXT NOT NULL REFERENCES countries(code), PRIMARY KEY (record_id, country))",
+    "CREATE INDEX record_countries_country ON record_countries(country, record_id)",
+    "CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor_id TEXT, actor_username TEXT, actor_country TEXT, actor_role TEXT, action TEXT NOT NULL, object_kind TEXT, object_id TEXT, object_country TEXT, purpose TEXT, case_reference TEXT, outcome TEXT NOT NULL, detail TEXT, request_id TEXT, client_addr TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX audit_actor ON audit_log(actor_id, seq)",
+    "CREATE INDEX audit_object_country ON audit_log(object_country, seq)",
+    "CREATE TABLE audit_checkpoints (seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, at BIGINT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)",
+];
+
+const V1_SQLITE: &[&str] = &[
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END",
+    "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END",
+];
+
+const V1_POSTGRES: &[&str] = &[
+    "CREATE OR REPLACE FUNCTION enlace_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION enlace_append_only()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION enlace_append_only()",
+    "CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION enlace_append_only()",
+    "CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION enlace_append_only()",
+];
+
+struct Migration {
+    version: i64,
+    common: &'static [&'static str],
+    sqlite: &'static [&'static str],
+    postgres: &'static [&'static str],
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    common: V1,
+    sqlite: V1_SQLITE,
+    postgres: V1_POSTGRES,
+}];
+
+pub(crate) async fn run(store: &Store) -> crate::Result<()> {
+    let mut tx = store.begin().await?;
+    tx.execute(&Q::new(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    ))
+    .await?;
+    let row = tx
+        .fetch_one(&Q::new(
+            "SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations",
+        ))
+        .await?;
+    let current: i64 = sqlx::Row::try_get(&row, "v")?;
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let specific = match tx.engine() {
+            Engine::Sqlite => m.sqlite,
+            Engine::Postgres => m.postgres,
+        };
+        for stmt in m.common.iter().chain(specific) {
+            tx.execute(&Q::new(stmt)).await?;
+        }
+        tx.execute(
+            &Q::new("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .arg(m.version)
+                .arg(0i64),
+        )
+        .await?;
+    }
+    // Countries are reference data: make sure all members exist.
+    for (code, es, en) in enlace_domain::COUNTRIES {
+        let exists = tx
+            .fetch_optional(&Q::new("SELECT code FROM countries WHERE code = $1").arg(code))
+            .await?
+            .is_some();
+        if !exists {
+            tx.execute(
+                &Q::new("INSERT INTO countries (code, name_es, name_en, active) VALUES ($1, $2, $3, 1)")
+                    .arg(code)
+                    .arg(es)
+                    .arg(en),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await
+}

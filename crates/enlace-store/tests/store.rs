@@ -1,0 +1,184 @@
+//! The store suite, run on SQLite and (when the test script starts one) PostgreSQL.
+use enlace_domain::case::{CaseInput, DistributionInput};
+use enlace_domain::{Actor, Country, Role};
+use enlace_store::audit::{NewEntry, Verdict};
+use enlace_store::cases::CaseFilter;
+use enlace_store::users::NewUser;
+use enlace_store::{Store, Viewer};
+
+fn actor(role: Role, cc: &str) -> Actor {
+    Actor {
+        user_id: format!("{}.{cc}", role.as_str()),
+        username: format!("{}.{cc}", role.as_str()),
+        role,
+        country: Country::parse(cc),
+    }
+}
+
+fn entry(action: &str) -> NewEntry {
+    NewEntry {
+        action: action.into(),
+        outcome: "ok".into(),
+        ..Default::default()
+    }
+}
+
+async fn each_engine<F, Fut>(f: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in enlace_store::testing::test_database_urls(dir.path())
+        .await
+        .unwrap()
+    {
+        eprintln!("engine: {name}");
+        let store = Store::open(&url, Some(dir.path())).await.unwrap();
+        f(store.clone()).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn cases_are_filtered_by_the_visibility_predicate() {
+    each_engine(|store| async move {
+        let mx = Country::parse("mx").unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let mk = |level: &str, countries: &[&str]| CaseInput {
+            title: format!("Caso {level} {}", countries.join(",")),
+            distribution: Some(DistributionInput {
+                level: level.into(),
+                countries: countries.iter().map(|s| s.to_string()).collect(),
+            }),
+            ..Default::default()
+        };
+        let own = mk("country", &[]).validate(mx).unwrap();
+        let named = mk("countries", &["gt"]).validate(mx).unwrap();
+        let all = mk("members", &[]).validate(mx).unwrap();
+        let c_own = tx.insert_case(mx, &own, "u1", 1_000).await.unwrap();
+        let c_named = tx.insert_case(mx, &named, "u1", 2_000).await.unwrap();
+        let c_all = tx.insert_case(mx, &all, "u1", 3_000).await.unwrap();
+        assert!(c_own.reference.starts_with("MX-1970-0000"));
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let gt = Viewer::of(&actor(Role::Analyst, "gt"));
+        let pa = Viewer::of(&actor(Role::Prosecutor, "pa"));
+        let mx_admin = Viewer::of(&actor(Role::Admin, "mx"));
+        let mx_off = Viewer::of(&actor(Role::Officer, "mx"));
+        let f = CaseFilter::default();
+        let ids = |v: Vec<enlace_store::cases::Case>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        let (l, n) = tx.cases_visible(&mx_off, &f, 50, 0).await.unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(ids(l), vec![c_all.id.clone(), c_named.id.clone(), c_own.id.clone()]);
+        let (l, n) = tx.cases_visible(&gt, &f, 50, 0).await.unwrap();
+        assert_eq!((ids(l), n), (vec![c_all.id.clone(), c_named.id.clone()], 2));
+        let (l, n) = tx.cases_visible(&pa, &f, 50, 0).await.unwrap();
+        assert_eq!((ids(l), n), (vec![c_all.id.clone()], 1));
+        let (_, n) = tx.cases_visible(&mx_admin, &f, 50, 0).await.unwrap();
+        assert_eq!(n, 0);
+        assert!(tx.case_visible(&pa, &c_own.id).await.unwrap().is_none());
+        assert!(tx.case_visible(&gt, &c_named.id).await.unwrap().is_some());
+        let got = tx.case_visible(&mx_off, &c_named.id).await.unwrap().unwrap();
+        assert_eq!(got, c_named);
+        // Text filter matches literally, wildcards included.
+        let (l, _) = tx
+            .cases_visible(&mx_off, &CaseFilter { text: Some("CASO MEMBERS".into()), ..f.clone() }, 50, 0)
+            .await
+            .unwrap();
+        assert_eq!(ids(l), vec![c_all.id.clone()]);
+        let (l, _) = tx
+            .cases_visible(&mx_off, &CaseFilter { text: Some("%".into()), ..f.clone() }, 50, 0)
+            .await
+            .unwrap();
+        assert!(l.is_empty());
+        tx.commit().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_tokens_and_totp_steps() {
+    each_engine(|store| async move {
+        let mut tx = store.begin().await.unwrap();
+        let id = tx
+            .insert_user(
+                &NewUser {
+                    username: "officer.cr",
+                    display_name: "Oficial CR",
+                    country: Country::parse("cr"),
+                    role: Role::Officer,
+                    password_hash: "x",
+                    demo: false,
+                },
+                5,
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // A duplicate fails (and, on PostgreSQL, spoils its transaction: it is dropped).
+        let mut tx = store.begin().await.unwrap();
+        let dup = tx
+            .insert_user(
+                &NewUser {
+                    username: "officer.cr",
+                    display_name: "Otro",
+                    country: Country::parse("cr"),
+                    role: Role::Officer,
+                    password_hash: "x",
+                    demo: false,
+                },
+                5,
+            )
+            .await;
+        assert!(dup.unwrap_err().is_unique_violation());
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        tx.set_totp(&id, Some("SECRET"), 10, 6).await.unwrap();
+        assert!(tx.consume_totp_step(&id, 11).await.unwrap());
+        assert!(!tx.consume_totp_step(&id, 11).await.unwrap(), "replay refused");
+        assert!(!tx.consume_totp_step(&id, 9).await.unwrap(), "older step refused");
+        let tok = tx.insert_token(&id, "SINAM", "hash1", 7).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.token_by_hash("hash1").await.unwrap().unwrap().id, tok);
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.revoke_token(&id, &tok, 8).await.unwrap());
+        tx.commit().await.unwrap();
+        assert!(store.token_by_hash("hash1").await.unwrap().is_none());
+        let u = store.user_by_username("officer.cr").await.unwrap().unwrap();
+        assert_eq!(u.totp_last_step, 11);
+        let (list, total) = store.users_of(Country::parse("cr"), 10, 0).await.unwrap();
+        assert_eq!((list.len(), total), (1, 1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_chain_verifies_and_is_append_only() {
+    each_engine(|store| async move {
+        for i in 0..70 {
+            let mut tx = store.begin().await.unwrap();
+            tx.audit(1_000 + i, entry(&format!("action.{i}"))).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        match store.unrestricted_verify_audit(&[]).await.unwrap() {
+            Verdict::Intact { entries, checkpoints } => {
+                assert_eq!(entries, 70);
+                assert_eq!(checkpoints, 1, "one checkpoint every 64 entries");
+            }
+            v => panic!("{v:?}"),
+        }
+        // The database itself refuses changes to the log.
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.unrestricted_execute("UPDATE audit_log SET action = 'x' WHERE seq = 3").await.is_err());
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.unrestricted_execute("DELETE FROM audit_log WHERE seq = 3").await.is_err());
+        drop(tx);
+        let (mine, total) = store.audit_by_actor("nobody", 10, 0).await.unwrap();
+        assert!(mine.is_empty() && total == 0);
+    })
+    .await;
+}
+

@@ -1,0 +1,131 @@
+// Browser plumbing and page helpers shared by the tests, written against the page
+// contract (ids and form names) that the server promises.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { RESULTS_DIR } from './server.mjs';
+
+export const DEMO_PASSWORD = 'enlace-demo';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Debian's chromium, headless; flags keep it quiet (no sandbox as root in CI, no network chatter). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh context (own cookies); `locale` sets Accept-Language, e.g. 'es-MX' or 'en-US'. */
+export async function newPage(browser, baseURL, locale) {
+  const context = await browser.newContext({ baseURL, locale });
+  context.setDefaultTimeout(20_000);
+  context.setDefaultNavigationTimeout(30_000);
+  const page = await context.newPage();
+  return page;
+}
+
+export function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+export async function htmlLang(page) {
+  return page.locator('html').getAttribute('lang');
+}
+
+export async function text(page, selector) {
+  return ((await page.locator(selector).first().textContent()) ?? '').trim();
+}
+
+/**
+ * Submits a form with its submit button and waits for the resulting page (after any
+ * redirects) to load. Works when the server re-renders the same URL, e.g. on errors.
+ */
+export async function submit(page, formSelector) {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+  });
+  await page
+    .locator(
+      `${formSelector} button:not([type=button]):not([type=reset]), ${formSelector} input[type=submit]`,
+    )
+    .first()
+    .click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/** Clicks a link and waits for the page it leads to. */
+export async function follow(page, selector) {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+  });
+  await page.locator(selector).first().click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/** Fills the login form with a username and password and submits it. */
+export async function submitPassword(page, username, password) {
+  await page.goto('/login');
+  await page.fill('form#login-form input[name=username]', username);
+  await page.fill('form#login-form input[name=password]', password);
+  await submit(page, 'form#login-form');
+}
+
+/** Logs a demo account in (no second factor) and checks it lands home. */
+export async function loginDemo(page, username) {
+  await submitPassword(page, username, DEMO_PASSWORD);
+  assert.equal(pathOf(page), '/', `${username} should land on / after login`);
+  assert.match(await text(page, '#whoami'), new RegExp(escapeRegExp(username)));
+}
+
+export async function logout(page) {
+  await submit(page, 'form#logout-form');
+  assert.equal(pathOf(page), '/login', 'logout should end at /login');
+}
+
+export function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Runs a test body; when it fails, saves a screenshot and the HTML of each named page in
+ * test-results/ and adds their URLs to the error, so a failure can be read without a rerun.
+ */
+export async function withArtifacts(testName, pages, body) {
+  try {
+    await body();
+  } catch (err) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const notes = [];
+    for (const [label, page] of Object.entries(pages())) {
+      if (!page || page.isClosed()) continue;
+      const base = join(RESULTS_DIR, `${testName}-${label}`);
+      try {
+        await page.screenshot({ path: `${base}.png`, fullPage: true, timeout: 5_000 });
+        writeFileSync(`${base}.html`, await page.content());
+        notes.push(`${label}: ${page.url()} (saved ${base}.png/.html)`);
+      } catch (saveErr) {
+        notes.push(`${label}: ${page.url()} (could not save: ${saveErr.message})`);
+      }
+    }
+    if (notes.length && err instanceof Error) {
+      const note = `pages at failure:\n    ${notes.join('\n    ')}`;
+      err.message += `\n  ${note}`;
+      // The stack was formatted when the error was made; the runner prints the stack.
+      if (typeof err.stack === 'string') err.stack += `\n  ${note}`;
+    }
+    throw err;
+  }
+}
