@@ -71,6 +71,7 @@ pg_start() {
         id postgres >/dev/null 2>&1 || die "the postgres system user is missing"
     fi
 
+    # Under /tmp, not $TMPDIR: the postgres user must be able to reach it.
     PG_DIR=$(mktemp -d /tmp/enlace-pg.XXXXXX)
     # Trap before anything can fail half-way, so the directory never leaks.
     trap pg_stop EXIT

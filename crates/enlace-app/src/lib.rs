@@ -1,1 +1,110 @@
+//! Use cases: each user action is one function that checks the policy, writes in one
+//! transaction together with its audit row, and returns a result the web layer renders.
 
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod crypto;
+pub mod demo;
+mod error;
+pub mod ratelimit;
+pub mod users;
+
+pub use error::{AppError, AppResult};
+
+use enlace_domain::{Actor, Clock};
+use enlace_store::audit::NewEntry;
+use enlace_store::Store;
+use std::sync::Arc;
+
+/// Settings of the use cases (the web layer has its own).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// A session unused this long ends (default 30 minutes).
+    pub idle_timeout_secs: i64,
+    /// A session ends this long after login whatever happens (default 12 hours).
+    pub absolute_timeout_secs: i64,
+    /// Failed logins allowed per account in the window.
+    pub login_failures_per_account: usize,
+    /// Failed logins allowed per client address in the window.
+    pub login_failures_per_client: usize,
+    pub login_window_secs: i64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            idle_timeout_secs: 30 * 60,
+            absolute_timeout_secs: 12 * 3600,
+            login_failures_per_account: 10,
+            login_failures_per_client: 30,
+            login_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// Where a request comes from, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub request_id: String,
+    pub client_addr: String,
+}
+
+/// An authenticated request: who and from where.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub origin: Origin,
+}
+
+impl Ctx {
+    /// An audit entry for this actor; fill in the object fields.
+    pub fn entry(&self, action: &str, outcome: &str) -> NewEntry {
+        let mut e = anonymous_entry(&self.origin, action, outcome);
+        e.actor_id = Some(self.actor.user_id.clone());
+        e.actor_username = Some(self.actor.username.clone());
+        e.actor_country = self.actor.country.map(|c| c.code().to_string());
+        e.actor_role = Some(self.actor.role.as_str().to_string());
+        e
+    }
+}
+
+pub(crate) fn anonymous_entry(origin: &Origin, action: &str, outcome: &str) -> NewEntry {
+    NewEntry {
+        action: action.to_string(),
+        outcome: outcome.to_string(),
+        request_id: Some(origin.request_id.clone()).filter(|s| !s.is_empty()),
+        client_addr: Some(origin.client_addr.clone()).filter(|s| !s.is_empty()),
+        ..Default::default()
+    }
+}
+
+/// Everything the use cases need. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub config: AppConfig,
+    limits: Arc<auth::LoginLimits>,
+    /// A real Argon2id hash checked when the user does not exist, so both answers take as long.
+    dummy_hash: Arc<String>,
+}
+
+impl App {
+    pub async fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> AppResult<App> {
+        let dummy_hash = crypto::hash_password(crypto::random_token())
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(App {
+            store,
+            limits: Arc::new(auth::LoginLimits::new(&config)),
+            clock,
+            config,
+            dummy_hash: Arc::new(dummy_hash),
+        })
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,1 +1,93 @@
+//! The web layer: JSON API under /api/v1 (with its OpenAPI document), server-rendered HTML
+//! pages, sessions, CSRF, security headers.
 
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod pages;
+pub mod security;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use enlace_app::App;
+use std::net::SocketAddr;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Whether the server speaks TLS itself (adds HSTS).
+    pub tls: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            tls: false,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: WebConfig,
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.web.body_limit;
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/static/app.css", get(pages::css))
+        .route("/static/app.js", get(pages::js))
+        .route("/", get(pages::home))
+        .route("/lang", get(pages::set_lang))
+        .route("/login", get(pages::login_form).post(pages::login_submit))
+        .route("/login/totp", get(pages::totp_form).post(pages::totp_submit))
+        .route("/enrol", get(pages::enrol_form))
+        .route("/recovery-codes", get(pages::recovery_get).post(pages::enrol_submit))
+        .route("/logout", post(pages::logout))
+        .route("/account", get(pages::account))
+        .route("/account/password", post(pages::change_password))
+        .route("/account/tokens", post(pages::create_token))
+        .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/cases", get(pages::cases_list).post(pages::case_create))
+        .route("/cases/new", get(pages::case_new))
+        .route("/cases/{id}", get(pages::case_view).post(pages::case_update))
+        .route("/cases/{id}/edit", get(pages::case_edit))
+        .route("/cases/{id}/status", post(pages::case_status))
+        .route("/admin/users", get(pages::users_list).post(pages::user_create))
+        .route("/admin/users/new", get(pages::user_new))
+        .route("/admin/users/{id}", get(pages::user_view))
+        .route("/admin/users/{id}/disable", post(pages::user_disable))
+        .route("/admin/users/{id}/enable", post(pages::user_enable))
+        .route("/admin/users/{id}/reset", post(pages::user_reset))
+        .route("/admin/countries", get(pages::countries_list))
+        .route("/admin/countries/{code}", post(pages::country_update))
+        .route("/audit", get(pages::audit_page))
+        .route("/audit/checkpoints.json", get(api::audit_checkpoints))
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,1 +1,308 @@
-fn main(){}
+//! `enlace`: the one program — server, demo, tokens, audit verification, user bootstrap.
+use clap::{Args, Parser, Subcommand};
+use enlace_app::{App, AppConfig};
+use enlace_domain::{Clock, SystemClock};
+use enlace_store::audit::{Checkpoint, Verdict};
+use enlace_store::Store;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "enlace", version, about = "Enlace — secure regional information exchange of the Liaison Officers Network")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Data folder: the SQLite database and the audit signing key live here.
+    #[arg(long, env = "ENLACE_DATA", default_value = "./enlace-data")]
+    data: PathBuf,
+    /// Database URL (postgres://…); default: SQLite inside the data folder.
+    #[arg(long, env = "ENLACE_DATABASE_URL")]
+    database: Option<String>,
+    /// Read the database URL from this file (keeps the password out of the environment).
+    #[arg(long, env = "ENLACE_DATABASE_URL_FILE")]
+    database_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "ENLACE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Fill an empty platform with fictional demo data and print the demo accounts.
+        #[arg(long, env = "ENLACE_DEMO")]
+        demo: bool,
+        /// Minutes of inactivity after which a session ends.
+        #[arg(long, env = "ENLACE_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+        idle_timeout_minutes: i64,
+        /// Hours after login after which a session ends whatever happens.
+        #[arg(long, env = "ENLACE_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12)]
+        absolute_timeout_hours: i64,
+    },
+    /// API tokens for national systems.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Accounts (bootstrap of the first secretariat account on a non-demo platform).
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and check the signed checkpoints; exit 0 when intact.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A checkpoints file downloaded earlier (held outside the platform) to check as well.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account and print its temporary password.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// officer, prosecutor, analyst, approver, admin or secretariat.
+        #[arg(long)]
+        role: String,
+        /// Lower-case country code (not for the secretariat).
+        #[arg(long)]
+        country: Option<String>,
+    },
+}
+
+fn database_url(db: &DbArgs) -> Result<String, String> {
+    if let Some(f) = &db.database_file {
+        return std::fs::read_to_string(f)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| format!("cannot read {}: {e}", f.display()));
+    }
+    Ok(match &db.database {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", db.data.join("enlace.db").display()),
+    })
+}
+
+async fn open(db: &DbArgs) -> Result<Store, String> {
+    std::fs::create_dir_all(&db.data).map_err(|e| format!("cannot create {}: {e}", db.data.display()))?;
+    let url = database_url(db)?;
+    Store::open(&url, Some(Path::new(&db.data)))
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+async fn app(db: &DbArgs, config: AppConfig) -> Result<App, String> {
+    let store = open(db).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    App::new(store, clock, config).await.map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ENLACE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            idle_timeout_minutes,
+            absolute_timeout_hours,
+        } => {
+            let config = AppConfig {
+                idle_timeout_secs: idle_timeout_minutes.max(1) * 60,
+                absolute_timeout_secs: absolute_timeout_hours.max(1) * 3600,
+                ..AppConfig::default()
+            };
+            let app = app(&db, config).await?;
+            if demo {
+                let seeded = app.seed_demo().await.map_err(|e| e.to_string())?;
+                print_demo_accounts(seeded);
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("Enlace is serving on http://{addr}");
+            // Checkpoint the audit chain's head every minute, so a truncated tail is caught.
+            let ticker = app.clone();
+            tokio::spawn(async move {
+                let mut iv = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    iv.tick().await;
+                    if let Err(e) = ticker.checkpoint_audit().await {
+                        tracing::warn!(error = %e, "audit checkpoint failed");
+                    }
+                }
+            });
+            let state = enlace_web::AppState {
+                app: app.clone(),
+                web: enlace_web::WebConfig::default(),
+            };
+            enlace_web::serve(state, listener, shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = app.checkpoint_audit().await;
+            app.store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { db, user, name },
+        } => {
+            let app = app(&db, AppConfig::default()).await?;
+            let u = app
+                .store
+                .user_by_username(&user.trim().to_ascii_lowercase())
+                .await
+                .map_err(|e| e.to_string())?
+                .filter(|u| !u.disabled)
+                .ok_or_else(|| format!("no enabled user named {user}"))?;
+            let ctx = enlace_app::Ctx {
+                actor: u.actor(),
+                origin: enlace_app::Origin {
+                    request_id: "cli".into(),
+                    client_addr: "command-line".into(),
+                },
+            };
+            let (_, token) = app.create_token(&ctx, &name).await.map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db, checkpoints },
+        } => {
+            let external: Vec<Checkpoint> = match checkpoints {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let v: serde_json::Value =
+                        serde_json::from_str(&text).map_err(|e| format!("bad checkpoints file: {e}"))?;
+                    let list = v.get("checkpoints").cloned().unwrap_or(v);
+                    serde_json::from_value(list).map_err(|e| format!("bad checkpoints file: {e}"))?
+                }
+                None => vec![],
+            };
+            let store = open(&db).await?;
+            let verdict = store
+                .unrestricted_verify_audit(&external)
+                .await
+                .map_err(|e| e.to_string())?;
+            match verdict {
+                Verdict::Intact { entries, checkpoints } => {
+                    println!("audit chain intact: {entries} entries ({checkpoints} signed checkpoints verified)");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verdict::Broken { seq, reason } => {
+                    println!("audit chain BROKEN at entry {seq}: {reason}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    db,
+                    username,
+                    display_name,
+                    role,
+                    country,
+                },
+        } => {
+            let app = app(&db, AppConfig::default()).await?;
+            let pw = app
+                .bootstrap_user(&username, display_name.as_deref(), &role, country.as_deref())
+                .await
+                .map_err(|e| match e {
+                    enlace_app::AppError::Invalid(inv) => format!("invalid input: {:?}", inv.0),
+                    other => other.to_string(),
+                })?;
+            println!("created {username}; temporary password (shown once): {pw}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_demo_accounts(seeded: bool) {
+    if seeded {
+        println!("Demo data created (all fictional).");
+    }
+    println!(
+        "Demo accounts (password: {}; they may skip the second factor):",
+        enlace_app::demo::DEMO_PASSWORD
+    );
+    let names = enlace_app::demo::demo_usernames();
+    for chunk in names.chunks(6) {
+        println!("  {}", chunk.join("  "));
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,151 @@
+//! Case files (expedientes): create, list, view, edit, close. Every read and change is
+//! audited in the same transaction.
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::case::CaseInput;
+use enlace_domain::policy::{self, Decision, RecordAccess};
+use enlace_domain::CaseStatus;
+use enlace_store::cases::{Case, CaseFilter};
+use enlace_store::Viewer;
+
+fn case_entry(ctx: &Ctx, action: &str, case: &Case) -> enlace_store::audit::NewEntry {
+    let mut e = ctx.entry(action, "ok");
+    e.object_kind = Some("case".into());
+    e.object_id = Some(case.id.clone());
+    e.object_country = Some(case.owner_country.code().to_string());
+    e.case_reference = Some(case.reference.clone());
+    e
+}
+
+impl App {
+    pub async fn create_case(&self, ctx: &Ctx, input: &CaseInput) -> AppResult<Case> {
+        let owner = match ctx.actor.intelligence_country() {
+            Some(c) if policy::may_create_record(&ctx.actor) => c,
+            _ => return Err(AppError::Forbidden),
+        };
+        let draft = input.validate(owner)?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let case = tx
+            .insert_case(owner, &draft, &ctx.actor.user_id, now)
+            .await?;
+        tx.audit(now, case_entry(ctx, "case.create", &case)).await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    /// A case the caller may see. Hidden and missing answer the same; the read is audited
+    /// either way (a miss without naming an owner).
+    pub async fn get_case(&self, ctx: &Ctx, id: &str) -> AppResult<Case> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let found = tx.case_visible(&Viewer::of(&ctx.actor), id).await?;
+        match found {
+            Some(case) => {
+                tx.audit(now, case_entry(ctx, "case.read", &case)).await?;
+                tx.commit().await?;
+                Ok(case)
+            }
+            None => {
+                let mut e = ctx.entry("case.read", "not_found");
+                e.object_kind = Some("case".into());
+                e.object_id = Some(id.chars().take(64).collect());
+                tx.audit(now, e).await?;
+                tx.commit().await?;
+                Err(AppError::NotFound)
+            }
+        }
+    }
+
+    pub async fn list_cases(
+        &self,
+        ctx: &Ctx,
+        filter: &CaseFilter,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<(Vec<Case>, i64)> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let (cases, total) = tx
+            .cases_visible(&Viewer::of(&ctx.actor), filter, limit.clamp(1, 200), offset.max(0))
+            .await?;
+        let mut e = ctx.entry("case.list", "ok");
+        e.object_kind = Some("case".into());
+        e.detail = Some(format!(
+            "returned={} total={total} text={}",
+            cases.len(),
+            filter.text.as_deref().unwrap_or("")
+        ));
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        Ok((cases, total))
+    }
+
+    /// Rewrites a case. Only the owner country's intelligence users may; `version` guards
+    /// against overwriting someone else's change.
+    pub async fn update_case(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        input: &CaseInput,
+        version: Option<i64>,
+    ) -> AppResult<Case> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let case = tx
+            .case_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let access = RecordAccess {
+            owner: case.owner_country,
+            distribution: &case.distribution,
+        };
+        match policy::decide_edit_record(&ctx.actor, &access) {
+            Decision::Allow => {}
+            Decision::Forbidden => return Err(AppError::Forbidden),
+            Decision::Hidden => return Err(AppError::NotFound),
+        }
+        if case.status == CaseStatus::Closed {
+            return Err(AppError::Conflict("case_closed"));
+        }
+        let draft = input.validate(case.owner_country)?;
+        tx.update_case(id, &draft, version.unwrap_or(case.version), now)
+            .await?;
+        let updated = tx
+            .case_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.audit(now, case_entry(ctx, "case.update", &updated)).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    pub async fn set_case_status(&self, ctx: &Ctx, id: &str, status: CaseStatus) -> AppResult<Case> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let case = tx
+            .case_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let access = RecordAccess {
+            owner: case.owner_country,
+            distribution: &case.distribution,
+        };
+        match policy::decide_edit_record(&ctx.actor, &access) {
+            Decision::Allow => {}
+            Decision::Forbidden => return Err(AppError::Forbidden),
+            Decision::Hidden => return Err(AppError::NotFound),
+        }
+        tx.set_case_status(id, status, now).await?;
+        let updated = tx
+            .case_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let action = match status {
+            CaseStatus::Closed => "case.close",
+            CaseStatus::Open => "case.reopen",
+        };
+        tx.audit(now, case_entry(ctx, action, &updated)).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+}

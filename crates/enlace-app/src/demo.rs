@@ -1,0 +1,146 @@
+//! Demo mode: fills an empty platform with clearly fictional accounts and case files for all
+//! 11 countries, so a newcomer sees a living system at once.
+use crate::{crypto, App, AppError, AppResult, Ctx, Origin};
+use enlace_domain::case::{CaseInput, DistributionInput};
+use enlace_domain::{Country, Role};
+use enlace_store::users::NewUser;
+
+pub const DEMO_PASSWORD: &str = "enlace-demo";
+
+/// Demo account names, in the promised form `<role>.<cc>` plus `secretariat`.
+pub fn demo_usernames() -> Vec<String> {
+    let mut out = vec!["secretariat".to_string()];
+    for c in Country::all() {
+        for r in [Role::Officer, Role::Prosecutor, Role::Analyst, Role::Approver, Role::Admin] {
+            out.push(format!("{}.{}", r.as_str(), c.code()));
+        }
+    }
+    out
+}
+
+/// (title, summary, distribution level, named countries, handling, evaluation)
+type DemoCase = (&'static str, &'static str, &'static str, &'static [&'static str], &'static str, &'static str);
+
+/// Fictional case files: each country gets these, with its neighbours as named receivers.
+const DEMO_CASES: &[DemoCase] = &[
+    (
+        "Red ficticia «Los Tucanes» — transporte en camiones de carga",
+        "Caso de demostración con datos ficticios: traslado de migrantes ocultos en carga por la ruta del Pacífico.",
+        "members",
+        &[],
+        "intelligence_only",
+        "B2",
+    ),
+    (
+        "Operación ficticia «Marea Alta» — salidas marítimas nocturnas",
+        "Caso de demostración: embarcaciones sin bandera que salen de noche; compartido con países vecinos.",
+        "countries",
+        &["neighbours"],
+        "no_court_without_consent",
+        "C3",
+    ),
+    (
+        "Expediente interno ficticio — documentos de viaje alterados",
+        "Caso de demostración visible solo para el país propietario.",
+        "country",
+        &[],
+        "no_onward_sharing",
+        "A2",
+    ),
+];
+
+fn neighbours(c: Country) -> Vec<&'static str> {
+    match c.code() {
+        "bz" => vec!["gt", "mx"],
+        "ca" => vec!["us"],
+        "cr" => vec!["ni", "pa"],
+        "do" => vec!["us", "pa"],
+        "sv" => vec!["gt", "hn"],
+        "gt" => vec!["mx", "sv", "hn", "bz"],
+        "hn" => vec!["gt", "sv", "ni"],
+        "mx" => vec!["gt", "bz", "us"],
+        "ni" => vec!["hn", "cr"],
+        "pa" => vec!["cr"],
+        "us" => vec!["mx", "ca"],
+        _ => vec![],
+    }
+}
+
+impl App {
+    /// Seeds demo data if the platform has no users yet. Returns whether it seeded.
+    pub async fn seed_demo(&self) -> AppResult<bool> {
+        if self.store.count_users().await? > 0 {
+            return Ok(false);
+        }
+        // One hash for all demo accounts keeps start-up fast; these accounts are public anyway.
+        let hash = crypto::hash_password(DEMO_PASSWORD.to_string())
+            .await
+            .map_err(AppError::Internal)?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let mut officers = Vec::new();
+        for name in demo_usernames() {
+            let (role, country) = match name.split_once('.') {
+                Some((r, c)) => (Role::parse(r), Country::parse(c)),
+                None => (Some(Role::Secretariat), None),
+            };
+            let role = role.ok_or(AppError::Internal("demo role".into()))?;
+            let display = match country {
+                Some(c) => format!("Demo {} {}", role.as_str(), c.code().to_uppercase()),
+                None => "Demo Secretaría Técnica".to_string(),
+            };
+            let id = tx
+                .insert_user(
+                    &NewUser {
+                        username: &name,
+                        display_name: &display,
+                        country,
+                        role,
+                        password_hash: &hash,
+                        demo: true,
+                    },
+                    now,
+                )
+                .await?;
+            if role == Role::Officer {
+                officers.push((id, name, country));
+            }
+        }
+        let mut e = crate::anonymous_entry(&Origin::default(), "demo.seed", "ok");
+        e.detail = Some("demo accounts created".into());
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        for (id, username, country) in officers {
+            let Some(country) = country else { continue };
+            let ctx = Ctx {
+                actor: enlace_domain::Actor {
+                    user_id: id,
+                    username,
+                    role: Role::Officer,
+                    country: Some(country),
+                },
+                origin: Origin::default(),
+            };
+            for (title, summary, level, named, handling, evaluation) in DEMO_CASES {
+                let countries = if named.is_empty() {
+                    vec![]
+                } else {
+                    neighbours(country).into_iter().map(String::from).collect()
+                };
+                let input = CaseInput {
+                    title: format!("{title} ({})", country.code().to_uppercase()),
+                    summary: summary.to_string(),
+                    distribution: Some(DistributionInput {
+                        level: level.to_string(),
+                        countries,
+                    }),
+                    handling: Some(handling.to_string()),
+                    evaluation: Some(evaluation.to_string()),
+                    sensitive: false,
+                };
+                self.create_case(&ctx, &input).await?;
+            }
+        }
+        Ok(true)
+    }
+}

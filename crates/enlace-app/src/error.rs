@@ -1,0 +1,58 @@
+use enlace_domain::Invalid;
+
+/// The use-case error. The web crate maps it once to HTTP; `code()` is the stable key that
+/// is also the i18n message id.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid credentials")]
+    BadCredentials,
+    #[error("invalid second-factor code")]
+    BadCode,
+    #[error("invalid input")]
+    Invalid(Invalid),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: i64 },
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::BadCode => "bad_code",
+            AppError::Invalid(_) => "invalid_input",
+            AppError::Conflict(c) => c,
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<enlace_store::StoreError> for AppError {
+    fn from(e: enlace_store::StoreError) -> Self {
+        match e {
+            enlace_store::StoreError::Conflict(c) => AppError::Conflict(c),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,359 @@
+//! The JSON API under /api/v1. Every handler goes through the same use cases as the pages.
+use crate::error::ApiError;
+use crate::extract::ApiCtx;
+use crate::i18n::Lang;
+use crate::security::RequestId;
+use crate::AppState;
+use axum::extract::{FromRef, FromRequest, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use enlace_app::audit::AuditScope;
+use enlace_app::AppError;
+use enlace_domain::case::CaseInput;
+use enlace_domain::clock::format_utc;
+use enlace_domain::{CaseStatus, Country, Invalid};
+use enlace_store::cases::{Case, CaseFilter};
+use enlace_store::users::User;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+type ApiResult = Result<Response, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(me))
+        .route("/countries", get(countries))
+        .route("/countries/{code}", axum::routing::patch(country_update))
+        .route("/cases", get(cases_list).post(case_create))
+        .route("/cases/{id}", get(case_get).patch(case_update))
+        .route("/cases/{id}/close", post(case_close))
+        .route("/cases/{id}/reopen", post(case_reopen))
+        .route("/users", get(users_list).post(user_create))
+        .route("/users/{id}", get(user_get))
+        .route("/users/{id}/disable", post(user_disable))
+        .route("/users/{id}/enable", post(user_enable))
+        .route("/users/{id}/reset", post(user_reset))
+        .route("/tokens", get(tokens_list).post(token_create))
+        .route("/tokens/{id}", axum::routing::delete(token_revoke))
+        .route("/audit", get(audit_list))
+        .route("/audit/checkpoints", get(audit_checkpoints))
+}
+
+/// A JSON body whose parse errors answer in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let rid = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let lang = Lang::from_headers(req.headers());
+        let limit = AppState::from_ref(state).web.body_limit;
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::new(AppError::Invalid(Invalid::one("body", "too_large")), rid.clone(), lang))?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|_| ApiError::new(AppError::Invalid(Invalid::one("body", "bad_json")), rid, lang))
+    }
+}
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    if s.app.store.ping().await {
+        (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
+    }
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
+        .into_response()
+}
+
+fn ts(ms: i64) -> String {
+    format_utc(ms)
+}
+
+pub fn case_json(c: &Case) -> Value {
+    json!({
+        "id": c.id,
+        "reference": c.reference,
+        "owner_country": c.owner_country,
+        "title": c.title,
+        "summary": c.summary,
+        "distribution": {"level": c.distribution.level, "countries": c.distribution.countries},
+        "handling": c.handling,
+        "evaluation": c.evaluation,
+        "sensitive": c.sensitive,
+        "status": c.status,
+        "created_at": ts(c.created_at),
+        "updated_at": ts(c.updated_at),
+        "closed_at": c.closed_at.map(ts),
+        "version": c.version,
+    })
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "country": u.country,
+        "role": u.role,
+        "second_factor": u.has_totp(),
+        "disabled": u.disabled,
+        "language": u.language,
+        "created_at": ts(u.created_at),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    owner: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    scope: Option<String>,
+}
+
+impl ListQuery {
+    fn paging(&self) -> (i64, i64, i64) {
+        let per = self.per_page.unwrap_or(50).clamp(1, 200);
+        let page = self.page.unwrap_or(1).clamp(1, 1_000_000);
+        (page, per, (page - 1) * per)
+    }
+}
+
+fn page_json(items: Vec<Value>, total: i64, page: i64, per: i64) -> Value {
+    json!({"items": items, "total": total, "page": page, "per_page": per})
+}
+
+async fn me(a: ApiCtx) -> ApiResult {
+    Ok(Json(json!({
+        "id": a.ctx.actor.user_id,
+        "username": a.ctx.actor.username,
+        "role": a.ctx.actor.role,
+        "country": a.ctx.actor.country,
+        "language": a.lang.code(),
+    }))
+    .into_response())
+}
+
+async fn countries(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let list = s.app.countries().await.map_err(|e| a.err(e))?;
+    Ok(Json(json!({"items": list})).into_response())
+}
+
+#[derive(Deserialize)]
+struct CountryBody {
+    name_es: String,
+    name_en: String,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn country_update(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<CountryBody>,
+) -> ApiResult {
+    s.app
+        .update_country(&a.ctx, &code, &b.name_es, &b.name_en, b.active)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn cases_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQuery>) -> ApiResult {
+    let (page, per, offset) = q.paging();
+    let filter = CaseFilter {
+        text: q.q.clone(),
+        status: q.status.as_deref().and_then(CaseStatus::parse),
+        owner: q.owner.as_deref().and_then(Country::parse),
+    };
+    let (cases, total) = s
+        .app
+        .list_cases(&a.ctx, &filter, per, offset)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(page_json(cases.iter().map(case_json).collect(), total, page, per)).into_response())
+}
+
+async fn case_create(State(s): State<AppState>, a: ApiCtx, ApiJson(input): ApiJson<CaseInput>) -> ApiResult {
+    let case = s.app.create_case(&a.ctx, &input).await.map_err(|e| a.err(e))?;
+    let mut body = case_json(&case);
+    body["id"] = json!(case.id);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn case_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let case = s.app.get_case(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    Ok(Json(case_json(&case)).into_response())
+}
+
+#[derive(Deserialize)]
+struct CaseUpdate {
+    #[serde(flatten)]
+    input: CaseInput,
+    version: Option<i64>,
+}
+
+async fn case_update(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CaseUpdate>,
+) -> ApiResult {
+    let case = s
+        .app
+        .update_case(&a.ctx, &id, &b.input, b.version)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(case_json(&case)).into_response())
+}
+
+async fn case_close(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let case = s
+        .app
+        .set_case_status(&a.ctx, &id, CaseStatus::Closed)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(case_json(&case)).into_response())
+}
+
+async fn case_reopen(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let case = s
+        .app
+        .set_case_status(&a.ctx, &id, CaseStatus::Open)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(case_json(&case)).into_response())
+}
+
+async fn users_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQuery>) -> ApiResult {
+    let (page, per, offset) = q.paging();
+    let (users, total) = s.app.list_users(&a.ctx, per, offset).await.map_err(|e| a.err(e))?;
+    Ok(Json(page_json(users.iter().map(user_json).collect(), total, page, per)).into_response())
+}
+
+async fn user_create(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(input): ApiJson<enlace_app::users::UserInput>,
+) -> ApiResult {
+    let issued = s.app.create_user(&a.ctx, &input).await.map_err(|e| a.err(e))?;
+    let mut body = user_json(&issued.user);
+    body["temporary_password"] = json!(issued.temporary_password);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn user_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let u = s.app.managed_user(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    Ok(Json(user_json(&u)).into_response())
+}
+
+async fn user_disable(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let u = s.app.set_user_disabled(&a.ctx, &id, true).await.map_err(|e| a.err(e))?;
+    Ok(Json(user_json(&u)).into_response())
+}
+
+async fn user_enable(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let u = s.app.set_user_disabled(&a.ctx, &id, false).await.map_err(|e| a.err(e))?;
+    Ok(Json(user_json(&u)).into_response())
+}
+
+async fn user_reset(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let issued = s.app.reset_user(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    let mut body = user_json(&issued.user);
+    body["temporary_password"] = json!(issued.temporary_password);
+    Ok(Json(body).into_response())
+}
+
+async fn tokens_list(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let tokens = s.app.tokens(&a.ctx).await.map_err(|e| a.err(e))?;
+    let items: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "created_at": ts(t.created_at),
+                "last_used_at": t.last_used_at.map(ts),
+                "revoked_at": t.revoked_at.map(ts),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"items": items})).into_response())
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    #[serde(default)]
+    name: String,
+}
+
+async fn token_create(State(s): State<AppState>, a: ApiCtx, ApiJson(b): ApiJson<TokenBody>) -> ApiResult {
+    let (id, token) = s.app.create_token(&a.ctx, &b.name).await.map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
+}
+
+async fn token_revoke(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    s.app.revoke_token(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn audit_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQuery>) -> ApiResult {
+    let (page, per, offset) = q.paging();
+    let scope = match q.scope.as_deref() {
+        Some("country") => AuditScope::Country,
+        _ => AuditScope::Mine,
+    };
+    let (entries, total) = s
+        .app
+        .audit_entries(&a.ctx, scope, per, offset)
+        .await
+        .map_err(|e| a.err(e))?;
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+            v["at"] = json!(ts(e.at));
+            v
+        })
+        .collect();
+    Ok(Json(page_json(items, total, page, per)).into_response())
+}
+
+/// Signed checkpoints of the audit chain, for a country admin to keep elsewhere. Also served
+/// at /audit/checkpoints.json for download from the audit page.
+pub async fn audit_checkpoints(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let cps = s.app.audit_checkpoints(&a.ctx).await.map_err(|e| a.err(e))?;
+    Ok((
+        [(header::CONTENT_DISPOSITION, "attachment; filename=\"enlace-audit-checkpoints.json\"")],
+        Json(json!({"checkpoints": cps})),
+    )
+        .into_response())
+}

@@ -1,0 +1,151 @@
+//! One mapping from use-case errors to HTTP: JSON for the API, an HTML page for browsers.
+//! 5xx bodies never carry internal text; the cause goes to the log with the request id.
+use crate::i18n::{Lang, Tr};
+use crate::pages::{render, ErrorPage, PageUser};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use enlace_app::AppError;
+
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Unauthenticated | AppError::BadCredentials | AppError::BadCode => {
+            StatusCode::UNAUTHORIZED
+        }
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The translated message of an error code (codes are catalogue keys).
+pub fn message(tr: Tr, code: &str) -> String {
+    if tr.has(code) {
+        tr.t(code)
+    } else {
+        tr.t("internal")
+    }
+}
+
+fn log_internal(e: &AppError, request_id: &str) {
+    if let AppError::Internal(cause) = e {
+        tracing::error!(request_id, cause = %cause, "internal error");
+    }
+}
+
+fn retry_after(e: &AppError, res: &mut Response) {
+    if let AppError::RateLimited { retry_after_secs } = e {
+        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+}
+
+/// A JSON error: `{"error":{"code","message","request_id"[,"fields"]}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub error: AppError,
+    pub request_id: String,
+    pub lang: Lang,
+    code: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(error: AppError, request_id: String, lang: Lang) -> ApiError {
+        ApiError {
+            error,
+            request_id,
+            lang,
+            code: None,
+        }
+    }
+    /// Overrides the stable code (e.g. `bad_csrf` for a forbidden request).
+    pub fn with_code(mut self, code: &'static str) -> ApiError {
+        self.code = Some(code);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        log_internal(&self.error, &self.request_id);
+        let tr = Tr::new(self.lang);
+        let code = self.code.unwrap_or_else(|| self.error.code());
+        let mut body = serde_json::json!({
+            "error": {
+                "code": code,
+                "message": message(tr, code),
+                "request_id": self.request_id,
+            }
+        });
+        if let AppError::Invalid(inv) = &self.error {
+            body["error"]["fields"] = inv
+                .0
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "field": f.field,
+                        "code": f.code,
+                        "message": message(tr, f.code),
+                    })
+                })
+                .collect();
+        }
+        let mut res = (status_of(&self.error), Json(body)).into_response();
+        retry_after(&self.error, &mut res);
+        res
+    }
+}
+
+/// A page-handler failure: a redirect (to log in, mostly) or an HTML error page.
+pub enum PageError {
+    Redirect(String),
+    App(AppError, Lang, String, Option<PageUser>),
+    Coded(AppError, Lang, String, Option<PageUser>, &'static str),
+}
+
+impl PageError {
+    pub fn with_code(self, code: &'static str) -> PageError {
+        match self {
+            PageError::App(e, l, r, u) => PageError::Coded(e, l, r, u, code),
+            other => other,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (e, lang, rid, user, code) = match self {
+            PageError::Redirect(to) => return Redirect::to(&to).into_response(),
+            PageError::App(e, l, r, u) => {
+                let c = e.code();
+                (e, l, r, u, c)
+            }
+            PageError::Coded(e, l, r, u, c) => (e, l, r, u, c),
+        };
+        log_internal(&e, &rid);
+        let t = Tr::new(lang);
+        let title_key = match status_of(&e) {
+            StatusCode::NOT_FOUND => "page_not_found",
+            StatusCode::FORBIDDEN => "page_forbidden",
+            StatusCode::TOO_MANY_REQUESTS => "page_rate_limited",
+            StatusCode::INTERNAL_SERVER_ERROR => "page_internal",
+            _ => "page_error",
+        };
+        let page = ErrorPage {
+            t,
+            user,
+            path: String::new(),
+            title: t.t(title_key),
+            code: code.to_string(),
+            message: message(t, code),
+            request_id: rid,
+        };
+        let mut res = (status_of(&e), render(&page)).into_response();
+        retry_after(&e, &mut res);
+        res
+    }
+}

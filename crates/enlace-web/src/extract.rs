@@ -1,0 +1,246 @@
+//! Authentication as extractors: `Req` (language, session if any, origin) for pages,
+//! `ApiCtx` (bearer token or session + CSRF header) for the API, and `CsrfForm` for forms.
+use crate::error::{ApiError, PageError};
+use crate::i18n::{Lang, Tr};
+use crate::security::RequestId;
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use enlace_app::auth::{Authenticated, STAGE_FULL};
+use enlace_app::{AppError, Ctx, Origin};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "__Host-enlace";
+pub const LANG_COOKIE: &str = "enlace_lang";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+pub fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    )
+}
+
+fn origin_of(parts: &Parts) -> Origin {
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let client_addr = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    Origin {
+        request_id,
+        client_addr,
+    }
+}
+
+/// Everything a page handler needs to know about the request.
+#[derive(Clone)]
+pub struct Req {
+    pub lang: Lang,
+    pub auth: Option<Authenticated>,
+    pub origin: Origin,
+    pub path: String,
+}
+
+impl Req {
+    pub fn tr(&self) -> Tr {
+        Tr::new(self.lang)
+    }
+    /// A fully logged-in user, or a redirect to the right login step.
+    pub fn ctx(&self) -> Result<Ctx, PageError> {
+        match &self.auth {
+            Some(a) if a.session.stage == STAGE_FULL => Ok(Ctx {
+                actor: a.user.actor(),
+                origin: self.origin.clone(),
+            }),
+            Some(a) if a.session.stage == enlace_app::auth::STAGE_ENROL => {
+                Err(PageError::Redirect("/enrol".into()))
+            }
+            Some(_) => Err(PageError::Redirect("/login/totp".into())),
+            None => Err(PageError::Redirect("/login".into())),
+        }
+    }
+    pub fn full(&self) -> Option<&Authenticated> {
+        self.auth.as_ref().filter(|a| a.session.stage == STAGE_FULL)
+    }
+    pub fn csrf(&self) -> String {
+        self.auth
+            .as_ref()
+            .map(|a| a.session.csrf.clone())
+            .unwrap_or_default()
+    }
+    pub fn err(&self, e: AppError) -> PageError {
+        PageError::App(e, self.lang, self.origin.request_id.clone(), self.page_user())
+    }
+    pub fn page_user(&self) -> Option<crate::pages::PageUser> {
+        self.full().map(|a| crate::pages::PageUser::of(a))
+    }
+}
+
+impl<S> FromRequestParts<S> for Req
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let origin = origin_of(parts);
+        let auth = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(token) => state.app.session(&token).await.map_err(|e| {
+                PageError::App(e, Lang::from_headers(&parts.headers), origin.request_id.clone(), None)
+            })?,
+            None => None,
+        };
+        // The user's remembered choice wins; then the cookie; then the browser.
+        let lang = auth
+            .as_ref()
+            .and_then(|a| a.user.language.as_deref())
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| Lang::from_headers(&parts.headers));
+        Ok(Req {
+            lang,
+            auth,
+            origin,
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
+/// A form whose `csrf` field must match the session's token.
+pub struct CsrfForm<T>(pub Req, pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<S, T> FromRequest<S> for CsrfForm<T>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let r = Req::from_request_parts(&mut parts, state).await?;
+        let limit = AppState::from_ref(state).web.body_limit;
+        let bytes = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| r.err(AppError::Invalid(enlace_domain::Invalid::one("body", "too_large"))))?;
+        let c: CsrfOnly = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| r.err(AppError::Invalid(enlace_domain::Invalid::one("form", "bad_form"))))?;
+        let expected = r.csrf();
+        if expected.is_empty() {
+            return Err(PageError::Redirect("/login".into()));
+        }
+        if !enlace_app::crypto::constant_time_eq(c.csrf.as_bytes(), expected.as_bytes()) {
+            return Err(r.err(AppError::Forbidden).with_code("bad_csrf"));
+        }
+        let t: T = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| r.err(AppError::Invalid(enlace_domain::Invalid::one("form", "bad_form"))))?;
+        Ok(CsrfForm(r, t))
+    }
+}
+
+/// An API caller: a bearer token (national systems), or a browser session whose
+/// state-changing requests carry the `X-CSRF-Token` header.
+pub struct ApiCtx {
+    pub ctx: Ctx,
+    pub lang: Lang,
+}
+
+impl ApiCtx {
+    pub fn err(&self, e: AppError) -> ApiError {
+        ApiError::new(e, self.ctx.origin.request_id.clone(), self.lang)
+    }
+}
+
+impl<S> FromRequestParts<S> for ApiCtx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let origin = origin_of(parts);
+        let header_lang = Lang::from_headers(&parts.headers);
+        let fail = |e: AppError| ApiError::new(e, origin.request_id.clone(), header_lang);
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|s| s.trim().to_string());
+        let user = if let Some(token) = bearer {
+            state.app.token_user(&token).await.map_err(fail)?
+        } else if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+            match state.app.session(&token).await.map_err(fail)? {
+                Some(a) if a.session.stage == STAGE_FULL => {
+                    let changing = !matches!(parts.method, Method::GET | Method::HEAD);
+                    let sent = parts
+                        .headers
+                        .get(CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if changing
+                        && !enlace_app::crypto::constant_time_eq(
+                            sent.as_bytes(),
+                            a.session.csrf.as_bytes(),
+                        )
+                    {
+                        return Err(fail(AppError::Forbidden).with_code("bad_csrf"));
+                    }
+                    Some(a.user)
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let user = user.ok_or_else(|| fail(AppError::Unauthenticated))?;
+        let lang = user
+            .language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(header_lang);
+        Ok(ApiCtx {
+            ctx: Ctx {
+                actor: user.actor(),
+                origin,
+            },
+            lang,
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! Spanish and English message catalogues (Fluent). The stable error codes are also keys.
+use axum::http::HeaderMap;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Es,
+    En,
+}
+
+pub const ES_FTL: &str = include_str!("../i18n/es.ftl");
+pub const EN_FTL: &str = include_str!("../i18n/en.ftl");
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().get(..2) {
+            Some("es") => Some(Lang::Es),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+    /// The first supported language of `Accept-Language` in preference order; Spanish when
+    /// none (the network's main language).
+    pub fn from_accept_language(v: &str) -> Lang {
+        let mut prefs: Vec<(f32, Lang)> = v
+            .split(',')
+            .filter_map(|part| {
+                let mut it = part.split(';');
+                let tag = it.next()?.trim();
+                let q = it
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Lang::parse(tag).map(|l| (q, l))
+            })
+            .collect();
+        prefs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        prefs.first().map(|p| p.1).unwrap_or(Lang::Es)
+    }
+    /// Language from the `enlace_lang` cookie, else the browser's.
+    pub fn from_headers(h: &HeaderMap) -> Lang {
+        crate::extract::cookie(h, crate::extract::LANG_COOKIE)
+            .and_then(|c| Lang::parse(&c))
+            .unwrap_or_else(|| {
+                Lang::from_accept_language(
+                    h.get(axum::http::header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
+                )
+            })
+    }
+}
+
+struct Catalogs {
+    es: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+fn bundle(lang: &str, src: &'static str) -> FluentBundle<FluentResource> {
+    let res = match FluentResource::try_new(src.to_string()) {
+        Ok(r) => r,
+        // A catalogue with syntax errors still yields the messages that parsed; the i18n test
+        // fails on any error, so this never ships.
+        Err((r, _)) => r,
+    };
+    let langid = lang.parse().unwrap_or_default();
+    let mut b = FluentBundle::new_concurrent(vec![langid]);
+    b.set_use_isolating(false);
+    let _ = b.add_resource(res);
+    b
+}
+
+fn catalogs() -> &'static Catalogs {
+    static C: OnceLock<Catalogs> = OnceLock::new();
+    C.get_or_init(|| Catalogs {
+        es: bundle("es", ES_FTL),
+        en: bundle("en", EN_FTL),
+    })
+}
+
+/// A translator bound to one language; templates call `t.t("key")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+    fn bundle(&self) -> &'static FluentBundle<FluentResource> {
+        match self.lang {
+            Lang::Es => &catalogs().es,
+            Lang::En => &catalogs().en,
+        }
+    }
+    /// The message for `key`, or the key itself when missing (a test forbids that).
+    pub fn t(&self, key: &str) -> String {
+        self.format(key, None)
+    }
+    /// The message for `key` with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_string(), value.to_string());
+        self.format(key, Some(&args))
+    }
+    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        let b = self.bundle();
+        let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {
+            return key.to_string();
+        };
+        let mut errors = vec![];
+        b.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+    pub fn has(&self, key: &str) -> bool {
+        self.bundle().has_message(key)
+    }
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+    pub fn country(&self, code: &str) -> String {
+        enlace_domain::Country::parse(code)
+            .map(|c| c.name(self.lang.code()).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+    pub fn datetime(&self, ms: &i64) -> String {
+        enlace_domain::clock::format_utc(*ms).replace('T', " ").replace('Z', " UTC")
+    }
+    /// The language-switch link that brings the user back to `path`.
+    pub fn lang_link(&self, lang: &str, path: &str) -> String {
+        let next = serde_urlencoded::to_string([("next", if path.is_empty() { "/" } else { path })])
+            .unwrap_or_default();
+        format!("/lang?set={lang}&{next}")
+    }
+    pub fn opt_datetime(&self, ms: &Option<i64>) -> String {
+        ms.map(|m| self.datetime(&m)).unwrap_or_else(|| "—".into())
+    }
+}
+
+/// Message ids defined in a Fluent source.
+pub fn keys(src: &str) -> Vec<String> {
+    src.lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_parse_and_have_the_same_keys() {
+        for (name, src) in [("es", ES_FTL), ("en", EN_FTL)] {
+            assert!(
+                FluentResource::try_new(src.to_string()).is_ok(),
+                "{name}.ftl has syntax errors"
+            );
+        }
+        let mut es = keys(ES_FTL);
+        let mut en = keys(EN_FTL);
+        es.sort();
+        en.sort();
+        let only_es: Vec<_> = es.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !es.contains(k)).collect();
+        assert!(only_es.is_empty(), "keys only in es.ftl: {only_es:?}");
+        assert!(only_en.is_empty(), "keys only in en.ftl: {only_en:?}");
+        let mut dedup = es.clone();
+        dedup.dedup();
+        assert_eq!(dedup.len(), es.len(), "duplicate keys");
+    }
+
+    /// Every `t("…")` / `t1("…"` used in templates and code exists in both catalogues.
+    #[test]
+    fn every_used_key_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut sources: Vec<String> = vec![
+            include_str!("pages.rs").to_string(),
+            include_str!("error.rs").to_string(),
+        ];
+        for f in std::fs::read_dir(dir).unwrap() {
+            sources.push(std::fs::read_to_string(f.unwrap().path()).unwrap());
+        }
+        let mut missing = vec![];
+        for src in &sources {
+            for pat in ["t(\"", "t1(\""] {
+                for (i, _) in src.match_indices(pat) {
+                    let rest = &src[i + pat.len()..];
+                    if let Some(end) = rest.find('"') {
+                        let key = &rest[..end];
+                        for tr in [Tr::new(Lang::Es), Tr::new(Lang::En)] {
+                            if !tr.has(key) {
+                                missing.push(format!("{}:{key}", tr.code()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr-FR,en;q=0.5,es;q=0.8"), Lang::Es);
+        assert_eq!(Lang::from_accept_language(""), Lang::Es);
+    }
+}

@@ -1,0 +1,1072 @@
+//! Server-rendered HTML pages (askama). Light, usable without JavaScript.
+use crate::error::PageError;
+use crate::extract::{self, CsrfForm, Req};
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use enlace_app::audit::AuditScope;
+use enlace_app::auth::{Authenticated, STAGE_ENROL, STAGE_FULL, STAGE_TOTP};
+use enlace_app::AppError;
+use enlace_domain::case::{CaseInput, DistributionInput};
+use enlace_domain::policy::{self, Decision, RecordAccess};
+use enlace_domain::{CaseStatus, Country, FieldError, Handling, Role};
+use enlace_store::audit::Entry;
+use enlace_store::cases::{Case, CaseFilter};
+use enlace_store::countries::CountryRow;
+use enlace_store::tokens::ApiToken;
+use enlace_store::users::User;
+use serde::Deserialize;
+
+type PageResult = Result<Response, PageError>;
+
+pub const PER_PAGE: i64 = 50;
+
+/// The logged-in user as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct PageUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub country: Option<String>,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub is_secretariat: bool,
+    pub works_intelligence: bool,
+}
+
+impl PageUser {
+    pub fn of(a: &Authenticated) -> PageUser {
+        PageUser {
+            username: a.user.username.clone(),
+            display_name: a.user.display_name.clone(),
+            role: a.user.role.as_str().to_string(),
+            country: a.user.country.map(|c| c.code().to_string()),
+            csrf: a.session.csrf.clone(),
+            is_admin: a.user.role == Role::Admin,
+            is_secretariat: a.user.role == Role::Secretariat,
+            works_intelligence: a.user.role.works_intelligence(),
+        }
+    }
+}
+
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+fn with_status(status: StatusCode, r: Response) -> Response {
+    (status, r).into_response()
+}
+
+/// Field errors translated for a form.
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub field: String,
+    pub message: String,
+}
+
+fn shown(t: Tr, errs: &[FieldError]) -> Vec<ShownError> {
+    errs.iter()
+        .map(|e| ShownError {
+            field: e.field.to_string(),
+            message: format!("{}: {}", t.t(&format!("field_{}", e.field)), crate::error::message(t, e.code)),
+        })
+        .collect()
+}
+
+/// Pagination links of a list.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    fn new(page: i64, total: i64, base: &str) -> Pager {
+        let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Pager {
+            page,
+            pages,
+            total,
+            prev: (page > 1).then(|| format!("{base}{sep}page={}", page - 1)),
+            next: (page < pages).then(|| format!("{base}{sep}page={}", page + 1)),
+        }
+    }
+}
+
+fn page_no(p: Option<i64>) -> i64 {
+    p.unwrap_or(1).clamp(1, 1_000_000)
+}
+
+fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)])
+        .map(|e| e.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- static assets
+
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+pub async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.js"),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------- templates
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub t: Tr,
+    pub user: Option<PageUser>,
+    pub path: String,
+    pub title: String,
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    recent: Vec<Case>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+struct EnrolPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    csrf: String,
+    secret: String,
+    qr_svg: String,
+    uri: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery.html")]
+struct RecoveryPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    codes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    me: User,
+    tokens: Vec<ApiToken>,
+    new_token: Option<String>,
+    notice: Option<String>,
+    errors: Vec<ShownError>,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    cases: Vec<Case>,
+    q: String,
+    status: String,
+    pager: Pager,
+    can_create: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    case: Case,
+    can_edit: bool,
+}
+
+/// The values a case form shows (after an error, what the user typed).
+#[derive(Debug, Clone)]
+struct CaseFormValues {
+    title: String,
+    summary: String,
+    level: String,
+    countries: Vec<String>,
+    handling: String,
+    evaluation: String,
+    sensitive: bool,
+    version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "case_form.html")]
+struct CaseFormPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    action: String,
+    v: CaseFormValues,
+    errors: Vec<ShownError>,
+    all_countries: Vec<(String, String)>,
+    handlings: Vec<&'static str>,
+    evaluations: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    users: Vec<User>,
+    pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    roles: Vec<&'static str>,
+    countries: Vec<(String, String)>,
+    choose_country: bool,
+    username: String,
+    display_name: String,
+    errors: Vec<ShownError>,
+}
+
+#[derive(Template)]
+#[template(path = "user_issued.html")]
+struct UserIssuedPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    target: User,
+    temp_password: String,
+    reset: bool,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    target: User,
+}
+
+#[derive(Template)]
+#[template(path = "countries.html")]
+struct CountriesPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    countries: Vec<CountryRow>,
+    editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    entries: Vec<Entry>,
+    scope: String,
+    can_country: bool,
+    pager: Pager,
+}
+
+// ---------------------------------------------------------------- home, language, 404
+
+pub async fn home(State(s): State<AppState>, req: Req) -> PageResult {
+    let ctx = req.ctx()?;
+    let recent = if ctx.actor.role.works_intelligence() {
+        s.app
+            .list_cases(&ctx, &CaseFilter::default(), 5, 0)
+            .await
+            .map_err(|e| req.err(e))?
+            .0
+    } else {
+        vec![]
+    };
+    Ok(render(&HomePage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        recent,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    set: String,
+    next: Option<String>,
+}
+
+/// Only same-site relative paths, so the link cannot send anyone elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn set_lang(State(s): State<AppState>, req: Req, Query(q): Query<LangQuery>) -> PageResult {
+    let lang = Lang::parse(&q.set).unwrap_or(req.lang);
+    if let Some(a) = &req.auth {
+        s.app
+            .set_language(&a.user.id, lang.code())
+            .await
+            .map_err(|e| req.err(e))?;
+    }
+    let next = safe_next(q.next.as_deref());
+    Ok((
+        [(header::SET_COOKIE, extract::lang_cookie(lang))],
+        Redirect::to(&next),
+    )
+        .into_response())
+}
+
+pub async fn not_found(req: Req) -> Response {
+    if req.path.starts_with("/api/") {
+        return crate::error::ApiError::new(AppError::NotFound, req.origin.request_id.clone(), req.lang)
+            .into_response();
+    }
+    req.err(AppError::NotFound).into_response()
+}
+
+// ---------------------------------------------------------------- login
+
+fn after_login(stage: &str) -> &'static str {
+    match stage {
+        STAGE_FULL => "/",
+        STAGE_TOTP => "/login/totp",
+        _ => "/enrol",
+    }
+}
+
+pub async fn login_form(req: Req) -> PageResult {
+    if let Some(a) = &req.auth {
+        return Ok(Redirect::to(after_login(&a.session.stage)).into_response());
+    }
+    Ok(render(&LoginPage {
+        t: req.tr(),
+        user: None,
+        path: req.path.clone(),
+        username: String::new(),
+        error: None,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_submit(State(s): State<AppState>, req: Req, Form(f): Form<LoginForm>) -> PageResult {
+    match s.app.login(&f.username, &f.password, &req.origin).await {
+        Ok(session) => Ok((
+            [(header::SET_COOKIE, extract::session_cookie(&session.token))],
+            Redirect::to(after_login(session.stage)),
+        )
+            .into_response()),
+        Err(e @ (AppError::BadCredentials | AppError::RateLimited { .. })) => {
+            let t = req.tr();
+            let status = crate::error::status_of(&e);
+            Ok(with_status(
+                status,
+                render(&LoginPage {
+                    t,
+                    user: None,
+                    path: req.path.clone(),
+                    username: f.username.chars().take(64).collect(),
+                    error: Some(t.t(e.code())),
+                }),
+            ))
+        }
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+pub async fn totp_form(req: Req) -> PageResult {
+    match &req.auth {
+        Some(a) if a.session.stage == STAGE_TOTP => Ok(render(&TotpPage {
+            t: req.tr(),
+            user: None,
+            path: req.path.clone(),
+            csrf: a.session.csrf.clone(),
+            error: None,
+        })),
+        Some(a) => Ok(Redirect::to(after_login(&a.session.stage)).into_response()),
+        None => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn totp_submit(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<CodeForm>) -> PageResult {
+    let Some(a) = req.auth.clone().filter(|a| a.session.stage == STAGE_TOTP) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    match s.app.verify_second_factor(&a, &f.code, &req.origin).await {
+        Ok(session) => Ok((
+            [(header::SET_COOKIE, extract::session_cookie(&session.token))],
+            Redirect::to("/"),
+        )
+            .into_response()),
+        Err(e @ (AppError::BadCode | AppError::RateLimited { .. })) => {
+            let t = req.tr();
+            Ok(with_status(
+                crate::error::status_of(&e),
+                render(&TotpPage {
+                    t,
+                    user: None,
+                    path: req.path.clone(),
+                    csrf: a.session.csrf.clone(),
+                    error: Some(t.t(e.code())),
+                }),
+            ))
+        }
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+fn qr_svg(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+fn group4(s: &str) -> String {
+    s.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn enrol_page(s: &AppState, req: &Req, a: &Authenticated, error: Option<String>) -> PageResult {
+    let e = s.app.start_enrolment(a).await.map_err(|e| req.err(e))?;
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    Ok(with_status(
+        status,
+        render(&EnrolPage {
+            t: req.tr(),
+            user: req.page_user(),
+            path: req.path.clone(),
+            csrf: a.session.csrf.clone(),
+            secret: group4(&e.secret_base32),
+            qr_svg: qr_svg(&e.otpauth_uri),
+            uri: e.otpauth_uri,
+            error,
+        }),
+    ))
+}
+
+pub async fn enrol_form(State(s): State<AppState>, req: Req) -> PageResult {
+    match req.auth.clone() {
+        Some(a) if a.session.stage == STAGE_ENROL || a.session.stage == STAGE_FULL => {
+            enrol_page(&s, &req, &a, None).await
+        }
+        Some(a) => Ok(Redirect::to(after_login(&a.session.stage)).into_response()),
+        None => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+pub async fn enrol_submit(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<CodeForm>) -> PageResult {
+    let Some(a) = req
+        .auth
+        .clone()
+        .filter(|a| a.session.stage == STAGE_ENROL || a.session.stage == STAGE_FULL)
+    else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    match s.app.confirm_enrolment(&a, &f.code, &req.origin).await {
+        Ok((session, codes)) => {
+            let full = Authenticated {
+                session: enlace_store::sessions::Session {
+                    csrf: session.csrf.clone(),
+                    stage: STAGE_FULL.into(),
+                    ..a.session.clone()
+                },
+                user: session.user.clone(),
+            };
+            Ok((
+                [(header::SET_COOKIE, extract::session_cookie(&session.token))],
+                render(&RecoveryPage {
+                    t: req.tr(),
+                    user: Some(PageUser::of(&full)),
+                    path: req.path.clone(),
+                    codes,
+                }),
+            )
+                .into_response())
+        }
+        Err(AppError::BadCode) => enrol_page(&s, &req, &a, Some(req.tr().t("bad_code"))).await,
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+pub async fn recovery_get() -> Response {
+    Redirect::to("/").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(State(s): State<AppState>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+    if let Some(a) = &req.auth {
+        s.app.logout(a, &req.origin).await.map_err(|e| req.err(e))?;
+    }
+    Ok((
+        [(header::SET_COOKIE, extract::clear_session_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- account and tokens
+
+async fn account_page(
+    s: &AppState,
+    req: &Req,
+    new_token: Option<String>,
+    notice: Option<String>,
+    errors: Vec<ShownError>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let a = req.full().ok_or(PageError::Redirect("/login".into()))?;
+    let tokens = s.app.tokens(&ctx).await.map_err(|e| req.err(e))?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(with_status(
+        status,
+        render(&AccountPage {
+            t: req.tr(),
+            user: req.page_user(),
+            path: req.path.clone(),
+            me: a.user.clone(),
+            tokens,
+            new_token,
+            notice,
+            errors,
+        }),
+    ))
+}
+
+pub async fn account(State(s): State<AppState>, req: Req) -> PageResult {
+    account_page(&s, &req, None, None, vec![]).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<PasswordForm>) -> PageResult {
+    let ctx = req.ctx()?;
+    let a = req.full().cloned().ok_or(PageError::Redirect("/login".into()))?;
+    let t = req.tr();
+    if f.new_password != f.confirm_password {
+        let errs = shown(t, &[FieldError { field: "confirm_password", code: "passwords_differ" }]);
+        return account_page(&s, &req, None, None, errs).await;
+    }
+    match s.app.change_password(&ctx, &a, &f.current_password, &f.new_password).await {
+        Ok(()) => account_page(&s, &req, None, Some(t.t("password_changed")), vec![]).await,
+        Err(AppError::Invalid(inv)) => account_page(&s, &req, None, None, shown(t, &inv.0)).await,
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn create_token(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<TokenForm>) -> PageResult {
+    let ctx = req.ctx()?;
+    match s.app.create_token(&ctx, &f.name).await {
+        Ok((_, token)) => account_page(&s, &req, Some(token), None, vec![]).await,
+        Err(AppError::Invalid(inv)) => account_page(&s, &req, None, None, shown(req.tr(), &inv.0)).await,
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, _f): CsrfForm<Empty>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    s.app.revoke_token(&ctx, &id).await.map_err(|e| req.err(e))?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+// ---------------------------------------------------------------- case files
+
+#[derive(Deserialize)]
+pub struct CasesQuery {
+    q: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn cases_list(State(s): State<AppState>, req: Req, Query(q): Query<CasesQuery>) -> PageResult {
+    let ctx = req.ctx()?;
+    let page = page_no(q.page);
+    let text = q.q.clone().unwrap_or_default();
+    let status = q.status.clone().unwrap_or_default();
+    let filter = CaseFilter {
+        text: Some(text.clone()).filter(|t| !t.trim().is_empty()),
+        status: CaseStatus::parse(&status),
+        owner: None,
+    };
+    let (cases, total) = s
+        .app
+        .list_cases(&ctx, &filter, PER_PAGE, (page - 1) * PER_PAGE)
+        .await
+        .map_err(|e| req.err(e))?;
+    let base = format!("/cases?q={}&status={}", url_encode(&text), url_encode(&status));
+    Ok(render(&CasesPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        cases,
+        q: text,
+        status,
+        pager: Pager::new(page, total, &base),
+        can_create: policy::may_create_record(&ctx.actor),
+    }))
+}
+
+fn case_form_page(req: &Req, action: String, v: CaseFormValues, errors: Vec<ShownError>) -> Response {
+    let t = req.tr();
+    let own = req.page_user().and_then(|u| u.country);
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(
+        status,
+        render(&CaseFormPage {
+            t,
+            user: req.page_user(),
+            path: req.path.clone(),
+            action,
+            v,
+            errors,
+            all_countries: Country::all()
+                .filter(|c| Some(c.code().to_string()) != own)
+                .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
+                .collect(),
+            handlings: Handling::ALL.iter().map(|h| h.as_str()).collect(),
+            evaluations: ['A', 'B', 'C', 'D', 'X']
+                .iter()
+                .flat_map(|s| (1..=4).map(move |i| format!("{s}{i}")))
+                .collect(),
+        }),
+    )
+}
+
+pub async fn case_new(req: Req) -> PageResult {
+    let ctx = req.ctx()?;
+    if !policy::may_create_record(&ctx.actor) {
+        return Err(req.err(AppError::Forbidden));
+    }
+    Ok(case_form_page(
+        &req,
+        "/cases".into(),
+        CaseFormValues {
+            title: String::new(),
+            summary: String::new(),
+            level: "country".into(),
+            countries: vec![],
+            handling: "intelligence_only".into(),
+            evaluation: "X4".into(),
+            sensitive: false,
+            version: 0,
+        },
+        vec![],
+    ))
+}
+
+/// Reads a case form (repeated `distribution_countries` fields) into the API's input shape.
+fn case_input(pairs: &[(String, String)]) -> (CaseInput, CaseFormValues) {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let countries: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "distribution_countries")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let v = CaseFormValues {
+        title: get("title"),
+        summary: get("summary"),
+        level: get("distribution_level"),
+        countries: countries.clone(),
+        handling: get("handling"),
+        evaluation: get("evaluation"),
+        sensitive: !get("sensitive").is_empty(),
+        version: get("version").parse().unwrap_or(0),
+    };
+    let input = CaseInput {
+        title: v.title.clone(),
+        summary: v.summary.clone(),
+        distribution: Some(DistributionInput {
+            level: v.level.clone(),
+            countries: if v.level == "countries" { countries } else { vec![] },
+        }),
+        handling: Some(v.handling.clone()),
+        evaluation: Some(v.evaluation.clone()),
+        sensitive: v.sensitive,
+    };
+    (input, v)
+}
+
+pub async fn case_create(
+    State(s): State<AppState>,
+    CsrfForm(req, pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let (input, v) = case_input(&pairs);
+    match s.app.create_case(&ctx, &input).await {
+        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
+        Err(AppError::Invalid(inv)) => Ok(case_form_page(&req, "/cases".into(), v, shown(req.tr(), &inv.0))),
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+pub async fn case_view(State(s): State<AppState>, req: Req, Path(id): Path<String>) -> PageResult {
+    let ctx = req.ctx()?;
+    let case = s.app.get_case(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let can_edit = policy::decide_edit_record(
+        &ctx.actor,
+        &RecordAccess {
+            owner: case.owner_country,
+            distribution: &case.distribution,
+        },
+    ) == Decision::Allow;
+    Ok(render(&CasePage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        case,
+        can_edit,
+    }))
+}
+
+pub async fn case_edit(State(s): State<AppState>, req: Req, Path(id): Path<String>) -> PageResult {
+    let ctx = req.ctx()?;
+    let case = s.app.get_case(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let access = RecordAccess {
+        owner: case.owner_country,
+        distribution: &case.distribution,
+    };
+    if policy::decide_edit_record(&ctx.actor, &access) != Decision::Allow {
+        return Err(req.err(AppError::Forbidden));
+    }
+    Ok(case_form_page(
+        &req,
+        format!("/cases/{}", case.id),
+        CaseFormValues {
+            title: case.title.clone(),
+            summary: case.summary.clone(),
+            level: case.distribution.level.as_str().into(),
+            countries: case.distribution.countries.iter().map(|c| c.code().to_string()).collect(),
+            handling: case.handling.as_str().into(),
+            evaluation: case.evaluation.code(),
+            sensitive: case.sensitive,
+            version: case.version,
+        },
+        vec![],
+    ))
+}
+
+pub async fn case_update(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let (input, v) = case_input(&pairs);
+    let version = Some(v.version).filter(|v| *v > 0);
+    match s.app.update_case(&ctx, &id, &input, version).await {
+        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
+        Err(AppError::Invalid(inv)) => Ok(case_form_page(&req, format!("/cases/{id}"), v, shown(req.tr(), &inv.0))),
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn case_status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, f): CsrfForm<StatusForm>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let status = CaseStatus::parse(&f.status)
+        .ok_or_else(|| req.err(AppError::Invalid(enlace_domain::Invalid::one("status", "bad_status"))))?;
+    s.app
+        .set_case_status(&ctx, &id, status)
+        .await
+        .map_err(|e| req.err(e))?;
+    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+// ---------------------------------------------------------------- user administration
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+    scope: Option<String>,
+}
+
+pub async fn users_list(State(s): State<AppState>, req: Req, Query(q): Query<PageQuery>) -> PageResult {
+    let ctx = req.ctx()?;
+    let page = page_no(q.page);
+    let (users, total) = s
+        .app
+        .list_users(&ctx, PER_PAGE, (page - 1) * PER_PAGE)
+        .await
+        .map_err(|e| req.err(e))?;
+    Ok(render(&UsersPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        users,
+        pager: Pager::new(page, total, "/admin/users"),
+    }))
+}
+
+fn user_form_page(req: &Req, ctx: &enlace_app::Ctx, username: String, display_name: String, errors: Vec<ShownError>) -> Response {
+    let t = req.tr();
+    let secretariat = ctx.actor.role == Role::Secretariat;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    with_status(
+        status,
+        render(&UserFormPage {
+            t,
+            user: req.page_user(),
+            path: req.path.clone(),
+            roles: if secretariat {
+                vec!["admin"]
+            } else {
+                Role::COUNTRY_ASSIGNABLE.iter().map(|r| r.as_str()).collect()
+            },
+            countries: Country::all()
+                .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
+                .collect(),
+            choose_country: secretariat,
+            username,
+            display_name,
+            errors,
+        }),
+    )
+}
+
+pub async fn user_new(req: Req) -> PageResult {
+    let ctx = req.ctx()?;
+    if !policy::may_list_users(&ctx.actor) {
+        return Err(req.err(AppError::NotFound));
+    }
+    Ok(user_form_page(&req, &ctx, String::new(), String::new(), vec![]))
+}
+
+pub async fn user_create(
+    State(s): State<AppState>,
+    CsrfForm(req, f): CsrfForm<enlace_app::users::UserInput>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    match s.app.create_user(&ctx, &f).await {
+        Ok(issued) => Ok(render(&UserIssuedPage {
+            t: req.tr(),
+            user: req.page_user(),
+            path: req.path.clone(),
+            target: issued.user,
+            temp_password: issued.temporary_password,
+            reset: false,
+        })),
+        Err(AppError::Invalid(inv)) => Ok(user_form_page(&req, &ctx, f.username, f.display_name, shown(req.tr(), &inv.0))),
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+pub async fn user_view(State(s): State<AppState>, req: Req, Path(id): Path<String>) -> PageResult {
+    let ctx = req.ctx()?;
+    let target = s.app.managed_user(&ctx, &id).await.map_err(|e| req.err(e))?;
+    Ok(render(&UserPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        target,
+    }))
+}
+
+pub async fn user_disable(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+    let ctx = req.ctx()?;
+    s.app.set_user_disabled(&ctx, &id, true).await.map_err(|e| req.err(e))?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+pub async fn user_enable(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+    let ctx = req.ctx()?;
+    s.app.set_user_disabled(&ctx, &id, false).await.map_err(|e| req.err(e))?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+pub async fn user_reset(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+    let ctx = req.ctx()?;
+    let issued = s.app.reset_user(&ctx, &id).await.map_err(|e| req.err(e))?;
+    Ok(render(&UserIssuedPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        target: issued.user,
+        temp_password: issued.temporary_password,
+        reset: true,
+    }))
+}
+
+pub async fn countries_list(State(s): State<AppState>, req: Req) -> PageResult {
+    let ctx = req.ctx()?;
+    let countries = s.app.countries().await.map_err(|e| req.err(e))?;
+    Ok(render(&CountriesPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        countries,
+        editable: policy::may_manage_countries(&ctx.actor),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct CountryForm {
+    #[serde(default)]
+    name_es: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+pub async fn country_update(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(req, f): CsrfForm<CountryForm>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    s.app
+        .update_country(&ctx, &code, &f.name_es, &f.name_en, f.active.is_some())
+        .await
+        .map_err(|e| req.err(e))?;
+    Ok(Redirect::to("/admin/countries").into_response())
+}
+
+// ---------------------------------------------------------------- audit
+
+pub async fn audit_page(State(s): State<AppState>, req: Req, Query(q): Query<PageQuery>) -> PageResult {
+    let ctx = req.ctx()?;
+    let page = page_no(q.page);
+    let scope = match q.scope.as_deref() {
+        Some("country") => AuditScope::Country,
+        _ => AuditScope::Mine,
+    };
+    let (entries, total) = s
+        .app
+        .audit_entries(&ctx, scope, PER_PAGE, (page - 1) * PER_PAGE)
+        .await
+        .map_err(|e| req.err(e))?;
+    let scope_s = if scope == AuditScope::Country { "country" } else { "mine" };
+    Ok(render(&AuditPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        entries,
+        scope: scope_s.into(),
+        can_country: policy::may_read_country_audit(&ctx.actor).is_some(),
+        pager: Pager::new(page, total, &format!("/audit?scope={scope_s}")),
+    }))
+}
