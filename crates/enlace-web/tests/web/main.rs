@@ -1,0 +1,6 @@
+//! The web suite: the whole application over HTTP, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod matrix;
+mod testkit;
