@@ -283,7 +283,9 @@ impl App {
             tx.commit().await?;
             return Err(AppError::BadCode);
         };
-        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| crypto::recovery_code()).collect();
+        let codes: Vec<String> = (0..RECOVERY_CODES)
+            .map(|_| crypto::recovery_code())
+            .collect();
         let hashes: Vec<String> = codes.iter().map(|c| crypto::sha256_hex(c)).collect();
         let mut tx = self.store.begin().await?;
         tx.set_totp(&auth.user.id, Some(&secret_b32), step, now)
@@ -322,9 +324,13 @@ impl App {
         let now = self.now_ms();
         if !crypto::verify_password(current.to_string(), auth.user.password_hash.clone()).await {
             let mut tx = self.store.begin().await?;
-            tx.audit(now, ctx.entry("password.change", "failed")).await?;
+            tx.audit(now, ctx.entry("password.change", "failed"))
+                .await?;
             tx.commit().await?;
-            return Err(AppError::Invalid(Invalid::one("current_password", "wrong_password")));
+            return Err(AppError::Invalid(Invalid::one(
+                "current_password",
+                "wrong_password",
+            )));
         }
         let hash = crypto::hash_password(new.to_string())
             .await

@@ -66,7 +66,12 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let (cases, total) = tx
-            .cases_visible(&Viewer::of(&ctx.actor), filter, limit.clamp(1, 200), offset.max(0))
+            .cases_visible(
+                &Viewer::of(&ctx.actor),
+                filter,
+                limit.clamp(1, 200),
+                offset.max(0),
+            )
             .await?;
         let mut e = ctx.entry("case.list", "ok");
         e.object_kind = Some("case".into());
@@ -114,12 +119,18 @@ impl App {
             .case_visible(&Viewer::of(&ctx.actor), id)
             .await?
             .ok_or(AppError::NotFound)?;
-        tx.audit(now, case_entry(ctx, "case.update", &updated)).await?;
+        tx.audit(now, case_entry(ctx, "case.update", &updated))
+            .await?;
         tx.commit().await?;
         Ok(updated)
     }
 
-    pub async fn set_case_status(&self, ctx: &Ctx, id: &str, status: CaseStatus) -> AppResult<Case> {
+    pub async fn set_case_status(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        status: CaseStatus,
+    ) -> AppResult<Case> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let case = tx

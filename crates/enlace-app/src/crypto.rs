@@ -122,7 +122,9 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let mut buffer: u32 = 0;
     let mut bits = 0;
     for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let v = B32.iter().position(|&x| x == c.to_ascii_uppercase() as u8)? as u32;
+        let v = B32
+            .iter()
+            .position(|&x| x == c.to_ascii_uppercase() as u8)? as u32;
         buffer = (buffer << 5) | v;
         bits += 5;
         if bits >= 8 {
@@ -224,8 +226,14 @@ mod tests {
         let secret = b"12345678901234567890";
         let now = 1_111_111_111;
         let step = now / 30;
-        assert_eq!(totp_match(secret, &totp_code(secret, step), now), Some(step));
-        assert_eq!(totp_match(secret, &totp_code(secret, step + 1), now), Some(step + 1));
+        assert_eq!(
+            totp_match(secret, &totp_code(secret, step), now),
+            Some(step)
+        );
+        assert_eq!(
+            totp_match(secret, &totp_code(secret, step + 1), now),
+            Some(step + 1)
+        );
         assert_eq!(totp_match(secret, &totp_code(secret, step - 2), now), None);
         assert_eq!(totp_match(secret, "12a456", now), None);
     }
@@ -233,7 +241,10 @@ mod tests {
     #[test]
     fn base32_round_trip() {
         assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
-        assert_eq!(base32_decode("MZXW 6YTB OI").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            base32_decode("MZXW 6YTB OI").as_deref(),
+            Some(&b"foobar"[..])
+        );
         let r = random_bytes::<20>();
         assert_eq!(base32_decode(&base32_encode(&r)).as_deref(), Some(&r[..]));
     }
@@ -249,6 +260,9 @@ mod tests {
     #[test]
     fn recovery_codes_normalise() {
         let c = recovery_code();
-        assert_eq!(normalize_recovery_code(&c.to_uppercase().replace('-', " ")), c);
+        assert_eq!(
+            normalize_recovery_code(&c.to_uppercase().replace('-', " ")),
+            c
+        );
     }
 }

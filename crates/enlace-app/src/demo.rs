@@ -11,7 +11,13 @@ pub const DEMO_PASSWORD: &str = "enlace-demo";
 pub fn demo_usernames() -> Vec<String> {
     let mut out = vec!["secretariat".to_string()];
     for c in Country::all() {
-        for r in [Role::Officer, Role::Prosecutor, Role::Analyst, Role::Approver, Role::Admin] {
+        for r in [
+            Role::Officer,
+            Role::Prosecutor,
+            Role::Analyst,
+            Role::Approver,
+            Role::Admin,
+        ] {
             out.push(format!("{}.{}", r.as_str(), c.code()));
         }
     }
@@ -19,7 +25,14 @@ pub fn demo_usernames() -> Vec<String> {
 }
 
 /// (title, summary, distribution level, named countries, handling, evaluation)
-type DemoCase = (&'static str, &'static str, &'static str, &'static [&'static str], &'static str, &'static str);
+type DemoCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+);
 
 /// Fictional case files: each country gets these, with its neighbours as named receivers.
 const DEMO_CASES: &[DemoCase] = &[

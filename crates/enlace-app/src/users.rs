@@ -29,7 +29,12 @@ pub struct IssuedCredentials {
 
 impl App {
     /// Users the caller administers: their country's (admin) or all country admins (secretariat).
-    pub async fn list_users(&self, ctx: &Ctx, limit: i64, offset: i64) -> AppResult<(Vec<User>, i64)> {
+    pub async fn list_users(
+        &self,
+        ctx: &Ctx,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<(Vec<User>, i64)> {
         if !policy::may_list_users(&ctx.actor) {
             return Err(AppError::NotFound);
         }
@@ -42,7 +47,9 @@ impl App {
         // The secretariat's view of admins comes from the same filter as the policy.
         let users = users
             .into_iter()
-            .filter(|u| policy::may_manage_user(&ctx.actor, u.role, u.country) || u.id == ctx.actor.user_id)
+            .filter(|u| {
+                policy::may_manage_user(&ctx.actor, u.role, u.country) || u.id == ctx.actor.user_id
+            })
             .collect();
         Ok((users, total))
     }
@@ -61,7 +68,8 @@ impl App {
         }
         let mut errs = Invalid::default();
         let username = validate::username(&mut errs, &input.username);
-        let display_name = validate::text(&mut errs, "display_name", &input.display_name, true, 120);
+        let display_name =
+            validate::text(&mut errs, "display_name", &input.display_name, true, 120);
         let role = Role::parse(&input.role);
         if role.is_none() {
             errs.push("role", "bad_role");
@@ -83,7 +91,10 @@ impl App {
             return Err(AppError::Invalid(Invalid::one("role", "role_not_allowed")));
         }
         if self.store.user_by_username(&username).await?.is_some() {
-            return Err(AppError::Invalid(Invalid::one("username", "username_taken")));
+            return Err(AppError::Invalid(Invalid::one(
+                "username",
+                "username_taken",
+            )));
         }
         let temporary_password = crypto::temporary_password();
         let hash = crypto::hash_password(temporary_password.clone())
@@ -108,7 +119,10 @@ impl App {
             Ok(id) => id,
             // Lost a race with another creation of the same name.
             Err(e) if e.is_unique_violation() => {
-                return Err(AppError::Invalid(Invalid::one("username", "username_taken")))
+                return Err(AppError::Invalid(Invalid::one(
+                    "username",
+                    "username_taken",
+                )))
             }
             Err(e) => return Err(e.into()),
         };
@@ -134,7 +148,14 @@ impl App {
         if disabled {
             tx.delete_user_sessions(&target.id).await?;
         }
-        let mut e = ctx.entry(if disabled { "user.disable" } else { "user.enable" }, "ok");
+        let mut e = ctx.entry(
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            "ok",
+        );
         e.object_kind = Some("user".into());
         e.object_id = Some(target.id.clone());
         e.object_country = target.country.map(|c| c.code().to_string());
@@ -238,10 +259,15 @@ impl App {
         errs.into_result()?;
         let role = role.ok_or(AppError::Invalid(Invalid::one("role", "bad_role")))?;
         if self.store.user_by_username(&username).await?.is_some() {
-            return Err(AppError::Invalid(Invalid::one("username", "username_taken")));
+            return Err(AppError::Invalid(Invalid::one(
+                "username",
+                "username_taken",
+            )));
         }
         let pw = crypto::temporary_password();
-        let hash = crypto::hash_password(pw.clone()).await.map_err(AppError::Internal)?;
+        let hash = crypto::hash_password(pw.clone())
+            .await
+            .map_err(AppError::Internal)?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let id = tx
@@ -268,7 +294,10 @@ impl App {
         e.object_kind = Some("user".into());
         e.object_id = Some(id);
         e.object_country = country.map(|c| c.code().to_string());
-        e.detail = Some(format!("username={username} role={} (command line)", role.as_str()));
+        e.detail = Some(format!(
+            "username={username} role={} (command line)",
+            role.as_str()
+        ));
         tx.audit(now, e).await?;
         tx.commit().await?;
         Ok(pw)

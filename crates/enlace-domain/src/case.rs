@@ -329,6 +329,9 @@ mod tests {
             ..Default::default()
         };
         let d = input.validate(mx()).map(|d| d.distribution.countries);
-        assert_eq!(d, Ok(vec![Country::parse("gt").unwrap_or_else(|| unreachable!())]));
+        assert_eq!(
+            d,
+            Ok(vec![Country::parse("gt").unwrap_or_else(|| unreachable!())])
+        );
     }
 }

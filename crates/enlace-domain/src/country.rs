@@ -83,6 +83,9 @@ mod tests {
         assert_eq!(Country::all().count(), 11);
         assert_eq!(Country::parse("MX").map(Country::code), Some("mx"));
         assert!(Country::parse("br").is_none());
-        assert_eq!(Country::parse("do").map(|c| c.name("en")), Some("Dominican Republic"));
+        assert_eq!(
+            Country::parse("do").map(|c| c.name("en")),
+            Some("Dominican Republic")
+        );
     }
 }

@@ -21,8 +21,12 @@ impl Role {
         Role::Secretariat,
     ];
     /// The roles a country admin may give to users of their country.
-    pub const COUNTRY_ASSIGNABLE: [Role; 4] =
-        [Role::Officer, Role::Prosecutor, Role::Analyst, Role::Approver];
+    pub const COUNTRY_ASSIGNABLE: [Role; 4] = [
+        Role::Officer,
+        Role::Prosecutor,
+        Role::Analyst,
+        Role::Approver,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

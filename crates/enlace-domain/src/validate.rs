@@ -41,7 +41,10 @@ pub fn text(
         errs.push(field, "required");
     } else if v.chars().count() > max {
         errs.push(field, "too_long");
-    } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if v
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errs.push(field, "bad_characters");
     }
     v.to_string()
@@ -51,8 +54,7 @@ pub fn text(
 pub fn username(errs: &mut Invalid, value: &str) -> String {
     let v = value.trim().to_ascii_lowercase();
     let ok = (3..=64).contains(&v.len())
-        && v
-            .chars()
+        && v.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
     if !ok {
         errs.push("username", "bad_username");

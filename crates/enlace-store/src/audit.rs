@@ -1,7 +1,7 @@
 //! The audit log: append-only, hash-chained, written in the caller's transaction.
 //! Signed checkpoints of the chain's head (entry count and hash) are kept outside the log so a
 //! truncated tail is detected, and can be downloaded to be held elsewhere.
-use crate::db::{Q, Store, Tx};
+use crate::db::{Store, Tx, Q};
 use crate::StoreError;
 use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -176,7 +176,8 @@ impl Tx {
             .push(")");
         self.execute(&q).await?;
         if entry.seq % CHECKPOINT_EVERY == 0 {
-            self.write_checkpoint(entry.seq, &entry.hash, now_ms).await?;
+            self.write_checkpoint(entry.seq, &entry.hash, now_ms)
+                .await?;
         }
         Ok(entry.seq)
     }
@@ -261,8 +262,11 @@ impl Checkpoint {
             return false;
         };
         let sig = ed25519_dalek::Signature::from_bytes(&sb);
-        vk.verify(Self::message(self.seq, &self.hash, self.at).as_bytes(), &sig)
-            .is_ok()
+        vk.verify(
+            Self::message(self.seq, &self.hash, self.at).as_bytes(),
+            &sig,
+        )
+        .is_ok()
     }
 }
 
@@ -309,9 +313,15 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
 /// The verifier's finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Intact { entries: i64, checkpoints: i64 },
+    Intact {
+        entries: i64,
+        checkpoints: i64,
+    },
     /// The first entry that does not fit the chain, and why.
-    Broken { seq: i64, reason: String },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 impl Store {
@@ -482,7 +492,10 @@ impl Store {
             .map(|r| r.try_get::<i64, _>("n"))
             .transpose()?
             .unwrap_or(0);
-        let entries = rows.iter().map(Entry::from_row).collect::<crate::Result<_>>()?;
+        let entries = rows
+            .iter()
+            .map(Entry::from_row)
+            .collect::<crate::Result<_>>()?;
         Ok((entries, total))
     }
 }

@@ -1,6 +1,6 @@
 //! Case files. Reads go through the visibility predicate; writes are only reachable for
 //! records the caller has already been allowed to see and edit.
-use crate::db::{new_id, Q, Tx};
+use crate::db::{new_id, Tx, Q};
 use crate::visibility::Viewer;
 use crate::StoreError;
 use enlace_domain::{
@@ -75,8 +75,10 @@ impl Tx {
     async fn record_countries(&mut self, id: &str) -> crate::Result<Vec<Country>> {
         let rows = self
             .fetch_all(
-                &Q::new("SELECT country FROM record_countries WHERE record_id = $1 ORDER BY country")
-                    .arg(id),
+                &Q::new(
+                    "SELECT country FROM record_countries WHERE record_id = $1 ORDER BY country",
+                )
+                .arg(id),
             )
             .await?;
         rows.iter()
@@ -115,9 +117,11 @@ impl Tx {
             Some(r) => r.try_get::<i64, _>("next_value")?,
             None => {
                 self.execute(
-                    &Q::new("INSERT INTO case_counters (country, year, next_value) VALUES ($1, $2, 1)")
-                        .arg(owner)
-                        .arg(year),
+                    &Q::new(
+                        "INSERT INTO case_counters (country, year, next_value) VALUES ($1, $2, 1)",
+                    )
+                    .arg(owner)
+                    .arg(year),
                 )
                 .await?;
                 1
@@ -274,7 +278,8 @@ fn case_filters(q: &mut Q, viewer: &Viewer, filter: &CaseFilter) {
     if let Some(t) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
         let pattern = format!("%{}%", escape_like(&t.trim().to_lowercase()));
         q.push(" AND (LOWER(c.title) LIKE ").bind(pattern.clone());
-        q.push(" ESCAPE '\\' OR LOWER(c.reference) LIKE ").bind(pattern);
+        q.push(" ESCAPE '\\' OR LOWER(c.reference) LIKE ")
+            .bind(pattern);
         q.push(" ESCAPE '\\')");
     }
     if let Some(s) = filter.status {

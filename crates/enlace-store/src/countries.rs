@@ -1,5 +1,5 @@
 //! Member countries as the secretariat maintains them.
-use crate::db::{Q, Store, Tx};
+use crate::db::{Store, Tx, Q};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -33,14 +33,22 @@ impl Store {
 }
 
 impl Tx {
-    pub async fn update_country(&mut self, code: &str, name_es: &str, name_en: &str, active: bool) -> crate::Result<bool> {
+    pub async fn update_country(
+        &mut self,
+        code: &str,
+        name_es: &str,
+        name_en: &str,
+        active: bool,
+    ) -> crate::Result<bool> {
         let n = self
             .execute(
-                &Q::new("UPDATE countries SET name_es = $1, name_en = $2, active = $3 WHERE code = $4")
-                    .arg(name_es)
-                    .arg(name_en)
-                    .arg(active)
-                    .arg(code),
+                &Q::new(
+                    "UPDATE countries SET name_es = $1, name_en = $2, active = $3 WHERE code = $4",
+                )
+                .arg(name_es)
+                .arg(name_en)
+                .arg(active)
+                .arg(code),
             )
             .await?;
         Ok(n == 1)

@@ -1,6 +1,6 @@
 //! Schema migrations, run at start. Portable DDL (TEXT, BIGINT) except the few per-engine
 //! statements that make the audit tables append-only.
-use crate::db::{Engine, Q, Store};
+use crate::db::{Engine, Store, Q};
 
 const V1: &[&str] = &[
     "CREATE TABLE countries (code TEXT PRIMARY KEY, name_es TEXT NOT NULL, name_en TEXT NOT NULL, active BIGINT NOT NULL DEFAULT 1)",
@@ -87,10 +87,12 @@ pub(crate) async fn run(store: &Store) -> crate::Result<()> {
             .is_some();
         if !exists {
             tx.execute(
-                &Q::new("INSERT INTO countries (code, name_es, name_en, active) VALUES ($1, $2, $3, 1)")
-                    .arg(code)
-                    .arg(es)
-                    .arg(en),
+                &Q::new(
+                    "INSERT INTO countries (code, name_es, name_en, active) VALUES ($1, $2, $3, 1)",
+                )
+                .arg(code)
+                .arg(es)
+                .arg(en),
             )
             .await?;
         }

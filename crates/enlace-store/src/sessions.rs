@@ -1,5 +1,5 @@
 //! Browser sessions. Only the SHA-256 of the token is stored.
-use crate::db::{Q, Store, Tx};
+use crate::db::{Store, Tx, Q};
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +72,11 @@ impl Tx {
             .await?;
         Ok(())
     }
-    pub async fn set_session_pending_secret(&mut self, token_hash: &str, secret: Option<&str>) -> crate::Result<()> {
+    pub async fn set_session_pending_secret(
+        &mut self,
+        token_hash: &str,
+        secret: Option<&str>,
+    ) -> crate::Result<()> {
         self.execute(
             &Q::new("UPDATE sessions SET pending_secret = $1 WHERE token_hash = $2")
                 .arg(secret)
@@ -82,7 +86,11 @@ impl Tx {
         Ok(())
     }
     /// Removes sessions idle or older than the limits.
-    pub async fn purge_sessions(&mut self, idle_before: i64, created_before: i64) -> crate::Result<u64> {
+    pub async fn purge_sessions(
+        &mut self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> crate::Result<u64> {
         self.execute(
             &Q::new("DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2")
                 .arg(idle_before)

@@ -1,5 +1,5 @@
 //! API tokens for national systems. Only the SHA-256 of the token is stored.
-use crate::db::{Q, Store, Tx};
+use crate::db::{Store, Tx, Q};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -47,14 +47,24 @@ impl Store {
         .collect()
     }
     pub async fn touch_token(&self, id: &str, now_ms: i64) -> crate::Result<()> {
-        self.execute(&Q::new("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").arg(now_ms).arg(id))
-            .await?;
+        self.execute(
+            &Q::new("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .arg(now_ms)
+                .arg(id),
+        )
+        .await?;
         Ok(())
     }
 }
 
 impl Tx {
-    pub async fn insert_token(&mut self, user_id: &str, name: &str, hash: &str, now_ms: i64) -> crate::Result<String> {
+    pub async fn insert_token(
+        &mut self,
+        user_id: &str,
+        name: &str,
+        hash: &str,
+        now_ms: i64,
+    ) -> crate::Result<String> {
         let id = crate::new_id();
         self.execute(
             &Q::new("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL, NULL)")
@@ -68,7 +78,12 @@ impl Tx {
         Ok(id)
     }
     /// Revokes a live token of `user_id`; false when there is none with that id.
-    pub async fn revoke_token(&mut self, user_id: &str, id: &str, now_ms: i64) -> crate::Result<bool> {
+    pub async fn revoke_token(
+        &mut self,
+        user_id: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> crate::Result<bool> {
         let n = self
             .execute(
                 &Q::new("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
@@ -81,9 +96,11 @@ impl Tx {
     }
     pub async fn revoke_user_tokens(&mut self, user_id: &str, now_ms: i64) -> crate::Result<()> {
         self.execute(
-            &Q::new("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .arg(now_ms)
-                .arg(user_id),
+            &Q::new(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .arg(now_ms)
+            .arg(user_id),
         )
         .await?;
         Ok(())

@@ -1,5 +1,5 @@
 //! User accounts, second factors and recovery codes.
-use crate::db::{Q, Store, Tx};
+use crate::db::{Store, Tx, Q};
 use crate::StoreError;
 use enlace_domain::{Country, Role};
 use serde::Serialize;
@@ -49,7 +49,9 @@ fn user_from_row(r: &AnyRow) -> crate::Result<User> {
         username: r.try_get("username")?,
         display_name: r.try_get("display_name")?,
         country: match country {
-            Some(c) => Some(Country::parse(&c).ok_or_else(|| StoreError::Corrupt("country".into()))?),
+            Some(c) => {
+                Some(Country::parse(&c).ok_or_else(|| StoreError::Corrupt("country".into()))?)
+            }
             None => None,
         },
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt("role".into()))?,
@@ -93,7 +95,10 @@ impl Store {
         let row = self
             .fetch_optional(&Q::new("SELECT COUNT(*) AS n FROM users"))
             .await?;
-        Ok(row.map(|r| r.try_get::<i64, _>("n")).transpose()?.unwrap_or(0))
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("n"))
+            .transpose()?
+            .unwrap_or(0))
     }
     /// Users of one country (or, with `None`, the country admins of every country), by name.
     pub async fn users_of(
@@ -117,12 +122,19 @@ impl Store {
             )
             .await?;
         let total: i64 = self
-            .fetch_optional(&Q::new(&format!("SELECT COUNT(*) AS n FROM users WHERE {where_}")).arg(arg))
+            .fetch_optional(
+                &Q::new(&format!("SELECT COUNT(*) AS n FROM users WHERE {where_}")).arg(arg),
+            )
             .await?
             .map(|r| r.try_get::<i64, _>("n"))
             .transpose()?
             .unwrap_or(0);
-        Ok((rows.iter().map(user_from_row).collect::<crate::Result<_>>()?, total))
+        Ok((
+            rows.iter()
+                .map(user_from_row)
+                .collect::<crate::Result<_>>()?,
+            total,
+        ))
     }
 }
 
@@ -150,7 +162,12 @@ impl Tx {
             .map(user_from_row)
             .transpose()
     }
-    pub async fn set_user_disabled(&mut self, id: &str, disabled: bool, now_ms: i64) -> crate::Result<()> {
+    pub async fn set_user_disabled(
+        &mut self,
+        id: &str,
+        disabled: bool,
+        now_ms: i64,
+    ) -> crate::Result<()> {
         self.execute(
             &Q::new("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
                 .arg(disabled)
@@ -160,7 +177,12 @@ impl Tx {
         .await?;
         Ok(())
     }
-    pub async fn set_password_hash(&mut self, id: &str, hash: &str, now_ms: i64) -> crate::Result<()> {
+    pub async fn set_password_hash(
+        &mut self,
+        id: &str,
+        hash: &str,
+        now_ms: i64,
+    ) -> crate::Result<()> {
         self.execute(
             &Q::new("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .arg(hash)
@@ -170,7 +192,13 @@ impl Tx {
         .await?;
         Ok(())
     }
-    pub async fn set_totp(&mut self, id: &str, secret: Option<&str>, last_step: i64, now_ms: i64) -> crate::Result<()> {
+    pub async fn set_totp(
+        &mut self,
+        id: &str,
+        secret: Option<&str>,
+        last_step: i64,
+        now_ms: i64,
+    ) -> crate::Result<()> {
         self.execute(
             &Q::new("UPDATE users SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4")
                 .arg(secret)
@@ -185,19 +213,29 @@ impl Tx {
     pub async fn consume_totp_step(&mut self, id: &str, step: i64) -> crate::Result<bool> {
         let n = self
             .execute(
-                &Q::new("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
-                    .arg(step)
-                    .arg(id),
+                &Q::new(
+                    "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+                )
+                .arg(step)
+                .arg(id),
             )
             .await?;
         Ok(n == 1)
     }
     pub async fn set_language(&mut self, id: &str, lang: &str) -> crate::Result<()> {
-        self.execute(&Q::new("UPDATE users SET language = $1 WHERE id = $2").arg(lang).arg(id))
-            .await?;
+        self.execute(
+            &Q::new("UPDATE users SET language = $1 WHERE id = $2")
+                .arg(lang)
+                .arg(id),
+        )
+        .await?;
         Ok(())
     }
-    pub async fn replace_recovery_codes(&mut self, user_id: &str, hashes: &[String]) -> crate::Result<()> {
+    pub async fn replace_recovery_codes(
+        &mut self,
+        user_id: &str,
+        hashes: &[String],
+    ) -> crate::Result<()> {
         self.execute(&Q::new("DELETE FROM recovery_codes WHERE user_id = $1").arg(user_id))
             .await?;
         for h in hashes {
@@ -211,7 +249,12 @@ impl Tx {
         Ok(())
     }
     /// Marks an unused recovery code as used; false when there is no such unused code.
-    pub async fn use_recovery_code(&mut self, user_id: &str, hash: &str, now_ms: i64) -> crate::Result<bool> {
+    pub async fn use_recovery_code(
+        &mut self,
+        user_id: &str,
+        hash: &str,
+        now_ms: i64,
+    ) -> crate::Result<bool> {
         let n = self
             .execute(
                 &Q::new("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")

@@ -1,4 +1,5 @@
 //! The store suite, run on SQLite and (when the test script starts one) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use enlace_domain::case::{CaseInput, DistributionInput};
 use enlace_domain::{Actor, Country, Role};
 use enlace_store::audit::{NewEntry, Verdict};
@@ -68,10 +69,14 @@ async fn cases_are_filtered_by_the_visibility_predicate() {
         let mx_admin = Viewer::of(&actor(Role::Admin, "mx"));
         let mx_off = Viewer::of(&actor(Role::Officer, "mx"));
         let f = CaseFilter::default();
-        let ids = |v: Vec<enlace_store::cases::Case>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        let ids =
+            |v: Vec<enlace_store::cases::Case>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
         let (l, n) = tx.cases_visible(&mx_off, &f, 50, 0).await.unwrap();
         assert_eq!(n, 3);
-        assert_eq!(ids(l), vec![c_all.id.clone(), c_named.id.clone(), c_own.id.clone()]);
+        assert_eq!(
+            ids(l),
+            vec![c_all.id.clone(), c_named.id.clone(), c_own.id.clone()]
+        );
         let (l, n) = tx.cases_visible(&gt, &f, 50, 0).await.unwrap();
         assert_eq!((ids(l), n), (vec![c_all.id.clone(), c_named.id.clone()], 2));
         let (l, n) = tx.cases_visible(&pa, &f, 50, 0).await.unwrap();
@@ -80,16 +85,36 @@ async fn cases_are_filtered_by_the_visibility_predicate() {
         assert_eq!(n, 0);
         assert!(tx.case_visible(&pa, &c_own.id).await.unwrap().is_none());
         assert!(tx.case_visible(&gt, &c_named.id).await.unwrap().is_some());
-        let got = tx.case_visible(&mx_off, &c_named.id).await.unwrap().unwrap();
+        let got = tx
+            .case_visible(&mx_off, &c_named.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(got, c_named);
         // Text filter matches literally, wildcards included.
         let (l, _) = tx
-            .cases_visible(&mx_off, &CaseFilter { text: Some("CASO MEMBERS".into()), ..f.clone() }, 50, 0)
+            .cases_visible(
+                &mx_off,
+                &CaseFilter {
+                    text: Some("CASO MEMBERS".into()),
+                    ..f.clone()
+                },
+                50,
+                0,
+            )
             .await
             .unwrap();
         assert_eq!(ids(l), vec![c_all.id.clone()]);
         let (l, _) = tx
-            .cases_visible(&mx_off, &CaseFilter { text: Some("%".into()), ..f.clone() }, 50, 0)
+            .cases_visible(
+                &mx_off,
+                &CaseFilter {
+                    text: Some("%".into()),
+                    ..f.clone()
+                },
+                50,
+                0,
+            )
             .await
             .unwrap();
         assert!(l.is_empty());
@@ -137,8 +162,14 @@ async fn users_tokens_and_totp_steps() {
         let mut tx = store.begin().await.unwrap();
         tx.set_totp(&id, Some("SECRET"), 10, 6).await.unwrap();
         assert!(tx.consume_totp_step(&id, 11).await.unwrap());
-        assert!(!tx.consume_totp_step(&id, 11).await.unwrap(), "replay refused");
-        assert!(!tx.consume_totp_step(&id, 9).await.unwrap(), "older step refused");
+        assert!(
+            !tx.consume_totp_step(&id, 11).await.unwrap(),
+            "replay refused"
+        );
+        assert!(
+            !tx.consume_totp_step(&id, 9).await.unwrap(),
+            "older step refused"
+        );
         let tok = tx.insert_token(&id, "SINAM", "hash1", 7).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(store.token_by_hash("hash1").await.unwrap().unwrap().id, tok);
@@ -159,11 +190,16 @@ async fn audit_chain_verifies_and_is_append_only() {
     each_engine(|store| async move {
         for i in 0..70 {
             let mut tx = store.begin().await.unwrap();
-            tx.audit(1_000 + i, entry(&format!("action.{i}"))).await.unwrap();
+            tx.audit(1_000 + i, entry(&format!("action.{i}")))
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
         }
         match store.unrestricted_verify_audit(&[]).await.unwrap() {
-            Verdict::Intact { entries, checkpoints } => {
+            Verdict::Intact {
+                entries,
+                checkpoints,
+            } => {
                 assert_eq!(entries, 70);
                 assert_eq!(checkpoints, 1, "one checkpoint every 64 entries");
             }
@@ -171,14 +207,19 @@ async fn audit_chain_verifies_and_is_append_only() {
         }
         // The database itself refuses changes to the log.
         let mut tx = store.begin().await.unwrap();
-        assert!(tx.unrestricted_execute("UPDATE audit_log SET action = 'x' WHERE seq = 3").await.is_err());
+        assert!(tx
+            .unrestricted_execute("UPDATE audit_log SET action = 'x' WHERE seq = 3")
+            .await
+            .is_err());
         drop(tx);
         let mut tx = store.begin().await.unwrap();
-        assert!(tx.unrestricted_execute("DELETE FROM audit_log WHERE seq = 3").await.is_err());
+        assert!(tx
+            .unrestricted_execute("DELETE FROM audit_log WHERE seq = 3")
+            .await
+            .is_err());
         drop(tx);
         let (mine, total) = store.audit_by_actor("nobody", 10, 0).await.unwrap();
         assert!(mine.is_empty() && total == 0);
     })
     .await;
 }
-

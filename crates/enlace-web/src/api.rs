@@ -64,10 +64,20 @@ where
         let limit = AppState::from_ref(state).web.body_limit;
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| ApiError::new(AppError::Invalid(Invalid::one("body", "too_large")), rid.clone(), lang))?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|_| ApiError::new(AppError::Invalid(Invalid::one("body", "bad_json")), rid, lang))
+            .map_err(|_| {
+                ApiError::new(
+                    AppError::Invalid(Invalid::one("body", "too_large")),
+                    rid.clone(),
+                    lang,
+                )
+            })?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|_| {
+            ApiError::new(
+                AppError::Invalid(Invalid::one("body", "bad_json")),
+                rid,
+                lang,
+            )
+        })
     }
 }
 
@@ -75,7 +85,11 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
     if s.app.store.ping().await {
         (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable"})),
+        )
+            .into_response()
     }
 }
 
@@ -199,11 +213,25 @@ async fn cases_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQu
         .list_cases(&a.ctx, &filter, per, offset)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(page_json(cases.iter().map(case_json).collect(), total, page, per)).into_response())
+    Ok(Json(page_json(
+        cases.iter().map(case_json).collect(),
+        total,
+        page,
+        per,
+    ))
+    .into_response())
 }
 
-async fn case_create(State(s): State<AppState>, a: ApiCtx, ApiJson(input): ApiJson<CaseInput>) -> ApiResult {
-    let case = s.app.create_case(&a.ctx, &input).await.map_err(|e| a.err(e))?;
+async fn case_create(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(input): ApiJson<CaseInput>,
+) -> ApiResult {
+    let case = s
+        .app
+        .create_case(&a.ctx, &input)
+        .await
+        .map_err(|e| a.err(e))?;
     let mut body = case_json(&case);
     body["id"] = json!(case.id);
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -255,8 +283,18 @@ async fn case_reopen(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String
 
 async fn users_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQuery>) -> ApiResult {
     let (page, per, offset) = q.paging();
-    let (users, total) = s.app.list_users(&a.ctx, per, offset).await.map_err(|e| a.err(e))?;
-    Ok(Json(page_json(users.iter().map(user_json).collect(), total, page, per)).into_response())
+    let (users, total) = s
+        .app
+        .list_users(&a.ctx, per, offset)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(page_json(
+        users.iter().map(user_json).collect(),
+        total,
+        page,
+        per,
+    ))
+    .into_response())
 }
 
 async fn user_create(
@@ -264,24 +302,40 @@ async fn user_create(
     a: ApiCtx,
     ApiJson(input): ApiJson<enlace_app::users::UserInput>,
 ) -> ApiResult {
-    let issued = s.app.create_user(&a.ctx, &input).await.map_err(|e| a.err(e))?;
+    let issued = s
+        .app
+        .create_user(&a.ctx, &input)
+        .await
+        .map_err(|e| a.err(e))?;
     let mut body = user_json(&issued.user);
     body["temporary_password"] = json!(issued.temporary_password);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 async fn user_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    let u = s.app.managed_user(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    let u = s
+        .app
+        .managed_user(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(user_json(&u)).into_response())
 }
 
 async fn user_disable(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    let u = s.app.set_user_disabled(&a.ctx, &id, true).await.map_err(|e| a.err(e))?;
+    let u = s
+        .app
+        .set_user_disabled(&a.ctx, &id, true)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(user_json(&u)).into_response())
 }
 
 async fn user_enable(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    let u = s.app.set_user_disabled(&a.ctx, &id, false).await.map_err(|e| a.err(e))?;
+    let u = s
+        .app
+        .set_user_disabled(&a.ctx, &id, false)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(Json(user_json(&u)).into_response())
 }
 
@@ -315,13 +369,24 @@ struct TokenBody {
     name: String,
 }
 
-async fn token_create(State(s): State<AppState>, a: ApiCtx, ApiJson(b): ApiJson<TokenBody>) -> ApiResult {
-    let (id, token) = s.app.create_token(&a.ctx, &b.name).await.map_err(|e| a.err(e))?;
+async fn token_create(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(b): ApiJson<TokenBody>,
+) -> ApiResult {
+    let (id, token) = s
+        .app
+        .create_token(&a.ctx, &b.name)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
 }
 
 async fn token_revoke(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    s.app.revoke_token(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    s.app
+        .revoke_token(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -350,9 +415,16 @@ async fn audit_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQu
 /// Signed checkpoints of the audit chain, for a country admin to keep elsewhere. Also served
 /// at /audit/checkpoints.json for download from the audit page.
 pub async fn audit_checkpoints(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
-    let cps = s.app.audit_checkpoints(&a.ctx).await.map_err(|e| a.err(e))?;
+    let cps = s
+        .app
+        .audit_checkpoints(&a.ctx)
+        .await
+        .map_err(|e| a.err(e))?;
     Ok((
-        [(header::CONTENT_DISPOSITION, "attachment; filename=\"enlace-audit-checkpoints.json\"")],
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"enlace-audit-checkpoints.json\"",
+        )],
         Json(json!({"checkpoints": cps})),
     )
         .into_response())

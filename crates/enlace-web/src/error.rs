@@ -103,14 +103,39 @@ impl IntoResponse for ApiError {
 /// A page-handler failure: a redirect (to log in, mostly) or an HTML error page.
 pub enum PageError {
     Redirect(String),
-    App(AppError, Lang, String, Option<PageUser>),
-    Coded(AppError, Lang, String, Option<PageUser>, &'static str),
+    Page(Box<Failure>),
+}
+
+pub struct Failure {
+    pub error: AppError,
+    pub lang: Lang,
+    pub request_id: String,
+    pub user: Option<PageUser>,
+    /// Overrides the stable code (e.g. `bad_csrf`).
+    pub code: Option<&'static str>,
 }
 
 impl PageError {
+    pub fn page(
+        error: AppError,
+        lang: Lang,
+        request_id: String,
+        user: Option<PageUser>,
+    ) -> PageError {
+        PageError::Page(Box::new(Failure {
+            error,
+            lang,
+            request_id,
+            user,
+            code: None,
+        }))
+    }
     pub fn with_code(self, code: &'static str) -> PageError {
         match self {
-            PageError::App(e, l, r, u) => PageError::Coded(e, l, r, u, code),
+            PageError::Page(mut f) => {
+                f.code = Some(code);
+                PageError::Page(f)
+            }
             other => other,
         }
     }
@@ -118,17 +143,14 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (e, lang, rid, user, code) = match self {
+        let f = match self {
             PageError::Redirect(to) => return Redirect::to(&to).into_response(),
-            PageError::App(e, l, r, u) => {
-                let c = e.code();
-                (e, l, r, u, c)
-            }
-            PageError::Coded(e, l, r, u, c) => (e, l, r, u, c),
+            PageError::Page(f) => *f,
         };
-        log_internal(&e, &rid);
-        let t = Tr::new(lang);
-        let title_key = match status_of(&e) {
+        let code = f.code.unwrap_or_else(|| f.error.code());
+        log_internal(&f.error, &f.request_id);
+        let t = Tr::new(f.lang);
+        let title_key = match status_of(&f.error) {
             StatusCode::NOT_FOUND => "page_not_found",
             StatusCode::FORBIDDEN => "page_forbidden",
             StatusCode::TOO_MANY_REQUESTS => "page_rate_limited",
@@ -137,15 +159,15 @@ impl IntoResponse for PageError {
         };
         let page = ErrorPage {
             t,
-            user,
+            user: f.user,
             path: String::new(),
             title: t.t(title_key),
             code: code.to_string(),
             message: message(t, code),
-            request_id: rid,
+            request_id: f.request_id,
         };
-        let mut res = (status_of(&e), render(&page)).into_response();
-        retry_after(&e, &mut res);
+        let mut res = (status_of(&f.error), render(&page)).into_response();
+        retry_after(&f.error, &mut res);
         res
     }
 }

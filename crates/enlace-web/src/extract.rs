@@ -95,10 +95,15 @@ impl Req {
             .unwrap_or_default()
     }
     pub fn err(&self, e: AppError) -> PageError {
-        PageError::App(e, self.lang, self.origin.request_id.clone(), self.page_user())
+        PageError::page(
+            e,
+            self.lang,
+            self.origin.request_id.clone(),
+            self.page_user(),
+        )
     }
     pub fn page_user(&self) -> Option<crate::pages::PageUser> {
-        self.full().map(|a| crate::pages::PageUser::of(a))
+        self.full().map(crate::pages::PageUser::of)
     }
 }
 
@@ -114,7 +119,12 @@ where
         let origin = origin_of(parts);
         let auth = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(token) => state.app.session(&token).await.map_err(|e| {
-                PageError::App(e, Lang::from_headers(&parts.headers), origin.request_id.clone(), None)
+                PageError::page(
+                    e,
+                    Lang::from_headers(&parts.headers),
+                    origin.request_id.clone(),
+                    None,
+                )
             })?,
             None => None,
         };
@@ -154,11 +164,17 @@ where
         let (mut parts, body) = req.into_parts();
         let r = Req::from_request_parts(&mut parts, state).await?;
         let limit = AppState::from_ref(state).web.body_limit;
-        let bytes = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|_| r.err(AppError::Invalid(enlace_domain::Invalid::one("body", "too_large"))))?;
-        let c: CsrfOnly = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| r.err(AppError::Invalid(enlace_domain::Invalid::one("form", "bad_form"))))?;
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+            r.err(AppError::Invalid(enlace_domain::Invalid::one(
+                "body",
+                "too_large",
+            )))
+        })?;
+        let c: CsrfOnly = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            r.err(AppError::Invalid(enlace_domain::Invalid::one(
+                "form", "bad_form",
+            )))
+        })?;
         let expected = r.csrf();
         if expected.is_empty() {
             return Err(PageError::Redirect("/login".into()));
@@ -166,8 +182,11 @@ where
         if !enlace_app::crypto::constant_time_eq(c.csrf.as_bytes(), expected.as_bytes()) {
             return Err(r.err(AppError::Forbidden).with_code("bad_csrf"));
         }
-        let t: T = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| r.err(AppError::Invalid(enlace_domain::Invalid::one("form", "bad_form"))))?;
+        let t: T = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            r.err(AppError::Invalid(enlace_domain::Invalid::one(
+                "form", "bad_form",
+            )))
+        })?;
         Ok(CsrfForm(r, t))
     }
 }

@@ -132,12 +132,15 @@ impl Tr {
             .unwrap_or_else(|| code.to_string())
     }
     pub fn datetime(&self, ms: &i64) -> String {
-        enlace_domain::clock::format_utc(*ms).replace('T', " ").replace('Z', " UTC")
+        enlace_domain::clock::format_utc(*ms)
+            .replace('T', " ")
+            .replace('Z', " UTC")
     }
     /// The language-switch link that brings the user back to `path`.
     pub fn lang_link(&self, lang: &str, path: &str) -> String {
-        let next = serde_urlencoded::to_string([("next", if path.is_empty() { "/" } else { path })])
-            .unwrap_or_default();
+        let next =
+            serde_urlencoded::to_string([("next", if path.is_empty() { "/" } else { path })])
+                .unwrap_or_default();
         format!("/lang?set={lang}&{next}")
     }
     pub fn opt_datetime(&self, ms: &Option<i64>) -> String {
@@ -198,7 +201,9 @@ mod tests {
                         let key = &rest[..end];
                         // Only catalogue-shaped ids: `Redirect("/login")` is not a key.
                         if key.is_empty()
-                            || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                            || !key
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                         {
                             continue;
                         }
@@ -217,7 +222,10 @@ mod tests {
     #[test]
     fn accept_language_picks_the_preferred_supported_language() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr-FR,en;q=0.5,es;q=0.8"), Lang::Es);
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,en;q=0.5,es;q=0.8"),
+            Lang::Es
+        );
         assert_eq!(Lang::from_accept_language(""), Lang::Es);
     }
 }

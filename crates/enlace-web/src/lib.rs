@@ -47,9 +47,15 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/lang", get(pages::set_lang))
         .route("/login", get(pages::login_form).post(pages::login_submit))
-        .route("/login/totp", get(pages::totp_form).post(pages::totp_submit))
+        .route(
+            "/login/totp",
+            get(pages::totp_form).post(pages::totp_submit),
+        )
         .route("/enrol", get(pages::enrol_form))
-        .route("/recovery-codes", get(pages::recovery_get).post(pages::enrol_submit))
+        .route(
+            "/recovery-codes",
+            get(pages::recovery_get).post(pages::enrol_submit),
+        )
         .route("/logout", post(pages::logout))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
@@ -57,10 +63,16 @@ pub fn router(state: AppState) -> Router {
         .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/cases", get(pages::cases_list).post(pages::case_create))
         .route("/cases/new", get(pages::case_new))
-        .route("/cases/{id}", get(pages::case_view).post(pages::case_update))
+        .route(
+            "/cases/{id}",
+            get(pages::case_view).post(pages::case_update),
+        )
         .route("/cases/{id}/edit", get(pages::case_edit))
         .route("/cases/{id}/status", post(pages::case_status))
-        .route("/admin/users", get(pages::users_list).post(pages::user_create))
+        .route(
+            "/admin/users",
+            get(pages::users_list).post(pages::user_create),
+        )
         .route("/admin/users/new", get(pages::user_new))
         .route("/admin/users/{id}", get(pages::user_view))
         .route("/admin/users/{id}/disable", post(pages::user_disable))

@@ -78,7 +78,11 @@ fn shown(t: Tr, errs: &[FieldError]) -> Vec<ShownError> {
     errs.iter()
         .map(|e| ShownError {
             field: e.field.to_string(),
-            message: format!("{}: {}", t.t(&format!("field_{}", e.field)), crate::error::message(t, e.code)),
+            message: format!(
+                "{}: {}",
+                t.t(&format!("field_{}", e.field)),
+                crate::error::message(t, e.code)
+            ),
         })
         .collect()
 }
@@ -265,7 +269,7 @@ struct CaseFormPage {
     v: CaseFormValues,
     errors: Vec<ShownError>,
     all_countries: Vec<(String, String)>,
-    handlings: Vec<&'static str>,
+    handlings: Vec<String>,
     evaluations: Vec<String>,
 }
 
@@ -370,7 +374,11 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn set_lang(State(s): State<AppState>, req: Req, Query(q): Query<LangQuery>) -> PageResult {
+pub async fn set_lang(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<LangQuery>,
+) -> PageResult {
     let lang = Lang::parse(&q.set).unwrap_or(req.lang);
     if let Some(a) = &req.auth {
         s.app
@@ -388,8 +396,12 @@ pub async fn set_lang(State(s): State<AppState>, req: Req, Query(q): Query<LangQ
 
 pub async fn not_found(req: Req) -> Response {
     if req.path.starts_with("/api/") {
-        return crate::error::ApiError::new(AppError::NotFound, req.origin.request_id.clone(), req.lang)
-            .into_response();
+        return crate::error::ApiError::new(
+            AppError::NotFound,
+            req.origin.request_id.clone(),
+            req.lang,
+        )
+        .into_response();
     }
     req.err(AppError::NotFound).into_response()
 }
@@ -425,7 +437,11 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login_submit(State(s): State<AppState>, req: Req, Form(f): Form<LoginForm>) -> PageResult {
+pub async fn login_submit(
+    State(s): State<AppState>,
+    req: Req,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
     match s.app.login(&f.username, &f.password, &req.origin).await {
         Ok(session) => Ok((
             [(header::SET_COOKIE, extract::session_cookie(&session.token))],
@@ -470,7 +486,10 @@ pub struct CodeForm {
     code: String,
 }
 
-pub async fn totp_submit(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<CodeForm>) -> PageResult {
+pub async fn totp_submit(
+    State(s): State<AppState>,
+    CsrfForm(req, f): CsrfForm<CodeForm>,
+) -> PageResult {
     let Some(a) = req.auth.clone().filter(|a| a.session.stage == STAGE_TOTP) else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -516,9 +535,18 @@ fn group4(s: &str) -> String {
         .join(" ")
 }
 
-async fn enrol_page(s: &AppState, req: &Req, a: &Authenticated, error: Option<String>) -> PageResult {
+async fn enrol_page(
+    s: &AppState,
+    req: &Req,
+    a: &Authenticated,
+    error: Option<String>,
+) -> PageResult {
     let e = s.app.start_enrolment(a).await.map_err(|e| req.err(e))?;
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     Ok(with_status(
         status,
         render(&EnrolPage {
@@ -544,7 +572,10 @@ pub async fn enrol_form(State(s): State<AppState>, req: Req) -> PageResult {
     }
 }
 
-pub async fn enrol_submit(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<CodeForm>) -> PageResult {
+pub async fn enrol_submit(
+    State(s): State<AppState>,
+    CsrfForm(req, f): CsrfForm<CodeForm>,
+) -> PageResult {
     let Some(a) = req
         .auth
         .clone()
@@ -608,7 +639,11 @@ async fn account_page(
     let ctx = req.ctx()?;
     let a = req.full().ok_or(PageError::Redirect("/login".into()))?;
     let tokens = s.app.tokens(&ctx).await.map_err(|e| req.err(e))?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(with_status(
         status,
         render(&AccountPage {
@@ -638,15 +673,31 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub async fn change_password(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<PasswordForm>) -> PageResult {
+pub async fn change_password(
+    State(s): State<AppState>,
+    CsrfForm(req, f): CsrfForm<PasswordForm>,
+) -> PageResult {
     let ctx = req.ctx()?;
-    let a = req.full().cloned().ok_or(PageError::Redirect("/login".into()))?;
+    let a = req
+        .full()
+        .cloned()
+        .ok_or(PageError::Redirect("/login".into()))?;
     let t = req.tr();
     if f.new_password != f.confirm_password {
-        let errs = shown(t, &[FieldError { field: "confirm_password", code: "passwords_differ" }]);
+        let errs = shown(
+            t,
+            &[FieldError {
+                field: "confirm_password",
+                code: "passwords_differ",
+            }],
+        );
         return account_page(&s, &req, None, None, errs).await;
     }
-    match s.app.change_password(&ctx, &a, &f.current_password, &f.new_password).await {
+    match s
+        .app
+        .change_password(&ctx, &a, &f.current_password, &f.new_password)
+        .await
+    {
         Ok(()) => account_page(&s, &req, None, Some(t.t("password_changed")), vec![]).await,
         Err(AppError::Invalid(inv)) => account_page(&s, &req, None, None, shown(t, &inv.0)).await,
         Err(e) => Err(req.err(e)),
@@ -659,11 +710,16 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create_token(State(s): State<AppState>, CsrfForm(req, f): CsrfForm<TokenForm>) -> PageResult {
+pub async fn create_token(
+    State(s): State<AppState>,
+    CsrfForm(req, f): CsrfForm<TokenForm>,
+) -> PageResult {
     let ctx = req.ctx()?;
     match s.app.create_token(&ctx, &f.name).await {
         Ok((_, token)) => account_page(&s, &req, Some(token), None, vec![]).await,
-        Err(AppError::Invalid(inv)) => account_page(&s, &req, None, None, shown(req.tr(), &inv.0)).await,
+        Err(AppError::Invalid(inv)) => {
+            account_page(&s, &req, None, None, shown(req.tr(), &inv.0)).await
+        }
         Err(e) => Err(req.err(e)),
     }
 }
@@ -674,7 +730,10 @@ pub async fn revoke_token(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app.revoke_token(&ctx, &id).await.map_err(|e| req.err(e))?;
+    s.app
+        .revoke_token(&ctx, &id)
+        .await
+        .map_err(|e| req.err(e))?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -687,7 +746,11 @@ pub struct CasesQuery {
     page: Option<i64>,
 }
 
-pub async fn cases_list(State(s): State<AppState>, req: Req, Query(q): Query<CasesQuery>) -> PageResult {
+pub async fn cases_list(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<CasesQuery>,
+) -> PageResult {
     let ctx = req.ctx()?;
     let page = page_no(q.page);
     let text = q.q.clone().unwrap_or_default();
@@ -702,7 +765,11 @@ pub async fn cases_list(State(s): State<AppState>, req: Req, Query(q): Query<Cas
         .list_cases(&ctx, &filter, PER_PAGE, (page - 1) * PER_PAGE)
         .await
         .map_err(|e| req.err(e))?;
-    let base = format!("/cases?q={}&status={}", url_encode(&text), url_encode(&status));
+    let base = format!(
+        "/cases?q={}&status={}",
+        url_encode(&text),
+        url_encode(&status)
+    );
     Ok(render(&CasesPage {
         t: req.tr(),
         user: req.page_user(),
@@ -715,10 +782,19 @@ pub async fn cases_list(State(s): State<AppState>, req: Req, Query(q): Query<Cas
     }))
 }
 
-fn case_form_page(req: &Req, action: String, v: CaseFormValues, errors: Vec<ShownError>) -> Response {
+fn case_form_page(
+    req: &Req,
+    action: String,
+    v: CaseFormValues,
+    errors: Vec<ShownError>,
+) -> Response {
     let t = req.tr();
     let own = req.page_user().and_then(|u| u.country);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     with_status(
         status,
         render(&CaseFormPage {
@@ -732,7 +808,10 @@ fn case_form_page(req: &Req, action: String, v: CaseFormValues, errors: Vec<Show
                 .filter(|c| Some(c.code().to_string()) != own)
                 .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
                 .collect(),
-            handlings: Handling::ALL.iter().map(|h| h.as_str()).collect(),
+            handlings: Handling::ALL
+                .iter()
+                .map(|h| h.as_str().to_string())
+                .collect(),
             evaluations: ['A', 'B', 'C', 'D', 'X']
                 .iter()
                 .flat_map(|s| (1..=4).map(move |i| format!("{s}{i}")))
@@ -792,7 +871,11 @@ fn case_input(pairs: &[(String, String)]) -> (CaseInput, CaseFormValues) {
         summary: v.summary.clone(),
         distribution: Some(DistributionInput {
             level: v.level.clone(),
-            countries: if v.level == "countries" { countries } else { vec![] },
+            countries: if v.level == "countries" {
+                countries
+            } else {
+                vec![]
+            },
         }),
         handling: Some(v.handling.clone()),
         evaluation: Some(v.evaluation.clone()),
@@ -809,7 +892,12 @@ pub async fn case_create(
     let (input, v) = case_input(&pairs);
     match s.app.create_case(&ctx, &input).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
-        Err(AppError::Invalid(inv)) => Ok(case_form_page(&req, "/cases".into(), v, shown(req.tr(), &inv.0))),
+        Err(AppError::Invalid(inv)) => Ok(case_form_page(
+            &req,
+            "/cases".into(),
+            v,
+            shown(req.tr(), &inv.0),
+        )),
         Err(e) => Err(req.err(e)),
     }
 }
@@ -850,7 +938,12 @@ pub async fn case_edit(State(s): State<AppState>, req: Req, Path(id): Path<Strin
             title: case.title.clone(),
             summary: case.summary.clone(),
             level: case.distribution.level.as_str().into(),
-            countries: case.distribution.countries.iter().map(|c| c.code().to_string()).collect(),
+            countries: case
+                .distribution
+                .countries
+                .iter()
+                .map(|c| c.code().to_string())
+                .collect(),
             handling: case.handling.as_str().into(),
             evaluation: case.evaluation.code(),
             sensitive: case.sensitive,
@@ -870,7 +963,12 @@ pub async fn case_update(
     let version = Some(v.version).filter(|v| *v > 0);
     match s.app.update_case(&ctx, &id, &input, version).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
-        Err(AppError::Invalid(inv)) => Ok(case_form_page(&req, format!("/cases/{id}"), v, shown(req.tr(), &inv.0))),
+        Err(AppError::Invalid(inv)) => Ok(case_form_page(
+            &req,
+            format!("/cases/{id}"),
+            v,
+            shown(req.tr(), &inv.0),
+        )),
         Err(e) => Err(req.err(e)),
     }
 }
@@ -887,8 +985,12 @@ pub async fn case_status(
     CsrfForm(req, f): CsrfForm<StatusForm>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    let status = CaseStatus::parse(&f.status)
-        .ok_or_else(|| req.err(AppError::Invalid(enlace_domain::Invalid::one("status", "bad_status"))))?;
+    let status = CaseStatus::parse(&f.status).ok_or_else(|| {
+        req.err(AppError::Invalid(enlace_domain::Invalid::one(
+            "status",
+            "bad_status",
+        )))
+    })?;
     s.app
         .set_case_status(&ctx, &id, status)
         .await
@@ -904,7 +1006,11 @@ pub struct PageQuery {
     scope: Option<String>,
 }
 
-pub async fn users_list(State(s): State<AppState>, req: Req, Query(q): Query<PageQuery>) -> PageResult {
+pub async fn users_list(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let ctx = req.ctx()?;
     let page = page_no(q.page);
     let (users, total) = s
@@ -921,10 +1027,20 @@ pub async fn users_list(State(s): State<AppState>, req: Req, Query(q): Query<Pag
     }))
 }
 
-fn user_form_page(req: &Req, ctx: &enlace_app::Ctx, username: String, display_name: String, errors: Vec<ShownError>) -> Response {
+fn user_form_page(
+    req: &Req,
+    ctx: &enlace_app::Ctx,
+    username: String,
+    display_name: String,
+    errors: Vec<ShownError>,
+) -> Response {
     let t = req.tr();
     let secretariat = ctx.actor.role == Role::Secretariat;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     with_status(
         status,
         render(&UserFormPage {
@@ -934,7 +1050,10 @@ fn user_form_page(req: &Req, ctx: &enlace_app::Ctx, username: String, display_na
             roles: if secretariat {
                 vec!["admin"]
             } else {
-                Role::COUNTRY_ASSIGNABLE.iter().map(|r| r.as_str()).collect()
+                Role::COUNTRY_ASSIGNABLE
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect()
             },
             countries: Country::all()
                 .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
@@ -952,7 +1071,13 @@ pub async fn user_new(req: Req) -> PageResult {
     if !policy::may_list_users(&ctx.actor) {
         return Err(req.err(AppError::NotFound));
     }
-    Ok(user_form_page(&req, &ctx, String::new(), String::new(), vec![]))
+    Ok(user_form_page(
+        &req,
+        &ctx,
+        String::new(),
+        String::new(),
+        vec![],
+    ))
 }
 
 pub async fn user_create(
@@ -969,14 +1094,24 @@ pub async fn user_create(
             temp_password: issued.temporary_password,
             reset: false,
         })),
-        Err(AppError::Invalid(inv)) => Ok(user_form_page(&req, &ctx, f.username, f.display_name, shown(req.tr(), &inv.0))),
+        Err(AppError::Invalid(inv)) => Ok(user_form_page(
+            &req,
+            &ctx,
+            f.username,
+            f.display_name,
+            shown(req.tr(), &inv.0),
+        )),
         Err(e) => Err(req.err(e)),
     }
 }
 
 pub async fn user_view(State(s): State<AppState>, req: Req, Path(id): Path<String>) -> PageResult {
     let ctx = req.ctx()?;
-    let target = s.app.managed_user(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let target = s
+        .app
+        .managed_user(&ctx, &id)
+        .await
+        .map_err(|e| req.err(e))?;
     Ok(render(&UserPage {
         t: req.tr(),
         user: req.page_user(),
@@ -985,19 +1120,37 @@ pub async fn user_view(State(s): State<AppState>, req: Req, Path(id): Path<Strin
     }))
 }
 
-pub async fn user_disable(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+pub async fn user_disable(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, _f): CsrfForm<Empty>,
+) -> PageResult {
     let ctx = req.ctx()?;
-    s.app.set_user_disabled(&ctx, &id, true).await.map_err(|e| req.err(e))?;
+    s.app
+        .set_user_disabled(&ctx, &id, true)
+        .await
+        .map_err(|e| req.err(e))?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
-pub async fn user_enable(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+pub async fn user_enable(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, _f): CsrfForm<Empty>,
+) -> PageResult {
     let ctx = req.ctx()?;
-    s.app.set_user_disabled(&ctx, &id, false).await.map_err(|e| req.err(e))?;
+    s.app
+        .set_user_disabled(&ctx, &id, false)
+        .await
+        .map_err(|e| req.err(e))?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
-pub async fn user_reset(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(req, _f): CsrfForm<Empty>) -> PageResult {
+pub async fn user_reset(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, _f): CsrfForm<Empty>,
+) -> PageResult {
     let ctx = req.ctx()?;
     let issued = s.app.reset_user(&ctx, &id).await.map_err(|e| req.err(e))?;
     Ok(render(&UserIssuedPage {
@@ -1047,7 +1200,11 @@ pub async fn country_update(
 
 // ---------------------------------------------------------------- audit
 
-pub async fn audit_page(State(s): State<AppState>, req: Req, Query(q): Query<PageQuery>) -> PageResult {
+pub async fn audit_page(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let ctx = req.ctx()?;
     let page = page_no(q.page);
     let scope = match q.scope.as_deref() {
@@ -1059,7 +1216,11 @@ pub async fn audit_page(State(s): State<AppState>, req: Req, Query(q): Query<Pag
         .audit_entries(&ctx, scope, PER_PAGE, (page - 1) * PER_PAGE)
         .await
         .map_err(|e| req.err(e))?;
-    let scope_s = if scope == AuditScope::Country { "country" } else { "mine" };
+    let scope_s = if scope == AuditScope::Country {
+        "country"
+    } else {
+        "mine"
+    };
     Ok(render(&AuditPage {
         t: req.tr(),
         user: req.page_user(),

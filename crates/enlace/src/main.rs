@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "enlace", version, about = "Enlace — secure regional information exchange of the Liaison Officers Network")]
+#[command(
+    name = "enlace",
+    version,
+    about = "Enlace — secure regional information exchange of the Liaison Officers Network"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -121,7 +125,8 @@ fn database_url(db: &DbArgs) -> Result<String, String> {
 }
 
 async fn open(db: &DbArgs) -> Result<Store, String> {
-    std::fs::create_dir_all(&db.data).map_err(|e| format!("cannot create {}: {e}", db.data.display()))?;
+    std::fs::create_dir_all(&db.data)
+        .map_err(|e| format!("cannot create {}: {e}", db.data.display()))?;
     let url = database_url(db)?;
     Store::open(&url, Some(Path::new(&db.data)))
         .await
@@ -131,7 +136,9 @@ async fn open(db: &DbArgs) -> Result<Store, String> {
 async fn app(db: &DbArgs, config: AppConfig) -> Result<App, String> {
     let store = open(db).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    App::new(store, clock, config).await.map_err(|e| e.to_string())
+    App::new(store, clock, config)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::main]
@@ -217,7 +224,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     client_addr: "command-line".into(),
                 },
             };
-            let (_, token) = app.create_token(&ctx, &name).await.map_err(|e| e.to_string())?;
+            let (_, token) = app
+                .create_token(&ctx, &name)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -228,10 +238,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let v: serde_json::Value =
-                        serde_json::from_str(&text).map_err(|e| format!("bad checkpoints file: {e}"))?;
+                    let v: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| format!("bad checkpoints file: {e}"))?;
                     let list = v.get("checkpoints").cloned().unwrap_or(v);
-                    serde_json::from_value(list).map_err(|e| format!("bad checkpoints file: {e}"))?
+                    serde_json::from_value(list)
+                        .map_err(|e| format!("bad checkpoints file: {e}"))?
                 }
                 None => vec![],
             };
@@ -241,7 +252,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| e.to_string())?;
             match verdict {
-                Verdict::Intact { entries, checkpoints } => {
+                Verdict::Intact {
+                    entries,
+                    checkpoints,
+                } => {
                     println!("audit chain intact: {entries} entries ({checkpoints} signed checkpoints verified)");
                     Ok(ExitCode::SUCCESS)
                 }
@@ -263,7 +277,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let app = app(&db, AppConfig::default()).await?;
             let pw = app
-                .bootstrap_user(&username, display_name.as_deref(), &role, country.as_deref())
+                .bootstrap_user(
+                    &username,
+                    display_name.as_deref(),
+                    &role,
+                    country.as_deref(),
+                )
                 .await
                 .map_err(|e| match e {
                     enlace_app::AppError::Invalid(inv) => format!("invalid input: {:?}", inv.0),
@@ -295,7 +314,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -41,10 +41,27 @@ async fn sessions_expire_when_idle_and_after_the_absolute_limit() {
 #[tokio::test]
 async fn unknown_user_and_wrong_password_answer_alike_and_are_rate_limited() {
     let s = sqlite_server(AppConfig::default()).await;
-    let a = s.http.post(format!("{}/api/v1/me", s.base)).send().await.unwrap();
+    let a = s
+        .http
+        .post(format!("{}/api/v1/me", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(a.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let wrong = s.http.post(format!("{}/login", s.base)).form(&[("username", "officer.mx"), ("password", "nope")]).send().await.unwrap();
-    let unknown = s.http.post(format!("{}/login", s.base)).form(&[("username", "nadie.mx"), ("password", "nope")]).send().await.unwrap();
+    let wrong = s
+        .http
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "officer.mx"), ("password", "nope")])
+        .send()
+        .await
+        .unwrap();
+    let unknown = s
+        .http
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "nadie.mx"), ("password", "nope")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let strip = |h: String, user: &str| h.replace(user, "USER");
@@ -62,14 +79,28 @@ async fn unknown_user_and_wrong_password_answer_alike_and_are_rate_limited() {
     assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
     assert!(cookie.is_none());
     // Other accounts are unaffected; and there is no permanent lockout.
-    assert_eq!(s.browser_login("officer.gt", PW).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        s.browser_login("officer.gt", PW).await.0,
+        StatusCode::SEE_OTHER
+    );
     s.clock.advance_secs(16 * 60);
-    assert_eq!(s.browser_login("officer.mx", PW).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        s.browser_login("officer.mx", PW).await.0,
+        StatusCode::SEE_OTHER
+    );
     // The failures are in the audit log.
     let ctx = s.ctx("officer.mx").await;
-    let (mine, _) = s.app.audit_entries(&ctx, enlace_app::audit::AuditScope::Mine, 100, 0).await.unwrap();
-    assert!(mine.iter().any(|e| e.action == "login" && e.outcome == "failed"));
-    assert!(mine.iter().any(|e| e.action == "login" && e.outcome == "ok"));
+    let (mine, _) = s
+        .app
+        .audit_entries(&ctx, enlace_app::audit::AuditScope::Mine, 100, 0)
+        .await
+        .unwrap();
+    assert!(mine
+        .iter()
+        .any(|e| e.action == "login" && e.outcome == "failed"));
+    assert!(mine
+        .iter()
+        .any(|e| e.action == "login" && e.outcome == "ok"));
 }
 
 #[tokio::test]
@@ -77,7 +108,14 @@ async fn new_user_must_enrol_totp_and_codes_cannot_be_replayed() {
     let s = sqlite_server(AppConfig::default()).await;
     let admin = s.token("admin.hn").await;
     let (st, body) = s
-        .api(Some(&admin), Method::POST, "/api/v1/users", Some(json!({"username": "ana.hn", "display_name": "Ana (ficticia)", "role": "analyst"})))
+        .api(
+            Some(&admin),
+            Method::POST,
+            "/api/v1/users",
+            Some(
+                json!({"username": "ana.hn", "display_name": "Ana (ficticia)", "role": "analyst"}),
+            ),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     let pw = body["temporary_password"].as_str().unwrap().to_string();
@@ -92,34 +130,68 @@ async fn new_user_must_enrol_totp_and_codes_cannot_be_replayed() {
     let html = s.page(&cookie, "/enrol").await.text().await.unwrap();
     assert!(html.contains("<svg"), "QR code as inline SVG");
     let csrf = csrf_of(&html);
-    let secret_text = html.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().replace(' ', "");
+    let secret_text = html
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
     let secret = crypto::base32_decode(&secret_text).unwrap();
     let now = s.clock.now_secs();
     let code = crypto::totp_code(&secret, now / 30);
-    let res = s.post_form(&cookie, "/recovery-codes", &[("csrf", &csrf), ("code", &code)]).await;
+    let res = s
+        .post_form(
+            &cookie,
+            "/recovery-codes",
+            &[("csrf", &csrf), ("code", &code)],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let full = session_cookie(&res).expect("session rotated after enrolment");
     assert_ne!(full, cookie);
     let html = res.text().await.unwrap();
     assert_eq!(html.matches("<li><code>").count(), 10, "ten recovery codes");
-    let recovery = html.split("<li><code>").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let recovery = html
+        .split("<li><code>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
     assert_eq!(s.page(&full, "/").await.status(), StatusCode::OK);
-    assert_eq!(s.page(&cookie, "/").await.status(), StatusCode::SEE_OTHER, "the old session is gone");
+    assert_eq!(
+        s.page(&cookie, "/").await.status(),
+        StatusCode::SEE_OTHER,
+        "the old session is gone"
+    );
 
     // Log in again: the same code (same step) is a replay and is refused.
     let (_, c2, loc) = s.browser_login("ana.hn", &pw).await;
     assert_eq!(loc, "/login/totp");
     let c2 = c2.unwrap();
     let csrf2 = csrf_of(&s.page(&c2, "/login/totp").await.text().await.unwrap());
-    let res = s.post_form(&c2, "/login/totp", &[("csrf", &csrf2), ("code", &code)]).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "replayed code refused");
+    let res = s
+        .post_form(&c2, "/login/totp", &[("csrf", &csrf2), ("code", &code)])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "replayed code refused"
+    );
     // A wrong CSRF token is refused before anything else.
-    let res = s.post_form(&c2, "/login/totp", &[("csrf", "x"), ("code", &code)]).await;
+    let res = s
+        .post_form(&c2, "/login/totp", &[("csrf", "x"), ("code", &code)])
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // The next step's code works.
     s.clock.advance_secs(30);
     let next = crypto::totp_code(&secret, s.clock.now_secs() / 30);
-    let res = s.post_form(&c2, "/login/totp", &[("csrf", &csrf2), ("code", &next)]).await;
+    let res = s
+        .post_form(&c2, "/login/totp", &[("csrf", &csrf2), ("code", &next)])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/");
     // A recovery code works once.
@@ -127,7 +199,13 @@ async fn new_user_must_enrol_totp_and_codes_cannot_be_replayed() {
         let (_, c3, _) = s.browser_login("ana.hn", &pw).await;
         let c3 = c3.unwrap();
         let csrf3 = csrf_of(&s.page(&c3, "/login/totp").await.text().await.unwrap());
-        let res = s.post_form(&c3, "/login/totp", &[("csrf", &csrf3), ("code", &recovery.to_uppercase())]).await;
+        let res = s
+            .post_form(
+                &c3,
+                "/login/totp",
+                &[("csrf", &csrf3), ("code", &recovery.to_uppercase())],
+            )
+            .await;
         assert_eq!(res.status(), expected, "recovery code use {i}");
     }
 }
@@ -139,9 +217,22 @@ async fn state_changes_need_the_csrf_token_and_our_origin() {
     let cookie = cookie.unwrap();
     let html = s.page(&cookie, "/cases/new").await.text().await.unwrap();
     let csrf = csrf_of(&html);
-    let form = [("csrf", csrf.as_str()), ("title", "Caso CSRF"), ("distribution_level", "country"), ("handling", "intelligence_only"), ("evaluation", "B2")];
-    let bad = [("csrf", "0000"), ("title", "Caso CSRF"), ("distribution_level", "country")];
-    assert_eq!(s.post_form(&cookie, "/cases", &bad).await.status(), StatusCode::FORBIDDEN);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("title", "Caso CSRF"),
+        ("distribution_level", "country"),
+        ("handling", "intelligence_only"),
+        ("evaluation", "B2"),
+    ];
+    let bad = [
+        ("csrf", "0000"),
+        ("title", "Caso CSRF"),
+        ("distribution_level", "country"),
+    ];
+    assert_eq!(
+        s.post_form(&cookie, "/cases", &bad).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let res = s
         .http
         .post(format!("{}/cases", s.base))
@@ -154,7 +245,10 @@ async fn state_changes_need_the_csrf_token_and_our_origin() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = s.post_form(&cookie, "/cases", &form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(res.headers()["location"].to_str().unwrap().starts_with("/cases/"));
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/cases/"));
     // The API with a session cookie wants the X-CSRF-Token header on changes.
     let res = s
         .http
@@ -180,36 +274,97 @@ async fn state_changes_need_the_csrf_token_and_our_origin() {
 #[tokio::test]
 async fn pages_carry_security_headers_and_errors_are_bilingual_json() {
     let s = sqlite_server(AppConfig::default()).await;
-    let res = s.http.get(format!("{}/login", s.base)).send().await.unwrap();
+    let res = s
+        .http
+        .get(format!("{}/login", s.base))
+        .send()
+        .await
+        .unwrap();
     let h = res.headers();
-    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
-    assert!(!h["content-security-policy"].to_str().unwrap().contains("unsafe-inline"));
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert!(!h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("unsafe-inline"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
     let tok = s.token("officer.mx").await;
-    let (_, before) = s.api(Some(&tok), Method::GET, "/api/v1/cases?per_page=200", None).await;
-    let (st, body) = s.api(Some(&tok), Method::POST, "/api/v1/cases", Some(json!({"title": "", "distribution": {"level": "everyone"}}))).await;
+    let (_, before) = s
+        .api(Some(&tok), Method::GET, "/api/v1/cases?per_page=200", None)
+        .await;
+    let (st, body) = s
+        .api(
+            Some(&tok),
+            Method::POST,
+            "/api/v1/cases",
+            Some(json!({"title": "", "distribution": {"level": "everyone"}})),
+        )
+        .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "invalid_input");
     assert!(body["error"]["request_id"].as_str().unwrap().len() >= 8);
-    let fields: Vec<_> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect();
+    let fields: Vec<_> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
     assert!(fields.contains(&"title".to_string()) && fields.contains(&"distribution".to_string()));
     // Messages follow the language: Spanish by default, English when asked.
-    let res = s.http.get(format!("{}/api/v1/cases/zz", s.base)).bearer_auth(&tok).header("accept-language", "en-US").send().await.unwrap();
+    let res = s
+        .http
+        .get(format!("{}/api/v1/cases/zz", s.base))
+        .bearer_auth(&tok)
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap();
     let v: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(v["error"]["message"], "The resource does not exist or you have no access to it.");
-    let (_, v) = s.api(Some(&tok), Method::GET, "/api/v1/cases/zz", None).await;
-    assert_eq!(v["error"]["message"], "El recurso no existe o no tiene acceso a él.");
+    assert_eq!(
+        v["error"]["message"],
+        "The resource does not exist or you have no access to it."
+    );
+    let (_, v) = s
+        .api(Some(&tok), Method::GET, "/api/v1/cases/zz", None)
+        .await;
+    assert_eq!(
+        v["error"]["message"],
+        "El recurso no existe o no tiene acceso a él."
+    );
     // Malformed JSON and oversized bodies get the same error shape, and nothing is written.
-    let res = s.http.post(format!("{}/api/v1/cases", s.base)).bearer_auth(&tok).body("{not json").send().await.unwrap();
+    let res = s
+        .http
+        .post(format!("{}/api/v1/cases", s.base))
+        .bearer_auth(&tok)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let big = "x".repeat(2 * 1024 * 1024);
-    let res = s.http.post(format!("{}/api/v1/cases", s.base)).bearer_auth(&tok).body(big).send().await.unwrap();
+    let res = s
+        .http
+        .post(format!("{}/api/v1/cases", s.base))
+        .bearer_auth(&tok)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_client_error());
-    let (_, list) = s.api(Some(&tok), Method::GET, "/api/v1/cases?per_page=200", None).await;
-    assert_eq!(list["total"], before["total"], "rejected requests wrote nothing");
+    let (_, list) = s
+        .api(Some(&tok), Method::GET, "/api/v1/cases?per_page=200", None)
+        .await;
+    assert_eq!(
+        list["total"], before["total"],
+        "rejected requests wrote nothing"
+    );
     // Unknown API paths answer in JSON too.
-    let (st, v) = s.api(Some(&tok), Method::GET, "/api/v1/nothing-here", None).await;
+    let (st, v) = s
+        .api(Some(&tok), Method::GET, "/api/v1/nothing-here", None)
+        .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert_eq!(v["error"]["code"], "not_found");
     let (st, _) = s.api(None, Method::GET, "/api/v1/openapi.json", None).await;
@@ -270,42 +425,141 @@ async fn admins_manage_only_their_own_country_and_the_secretariat_only_admins() 
 async fn tokens_are_created_listed_and_revoked_and_audit_is_scoped() {
     each_engine(|s| async move {
         let off = s.token("officer.gt").await;
-        let (st, body) = s.api(Some(&off), Method::POST, "/api/v1/tokens", Some(json!({"name": "SINAM GT"}))).await;
+        let (st, body) = s
+            .api(
+                Some(&off),
+                Method::POST,
+                "/api/v1/tokens",
+                Some(json!({"name": "SINAM GT"})),
+            )
+            .await;
         assert_eq!(st, StatusCode::CREATED);
         let new_tok = body["token"].as_str().unwrap().to_string();
         let tid = body["id"].as_str().unwrap().to_string();
         let (_, me) = s.api(Some(&new_tok), Method::GET, "/api/v1/me", None).await;
         assert_eq!(me["username"], "officer.gt");
         let (_, list) = s.api(Some(&off), Method::GET, "/api/v1/tokens", None).await;
-        assert!(list["items"].as_array().unwrap().iter().any(|t| t["name"] == "SINAM GT"));
-        assert!(!list.to_string().contains(&new_tok), "tokens are never shown again");
+        assert!(list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "SINAM GT"));
+        assert!(
+            !list.to_string().contains(&new_tok),
+            "tokens are never shown again"
+        );
         // Another user cannot revoke it.
         let other = s.token("officer.mx").await;
-        assert_eq!(s.api(Some(&other), Method::DELETE, &format!("/api/v1/tokens/{tid}"), None).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(s.api(Some(&off), Method::DELETE, &format!("/api/v1/tokens/{tid}"), None).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(s.api(Some(&new_tok), Method::GET, "/api/v1/me", None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.api(
+                Some(&other),
+                Method::DELETE,
+                &format!("/api/v1/tokens/{tid}"),
+                None
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            s.api(
+                Some(&off),
+                Method::DELETE,
+                &format!("/api/v1/tokens/{tid}"),
+                None
+            )
+            .await
+            .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            s.api(Some(&new_tok), Method::GET, "/api/v1/me", None)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
 
         // A Guatemalan officer reads a Mexican case shared with all members: Mexico's admin
         // sees that read in its country's audit; Guatemala's admin does not.
         let mx_off = s.token("officer.mx").await;
-        let (_, c) = s.api(Some(&mx_off), Method::POST, "/api/v1/cases", Some(json!({"title": "Auditada", "distribution": {"level": "members"}}))).await;
+        let (_, c) = s
+            .api(
+                Some(&mx_off),
+                Method::POST,
+                "/api/v1/cases",
+                Some(json!({"title": "Auditada", "distribution": {"level": "members"}})),
+            )
+            .await;
         let id = c["id"].as_str().unwrap();
-        assert_eq!(s.api(Some(&off), Method::GET, &format!("/api/v1/cases/{id}"), None).await.0, StatusCode::OK);
+        assert_eq!(
+            s.api(
+                Some(&off),
+                Method::GET,
+                &format!("/api/v1/cases/{id}"),
+                None
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
         let mx_admin = s.token("admin.mx").await;
-        let (st, a) = s.api(Some(&mx_admin), Method::GET, "/api/v1/audit?scope=country&per_page=200", None).await;
+        let (st, a) = s
+            .api(
+                Some(&mx_admin),
+                Method::GET,
+                "/api/v1/audit?scope=country&per_page=200",
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::OK);
-        assert!(a["items"].as_array().unwrap().iter().any(|e| e["action"] == "case.read" && e["actor_username"] == "officer.gt" && e["object_id"] == id));
+        assert!(a["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "case.read"
+                && e["actor_username"] == "officer.gt"
+                && e["object_id"] == id));
         let gt_admin = s.token("admin.gt").await;
-        let (_, a) = s.api(Some(&gt_admin), Method::GET, "/api/v1/audit?scope=country&per_page=200", None).await;
-        assert!(!a["items"].as_array().unwrap().iter().any(|e| e["object_id"] == id));
+        let (_, a) = s
+            .api(
+                Some(&gt_admin),
+                Method::GET,
+                "/api/v1/audit?scope=country&per_page=200",
+                None,
+            )
+            .await;
+        assert!(!a["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["object_id"] == id));
         // An officer reads their own actions, not their country's.
-        let (_, mine) = s.api(Some(&off), Method::GET, "/api/v1/audit?per_page=200", None).await;
-        assert!(mine["items"].as_array().unwrap().iter().all(|e| e["actor_username"] == "officer.gt"));
-        assert_eq!(s.api(Some(&off), Method::GET, "/api/v1/audit?scope=country", None).await.0, StatusCode::NOT_FOUND);
+        let (_, mine) = s
+            .api(Some(&off), Method::GET, "/api/v1/audit?per_page=200", None)
+            .await;
+        assert!(mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor_username"] == "officer.gt"));
+        assert_eq!(
+            s.api(Some(&off), Method::GET, "/api/v1/audit?scope=country", None)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
         // Checkpoints for the admin to hold elsewhere, each with a valid signature.
-        let (st, cps) = s.api(Some(&mx_admin), Method::GET, "/api/v1/audit/checkpoints", None).await;
+        let (st, cps) = s
+            .api(
+                Some(&mx_admin),
+                Method::GET,
+                "/api/v1/audit/checkpoints",
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::OK);
-        let cps: Vec<enlace_store::audit::Checkpoint> = serde_json::from_value(cps["checkpoints"].clone()).unwrap();
+        let cps: Vec<enlace_store::audit::Checkpoint> =
+            serde_json::from_value(cps["checkpoints"].clone()).unwrap();
         assert!(!cps.is_empty() && cps.iter().all(|c| c.signature_valid()));
         match s.app.verify_audit(&cps).await.unwrap() {
             enlace_store::audit::Verdict::Intact { entries, .. } => assert!(entries > 30),
@@ -319,13 +573,29 @@ async fn tokens_are_created_listed_and_revoked_and_audit_is_scoped() {
 /// for random actors and records.
 #[test]
 fn list_is_a_subset_of_get_by_id() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let s = rt.block_on(sqlite_server(AppConfig::default()));
-    let countries = ["bz", "ca", "cr", "do", "sv", "gt", "hn", "mx", "ni", "pa", "us"];
+    let countries = [
+        "bz", "ca", "cr", "do", "sv", "gt", "hn", "mx", "ni", "pa", "us",
+    ];
     let roles = ["officer", "prosecutor", "analyst", "approver", "admin"];
-    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config { cases: 24, ..Default::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 24,
+        ..Default::default()
+    });
     let strategy = (
-        proptest::collection::vec((0usize..11, 0usize..3, proptest::collection::vec(0usize..11, 1..3), 0usize..3), 1..4),
+        proptest::collection::vec(
+            (
+                0usize..11,
+                0usize..3,
+                proptest::collection::vec(0usize..11, 1..3),
+                0usize..3,
+            ),
+            1..4,
+        ),
         0usize..11,
         0usize..6,
     );
@@ -333,23 +603,44 @@ fn list_is_a_subset_of_get_by_id() {
         .run(&strategy, |(records, viewer_c, viewer_r)| {
             rt.block_on(async {
                 for (owner, level, named, role) in &records {
-                    let ctx = s.ctx(&format!("{}.{}", ["officer", "prosecutor", "analyst"][*role], countries[*owner])).await;
+                    let ctx = s
+                        .ctx(&format!(
+                            "{}.{}",
+                            ["officer", "prosecutor", "analyst"][*role],
+                            countries[*owner]
+                        ))
+                        .await;
                     let level = ["country", "countries", "members"][*level];
-                    let named: Vec<String> = named.iter().map(|i| countries[*i].to_string()).collect();
+                    let named: Vec<String> =
+                        named.iter().map(|i| countries[*i].to_string()).collect();
                     let input = enlace_domain::case::CaseInput {
                         title: "Prop".into(),
-                        distribution: Some(enlace_domain::case::DistributionInput { level: level.into(), countries: named }),
+                        distribution: Some(enlace_domain::case::DistributionInput {
+                            level: level.into(),
+                            countries: named,
+                        }),
                         ..Default::default()
                     };
                     // Named lists containing only the owner are invalid: that is fine here.
                     let _ = s.app.create_case(&ctx, &input).await;
                 }
-                let viewer = if viewer_r == 5 { "secretariat".to_string() } else { format!("{}.{}", roles[viewer_r], countries[viewer_c]) };
+                let viewer = if viewer_r == 5 {
+                    "secretariat".to_string()
+                } else {
+                    format!("{}.{}", roles[viewer_r], countries[viewer_c])
+                };
                 let ctx = s.ctx(&viewer).await;
-                let (listed, total) = s.app.list_cases(&ctx, &Default::default(), 200, 0).await.unwrap();
+                let (listed, total) = s
+                    .app
+                    .list_cases(&ctx, &Default::default(), 200, 0)
+                    .await
+                    .unwrap();
                 prop_assert_eq!(total as usize, listed.len());
                 for c in &listed {
-                    prop_assert!(s.app.get_case(&ctx, &c.id).await.is_ok(), "listed but not gettable");
+                    prop_assert!(
+                        s.app.get_case(&ctx, &c.id).await.is_ok(),
+                        "listed but not gettable"
+                    );
                 }
                 // And nothing gettable is missing from the list: check every case in the store
                 // as seen by its owner.
@@ -357,7 +648,19 @@ fn list_is_a_subset_of_get_by_id() {
                     let mut all = vec![];
                     for cc in countries {
                         let o = s.ctx(&format!("officer.{cc}")).await;
-                        let (mine, _) = s.app.list_cases(&o, &enlace_store::cases::CaseFilter { owner: enlace_domain::Country::parse(cc), ..Default::default() }, 200, 0).await.unwrap();
+                        let (mine, _) = s
+                            .app
+                            .list_cases(
+                                &o,
+                                &enlace_store::cases::CaseFilter {
+                                    owner: enlace_domain::Country::parse(cc),
+                                    ..Default::default()
+                                },
+                                200,
+                                0,
+                            )
+                            .await
+                            .unwrap();
                         all.extend(mine);
                     }
                     all
@@ -365,7 +668,12 @@ fn list_is_a_subset_of_get_by_id() {
                 for c in owner_ctx_all {
                     let gettable = s.app.get_case(&ctx, &c.id).await.is_ok();
                     let in_list = listed.iter().any(|l| l.id == c.id);
-                    prop_assert_eq!(gettable, in_list, "get-by-id and list disagree on {}", c.reference);
+                    prop_assert_eq!(
+                        gettable,
+                        in_list,
+                        "get-by-id and list disagree on {}",
+                        c.reference
+                    );
                 }
                 Ok(())
             })

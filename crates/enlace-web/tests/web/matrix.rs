@@ -80,7 +80,11 @@ fn cells() -> Vec<Cell> {
 }
 
 async fn create(s: &Server, token: &str, dist: &str) -> String {
-    let countries: Vec<&str> = if dist == "countries" { vec!["gt"] } else { vec![] };
+    let countries: Vec<&str> = if dist == "countries" {
+        vec!["gt"]
+    } else {
+        vec![]
+    };
     let (st, v) = s
         .api(
             Some(token),

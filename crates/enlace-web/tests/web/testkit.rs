@@ -23,7 +23,9 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let dir = Arc::new(tempfile::tempdir().unwrap());
-    let urls = enlace_store::testing::test_database_urls(dir.path()).await.unwrap();
+    let urls = enlace_store::testing::test_database_urls(dir.path())
+        .await
+        .unwrap();
     for (engine, url) in urls {
         eprintln!("--- engine: {engine}");
         let server = start(engine, &url, dir.clone(), AppConfig::default()).await;
@@ -37,7 +39,12 @@ pub async fn sqlite_server(config: AppConfig) -> Server {
     start("sqlite", &url, dir, config).await
 }
 
-pub async fn start(engine: &'static str, url: &str, dir: Arc<tempfile::TempDir>, config: AppConfig) -> Server {
+pub async fn start(
+    engine: &'static str,
+    url: &str,
+    dir: Arc<tempfile::TempDir>,
+    config: AppConfig,
+) -> Server {
     let store = Store::open(url, Some(dir.path())).await.unwrap();
     let clock = Arc::new(TestClock::default());
     let dyn_clock: Arc<dyn Clock> = clock.clone();
@@ -66,7 +73,13 @@ pub async fn start(engine: &'static str, url: &str, dir: Arc<tempfile::TempDir>,
 
 impl Server {
     pub async fn ctx(&self, username: &str) -> Ctx {
-        let u = self.app.store.user_by_username(username).await.unwrap().unwrap();
+        let u = self
+            .app
+            .store
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
         Ctx {
             actor: u.actor(),
             origin: Origin {
@@ -82,7 +95,13 @@ impl Server {
         self.app.create_token(&ctx, "tests").await.unwrap().1
     }
 
-    pub async fn api(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn api(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut rb = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -98,7 +117,11 @@ impl Server {
     }
 
     /// Logs a demo user in through the login form; returns the session cookie.
-    pub async fn browser_login(&self, username: &str, password: &str) -> (StatusCode, Option<String>, String) {
+    pub async fn browser_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (StatusCode, Option<String>, String) {
         let res = self
             .http
             .post(format!("{}/login", self.base))

@@ -1,0 +1,170 @@
+//! The promised command-line interface, run as a real process against a real data folder.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use enlace_store::audit::NewEntry;
+use enlace_store::Store;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn enlace(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_enlace"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+async fn store(dir: &Path) -> Store {
+    Store::open(
+        &format!("sqlite://{}", dir.join("enlace.db").display()),
+        Some(dir),
+    )
+    .await
+    .unwrap()
+}
+
+/// Creates a platform with one account and `n` audit entries; returns the data folder.
+async fn platform(n: i64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = enlace(&[
+        "users",
+        "add",
+        "--data",
+        d,
+        "--username",
+        "st.admin",
+        "--role",
+        "secretariat",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("temporary password"));
+    let s = store(dir.path()).await;
+    for i in 0..n {
+        let mut tx = s.begin().await.unwrap();
+        tx.audit(
+            1_000 + i,
+            NewEntry {
+                action: format!("test.{i}"),
+                outcome: "ok".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut tx = s.begin().await.unwrap();
+    tx.checkpoint_head(99_999).await.unwrap();
+    tx.commit().await.unwrap();
+    s.close().await;
+    dir
+}
+
+async fn tamper(dir: &Path, sql: &[&str]) {
+    let s = store(dir).await;
+    let mut tx = s.begin().await.unwrap();
+    // An attacker with the file: remove the append-only guard first.
+    tx.unrestricted_execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        .await
+        .unwrap();
+    tx.unrestricted_execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        .await
+        .unwrap();
+    for q in sql {
+        tx.unrestricted_execute(q).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    s.close().await;
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_an_intact_chain_and_token_create_prints_a_working_token() {
+    let dir = platform(10).await;
+    let d = dir.path().to_str().unwrap();
+    let o = enlace(&["audit", "verify", "--data", d]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("11 entries"), "{}", stdout(&o));
+    let o = enlace(&["token", "create", "--data", d, "--user", "st.admin"]);
+    assert!(o.status.success());
+    let token = stdout(&o).trim().to_string();
+    assert!(token.starts_with("enl_") && token.len() > 60);
+    let s = store(dir.path()).await;
+    let hash = enlace_app::crypto::sha256_hex(&token);
+    assert!(
+        s.token_by_hash(&hash).await.unwrap().is_some(),
+        "stored hashed, usable"
+    );
+    let o = enlace(&["token", "create", "--data", d, "--user", "nobody"]);
+    assert!(!o.status.success());
+    let o = enlace(&["audit", "verify", "--database", "mysql://x"]);
+    assert!(!o.status.success(), "unknown URL schemes are refused");
+}
+
+#[tokio::test]
+async fn a_flipped_byte_is_named() {
+    let dir = platform(10).await;
+    tamper(
+        dir.path(),
+        &["UPDATE audit_log SET action = 'tesT.4' WHERE seq = 6"],
+    )
+    .await;
+    let o = enlace(&["audit", "verify", "--data", dir.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("entry 6"), "{}", stdout(&o));
+}
+
+#[tokio::test]
+async fn a_deleted_middle_entry_is_named() {
+    let dir = platform(10).await;
+    tamper(dir.path(), &["DELETE FROM audit_log WHERE seq = 4"]).await;
+    let o = enlace(&["audit", "verify", "--data", dir.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("entry 4"), "{}", stdout(&o));
+}
+
+#[tokio::test]
+async fn a_truncated_tail_is_caught_against_the_last_checkpoint() {
+    let dir = platform(10).await;
+    let d = dir.path().to_str().unwrap().to_string();
+    // The admin downloads the checkpoints and keeps them elsewhere.
+    let s = store(dir.path()).await;
+    let cps = s.checkpoints().await.unwrap();
+    s.close().await;
+    let held = dir.path().join("held.json");
+    std::fs::write(&held, serde_json::json!({"checkpoints": cps}).to_string()).unwrap();
+    tamper(dir.path(), &["DELETE FROM audit_log WHERE seq > 8"]).await;
+    let o = enlace(&["audit", "verify", "--data", &d]);
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("entry 9") && stdout(&o).contains("truncated"),
+        "{}",
+        stdout(&o)
+    );
+    // Even if the attacker also removes the stored checkpoints, the held copy catches it.
+    tamper(
+        dir.path(),
+        &[
+            "DROP TRIGGER IF EXISTS audit_checkpoints_no_delete",
+            "DELETE FROM audit_checkpoints",
+        ],
+    )
+    .await;
+    let o = enlace(&["audit", "verify", "--data", &d]);
+    assert!(
+        o.status.success(),
+        "without any checkpoint the shortened chain looks whole"
+    );
+    let o = enlace(&[
+        "audit",
+        "verify",
+        "--data",
+        &d,
+        "--checkpoints",
+        held.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("truncated"), "{}", stdout(&o));
+}
