@@ -138,7 +138,8 @@ case "${1:-}" in
     *) die "unknown argument: $1 (only --pg-only is known)" ;;
 esac
 
-ensure_packages postgresql chromium
+# openssl and curl: the TLS test makes a certificate and fetches over HTTPS.
+ensure_packages postgresql chromium openssl curl ca-certificates
 
 # rustup installs cargo in ~/.cargo/bin, which non-login shells (CI) may not have on PATH.
 if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then

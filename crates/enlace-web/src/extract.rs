@@ -10,7 +10,6 @@ use axum::http::{header, HeaderMap, Method};
 use enlace_app::auth::{Authenticated, STAGE_FULL};
 use enlace_app::{AppError, Ctx, Origin};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "__Host-enlace";
 pub const LANG_COOKIE: &str = "enlace_lang";
@@ -49,8 +48,8 @@ fn origin_of(parts: &Parts) -> Origin {
         .unwrap_or_default();
     let client_addr = parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ConnectInfo<crate::ClientAddr>>()
+        .map(|c| c.0 .0.ip().to_string())
         .unwrap_or_default();
     Origin {
         request_id,

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod i18n;
 pub mod pages;
 pub mod security;
+pub mod tls;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -92,13 +93,39 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves.
+/// The client's address, for the audit log and the rate limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+/// Serves plain HTTP until `shutdown` resolves.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state).into_make_service_with_connect_info::<ClientAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves HTTPS (and sends HSTS) until `shutdown` resolves.
+pub async fn serve_tls(
+    mut state: AppState,
+    listener: tls::TlsListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    state.web.tls = true;
+    let app = router(state).into_make_service_with_connect_info::<ClientAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

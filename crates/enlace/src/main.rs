@@ -44,6 +44,12 @@ enum Command {
         /// Fill an empty platform with fictional demo data and print the demo accounts.
         #[arg(long, env = "ENLACE_DEMO")]
         demo: bool,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key); adds HSTS.
+        #[arg(long, env = "ENLACE_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "ENLACE_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// Minutes of inactivity after which a session ends.
         #[arg(long, env = "ENLACE_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
         idle_timeout_minutes: i64,
@@ -166,6 +172,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             db,
             listen,
             demo,
+            tls_cert,
+            tls_key,
             idle_timeout_minutes,
             absolute_timeout_hours,
         } => {
@@ -183,7 +191,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
-            println!("Enlace is serving on http://{addr}");
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(c), Some(k)) => Some(enlace_web::tls::acceptor(c, k)?),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            println!("Enlace is serving on {scheme}://{addr}");
             // Checkpoint the audit chain's head every minute, so a truncated tail is caught.
             let ticker = app.clone();
             tokio::spawn(async move {
@@ -199,9 +212,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 app: app.clone(),
                 web: enlace_web::WebConfig::default(),
             };
-            enlace_web::serve(state, listener, shutdown_signal())
-                .await
-                .map_err(|e| e.to_string())?;
+            match tls {
+                Some(acceptor) => {
+                    let l = enlace_web::tls::TlsListener::new(listener, acceptor)
+                        .map_err(|e| e.to_string())?;
+                    enlace_web::serve_tls(state, l, shutdown_signal()).await
+                }
+                None => enlace_web::serve(state, listener, shutdown_signal()).await,
+            }
+            .map_err(|e| e.to_string())?;
             let _ = app.checkpoint_audit().await;
             app.store.close().await;
             Ok(ExitCode::SUCCESS)

@@ -168,3 +168,69 @@ async fn a_truncated_tail_is_caught_against_the_last_checkpoint() {
     assert!(!o.status.success());
     assert!(stdout(&o).contains("truncated"), "{}", stdout(&o));
 }
+
+/// `serve --tls-cert/--tls-key` speaks HTTPS and sends HSTS (certificate made by openssl).
+#[tokio::test]
+async fn serve_speaks_tls_with_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cert = d.join("cert.pem");
+    let key = d.join("key.pem");
+    let o = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enlace"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(d.join("data"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    for _ in 0..100 {
+        let o = Command::new("curl")
+            .args(["-s", "-i", "--cacert"])
+            .arg(&cert)
+            .arg(format!("https://127.0.0.1:{port}/healthz"))
+            .output()
+            .unwrap();
+        out = String::from_utf8_lossy(&o.stdout).into_owned();
+        if o.status.success() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.to_lowercase()
+            .contains("strict-transport-security: max-age="),
+        "{out}"
+    );
+}
