@@ -119,6 +119,8 @@ impl App {
             .case_visible(&Viewer::of(&ctx.actor), id)
             .await?
             .ok_or(AppError::NotFound)?;
+        // Entities take their case's sharing attributes.
+        tx.sync_entities_with_case(&updated).await?;
         tx.audit(now, case_entry(ctx, "case.update", &updated))
             .await?;
         tx.commit().await?;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod crypto;
 pub mod demo;
+pub mod entities;
 mod error;
 pub mod ratelimit;
 pub mod users;

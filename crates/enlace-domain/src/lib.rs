@@ -4,8 +4,10 @@
 pub mod case;
 pub mod clock;
 pub mod country;
+pub mod ftm;
 pub mod policy;
 pub mod role;
+pub mod text;
 pub mod validate;
 
 pub use case::{CaseDraft, CaseStatus, Distribution, DistributionLevel, Evaluation, Handling};

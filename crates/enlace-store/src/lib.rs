@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cases;
 pub mod countries;
 mod db;
+pub mod entities;
 mod migrate;
 pub mod sessions;
 pub mod testing;

@@ -38,6 +38,16 @@ const V1_POSTGRES: &[&str] = &[
     "CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION enlace_append_only()",
 ];
 
+const V2: &[&str] = &[
+    "CREATE TABLE entities (id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(id), owner_country TEXT NOT NULL REFERENCES countries(code), schema TEXT NOT NULL, caption TEXT NOT NULL, properties TEXT NOT NULL, dist_level TEXT NOT NULL, handling TEXT NOT NULL, evaluation TEXT NOT NULL, sensitive BIGINT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version BIGINT NOT NULL)",
+    "CREATE INDEX entities_case ON entities(case_id, schema)",
+    "CREATE INDEX entities_owner ON entities(owner_country, updated_at)",
+    "CREATE TABLE entity_terms (term TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (term, entity_id))",
+    "CREATE INDEX entity_terms_entity ON entity_terms(entity_id)",
+    "CREATE TABLE entity_refs (entity_id TEXT NOT NULL, prop TEXT NOT NULL, target_id TEXT NOT NULL, PRIMARY KEY (entity_id, prop, target_id))",
+    "CREATE INDEX entity_refs_target ON entity_refs(target_id)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -45,12 +55,20 @@ struct Migration {
     postgres: &'static [&'static str],
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    common: V1,
-    sqlite: V1_SQLITE,
-    postgres: V1_POSTGRES,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        common: V1,
+        sqlite: V1_SQLITE,
+        postgres: V1_POSTGRES,
+    },
+    Migration {
+        version: 2,
+        common: V2,
+        sqlite: &[],
+        postgres: &[],
+    },
+];
 
 pub(crate) async fn run(store: &Store) -> crate::Result<()> {
     let mut tx = store.begin().await?;

@@ -22,6 +22,9 @@ use serde_json::{json, Value};
 
 type ApiResult = Result<Response, ApiError>;
 
+/// Largest FollowTheMoney file one import request may carry.
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
@@ -32,6 +35,15 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(case_get).patch(case_update))
         .route("/cases/{id}/close", post(case_close))
         .route("/cases/{id}/reopen", post(case_reopen))
+        .route("/cases/{id}/entities", get(case_entities))
+        .route("/cases/{id}/export", get(case_export))
+        .route("/entities", post(entity_create))
+        .route("/entities/{id}", get(entity_get).patch(entity_update))
+        .route("/search", get(search))
+        .route(
+            "/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
         .route("/users", get(users_list).post(user_create))
         .route("/users/{id}", get(user_get))
         .route("/users/{id}/disable", post(user_disable))
@@ -428,4 +440,161 @@ pub async fn audit_checkpoints(State(s): State<AppState>, a: ApiCtx) -> ApiResul
         Json(json!({"checkpoints": cps})),
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------- entities
+
+fn entity_input(v: &Value) -> Result<enlace_app::entities::EntityInput, AppError> {
+    enlace_app::entities::EntityInput::from_json(v).map_err(AppError::Invalid)
+}
+
+async fn entity_create(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(v): ApiJson<Value>,
+) -> ApiResult {
+    let case_id = v
+        .get("case_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| a.err(AppError::Invalid(Invalid::one("case_id", "required"))))?
+        .to_string();
+    let input = entity_input(&v).map_err(|e| a.err(e))?;
+    let e = s
+        .app
+        .create_entity(&a.ctx, &case_id, &input)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(enlace_app::entities::ftm_json(&e)),
+    )
+        .into_response())
+}
+
+async fn entity_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let (e, referring) = s.app.get_entity(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    let mut body = enlace_app::entities::ftm_json(&e);
+    body["referenced_by"] = referring
+        .iter()
+        .map(|(prop, r)| json!({"property": prop, "id": r.id, "schema": r.schema, "caption": r.caption}))
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+async fn entity_update(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(v): ApiJson<Value>,
+) -> ApiResult {
+    let input = entity_input(&v).map_err(|e| a.err(e))?;
+    let version = v.get("version").and_then(Value::as_i64);
+    let e = s
+        .app
+        .update_entity(&a.ctx, &id, &input, version)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(enlace_app::entities::ftm_json(&e)).into_response())
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    schema: Option<String>,
+    country: Option<String>,
+    purpose: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+async fn search(State(s): State<AppState>, a: ApiCtx, Query(q): Query<SearchQuery>) -> ApiResult {
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let filter = enlace_store::entities::EntityFilter {
+        schema: q.schema.clone().filter(|s| !s.is_empty()),
+        owner: q.country.as_deref().and_then(Country::parse),
+        ..Default::default()
+    };
+    let (list, total) = s
+        .app
+        .search_entities(
+            &a.ctx,
+            &q.q,
+            filter,
+            q.purpose.as_deref(),
+            per,
+            (page - 1) * per,
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    let results: Vec<Value> = list
+        .iter()
+        .map(|e| json!({"id": e.id, "schema": e.schema, "properties": e.properties, "caption": e.caption, "owner_country": e.owner_country, "case_id": e.case_id}))
+        .collect();
+    Ok(
+        Json(json!({"results": results, "total": total, "page": page, "per_page": per}))
+            .into_response(),
+    )
+}
+
+async fn case_entities(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    let (page, per, offset) = q.paging();
+    let (list, total) = s
+        .app
+        .case_entities(&a.ctx, &id, per, offset)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(page_json(
+        list.iter().map(enlace_app::entities::ftm_json).collect(),
+        total,
+        page,
+        per,
+    ))
+    .into_response())
+}
+
+async fn case_export(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let body = s.app.export_case(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enlace-case.ftm.jsonl\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    case_id: String,
+}
+
+async fn import(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| a.err(AppError::Invalid(Invalid::one("body", "bad_utf8"))))?;
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let report = s
+        .app
+        .import_lines(&a.ctx, &q.case_id, lines)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(
+        Json(json!({"accepted": report.accepted, "rejected": report.rejected, "ids": report.ids}))
+            .into_response(),
+    )
 }

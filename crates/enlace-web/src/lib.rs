@@ -70,6 +70,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/cases/{id}/edit", get(pages::case_edit))
         .route("/cases/{id}/status", post(pages::case_status))
+        .route("/cases/{id}/entities", post(pages::entity_create))
+        .route("/cases/{id}/entities/new", get(pages::entity_new))
+        .route(
+            "/entities/{id}",
+            get(pages::entity_view).post(pages::entity_update),
+        )
+        .route("/entities/{id}/edit", get(pages::entity_edit))
+        .route("/search", get(pages::search_page))
         .route(
             "/admin/users",
             get(pages::users_list).post(pages::user_create),

@@ -680,3 +680,89 @@ fn list_is_a_subset_of_get_by_id() {
         })
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_user_changes_their_password_and_other_sessions_end() {
+    let s = sqlite_server(AppConfig::default()).await;
+    let (_, a, _) = s.browser_login("analyst.ni", PW).await;
+    let (_, b, _) = s.browser_login("analyst.ni", PW).await;
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let csrf = csrf_of(&s.page(&a, "/account").await.text().await.unwrap());
+    let new_pw = "una-clave-nueva-larga";
+    // Mismatched confirmation and a short password are refused with a message.
+    let res = s
+        .post_form(
+            &a,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PW),
+                ("new_password", new_pw),
+                ("confirm_password", "otra"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = s
+        .post_form(
+            &a,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PW),
+                ("new_password", "corta"),
+                ("confirm_password", "corta"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = s
+        .post_form(
+            &a,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "mal"),
+                ("new_password", new_pw),
+                ("confirm_password", new_pw),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = s
+        .post_form(
+            &a,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PW),
+                ("new_password", new_pw),
+                ("confirm_password", new_pw),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        s.page(&a, "/").await.status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        s.page(&b, "/").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert_eq!(
+        s.browser_login("analyst.ni", PW).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        s.browser_login("analyst.ni", new_pw).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // Logging out ends the session.
+    let csrf = csrf_of(&s.page(&a, "/").await.text().await.unwrap());
+    let res = s.post_form(&a, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(res.headers()["location"], "/login");
+    assert_eq!(s.page(&a, "/").await.status(), StatusCode::SEE_OTHER);
+}

@@ -1,0 +1,505 @@
+//! Entities inside case files: create, read, edit, search, FollowTheMoney export and import.
+//! Reads and writes are audited in the same transaction; links may only point at entities
+//! the author can see.
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::ftm::{self, PropType, Properties};
+use enlace_domain::policy::{self, Decision, RecordAccess};
+use enlace_domain::text;
+use enlace_domain::{CaseStatus, Invalid};
+use enlace_store::cases::Case;
+use enlace_store::entities::{Entity, EntityFilter, NewEntity};
+use enlace_store::{Tx, Viewer};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Search terms of an entity: words of its names and texts, compacted identifiers.
+pub fn terms_of(schema: &str, props: &Properties) -> Vec<String> {
+    let mut out = vec![];
+    for (k, values) in props {
+        let Some(t) = ftm::prop_type(schema, k) else {
+            continue;
+        };
+        for v in values {
+            match t {
+                PropType::Name | PropType::Text => out.extend(text::words(v).into_iter().take(64)),
+                PropType::Identifier | PropType::Phone | PropType::Email => {
+                    out.push(text::compact(v));
+                    if t == PropType::Phone {
+                        // Local and international forms both find the number.
+                        let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+                        if digits.len() > 8 {
+                            out.push(digits[digits.len() - 8..].to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out.retain(|t| !t.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The FollowTheMoney JSON of an entity.
+pub fn ftm_json(e: &Entity) -> Value {
+    json!({
+        "id": e.id,
+        "schema": e.schema,
+        "properties": e.properties,
+        "caption": e.caption,
+        "case_id": e.case_id,
+        "owner_country": e.owner_country,
+        "distribution": {"level": e.distribution.level, "countries": e.distribution.countries},
+        "handling": e.handling,
+        "evaluation": e.evaluation,
+    })
+}
+
+fn entity_entry(
+    ctx: &Ctx,
+    action: &str,
+    e: &Entity,
+    case_ref: Option<&str>,
+) -> enlace_store::audit::NewEntry {
+    let mut a = ctx.entry(action, "ok");
+    a.object_kind = Some("entity".into());
+    a.object_id = Some(e.id.clone());
+    a.object_country = Some(e.owner_country.code().to_string());
+    a.case_reference = case_ref.map(str::to_string);
+    a
+}
+
+/// An entity as submitted (API body or import line).
+#[derive(Debug, Clone)]
+pub struct EntityInput {
+    pub schema: String,
+    pub properties: Value,
+}
+
+impl EntityInput {
+    pub fn from_json(v: &Value) -> Result<EntityInput, Invalid> {
+        let schema = v
+            .get("schema")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if schema.is_empty() {
+            return Err(Invalid::one("schema", "required"));
+        }
+        Ok(EntityInput {
+            schema,
+            properties: v.get("properties").cloned().unwrap_or(Value::Null),
+        })
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub accepted: usize,
+    pub rejected: Vec<ImportRejection>,
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportRejection {
+    pub line: usize,
+    pub code: String,
+    pub fields: Vec<String>,
+}
+
+impl App {
+    /// The case, if the actor may add to or change its content.
+    async fn editable_case(&self, tx: &mut Tx, ctx: &Ctx, case_id: &str) -> AppResult<Case> {
+        let case = tx
+            .case_visible(&Viewer::of(&ctx.actor), case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let access = RecordAccess {
+            owner: case.owner_country,
+            distribution: &case.distribution,
+        };
+        match policy::decide_edit_record(&ctx.actor, &access) {
+            Decision::Allow => {}
+            Decision::Forbidden => return Err(AppError::Forbidden),
+            Decision::Hidden => return Err(AppError::NotFound),
+        }
+        if case.status == CaseStatus::Closed {
+            return Err(AppError::Conflict("case_closed"));
+        }
+        Ok(case)
+    }
+
+    /// Validates properties and resolves entity references: to ids in `local` (earlier lines
+    /// of the same import) or to entities the actor can see. Anything else is refused without
+    /// saying whether it exists.
+    async fn prepare(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        input: &EntityInput,
+        local: &HashMap<String, String>,
+    ) -> AppResult<(Properties, Vec<(String, String)>)> {
+        let (mut props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
+        let viewer = Viewer::of(&ctx.actor);
+        let mut resolved = vec![];
+        for (prop, target) in refs {
+            let id = match local.get(&target) {
+                Some(id) => id.clone(),
+                None => {
+                    if tx.entity_visible(&viewer, &target).await?.is_none() {
+                        return Err(AppError::Invalid(Invalid::one(
+                            "properties",
+                            "unknown_reference",
+                        )));
+                    }
+                    target.clone()
+                }
+            };
+            if let Some(vals) = props.get_mut(&prop) {
+                for v in vals.iter_mut() {
+                    if *v == target {
+                        *v = id.clone();
+                    }
+                }
+            }
+            resolved.push((prop, id));
+        }
+        Ok((props, resolved))
+    }
+
+    pub async fn create_entity(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        input: &EntityInput,
+    ) -> AppResult<Entity> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let case = self.editable_case(&mut tx, ctx, case_id).await?;
+        let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
+        let caption = ftm::caption(&input.schema, &props);
+        let terms = terms_of(&input.schema, &props);
+        let id = tx
+            .insert_entity(
+                &NewEntity {
+                    case: &case,
+                    schema: &input.schema,
+                    caption: &caption,
+                    properties: &props,
+                    refs: &refs,
+                    terms: &terms,
+                },
+                &ctx.actor.user_id,
+                now,
+            )
+            .await?;
+        let e = tx
+            .entity_visible(&Viewer::of(&ctx.actor), &id)
+            .await?
+            .ok_or(AppError::Internal("entity vanished".into()))?;
+        tx.audit(
+            now,
+            entity_entry(ctx, "entity.create", &e, Some(&case.reference)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    pub async fn update_entity(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        input: &EntityInput,
+        version: Option<i64>,
+    ) -> AppResult<Entity> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let viewer = Viewer::of(&ctx.actor);
+        let old = tx
+            .entity_visible(&viewer, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let case = self.editable_case(&mut tx, ctx, &old.case_id).await?;
+        if input.schema != old.schema {
+            return Err(AppError::Invalid(Invalid::one("schema", "schema_change")));
+        }
+        let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
+        let caption = ftm::caption(&old.schema, &props);
+        let terms = terms_of(&old.schema, &props);
+        tx.update_entity(
+            id,
+            &NewEntity {
+                case: &case,
+                schema: &old.schema,
+                caption: &caption,
+                properties: &props,
+                refs: &refs,
+                terms: &terms,
+            },
+            version.unwrap_or(old.version),
+            now,
+        )
+        .await?;
+        let e = tx
+            .entity_visible(&viewer, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.audit(
+            now,
+            entity_entry(ctx, "entity.update", &e, Some(&case.reference)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// An entity the caller may see, with the entities that refer to it; audited.
+    pub async fn get_entity(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> AppResult<(Entity, Vec<(String, Entity)>)> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let viewer = Viewer::of(&ctx.actor);
+        let Some(e) = tx.entity_visible(&viewer, id).await? else {
+            let mut a = ctx.entry("entity.read", "not_found");
+            a.object_kind = Some("entity".into());
+            a.object_id = Some(id.chars().take(64).collect());
+            tx.audit(now, a).await?;
+            tx.commit().await?;
+            return Err(AppError::NotFound);
+        };
+        let referring = tx.entities_referring_visible(&viewer, id).await?;
+        tx.audit(now, entity_entry(ctx, "entity.read", &e, None))
+            .await?;
+        tx.commit().await?;
+        Ok((e, referring))
+    }
+
+    /// Visible entities whose terms match every word of `q` (prefixes; accents and case
+    /// ignored); audited with the purpose when given.
+    pub async fn search_entities(
+        &self,
+        ctx: &Ctx,
+        q: &str,
+        filter: EntityFilter,
+        purpose: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<(Vec<Entity>, i64)> {
+        let mut f = filter;
+        let mut terms = text::words(q);
+        // An identifier typed with separators ("P-123 ABC") is also tried compacted.
+        if terms.len() > 1 && q.chars().any(|c| c.is_ascii_digit()) {
+            terms = vec![text::compact(q)];
+        }
+        // A phone number in any format (with or without country prefix) is found by its last
+        // eight digits, which every stored phone also carries as a term.
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let phone_like = q
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if phone_like && digits.len() > 8 {
+            terms = vec![digits[digits.len() - 8..].to_string()];
+        }
+        f.terms = terms;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let (list, total) = tx
+            .entities_visible(
+                &Viewer::of(&ctx.actor),
+                &f,
+                limit.clamp(1, 200),
+                offset.max(0),
+            )
+            .await?;
+        let mut a = ctx.entry("entity.search", "ok");
+        a.object_kind = Some("entity".into());
+        a.purpose = purpose.map(|p| p.chars().take(500).collect());
+        a.detail = Some(format!(
+            "q={} returned={} total={total}",
+            q.chars().take(200).collect::<String>(),
+            list.len()
+        ));
+        tx.audit(now, a).await?;
+        tx.commit().await?;
+        Ok((list, total))
+    }
+
+    /// The visible entities of a case, for its page and its export.
+    pub async fn case_entities(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<(Vec<Entity>, i64)> {
+        let mut tx = self.store.begin().await?;
+        let viewer = Viewer::of(&ctx.actor);
+        let case = tx
+            .case_visible(&viewer, case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let f = EntityFilter {
+            case_id: Some(case.id.clone()),
+            ..Default::default()
+        };
+        let page = tx.entities_visible(&viewer, &f, limit, offset).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+
+    /// A case's entities as FollowTheMoney JSON Lines; audited as one export.
+    pub async fn export_case(&self, ctx: &Ctx, case_id: &str) -> AppResult<String> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let viewer = Viewer::of(&ctx.actor);
+        let case = tx
+            .case_visible(&viewer, case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let f = EntityFilter {
+            case_id: Some(case.id.clone()),
+            ..Default::default()
+        };
+        let mut out = String::new();
+        let mut offset = 0;
+        loop {
+            let (page, _) = tx.entities_visible(&viewer, &f, 1000, offset).await?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len() as i64;
+            for e in &page {
+                out.push_str(
+                    &json!({"id": e.id, "schema": e.schema, "properties": e.properties})
+                        .to_string(),
+                );
+                out.push('\n');
+            }
+        }
+        let mut a = ctx.entry("case.export", "ok");
+        a.object_kind = Some("case".into());
+        a.object_id = Some(case.id.clone());
+        a.object_country = Some(case.owner_country.code().to_string());
+        a.case_reference = Some(case.reference.clone());
+        a.detail = Some(format!("entities={offset}"));
+        tx.audit(now, a).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Imports FollowTheMoney JSON Lines into a case. Each line is accepted whole or rejected
+    /// with its reason; accepted lines are written in batches, each batch in one transaction
+    /// with its audit row. Ids in the file link lines to each other.
+    pub async fn import_lines<I>(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        lines: I,
+    ) -> AppResult<ImportReport>
+    where
+        I: IntoIterator<Item = String>,
+    {
+        const BATCH: usize = 500;
+        let mut report = ImportReport {
+            accepted: 0,
+            rejected: vec![],
+            ids: vec![],
+        };
+        let mut local: HashMap<String, String> = HashMap::new();
+        let mut it = lines.into_iter().enumerate().peekable();
+        while it.peek().is_some() {
+            let now = self.now_ms();
+            let mut tx = self.store.begin().await?;
+            let case = self.editable_case(&mut tx, ctx, case_id).await?;
+            let mut in_batch = 0;
+            let mut changed = vec![];
+            for (i, line) in it.by_ref() {
+                let n = i + 1;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let reject = |code: &str, fields: Vec<String>| ImportRejection {
+                    line: n,
+                    code: code.into(),
+                    fields,
+                };
+                let v: Value = match serde_json::from_str(&line) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        report.rejected.push(reject("bad_json", vec![]));
+                        continue;
+                    }
+                };
+                let input = match EntityInput::from_json(&v) {
+                    Ok(i) => i,
+                    Err(inv) => {
+                        report.rejected.push(reject(
+                            "invalid_input",
+                            inv.0
+                                .iter()
+                                .map(|f| format!("{}:{}", f.field, f.code))
+                                .collect(),
+                        ));
+                        continue;
+                    }
+                };
+                let (props, refs) = match self.prepare(&mut tx, ctx, &input, &local).await {
+                    Ok(p) => p,
+                    Err(AppError::Invalid(inv)) => {
+                        report.rejected.push(reject(
+                            "invalid_input",
+                            inv.0
+                                .iter()
+                                .map(|f| format!("{}:{}", f.field, f.code))
+                                .collect(),
+                        ));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let caption = ftm::caption(&input.schema, &props);
+                let terms = terms_of(&input.schema, &props);
+                let id = tx
+                    .insert_entity(
+                        &NewEntity {
+                            case: &case,
+                            schema: &input.schema,
+                            caption: &caption,
+                            properties: &props,
+                            refs: &refs,
+                            terms: &terms,
+                        },
+                        &ctx.actor.user_id,
+                        now,
+                    )
+                    .await?;
+                if let Some(given) = v.get("id").and_then(Value::as_str) {
+                    local.insert(given.to_string(), id.clone());
+                }
+                changed.push((id.clone(), input.schema.clone(), props));
+                report.ids.push(id);
+                report.accepted += 1;
+                in_batch += 1;
+                if in_batch >= BATCH {
+                    break;
+                }
+            }
+            let mut a = ctx.entry("entity.import", "ok");
+            a.object_kind = Some("case".into());
+            a.object_id = Some(case.id.clone());
+            a.object_country = Some(case.owner_country.code().to_string());
+            a.case_reference = Some(case.reference.clone());
+            a.detail = Some(format!("accepted={in_batch}"));
+            tx.audit(now, a).await?;
+            tx.commit().await?;
+            drop(changed);
+        }
+        Ok(report)
+    }
+}

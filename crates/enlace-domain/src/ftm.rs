@@ -1,0 +1,490 @@
+//! The entity model: a subset of FollowTheMoney (the model of OCCRP Aleph and OpenSanctions)
+//! large enough for smuggling investigations, so data travels in its JSON format:
+//! `{"id":…,"schema":"Person","properties":{"name":["…"],…}}`.
+use crate::validate::Invalid;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// What a property holds; drives validation and matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropType {
+    Text,
+    Name,
+    Date,
+    Country,
+    Phone,
+    Email,
+    Identifier,
+    Number,
+    Url,
+    Gender,
+    /// A reference to another entity (by id).
+    Entity,
+}
+
+type Props = &'static [(&'static str, PropType)];
+
+use PropType::*;
+
+const THING: Props = &[
+    ("name", Name),
+    ("alias", Name),
+    ("weakAlias", Name),
+    ("previousName", Name),
+    ("summary", Text),
+    ("description", Text),
+    ("notes", Text),
+    ("country", Country),
+    ("keywords", Text),
+    ("topics", Text),
+    ("sourceUrl", Url),
+    ("address", Text),
+    ("addressEntity", Entity),
+];
+const LEGAL_ENTITY: Props = &[
+    ("email", Email),
+    ("phone", Phone),
+    ("website", Url),
+    ("idNumber", Identifier),
+    ("taxNumber", Identifier),
+    ("registrationNumber", Identifier),
+    ("incorporationDate", Date),
+    ("jurisdiction", Country),
+    ("mainCountry", Country),
+    ("legalForm", Text),
+    ("status", Text),
+];
+const PERSON: Props = &[
+    ("firstName", Name),
+    ("secondName", Name),
+    ("middleName", Name),
+    ("lastName", Name),
+    ("fatherName", Name),
+    ("motherName", Name),
+    ("title", Text),
+    ("birthDate", Date),
+    ("birthPlace", Text),
+    ("deathDate", Date),
+    ("gender", Gender),
+    ("nationality", Country),
+    ("citizenship", Country),
+    ("passportNumber", Identifier),
+    ("position", Text),
+    ("ethnicity", Text),
+];
+const ADDRESS: Props = &[
+    ("full", Text),
+    ("street", Text),
+    ("street2", Text),
+    ("city", Text),
+    ("postalCode", Text),
+    ("region", Text),
+    ("state", Text),
+    ("latitude", Number),
+    ("longitude", Number),
+    ("remarks", Text),
+];
+const VEHICLE: Props = &[
+    ("registrationNumber", Identifier),
+    ("type", Text),
+    ("model", Text),
+    ("make", Text),
+    ("owner", Entity),
+    ("operator", Entity),
+    ("buildDate", Date),
+    ("registrationDate", Date),
+];
+const VESSEL: Props = &[
+    ("imoNumber", Identifier),
+    ("mmsi", Identifier),
+    ("callSign", Identifier),
+    ("flag", Country),
+    ("registrationPort", Text),
+    ("tonnage", Number),
+    ("pastNames", Name),
+];
+const IDENTIFICATION: Props = &[
+    ("holder", Entity),
+    ("type", Text),
+    ("number", Identifier),
+    ("authority", Text),
+    ("startDate", Date),
+    ("endDate", Date),
+];
+const PASSPORT: Props = &[
+    ("surname", Name),
+    ("givenName", Name),
+    ("birthDate", Date),
+    ("birthPlace", Text),
+    ("gender", Gender),
+    ("personalNumber", Identifier),
+];
+const BANK_ACCOUNT: Props = &[
+    ("holder", Entity),
+    ("bankName", Text),
+    ("accountNumber", Identifier),
+    ("iban", Identifier),
+    ("bic", Identifier),
+    ("accountType", Text),
+    ("currency", Text),
+    ("openingDate", Date),
+    ("closingDate", Date),
+];
+const INTERVAL: Props = &[
+    ("startDate", Date),
+    ("endDate", Date),
+    ("date", Date),
+    ("summary", Text),
+    ("description", Text),
+    ("recordId", Identifier),
+];
+const PAYMENT: Props = &[
+    ("payer", Entity),
+    ("payerAccount", Entity),
+    ("beneficiary", Entity),
+    ("beneficiaryAccount", Entity),
+    ("amount", Number),
+    ("currency", Text),
+    ("purpose", Text),
+];
+const MEMBERSHIP: Props = &[
+    ("member", Entity),
+    ("organization", Entity),
+    ("role", Text),
+    ("status", Text),
+];
+const ASSOCIATE: Props = &[
+    ("person", Entity),
+    ("associate", Entity),
+    ("relationship", Text),
+];
+const FAMILY: Props = &[
+    ("person", Entity),
+    ("relative", Entity),
+    ("relationship", Text),
+];
+const OWNERSHIP: Props = &[
+    ("owner", Entity),
+    ("asset", Entity),
+    ("percentage", Number),
+    ("role", Text),
+];
+const CALL: Props = &[
+    ("caller", Entity),
+    ("callerNumber", Phone),
+    ("receiver", Entity),
+    ("receiverNumber", Phone),
+    ("duration", Number),
+];
+const EVENT: Props = &[
+    ("name", Name),
+    ("location", Text),
+    ("country", Country),
+    ("involved", Entity),
+    ("organizer", Entity),
+];
+const USER_ACCOUNT: Props = &[
+    ("owner", Entity),
+    ("username", Identifier),
+    ("email", Email),
+    ("number", Phone),
+    ("service", Text),
+];
+
+/// (schema, label es, label en, property groups). Order is the order forms show.
+const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
+    (
+        "Person",
+        "Persona",
+        "Person",
+        &[THING, LEGAL_ENTITY, PERSON],
+    ),
+    (
+        "Organization",
+        "Organización / red",
+        "Organisation / network",
+        &[THING, LEGAL_ENTITY],
+    ),
+    ("Company", "Empresa", "Company", &[THING, LEGAL_ENTITY]),
+    (
+        "Address",
+        "Dirección / lugar",
+        "Address / place",
+        &[THING, ADDRESS],
+    ),
+    ("Vehicle", "Vehículo", "Vehicle", &[THING, VEHICLE]),
+    ("Vessel", "Embarcación", "Vessel", &[THING, VEHICLE, VESSEL]),
+    (
+        "Identification",
+        "Documento de identidad",
+        "Identity document",
+        &[
+            IDENTIFICATION,
+            &[("country", Country), ("notes", Text), ("summary", Text)],
+        ],
+    ),
+    (
+        "Passport",
+        "Pasaporte",
+        "Passport",
+        &[
+            IDENTIFICATION,
+            PASSPORT,
+            &[("country", Country), ("notes", Text), ("summary", Text)],
+        ],
+    ),
+    (
+        "BankAccount",
+        "Cuenta bancaria",
+        "Bank account",
+        &[THING, BANK_ACCOUNT],
+    ),
+    (
+        "UserAccount",
+        "Cuenta (correo / red social)",
+        "Account (e-mail / social media)",
+        &[THING, USER_ACCOUNT],
+    ),
+    ("Payment", "Pago", "Payment", &[INTERVAL, PAYMENT]),
+    (
+        "Membership",
+        "Membresía",
+        "Membership",
+        &[INTERVAL, MEMBERSHIP],
+    ),
+    ("Associate", "Asociado", "Associate", &[INTERVAL, ASSOCIATE]),
+    ("Family", "Familia", "Family", &[INTERVAL, FAMILY]),
+    (
+        "Ownership",
+        "Propiedad / uso",
+        "Ownership / use",
+        &[INTERVAL, OWNERSHIP],
+    ),
+    ("Call", "Llamada", "Call", &[INTERVAL, CALL]),
+    ("Event", "Evento", "Event", &[INTERVAL, EVENT]),
+];
+
+/// The schemas that are links between two entities, and their two ends.
+pub const LINKS: &[(&str, &str, &str)] = &[
+    ("Membership", "member", "organization"),
+    ("Associate", "person", "associate"),
+    ("Family", "person", "relative"),
+    ("Ownership", "owner", "asset"),
+    ("Payment", "payer", "beneficiary"),
+    ("Call", "caller", "receiver"),
+];
+
+pub const MAX_VALUES: usize = 50;
+pub const MAX_VALUE_LEN: usize = 2_000;
+
+pub fn schemas() -> impl Iterator<Item = &'static str> {
+    SCHEMAS.iter().map(|s| s.0)
+}
+
+pub fn schema_label(schema: &str, lang: &str) -> &'static str {
+    SCHEMAS
+        .iter()
+        .find(|s| s.0 == schema)
+        .map(|s| if lang == "en" { s.2 } else { s.1 })
+        .unwrap_or("?")
+}
+
+/// The type of `prop` in `schema`, if the schema has it.
+pub fn prop_type(schema: &str, prop: &str) -> Option<PropType> {
+    SCHEMAS
+        .iter()
+        .find(|s| s.0 == schema)?
+        .3
+        .iter()
+        .flat_map(|g| g.iter())
+        .find(|(p, _)| *p == prop)
+        .map(|(_, t)| *t)
+}
+
+pub fn props_of(schema: &str) -> Vec<(&'static str, PropType)> {
+    SCHEMAS
+        .iter()
+        .find(|s| s.0 == schema)
+        .map(|s| s.3.iter().flat_map(|g| g.iter().copied()).collect())
+        .unwrap_or_default()
+}
+
+pub fn is_schema(schema: &str) -> bool {
+    SCHEMAS.iter().any(|s| s.0 == schema)
+}
+
+/// Validated properties: each a non-empty list of trimmed strings.
+pub type Properties = BTreeMap<String, Vec<String>>;
+
+fn valid_date(s: &str) -> bool {
+    // FtM dates are ISO 8601 prefixes: YYYY, YYYY-MM, YYYY-MM-DD (times allowed after).
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    match b.len() {
+        4 => digits(0..4),
+        7 => digits(0..4) && b[4] == b'-' && digits(5..7),
+        n if n >= 10 => {
+            digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
+        }
+        _ => false,
+    }
+}
+
+/// Validates a FollowTheMoney `properties` object against the schema. Entity references are
+/// returned for the caller to resolve (they must exist and be visible).
+pub fn validate_properties(
+    schema: &str,
+    props: &Value,
+) -> Result<(Properties, Vec<(String, String)>), Invalid> {
+    let mut errs = Invalid::default();
+    if !is_schema(schema) {
+        errs.push("schema", "unknown_schema");
+        return Err(errs);
+    }
+    let empty = Map::new();
+    let obj = match props {
+        Value::Object(o) => o,
+        Value::Null => &empty,
+        _ => {
+            errs.push("properties", "bad_properties");
+            return Err(errs);
+        }
+    };
+    let mut out = Properties::new();
+    let mut refs = vec![];
+    for (k, v) in obj {
+        let Some(t) = prop_type(schema, k) else {
+            errs.push("properties", "unknown_property");
+            continue;
+        };
+        let values: Vec<String> = match v {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| match x {
+                    Value::String(s) => Some(s.trim().to_string()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Value::String(s) => vec![s.trim().to_string()],
+            Value::Number(n) => vec![n.to_string()],
+            _ => {
+                errs.push("properties", "bad_properties");
+                continue;
+            }
+        };
+        let values: Vec<String> = values.into_iter().filter(|s| !s.is_empty()).collect();
+        if values.len() > MAX_VALUES {
+            errs.push("properties", "too_many_values");
+            continue;
+        }
+        for val in &values {
+            if val.chars().count() > MAX_VALUE_LEN
+                || val.chars().any(|c| c.is_control() && c != '\n')
+            {
+                errs.push("properties", "bad_value");
+            }
+            let ok = match t {
+                Date => valid_date(val),
+                Country => val.len() == 2 && val.chars().all(|c| c.is_ascii_alphabetic()),
+                Number => val.parse::<f64>().is_ok(),
+                Gender => matches!(val.as_str(), "male" | "female" | "other"),
+                Email => val.contains('@'),
+                Entity => {
+                    refs.push((k.clone(), val.clone()));
+                    true
+                }
+                _ => true,
+            };
+            if !ok {
+                errs.push("properties", "bad_value");
+            }
+        }
+        if !values.is_empty() {
+            let values = if t == Country {
+                values.iter().map(|v| v.to_ascii_lowercase()).collect()
+            } else {
+                values
+            };
+            out.insert(k.clone(), values);
+        }
+    }
+    errs.into_result()?;
+    Ok((out, refs))
+}
+
+/// A display caption: the name, or the most telling identifier of the schema.
+pub fn caption(schema: &str, props: &Properties) -> String {
+    let first = |k: &str| props.get(k).and_then(|v| v.first()).cloned();
+    if let Some(n) = first("name") {
+        return n;
+    }
+    if schema == "Person" {
+        let parts: Vec<String> = ["firstName", "middleName", "lastName", "secondName"]
+            .iter()
+            .filter_map(|k| first(k))
+            .collect();
+        if !parts.is_empty() {
+            return parts.join(" ");
+        }
+    }
+    for k in [
+        "number",
+        "registrationNumber",
+        "accountNumber",
+        "iban",
+        "imoNumber",
+        "email",
+        "phone",
+        "username",
+        "full",
+        "city",
+        "date",
+        "startDate",
+    ] {
+        if let Some(v) = first(k) {
+            return v;
+        }
+    }
+    schema.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validates_properties_by_schema() {
+        let (p, refs) = validate_properties(
+            "Person",
+            &json!({"name": ["Juan Pérez"], "birthDate": "1980-05-02", "nationality": ["GT"], "phone": ["+502 5555 1234"]}),
+        )
+        .unwrap();
+        assert_eq!(p["nationality"], vec!["gt"]);
+        assert!(refs.is_empty());
+        assert!(validate_properties("Person", &json!({"color": ["red"]})).is_err());
+        assert!(validate_properties("Alien", &json!({})).is_err());
+        assert!(validate_properties("Person", &json!({"birthDate": ["ayer"]})).is_err());
+        let (_, refs) = validate_properties(
+            "Membership",
+            &json!({"member": ["a"], "organization": ["b"]}),
+        )
+        .unwrap();
+        assert_eq!(refs.len(), 2);
+    }
+
+    #[test]
+    fn captions() {
+        let (p, _) = validate_properties(
+            "Person",
+            &json!({"firstName": ["Ana"], "lastName": ["Ruiz"]}),
+        )
+        .unwrap();
+        assert_eq!(caption("Person", &p), "Ana Ruiz");
+        let (p, _) =
+            validate_properties("Vehicle", &json!({"registrationNumber": ["P-123ABC"]})).unwrap();
+        assert_eq!(caption("Vehicle", &p), "P-123ABC");
+    }
+}

@@ -1,0 +1,378 @@
+//! Entities (FollowTheMoney-shaped) inside case files. They take their case's distribution;
+//! every read goes through the visibility predicate.
+use crate::db::{new_id, Tx, Q};
+use crate::visibility::Viewer;
+use crate::StoreError;
+use enlace_domain::ftm::Properties;
+use enlace_domain::{Country, Distribution, DistributionLevel, Evaluation, Handling};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Entity {
+    pub id: String,
+    pub case_id: String,
+    pub owner_country: Country,
+    pub schema: String,
+    pub caption: String,
+    pub properties: Properties,
+    pub distribution: Distribution,
+    pub handling: Handling,
+    pub evaluation: Evaluation,
+    pub sensitive: bool,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+const COLS: &str = "e.id, e.case_id, e.owner_country, e.schema, e.caption, e.properties, e.dist_level, e.handling, e.evaluation, e.sensitive, e.created_by, e.created_at, e.updated_at, e.version";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn from_row(r: &AnyRow, countries: Vec<Country>) -> crate::Result<Entity> {
+    let owner: String = r.try_get("owner_country")?;
+    let level: String = r.try_get("dist_level")?;
+    let handling: String = r.try_get("handling")?;
+    let evaluation: String = r.try_get("evaluation")?;
+    let props: String = r.try_get("properties")?;
+    Ok(Entity {
+        id: r.try_get("id")?,
+        case_id: r.try_get("case_id")?,
+        owner_country: Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
+        schema: r.try_get("schema")?,
+        caption: r.try_get("caption")?,
+        properties: serde_json::from_str(&props).map_err(|_| corrupt("properties"))?,
+        distribution: Distribution {
+            level: DistributionLevel::parse(&level).ok_or_else(|| corrupt("dist_level"))?,
+            countries,
+        },
+        handling: Handling::parse(&handling).ok_or_else(|| corrupt("handling"))?,
+        evaluation: Evaluation::parse(&evaluation).ok_or_else(|| corrupt("evaluation"))?,
+        sensitive: r.try_get::<i64, _>("sensitive")? != 0,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// What a new entity is: the case decides owner and sharing.
+pub struct NewEntity<'a> {
+    pub case: &'a crate::cases::Case,
+    pub schema: &'a str,
+    pub caption: &'a str,
+    pub properties: &'a Properties,
+    /// Entity references already resolved to visible entity ids: (property, target id).
+    pub refs: &'a [(String, String)],
+    /// Search terms (normalised by the caller).
+    pub terms: &'a [String],
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EntityFilter {
+    /// Every term must prefix-match one of the entity's terms.
+    pub terms: Vec<String>,
+    pub schema: Option<String>,
+    pub owner: Option<Country>,
+    pub case_id: Option<String>,
+}
+
+impl Tx {
+    pub async fn insert_entity(
+        &mut self,
+        e: &NewEntity<'_>,
+        created_by: &str,
+        now_ms: i64,
+    ) -> crate::Result<String> {
+        let id = new_id();
+        let props = serde_json::to_string(e.properties).map_err(|_| corrupt("properties"))?;
+        self.execute(
+            &Q::new("INSERT INTO entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)")
+                .arg(&id)
+                .arg(&e.case.id)
+                .arg(e.case.owner_country)
+                .arg(e.schema)
+                .arg(e.caption)
+                .arg(props)
+                .arg(e.case.distribution.level.as_str())
+                .arg(e.case.handling.as_str())
+                .arg(e.case.evaluation.code())
+                .arg(e.case.sensitive)
+                .arg(created_by)
+                .arg(now_ms),
+        )
+        .await?;
+        for c in &e.case.distribution.countries {
+            if e.case.distribution.level == DistributionLevel::Countries {
+                self.execute(
+                    &Q::new("INSERT INTO record_countries (record_id, country) VALUES ($1, $2)")
+                        .arg(&id)
+                        .arg(*c),
+                )
+                .await?;
+            }
+        }
+        self.write_refs_and_terms(&id, e.refs, e.terms).await?;
+        Ok(id)
+    }
+
+    async fn write_refs_and_terms(
+        &mut self,
+        id: &str,
+        refs: &[(String, String)],
+        terms: &[String],
+    ) -> crate::Result<()> {
+        self.execute(&Q::new("DELETE FROM entity_refs WHERE entity_id = $1").arg(id))
+            .await?;
+        self.execute(&Q::new("DELETE FROM entity_terms WHERE entity_id = $1").arg(id))
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        for (prop, target) in refs {
+            if seen.insert((prop.clone(), target.clone())) {
+                self.execute(
+                    &Q::new(
+                        "INSERT INTO entity_refs (entity_id, prop, target_id) VALUES ($1, $2, $3)",
+                    )
+                    .arg(id)
+                    .arg(prop.as_str())
+                    .arg(target.as_str()),
+                )
+                .await?;
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for t in terms {
+            if !t.is_empty() && t.len() <= 200 && seen.insert(t.clone()) {
+                self.execute(
+                    &Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ($1, $2)")
+                        .arg(t.as_str())
+                        .arg(id),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites an entity's content (its case, schema and sharing stay).
+    pub async fn update_entity(
+        &mut self,
+        id: &str,
+        content: &NewEntity<'_>,
+        expected_version: i64,
+        now_ms: i64,
+    ) -> crate::Result<()> {
+        let (caption, refs, terms) = (content.caption, content.refs, content.terms);
+        let props = serde_json::to_string(content.properties).map_err(|_| corrupt("properties"))?;
+        let n = self
+            .execute(
+                &Q::new("UPDATE entities SET caption = $1, properties = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND version = $5")
+                    .arg(caption)
+                    .arg(props)
+                    .arg(now_ms)
+                    .arg(id)
+                    .arg(expected_version),
+            )
+            .await?;
+        if n != 1 {
+            return Err(StoreError::Conflict("stale_version"));
+        }
+        self.write_refs_and_terms(id, refs, terms).await
+    }
+
+    /// Makes a case's entities follow its (new) sharing attributes.
+    pub async fn sync_entities_with_case(
+        &mut self,
+        case: &crate::cases::Case,
+    ) -> crate::Result<()> {
+        self.execute(
+            &Q::new("DELETE FROM record_countries WHERE record_id IN (SELECT id FROM entities WHERE case_id = $1)")
+                .arg(&case.id),
+        )
+        .await?;
+        self.execute(
+            &Q::new("UPDATE entities SET dist_level = $1, handling = $2, evaluation = $3, sensitive = $4 WHERE case_id = $5")
+                .arg(case.distribution.level.as_str())
+                .arg(case.handling.as_str())
+                .arg(case.evaluation.code())
+                .arg(case.sensitive)
+                .arg(&case.id),
+        )
+        .await?;
+        if case.distribution.level == DistributionLevel::Countries {
+            for c in &case.distribution.countries {
+                self.execute(
+                    &Q::new("INSERT INTO record_countries (record_id, country) SELECT id, $1 FROM entities WHERE case_id = $2")
+                        .arg(*c)
+                        .arg(&case.id),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn countries_of(&mut self, id: &str) -> crate::Result<Vec<Country>> {
+        let rows = self
+            .fetch_all(
+                &Q::new(
+                    "SELECT country FROM record_countries WHERE record_id = $1 ORDER BY country",
+                )
+                .arg(id),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let c: String = r.try_get("country")?;
+                Country::parse(&c).ok_or_else(|| corrupt("record_countries"))
+            })
+            .collect()
+    }
+
+    async fn entities_from_rows(&mut self, rows: Vec<AnyRow>) -> crate::Result<Vec<Entity>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let level: String = r.try_get("dist_level")?;
+            let countries = if level == "countries" {
+                self.countries_of(&id).await?
+            } else {
+                vec![]
+            };
+            out.push(from_row(r, countries)?);
+        }
+        Ok(out)
+    }
+
+    pub async fn entity_visible(
+        &mut self,
+        viewer: &Viewer,
+        id: &str,
+    ) -> crate::Result<Option<Entity>> {
+        let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE e.id = "));
+        q.bind(id).push(" AND ");
+        viewer.predicate(&mut q, "e");
+        let rows = self.fetch_all(&q).await?;
+        Ok(self.entities_from_rows(rows).await?.into_iter().next())
+    }
+
+    /// Visible entities by id (missing and hidden ones are simply absent).
+    pub async fn entities_visible_by_ids(
+        &mut self,
+        viewer: &Viewer,
+        ids: &[String],
+    ) -> crate::Result<Vec<Entity>> {
+        let mut out = vec![];
+        for chunk in ids.chunks(200) {
+            let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE e.id IN ("));
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(id.as_str());
+            }
+            q.push(") AND ");
+            viewer.predicate(&mut q, "e");
+            let rows = self.fetch_all(&q).await?;
+            out.extend(self.entities_from_rows(rows).await?);
+        }
+        Ok(out)
+    }
+
+    /// One page of visible entities matching the filter, and the total count.
+    pub async fn entities_visible(
+        &mut self,
+        viewer: &Viewer,
+        f: &EntityFilter,
+        limit: i64,
+        offset: i64,
+    ) -> crate::Result<(Vec<Entity>, i64)> {
+        let mut count = Q::new("SELECT COUNT(*) AS n FROM entities e");
+        entity_filters(&mut count, viewer, f);
+        let total: i64 = self.fetch_one(&count).await?.try_get("n")?;
+        let mut q = Q::new(&format!("SELECT {COLS} FROM entities e"));
+        entity_filters(&mut q, viewer, f);
+        q.push(" ORDER BY e.updated_at DESC, e.id LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rows = self.fetch_all(&q).await?;
+        Ok((self.entities_from_rows(rows).await?, total))
+    }
+
+    /// Visible entities that refer to `id` (links, events, documents held…).
+    pub async fn entities_referring_visible(
+        &mut self,
+        viewer: &Viewer,
+        id: &str,
+    ) -> crate::Result<Vec<(String, Entity)>> {
+        let mut q = Q::new(&format!("SELECT r.prop AS ref_prop, {COLS} FROM entity_refs r JOIN entities e ON e.id = r.entity_id WHERE r.target_id = "));
+        q.bind(id).push(" AND ");
+        viewer.predicate(&mut q, "e");
+        q.push(" ORDER BY e.schema, e.id LIMIT 500");
+        let rows = self.fetch_all(&q).await?;
+        let props: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("ref_prop"))
+            .collect::<Result<_, _>>()?;
+        let ents = self.entities_from_rows(rows).await?;
+        Ok(props.into_iter().zip(ents).collect())
+    }
+}
+
+fn entity_filters(q: &mut Q, viewer: &Viewer, f: &EntityFilter) {
+    q.push(" WHERE ");
+    viewer.predicate(q, "e");
+    for t in f.terms.iter().take(8) {
+        q.push(" AND EXISTS (SELECT 1 FROM entity_terms t WHERE t.entity_id = e.id AND t.term >= ")
+            .bind(t.as_str())
+            .push(" AND t.term < ")
+            .bind(format!("{t}\u{10FFFF}"))
+            .push(")");
+    }
+    if let Some(s) = &f.schema {
+        q.push(" AND e.schema = ").bind(s.as_str());
+    }
+    if let Some(o) = f.owner {
+        q.push(" AND e.owner_country = ").bind(o);
+    }
+    if let Some(c) = &f.case_id {
+        q.push(" AND e.case_id = ").bind(c.as_str());
+    }
+}
+
+impl crate::Store {
+    /// Every entity of the given schemas, whoever owns it. Only for building the hit/no-hit
+    /// index, whose answers reveal existence and owner but never content.
+    pub async fn unrestricted_entities_for_index(
+        &self,
+        schemas: &[&str],
+    ) -> crate::Result<Vec<(String, Country, String, Properties)>> {
+        let mut q =
+            Q::new("SELECT id, owner_country, schema, properties FROM entities WHERE schema IN (");
+        for (i, s) in schemas.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(*s);
+        }
+        q.push(")");
+        let rows = self.fetch_all(&q).await?;
+        rows.iter()
+            .map(|r| {
+                let owner: String = r.try_get("owner_country")?;
+                let props: String = r.try_get("properties")?;
+                Ok((
+                    r.try_get("id")?,
+                    Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
+                    r.try_get("schema")?,
+                    serde_json::from_str(&props).map_err(|_| corrupt("properties"))?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,157 @@
+//! Entities inside case files over the API: visibility follows the case, links only to what
+//! the author can see, search, FollowTheMoney import and export.
+use crate::testkit::each_engine;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn case(s: &crate::testkit::Server, tok: &str, level: &str, countries: &[&str]) -> String {
+    let (st, v) = s
+        .api(Some(tok), Method::POST, "/api/v1/cases", Some(json!({"title": "Red ficticia", "distribution": {"level": level, "countries": countries}})))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn entities_follow_their_case_and_are_found_by_search() {
+    each_engine(|s| async move {
+        let mx = s.token("officer.mx").await;
+        let gt = s.token("analyst.gt").await;
+        let pa = s.token("prosecutor.pa").await;
+        let shared = case(&s, &mx, "countries", &["gt"]).await;
+        let own = case(&s, &mx, "country", &[]).await;
+        let (st, p) = s
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": shared, "schema": "Person", "properties": {"firstName": ["José Ángel"], "lastName": ["Muñoz"], "secondName": ["Peña"], "birthDate": ["1984-03-12"], "nationality": ["MX"]}})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{p}");
+        let person = p["id"].as_str().unwrap().to_string();
+        assert_eq!(p["caption"], "José Ángel Muñoz Peña");
+        let (st, ph) = s
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": shared, "schema": "UserAccount", "properties": {"number": ["+52 55 1234 5678"], "service": ["WhatsApp"], "owner": [person]}})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{ph}");
+        let (_, hidden) = s
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": own, "schema": "Vehicle", "properties": {"registrationNumber": ["ABC-123-X"], "make": ["Freightliner"]}})))
+            .await;
+        let hidden = hidden["id"].as_str().unwrap().to_string();
+
+        // Guatemala (named) sees the shared case's entities, not the own-country one; Panama
+        // sees neither; hidden answers exactly like missing.
+        assert_eq!(s.api(Some(&gt), Method::GET, &format!("/api/v1/entities/{person}"), None).await.0, StatusCode::OK);
+        let (st, body) = s.api(Some(&gt), Method::GET, &format!("/api/v1/entities/{hidden}"), None).await;
+        let (st2, body2) = s.api(Some(&gt), Method::GET, "/api/v1/entities/ffffffffffffffffffffffffffffffff", None).await;
+        assert_eq!((st, &body["error"]["code"]), (st2, &body2["error"]["code"]));
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(s.api(Some(&pa), Method::GET, &format!("/api/v1/entities/{person}"), None).await.0, StatusCode::NOT_FOUND);
+        // The link is visible from the person's side.
+        let (_, got) = s.api(Some(&gt), Method::GET, &format!("/api/v1/entities/{person}"), None).await;
+        assert_eq!(got["referenced_by"][0]["property"], "owner");
+
+        // Search: accent- and case-insensitive, partial; identifiers in any format.
+        for (q, who, expect) in [
+            ("munoz pena", &gt, Some(&person)),
+            ("JOSE ANG", &gt, Some(&person)),
+            ("muñoz", &pa, None),
+            ("abc123x", &mx, Some(&hidden)),
+            ("ABC 123 X", &mx, Some(&hidden)),
+            ("abc123x", &gt, None),
+        ] {
+            let (st, r) = s.api(Some(who), Method::GET, &format!("/api/v1/search?q={}", urlencode(q)), None).await;
+            assert_eq!(st, StatusCode::OK);
+            let ids: Vec<&str> = r["results"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+            match expect {
+                Some(id) => assert!(ids.contains(&id.as_str()), "{q}: {r}"),
+                None => assert!(ids.is_empty(), "{q} must find nothing: {r}"),
+            }
+        }
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=5512345678", None).await;
+        assert_eq!(r["total"], 1, "a phone number found by its local digits");
+
+        // Only the owner country writes; links only to entities the author can see.
+        let (st, _) = s
+            .api(Some(&gt), Method::POST, "/api/v1/entities", Some(json!({"case_id": shared, "schema": "Person", "properties": {"name": ["X"]}})))
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let gt_case = case(&s, &gt, "country", &[]).await;
+        let (st, v) = s
+            .api(Some(&gt), Method::POST, "/api/v1/entities", Some(json!({"case_id": gt_case, "schema": "Ownership", "properties": {"owner": [person], "asset": [hidden]}})))
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "unknown_reference");
+        let (st, v) = s
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": shared, "schema": "Person", "properties": {"colour": ["red"]}})))
+            .await;
+        assert_eq!((st, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("unknown_property")));
+
+        // Narrowing the case's distribution hides its entities from Guatemala at once.
+        let (st, _) = s
+            .api(Some(&mx), Method::PATCH, &format!("/api/v1/cases/{shared}"), Some(json!({"title": "Red ficticia", "distribution": {"level": "country"}})))
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(s.api(Some(&gt), Method::GET, &format!("/api/v1/entities/{person}"), None).await.0, StatusCode::NOT_FOUND);
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=munoz", None).await;
+        assert_eq!(r["total"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn import_reports_each_rejected_line_and_export_round_trips() {
+    each_engine(|s| async move {
+        let cr = s.token("officer.cr").await;
+        let c = case(&s, &cr, "members", &[]).await;
+        let file = [
+            json!({"id": "p1", "schema": "Person", "properties": {"name": ["Carla Vindas Mora"], "birthDate": ["1990"]}}).to_string(),
+            "{not json".to_string(),
+            json!({"id": "o1", "schema": "Organization", "properties": {"name": ["Red ficticia del Sur"]}}).to_string(),
+            json!({"id": "m1", "schema": "Membership", "properties": {"member": ["p1"], "organization": ["o1"], "role": ["coordinadora"]}}).to_string(),
+            json!({"id": "x", "schema": "Spaceship", "properties": {}}).to_string(),
+            json!({"id": "m2", "schema": "Membership", "properties": {"member": ["nobody"], "organization": ["o1"]}}).to_string(),
+            String::new(),
+        ]
+        .join("\n");
+        let res = s
+            .http
+            .post(format!("{}/api/v1/import?case_id={c}", s.base))
+            .bearer_auth(&cr)
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let rep: Value = res.json().await.unwrap();
+        assert_eq!(rep["accepted"], 3, "{rep}");
+        let rejected: Vec<(i64, String)> = rep["rejected"].as_array().unwrap().iter().map(|r| (r["line"].as_i64().unwrap(), r["code"].as_str().unwrap().to_string())).collect();
+        assert_eq!(rejected, vec![(2, "bad_json".into()), (5, "invalid_input".into()), (6, "invalid_input".into())]);
+        // Export: JSON Lines with the links rewritten to the platform's ids.
+        let res = s.http.get(format!("{}/api/v1/cases/{c}/export", s.base)).bearer_auth(&cr).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+        let m = lines.iter().find(|l| l["schema"] == "Membership").unwrap();
+        assert!(ids.contains(&m["properties"]["member"][0].as_str().unwrap()));
+        // Another country can export a members case; a hidden case exports nothing (404).
+        let ni = s.token("analyst.ni").await;
+        assert_eq!(s.http.get(format!("{}/api/v1/cases/{c}/export", s.base)).bearer_auth(&ni).send().await.unwrap().status(), StatusCode::OK);
+        let own = case(&s, &cr, "country", &[]).await;
+        assert_eq!(s.http.get(format!("{}/api/v1/cases/{own}/export", s.base)).bearer_auth(&ni).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        // Importing into another country's case is refused.
+        let res = s.http.post(format!("{}/api/v1/import?case_id={c}", s.base)).bearer_auth(&ni).body("{}").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
