@@ -205,6 +205,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.index_entity(&e.id, e.owner_country, &e.schema, &e.properties);
         Ok(e)
     }
 
@@ -253,6 +254,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.index_entity(&e.id, e.owner_country, &e.schema, &e.properties);
         Ok(e)
     }
 
@@ -498,7 +500,9 @@ impl App {
             a.detail = Some(format!("accepted={in_batch}"));
             tx.audit(now, a).await?;
             tx.commit().await?;
-            drop(changed);
+            for (id, schema, props) in changed {
+                self.index_entity(&id, case.owner_country, &schema, &props);
+            }
         }
         Ok(report)
     }

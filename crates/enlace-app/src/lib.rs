@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod checks;
 pub mod crypto;
 pub mod demo;
 pub mod entities;
@@ -30,6 +31,8 @@ pub struct AppConfig {
     /// Failed logins allowed per client address in the window.
     pub login_failures_per_client: usize,
     pub login_window_secs: i64,
+    /// Hit/no-hit checks a user may run per hour.
+    pub checks_per_hour: i64,
 }
 
 impl Default for AppConfig {
@@ -40,6 +43,7 @@ impl Default for AppConfig {
             login_failures_per_account: 10,
             login_failures_per_client: 30,
             login_window_secs: 15 * 60,
+            checks_per_hour: 60,
         }
     }
 }
@@ -89,6 +93,8 @@ pub struct App {
     limits: Arc<auth::LoginLimits>,
     /// A real Argon2id hash checked when the user does not exist, so both answers take as long.
     dummy_hash: Arc<String>,
+    /// The hit/no-hit index, rebuilt from the store at start and kept current on writes.
+    pub(crate) checks: checks::SharedIndex,
 }
 
 impl App {
@@ -96,13 +102,16 @@ impl App {
         let dummy_hash = crypto::hash_password(crypto::random_token())
             .await
             .map_err(AppError::Internal)?;
-        Ok(App {
+        let app = App {
             store,
             limits: Arc::new(auth::LoginLimits::new(&config)),
             clock,
             config,
             dummy_hash: Arc::new(dummy_hash),
-        })
+            checks: Default::default(),
+        };
+        app.rebuild_check_index().await?;
+        Ok(app)
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod checks;
 pub mod countries;
 mod db;
 pub mod entities;

@@ -48,6 +48,13 @@ const V2: &[&str] = &[
     "CREATE INDEX entity_refs_target ON entity_refs(target_id)",
 ];
 
+const V3: &[&str] = &[
+    "CREATE TABLE checks (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, country TEXT, purpose TEXT NOT NULL, case_reference TEXT NOT NULL, subject TEXT NOT NULL, hits BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX checks_user ON checks(user_id, created_at)",
+    "CREATE TABLE check_hits (reference TEXT PRIMARY KEY, check_id TEXT NOT NULL REFERENCES checks(id), entity_id TEXT NOT NULL, owner_country TEXT NOT NULL, score_milli BIGINT NOT NULL)",
+    "CREATE INDEX check_hits_check ON check_hits(check_id)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -65,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         common: V2,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 3,
+        common: V3,
         sqlite: &[],
         postgres: &[],
     },

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/entities", post(entity_create))
         .route("/entities/{id}", get(entity_get).patch(entity_update))
         .route("/search", get(search))
+        .route("/checks", post(check_run))
         .route(
             "/import",
             post(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
@@ -597,4 +598,19 @@ async fn import(
         Json(json!({"accepted": report.accepted, "rejected": report.rejected, "ids": report.ids}))
             .into_response(),
     )
+}
+
+// ---------------------------------------------------------------- hit/no-hit checks
+
+async fn check_run(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(input): ApiJson<enlace_app::checks::CheckInput>,
+) -> ApiResult {
+    let answer = s
+        .app
+        .run_check(&a.ctx, &input)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(json!({"id": answer.id, "results": answer.results})).into_response())
 }

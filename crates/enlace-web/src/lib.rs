@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
         .route("/entities/{id}/edit", get(pages::entity_edit))
         .route("/search", get(pages::search_page))
         .route(
+            "/checks",
+            get(pages::checks_form).post(pages::checks_submit),
+        )
+        .route(
             "/admin/users",
             get(pages::users_list).post(pages::user_create),
         )

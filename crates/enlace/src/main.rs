@@ -67,6 +67,24 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Batch person matching over FollowTheMoney JSON Lines, with the server's matcher.
+    Match {
+        /// Records to match against (one FollowTheMoney entity per line).
+        #[arg(long)]
+        records: PathBuf,
+        /// Queries (one FollowTheMoney entity per line; `id` names the query).
+        #[arg(long)]
+        queries: PathBuf,
+        /// Output: one line per query, `{"query_id":…,"matches":[{"id":…,"score":…}]}`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep matches at or above this score (default: the checks' hit threshold).
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// At most this many matches per query.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
     /// Accounts (bootstrap of the first secretariat account on a non-demo platform).
     Users {
         #[command(subcommand)]
@@ -284,6 +302,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
+        Command::Match {
+            records,
+            queries,
+            out,
+            threshold,
+            limit,
+        } => {
+            let n = batch_match(&records, &queries, &out, threshold, limit)?;
+            eprintln!("matched {n} queries");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Users {
             command:
                 UsersCommand::Add {
@@ -311,6 +340,65 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Reads FollowTheMoney JSON Lines, skipping blank lines; a malformed line is an error that
+/// names it.
+fn read_entities(path: &Path) -> Result<Vec<(String, serde_json::Value)>, String> {
+    use std::io::BufRead;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut out = vec![];
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .map_err(|e| format!("{} line {}: not JSON: {e}", path.display(), i + 1))?;
+        let id = match v.get("id") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => format!("line-{}", i + 1),
+        };
+        out.push((id, v));
+    }
+    Ok(out)
+}
+
+fn batch_match(
+    records: &Path,
+    queries: &Path,
+    out: &Path,
+    threshold: Option<f64>,
+    limit: usize,
+) -> Result<usize, String> {
+    use std::io::Write;
+    let mut index = enlace_match::Index::new();
+    for (id, v) in read_entities(records)? {
+        if let Some(rec) = enlace_match::PersonRecord::from_ftm(&v) {
+            index.insert(id, &rec);
+        }
+    }
+    let qs = read_entities(queries)?;
+    let recs: Vec<enlace_match::PersonRecord> = qs
+        .iter()
+        .map(|(_, v)| enlace_match::PersonRecord::from_ftm(v).unwrap_or_default())
+        .collect();
+    let threshold = threshold.unwrap_or(enlace_match::DEFAULT_THRESHOLD);
+    let results = index.hits_many(&recs, threshold, limit.max(1));
+    let f =
+        std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let mut w = std::io::BufWriter::new(f);
+    for ((qid, _), matches) in qs.iter().zip(results) {
+        let line = serde_json::json!({
+            "query_id": qid,
+            "matches": matches.iter().map(|m| serde_json::json!({"id": m.id, "score": m.score})).collect::<Vec<_>>(),
+        });
+        writeln!(w, "{line}").map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())?;
+    Ok(qs.len())
 }
 
 fn print_demo_accounts(seeded: bool) {

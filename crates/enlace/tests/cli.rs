@@ -234,3 +234,65 @@ async fn serve_speaks_tls_with_hsts() {
         "{out}"
     );
 }
+
+#[test]
+fn match_writes_one_line_per_query_best_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let records = [
+        serde_json::json!({"id": "r1", "schema": "Person", "properties": {"name": ["María Guadalupe Hernández Solís"], "birthDate": ["1979-11-02"], "nationality": ["sv"]}}),
+        serde_json::json!({"id": "r2", "schema": "Person", "properties": {"name": ["Wilner Jean-Baptiste"], "birthDate": ["1988-06-15"]}}),
+        serde_json::json!({"id": "r3", "schema": "Person", "properties": {"name": ["María Guadalupe Hernández Solís"], "birthDate": ["1961-01-30"]}}),
+    ];
+    let queries = [
+        serde_json::json!({"id": "q1", "schema": "Person", "properties": {"name": ["Lupe Hernandez"], "birthDate": ["1979-02-11"]}}),
+        serde_json::json!({"id": "q2", "schema": "Person", "properties": {"name": ["Ignacio Torres"], "birthDate": ["1990-01-01"]}}),
+    ];
+    let write = |name: &str, rows: &[serde_json::Value]| {
+        let p = d.join(name);
+        std::fs::write(
+            &p,
+            rows.iter()
+                .map(|r| r.to_string() + "\n")
+                .collect::<String>(),
+        )
+        .unwrap();
+        p
+    };
+    let (r, q, out) = (
+        write("records.ftm", &records),
+        write("queries.ftm", &queries),
+        d.join("out.jsonl"),
+    );
+    let o = enlace(&[
+        "match",
+        "--records",
+        r.to_str().unwrap(),
+        "--queries",
+        q.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["query_id"], "q1");
+    assert_eq!(lines[0]["matches"][0]["id"], "r1", "{}", lines[0]);
+    assert!(
+        lines[0]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != "r3"),
+        "same name, other birth date: no hit"
+    );
+    assert_eq!(
+        lines[1]["matches"],
+        serde_json::json!([]),
+        "an empty list means no hit"
+    );
+}

@@ -1,0 +1,284 @@
+//! Hit/no-hit checks: "does any country hold something on this person, phone, document,
+//! plate, vessel or account?" Answered from an in-memory index of every entity (the one
+//! place that looks past distribution), revealing only owner country, an opaque reference,
+//! the score and which features matched — never content the asker may not see.
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::ftm::Properties;
+use enlace_domain::{Country, Invalid};
+use enlace_match::{Index, PersonRecord};
+use enlace_store::checks::NewCheck;
+use enlace_store::Viewer;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// The index of matchable records and who owns each.
+#[derive(Default)]
+pub struct CheckIndex {
+    index: Index,
+    owners: HashMap<String, Country>,
+}
+
+/// The entity as the matcher reads it: an account's `number` is a phone number.
+fn matchable(schema: &str, props: &Value) -> Value {
+    let mut props = props.clone();
+    if schema == "UserAccount" {
+        if let Some(obj) = props.as_object_mut() {
+            if let Some(n) = obj.remove("number") {
+                obj.insert("phone".into(), n);
+            }
+        }
+    }
+    json!({"schema": schema, "properties": props})
+}
+
+impl CheckIndex {
+    fn put(&mut self, id: &str, owner: Country, schema: &str, props: &Properties) {
+        self.index.remove(id);
+        self.owners.remove(id);
+        let v = matchable(schema, &serde_json::to_value(props).unwrap_or_default());
+        if let Some(rec) = PersonRecord::from_ftm_with_country(&v, Some(owner.code())) {
+            self.index.insert(id.to_string(), &rec);
+            self.owners.insert(id.to_string(), owner);
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+pub(crate) type SharedIndex = std::sync::Arc<RwLock<CheckIndex>>;
+
+/// One country's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountryAnswer {
+    pub country: Country,
+    pub hit: bool,
+    /// Opaque: it means nothing outside the platform; information requests cite it.
+    pub reference: Option<String>,
+    pub score: Option<f64>,
+    /// Which features matched and how much each counted. The wording of each feature
+    /// (which may quote the record) only when the asker may see the record.
+    pub explanation: Vec<Value>,
+    /// The record itself, when the asker may already see it.
+    pub record: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckAnswer {
+    pub id: String,
+    pub results: Vec<CountryAnswer>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CheckInput {
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub case_reference: String,
+    #[serde(default)]
+    pub subject: Value,
+}
+
+const SCHEMAS: &[&str] = &[
+    "Person",
+    "Organization",
+    "Company",
+    "Vehicle",
+    "Vessel",
+    "Identification",
+    "Passport",
+    "BankAccount",
+    "UserAccount",
+];
+
+impl App {
+    /// Rebuilds the index from the store (at start).
+    pub async fn rebuild_check_index(&self) -> AppResult<usize> {
+        let rows = self.store.unrestricted_entities_for_index(SCHEMAS).await?;
+        let mut fresh = CheckIndex::default();
+        for (id, owner, schema, props) in rows {
+            fresh.put(&id, owner, &schema, &props);
+        }
+        let n = fresh.len();
+        *self.checks.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(n)
+    }
+
+    /// Keeps the index current after an entity was written.
+    pub(crate) fn index_entity(&self, id: &str, owner: Country, schema: &str, props: &Properties) {
+        if SCHEMAS.contains(&schema) {
+            self.checks
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .put(id, owner, schema, props);
+        }
+    }
+
+    pub async fn run_check(&self, ctx: &Ctx, input: &CheckInput) -> AppResult<CheckAnswer> {
+        let Some(my_country) = ctx.actor.intelligence_country() else {
+            return Err(AppError::Forbidden);
+        };
+        let mut errs = Invalid::default();
+        let purpose =
+            enlace_domain::validate::text(&mut errs, "purpose", &input.purpose, true, 500);
+        let case_ref = enlace_domain::validate::text(
+            &mut errs,
+            "case_reference",
+            &input.case_reference,
+            true,
+            100,
+        );
+        let schema = input
+            .subject
+            .get("schema")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !enlace_domain::ftm::is_schema(schema) {
+            errs.push("subject", "unknown_schema");
+        }
+        let props = input
+            .subject
+            .get("properties")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let validated = enlace_domain::ftm::validate_properties(schema, &props);
+        if validated.is_err() {
+            errs.push("subject", "bad_properties");
+        }
+        errs.into_result()?;
+        let query = PersonRecord::from_ftm_with_country(
+            &matchable(schema, &props),
+            Some(my_country.code()),
+        )
+        .ok_or(AppError::Invalid(Invalid::one(
+            "subject",
+            "nothing_to_match",
+        )))?;
+        let now = self.now_ms();
+        let since = now - 3600 * 1000;
+        if self.store.checks_since(&ctx.actor.user_id, since).await? >= self.config.checks_per_hour
+        {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 600,
+            });
+        }
+        // Matches per owner country, best first.
+        let matches = {
+            let idx = self.checks.read().unwrap_or_else(|p| p.into_inner());
+            let mut per: HashMap<Country, Vec<enlace_match::Match>> = HashMap::new();
+            for m in idx.index.hits(&query, enlace_match::DEFAULT_THRESHOLD, 200) {
+                if let Some(owner) = idx.owners.get(&m.id).copied() {
+                    per.entry(owner).or_default().push(m);
+                }
+            }
+            per
+        };
+        let check_id = enlace_store::new_id();
+        let viewer = Viewer::of(&ctx.actor);
+        let mut tx = self.store.begin().await?;
+        tx.insert_check(
+            &NewCheck {
+                id: &check_id,
+                user_id: &ctx.actor.user_id,
+                country: Some(my_country.code()),
+                purpose: &purpose,
+                case_reference: &case_ref,
+                subject: &input.subject.to_string(),
+                hits: matches.len() as i64,
+            },
+            now,
+        )
+        .await?;
+        let mut results = vec![];
+        for country in Country::all() {
+            let Some(list) = matches.get(&country) else {
+                results.push(CountryAnswer {
+                    country,
+                    hit: false,
+                    reference: None,
+                    score: None,
+                    explanation: vec![],
+                    record: None,
+                });
+                continue;
+            };
+            // Show a record the asker may already see when there is one; otherwise the best.
+            let mut chosen = None;
+            for m in list.iter().take(20) {
+                if let Some(e) = tx.entity_visible(&viewer, &m.id).await? {
+                    chosen = Some((m, Some(e)));
+                    break;
+                }
+            }
+            let Some((m, visible)) = chosen.or_else(|| list.first().map(|m| (m, None))) else {
+                continue;
+            };
+            let reference = format!("HIT-{}", &enlace_store::new_id()[..16].to_uppercase());
+            tx.insert_check_hit(
+                &reference,
+                &check_id,
+                &m.id,
+                country.code(),
+                (m.score * 1000.0).round() as i64,
+            )
+            .await?;
+            let explanation = m
+                .explanation
+                .iter()
+                .map(|f| {
+                    if visible.is_some() {
+                        json!({"feature": f.feature, "contribution": round2(f.contribution), "detail": f.detail})
+                    } else {
+                        json!({"feature": f.feature, "contribution": round2(f.contribution)})
+                    }
+                })
+                .collect();
+            // The owner country sees in its audit that this country checked and hit its record.
+            let mut hit = ctx.entry("check.hit", "ok");
+            hit.object_kind = Some("entity".into());
+            hit.object_id = Some(m.id.clone());
+            hit.object_country = Some(country.code().to_string());
+            hit.purpose = Some(purpose.clone());
+            hit.case_reference = Some(case_ref.clone());
+            hit.detail = Some(format!("reference={reference} score={:.2}", m.score));
+            tx.audit(now, hit).await?;
+            results.push(CountryAnswer {
+                country,
+                hit: true,
+                reference: Some(reference),
+                score: Some(round2(m.score)),
+                explanation,
+                record: visible.map(|e| json!({"id": e.id, "schema": e.schema, "caption": e.caption, "case_id": e.case_id})),
+            });
+        }
+        let mut e = ctx.entry("check.run", "ok");
+        e.object_kind = Some("check".into());
+        e.object_id = Some(check_id.clone());
+        e.purpose = Some(purpose.clone());
+        e.case_reference = Some(case_ref.clone());
+        e.detail = Some(format!(
+            "schema={schema} hits={}",
+            results
+                .iter()
+                .filter(|r| r.hit)
+                .map(|r| r.country.code())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        Ok(CheckAnswer {
+            id: check_id,
+            results,
+        })
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

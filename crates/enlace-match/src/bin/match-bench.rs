@@ -1,0 +1,359 @@
+//! Benchmark harness for the matcher, run by hand (not in CI).
+//!
+//! ```text
+//! match-bench gen  --persons N [--queries Q] [--seed S] --out DIR
+//!     writes DIR/records.jsonl, DIR/queries.jsonl (FollowTheMoney JSON Lines) and
+//!     DIR/truth.jsonl ({"query_id":…,"matches":[record ids]})
+//! match-bench run  --dir DIR [--threshold T] [--limit K] [--latency-sample N] [--out FILE]
+//!     builds the index from records.jsonl, times single queries and a parallel batch,
+//!     writes matches (the `enlace match` format) and prints precision/recall/F1 at the
+//!     threshold and at the best threshold, latency p50/p99, build time, peak memory
+//! match-bench eval --truth FILE --matches FILE [--threshold T]
+//!     scores any matcher's output in the `enlace match` format (used for the peers)
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::error::Error;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use enlace_match::synth::{generate, Config};
+use enlace_match::{Index, PersonRecord, DEFAULT_THRESHOLD};
+use serde_json::{json, Value};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn arg_num<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Res<T> {
+    match arg(args, name) {
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("bad value for {name}: {v}").into()),
+        None => Ok(default),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let res = match args.first().map(String::as_str) {
+        Some("gen") => gen(&args),
+        Some("run") => run(&args),
+        Some("eval") => eval_cmd(&args),
+        _ => Err("usage: match-bench gen|run|eval … (see the source header)".into()),
+    };
+    if let Err(e) = res {
+        eprintln!("match-bench: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn write_lines(path: &Path, items: &[Value]) -> Res<()> {
+    let mut w = BufWriter::new(File::create(path)?);
+    for v in items {
+        serde_json::to_writer(&mut w, v)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn gen(args: &[String]) -> Res<()> {
+    let persons: usize = arg_num(args, "--persons", 100_000)?;
+    let queries: usize = arg_num(args, "--queries", (persons / 10).clamp(1000, 20_000))?;
+    let seed: u64 = arg_num(args, "--seed", 42)?;
+    let out = PathBuf::from(arg(args, "--out").ok_or("--out DIR is required")?);
+    std::fs::create_dir_all(&out)?;
+    let t = Instant::now();
+    let corpus = generate(&Config {
+        seed,
+        persons,
+        queries,
+    });
+    write_lines(&out.join("records.jsonl"), &corpus.records)?;
+    write_lines(&out.join("queries.jsonl"), &corpus.queries)?;
+    let truth: Vec<Value> = corpus
+        .truth
+        .iter()
+        .map(|(q, m)| json!({"query_id": q, "matches": m}))
+        .collect();
+    write_lines(&out.join("truth.jsonl"), &truth)?;
+    eprintln!(
+        "generated {} records, {} queries in {:.1}s into {}",
+        corpus.records.len(),
+        corpus.queries.len(),
+        t.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn read_entities(path: &Path) -> Res<Vec<(String, PersonRecord)>> {
+    let mut out = Vec::new();
+    for line in BufReader::new(File::open(path)?).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)?;
+        let id = v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(r) = PersonRecord::from_ftm(&v) {
+            out.push((id, r));
+        }
+    }
+    Ok(out)
+}
+
+fn peak_memory_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn run(args: &[String]) -> Res<()> {
+    let dir = PathBuf::from(arg(args, "--dir").ok_or("--dir DIR is required")?);
+    let threshold: f64 = arg_num(args, "--threshold", DEFAULT_THRESHOLD)?;
+    let limit: usize = arg_num(args, "--limit", 10)?;
+    let sample: usize = arg_num(args, "--latency-sample", 2000)?;
+    let out = arg(args, "--out")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join("enlace.matches.jsonl"));
+
+    // Build: parse the records file and index it (what `enlace match` and the server do).
+    let t = Instant::now();
+    let mut index = Index::new();
+    let mut n = 0usize;
+    for line in BufReader::new(File::open(dir.join("records.jsonl"))?).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)?;
+        let id = v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(r) = PersonRecord::from_ftm(&v) {
+            index.insert(id, &r);
+            n += 1;
+        }
+    }
+    let build = t.elapsed().as_secs_f64();
+    let mem_after_build = peak_memory_kib().unwrap_or(0);
+    eprintln!(
+        "indexed {n} records in {build:.2}s, peak memory {} MiB",
+        mem_after_build / 1024
+    );
+
+    let queries = read_entities(&dir.join("queries.jsonl"))?;
+    // Single-query latency, one at a time on one thread.
+    let mut lat: Vec<f64> = Vec::with_capacity(sample);
+    for (_, q) in queries.iter().take(sample) {
+        let t = Instant::now();
+        let h = index.hits(q, threshold, limit);
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(h);
+    }
+    lat.sort_by(f64::total_cmp);
+    // Batch: every query, spread over the cores; low floor so the best threshold can be found.
+    let recs: Vec<PersonRecord> = queries.iter().map(|(_, r)| r.clone()).collect();
+    let t = Instant::now();
+    let results = index.hits_many(&recs, 0.05, limit);
+    let batch_secs = t.elapsed().as_secs_f64();
+    let qps = recs.len() as f64 / batch_secs.max(1e-9);
+
+    let mut w = BufWriter::new(File::create(&out)?);
+    for ((qid, _), ms) in queries.iter().zip(results.iter()) {
+        let matches: Vec<Value> = ms
+            .iter()
+            .filter(|m| m.score >= threshold)
+            .map(|m| json!({"id": m.id, "score": (m.score * 10000.0).round() / 10000.0}))
+            .collect();
+        serde_json::to_writer(&mut w, &json!({"query_id": qid, "matches": matches}))?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+
+    let truth = read_truth(&dir.join("truth.jsonl"))?;
+    let scored: HashMap<String, Vec<(String, f64)>> = queries
+        .iter()
+        .zip(results.iter())
+        .map(|((qid, _), ms)| {
+            (
+                qid.clone(),
+                ms.iter().map(|m| (m.id.clone(), m.score)).collect(),
+            )
+        })
+        .collect();
+    let at = prf(&truth, &scored, threshold);
+    let (best_t, best) = best_threshold(&truth, &scored);
+    let report = json!({
+        "records": n,
+        "queries": queries.len(),
+        "threshold": threshold,
+        "precision": round4(at.0), "recall": round4(at.1), "f1": round4(at.2),
+        "best_threshold": best_t, "best_precision": round4(best.0), "best_recall": round4(best.1), "best_f1": round4(best.2),
+        "latency_ms_p50": round4(percentile(&lat, 0.5)), "latency_ms_p99": round4(percentile(&lat, 0.99)),
+        "latency_ms_max": round4(lat.last().copied().unwrap_or(0.0)),
+        "build_seconds": round4(build),
+        "peak_memory_mib": peak_memory_kib().unwrap_or(0) / 1024,
+        "peak_memory_after_build_mib": mem_after_build / 1024,
+        "batch_seconds": round4(batch_secs),
+        "batch_queries_per_second": qps.round(),
+        "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "matches_file": out.display().to_string(),
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10000.0).round() / 10000.0
+}
+
+fn read_truth(path: &Path) -> Res<HashMap<String, HashSet<String>>> {
+    let mut out = HashMap::new();
+    for line in BufReader::new(File::open(path)?).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)?;
+        let q = v
+            .get("query_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let ids: HashSet<String> = v
+            .get("matches")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().or_else(|| m.get("id").and_then(Value::as_str)))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.insert(q, ids);
+    }
+    Ok(out)
+}
+
+/// Pairwise precision, recall and F1 over (query, record) pairs at `threshold`.
+fn prf(
+    truth: &HashMap<String, HashSet<String>>,
+    scored: &HashMap<String, Vec<(String, f64)>>,
+    threshold: f64,
+) -> (f64, f64, f64) {
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    for (q, want) in truth {
+        let got: HashSet<&str> = scored
+            .get(q)
+            .map(|v| {
+                v.iter()
+                    .filter(|(_, s)| *s >= threshold)
+                    .map(|(id, _)| id.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hit = want.iter().filter(|w| got.contains(w.as_str())).count();
+        tp += hit;
+        fp += got.len() - hit;
+        fn_ += want.len() - hit;
+    }
+    let p = tp as f64 / (tp + fp).max(1) as f64;
+    let r = tp as f64 / (tp + fn_).max(1) as f64;
+    (
+        p,
+        r,
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        },
+    )
+}
+
+fn best_threshold(
+    truth: &HashMap<String, HashSet<String>>,
+    scored: &HashMap<String, Vec<(String, f64)>>,
+) -> (f64, (f64, f64, f64)) {
+    let mut best = (0.0, (0.0, 0.0, 0.0));
+    for i in 1..100 {
+        let t = f64::from(i) / 100.0;
+        let r = prf(truth, scored, t);
+        if r.2 > best.1 .2 {
+            best = (t, r);
+        }
+    }
+    best
+}
+
+fn eval_cmd(args: &[String]) -> Res<()> {
+    let truth = read_truth(Path::new(
+        &arg(args, "--truth").ok_or("--truth FILE is required")?,
+    ))?;
+    let threshold: f64 = arg_num(args, "--threshold", 0.0)?;
+    let mut scored: HashMap<String, Vec<(String, f64)>> = HashMap::new();
+    for line in BufReader::new(File::open(
+        arg(args, "--matches").ok_or("--matches FILE is required")?,
+    )?)
+    .lines()
+    {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)?;
+        let q = v
+            .get("query_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let ms = v
+            .get("matches")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| {
+                        Some((
+                            m.get("id")?.as_str()?.to_owned(),
+                            m.get("score").and_then(Value::as_f64).unwrap_or(1.0),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        scored.insert(q, ms);
+    }
+    let at = prf(&truth, &scored, threshold);
+    let (best_t, best) = best_threshold(&truth, &scored);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "threshold": threshold, "precision": round4(at.0), "recall": round4(at.1), "f1": round4(at.2),
+            "best_threshold": best_t, "best_precision": round4(best.0), "best_recall": round4(best.1), "best_f1": round4(best.2),
+        }))?
+    );
+    Ok(())
+}

@@ -1,0 +1,405 @@
+//! The candidate index: blocking keys → record slots. A query looks up its own keys,
+//! ranks the records that share the most (and rarest) keys, and scores only the best few
+//! hundred of them, never the whole index.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::names::block_keys;
+use crate::record::{PersonRecord, Prepared};
+use crate::score::{logit, sigmoid, Match};
+use crate::text::fnv1a;
+
+/// Keys are already well-mixed hashes: hashing them again is wasted work.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+
+/// Most blocking keys hold one record: keep those without a heap allocation.
+enum Posting {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Posting {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Posting::One(x) => std::slice::from_ref(x),
+            Posting::Many(v) => v,
+        }
+    }
+    fn push(&mut self, s: u32) {
+        match self {
+            Posting::One(x) => {
+                if *x != s {
+                    *self = Posting::Many(vec![*x, s]);
+                }
+            }
+            Posting::Many(v) => {
+                if v.last() != Some(&s) {
+                    v.push(s);
+                }
+            }
+        }
+    }
+    /// Removes `s`; returns true when the posting is now empty.
+    fn remove(&mut self, s: u32) -> bool {
+        match self {
+            Posting::One(x) => *x == s,
+            Posting::Many(v) => {
+                v.retain(|&x| x != s);
+                v.is_empty()
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Token,
+    Pair,
+    TokenYear,
+    Date,
+    Ident,
+}
+
+impl KeyKind {
+    /// How much sharing a key of this kind says about being the same person.
+    fn weight(self) -> f32 {
+        match self {
+            KeyKind::Token => 1.0,
+            KeyKind::Pair => 3.0,
+            KeyKind::TokenYear => 2.0,
+            KeyKind::Date => 2.5,
+            KeyKind::Ident => 20.0,
+        }
+    }
+}
+
+/// Only the first tokens of a name make keys (names longer than this are rare).
+const KEY_TOKENS: usize = 8;
+/// Candidates fully scored per query.
+const MAX_CANDIDATES: usize = 300;
+/// Single-token keys this common are skipped at query time (pairs and dates do the work).
+const TOKEN_POSTING_CAP: usize = 4000;
+
+fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
+    let mut years: Vec<u16> = Vec::new();
+    for d in &p.dobs {
+        let span: &[i32] = if query { &[0, -1, 1] } else { &[0] };
+        for off in span {
+            let y = u16::try_from(i32::from(d.year) + off).unwrap_or(d.year);
+            if !years.contains(&y) {
+                years.push(y);
+            }
+        }
+        if d.is_full() {
+            out.push((
+                fnv1a(&[b"d", &d.year.to_le_bytes(), &[d.month, d.day]]),
+                KeyKind::Date,
+            ));
+            if query && d.month != d.day && d.day <= 12 {
+                out.push((
+                    fnv1a(&[b"d", &d.year.to_le_bytes(), &[d.day, d.month]]),
+                    KeyKind::Date,
+                ));
+            }
+        }
+    }
+    for n in &p.names {
+        let toks = &n.toks[..n.toks.len().min(KEY_TOKENS)];
+        let bks: Vec<Vec<u64>> = toks
+            .iter()
+            .map(|t| {
+                if t.s.len() >= 2 {
+                    block_keys(t).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        for (i, ki) in bks.iter().enumerate() {
+            for &a in ki {
+                out.push((fnv1a(&[b"t", &a.to_le_bytes()]), KeyKind::Token));
+                for y in &years {
+                    out.push((
+                        fnv1a(&[b"ty", &a.to_le_bytes(), &y.to_le_bytes()]),
+                        KeyKind::TokenYear,
+                    ));
+                }
+                for kj in bks.iter().skip(i + 1) {
+                    for &b in kj {
+                        if a == b {
+                            continue;
+                        }
+                        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                        out.push((
+                            fnv1a(&[b"p", &lo.to_le_bytes(), &hi.to_le_bytes()]),
+                            KeyKind::Pair,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for id in &p.ids {
+        out.push((
+            fnv1a(&[b"id", &[id.kind.family()], id.value.as_bytes()]),
+            KeyKind::Ident,
+        ));
+    }
+    out.sort_unstable_by_key(|k| k.0);
+    out.dedup_by_key(|k| k.0);
+}
+
+struct Slot {
+    id: String,
+    rec: Prepared,
+}
+
+/// An in-memory index of persons and identifiers. `Send + Sync`: hold it behind an
+/// `RwLock` and update it as records change.
+#[derive(Default)]
+pub struct Index {
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    by_id: HashMap<String, u32>,
+    postings: IdMap<Posting>,
+}
+
+impl Index {
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Number of records indexed.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Adds or replaces the record under `id`.
+    pub fn insert(&mut self, id: String, record: &PersonRecord) {
+        self.remove(&id);
+        let rec = record.prepare();
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        let mut keys = Vec::new();
+        emit_keys(&rec, false, &mut keys);
+        for (k, _) in keys {
+            self.postings
+                .entry(k)
+                .and_modify(|p| p.push(slot))
+                .or_insert(Posting::One(slot));
+        }
+        if let Some(cell) = self.slots.get_mut(slot as usize) {
+            *cell = Some(Slot {
+                id: id.clone(),
+                rec,
+            });
+        }
+        self.by_id.insert(id, slot);
+    }
+
+    /// Removes the record under `id`; returns whether it was there.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(slot) = self.by_id.remove(id) else {
+            return false;
+        };
+        if let Some(old) = self.slots.get_mut(slot as usize).and_then(Option::take) {
+            let mut keys = Vec::new();
+            emit_keys(&old.rec, false, &mut keys);
+            for (k, _) in keys {
+                if let Some(p) = self.postings.get_mut(&k) {
+                    if p.remove(slot) {
+                        self.postings.remove(&k);
+                    }
+                }
+            }
+        }
+        self.free.push(slot);
+        true
+    }
+
+    /// The best `limit` candidates for `query`, best first, each with its score and
+    /// explanation. Scores can be below [`crate::DEFAULT_THRESHOLD`]: see [`Index::hits`].
+    pub fn query(&self, query: &PersonRecord, limit: usize) -> Vec<Match> {
+        self.search(&query.prepare(), limit, 0.0)
+    }
+
+    /// The candidates scoring at least `threshold`, best first, at most `limit`.
+    pub fn hits(&self, query: &PersonRecord, threshold: f64, limit: usize) -> Vec<Match> {
+        self.search(&query.prepare(), limit, threshold)
+    }
+
+    /// [`Index::hits`] for many queries, spread over the machine's cores.
+    pub fn hits_many(
+        &self,
+        queries: &[PersonRecord],
+        threshold: f64,
+        limit: usize,
+    ) -> Vec<Vec<Match>> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .max(1);
+        let chunk = queries.len().div_ceil(threads).max(1);
+        let mut out: Vec<Vec<Match>> = Vec::with_capacity(queries.len());
+        std::thread::scope(|s| {
+            let handles: Vec<_> = queries
+                .chunks(chunk)
+                .map(|qs| {
+                    s.spawn(move || {
+                        qs.iter()
+                            .map(|q| self.hits(q, threshold, limit))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                // A panicking worker would be a bug; its queries then answer "no hit".
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    Err(_) => out.extend(std::iter::repeat_with(Vec::new).take(chunk)),
+                }
+            }
+        });
+        out.truncate(queries.len());
+        out
+    }
+
+    fn search(&self, q: &Prepared, limit: usize, threshold: f64) -> Vec<Match> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let mut keys = Vec::new();
+        emit_keys(q, true, &mut keys);
+        let mut acc: SlotMap<f32> = SlotMap::default();
+        for (k, kind) in keys {
+            let Some(p) = self.postings.get(&k) else {
+                continue;
+            };
+            let list = p.as_slice();
+            if kind == KeyKind::Token && list.len() > TOKEN_POSTING_CAP {
+                continue;
+            }
+            // Rare keys say more than common ones.
+            let w = kind.weight() / (1.0 + (1.0 + list.len() as f32 / 32.0).ln());
+            for &s in list {
+                *acc.entry(s).or_insert(0.0) += w;
+            }
+        }
+        let mut cands: Vec<(u32, f32)> = acc.into_iter().collect();
+        if cands.len() > MAX_CANDIDATES {
+            cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
+            cands.truncate(MAX_CANDIDATES);
+        }
+        let min_logit = if threshold > 0.0 && threshold < 1.0 {
+            (threshold / (1.0 - threshold)).ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+        let mut scored: Vec<(f64, u32)> = cands
+            .iter()
+            .filter_map(|&(s, _)| {
+                let slot = self.slots.get(s as usize)?.as_ref()?;
+                let l = logit(q, &slot.rec, None);
+                (l >= min_logit).then_some((l, s))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(limit);
+        scored
+            .into_iter()
+            .filter_map(|(_, s)| {
+                let slot = self.slots.get(s as usize)?.as_ref()?;
+                let mut explanation = Vec::new();
+                let l = logit(q, &slot.rec, Some(&mut explanation));
+                Some(Match {
+                    id: slot.id.clone(),
+                    score: sigmoid(l),
+                    explanation,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ident::IdKind;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn index_is_send_sync() {
+        assert_send_sync::<Index>();
+    }
+
+    #[test]
+    fn insert_query_remove() {
+        let mut ix = Index::new();
+        ix.insert(
+            "a".into(),
+            &PersonRecord::with_name("José Luis García López").birth_date("1985-03-12"),
+        );
+        ix.insert(
+            "b".into(),
+            &PersonRecord::with_name("María Elena García López").birth_date("1988-06-02"),
+        );
+        ix.insert(
+            "c".into(),
+            &PersonRecord::with_name("Ana Pérez").identifier(
+                IdKind::Phone,
+                "5555 1234",
+                Some("gt"),
+            ),
+        );
+        assert_eq!(ix.len(), 3);
+        let q = PersonRecord::with_name("Jose Luis Garsia").birth_date("1985-12-03");
+        let hits = ix.hits(&q, crate::DEFAULT_THRESHOLD, 10);
+        assert_eq!(hits.len(), 1, "{hits:#?}");
+        assert_eq!(hits[0].id, "a");
+        let phone = PersonRecord::default().identifier(IdKind::Phone, "+502 5555 1234", None);
+        assert_eq!(ix.hits(&phone, crate::DEFAULT_THRESHOLD, 10)[0].id, "c");
+        assert!(ix.remove("a"));
+        assert!(!ix.remove("a"));
+        assert!(ix.hits(&q, crate::DEFAULT_THRESHOLD, 10).is_empty());
+        // Replacing a record under the same id re-indexes it.
+        ix.insert("c".into(), &PersonRecord::with_name("Ana Pérez"));
+        assert!(ix.hits(&phone, crate::DEFAULT_THRESHOLD, 10).is_empty());
+        assert_eq!(ix.len(), 2);
+    }
+}

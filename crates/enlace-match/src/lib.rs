@@ -1,0 +1,34 @@
+//! Enlace matching engine: person and identifier matching for hit/no-hit checks.
+//!
+//! No I/O. Build [`PersonRecord`]s (from FollowTheMoney JSON with
+//! [`PersonRecord::from_ftm`], or by hand), put them in an [`Index`], and query it: each
+//! [`Match`] carries a score in 0..1 and the [`Feature`]s that explain it. A check answers
+//! "hit" at or above [`DEFAULT_THRESHOLD`].
+//!
+//! ```
+//! use enlace_match::{Index, PersonRecord, DEFAULT_THRESHOLD};
+//! let mut index = Index::new();
+//! index.insert("gt-17".into(), &PersonRecord::with_name("José Luis García López").birth_date("1985-03-12"));
+//! let query = PersonRecord::with_name("Pepe Garsia").birth_date("1985-12-03");
+//! let hits = index.hits(&query, DEFAULT_THRESHOLD, 10);
+//! assert_eq!(hits[0].id, "gt-17");
+//! ```
+
+mod data;
+pub mod dob;
+pub mod ident;
+mod index;
+pub mod names;
+pub mod phonetic;
+mod record;
+mod score;
+pub mod synth;
+pub mod text;
+
+pub use ident::{
+    normalize_account, normalize_document, normalize_email, normalize_phone, normalize_plate,
+    normalize_vessel_name, normalize_vessel_registration, IdKind, Identifier,
+};
+pub use index::Index;
+pub use record::{Gender, NameParts, PersonRecord};
+pub use score::{compare, Feature, Match, DEFAULT_THRESHOLD};

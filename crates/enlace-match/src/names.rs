@@ -1,0 +1,356 @@
+//! Person names: parsing into given names and surnames, token preparation (phonetic key,
+//! variant groups) and the token-level similarity used by the scorer.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::data;
+use crate::phonetic;
+use crate::text::{fnv1a, fold, jaro_winkler, osa_distance};
+
+/// What a name token is, when the source says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Given,
+    Surname,
+    Unknown,
+}
+
+/// A name token prepared once, at insert or query time, so comparisons are cheap.
+#[derive(Clone, Debug)]
+pub(crate) struct Tok {
+    pub s: Box<str>,
+    pub key: Box<str>,
+    /// Hash of the consonant skeleton of the phonetic key: the blocking unit.
+    pub skel: u64,
+    /// Variant groups (nicknames, translations, transliterations) this token belongs to.
+    pub groups: Box<[u16]>,
+    /// The token is a name we know (in one of the name lists).
+    pub known: bool,
+}
+
+/// One way of writing a person's name, prepared: tokens in canonical order (given names
+/// first, then surnames) with particles removed.
+#[derive(Clone, Debug)]
+pub(crate) struct PName {
+    pub toks: Vec<Tok>,
+    /// From `weakAlias`: counts less.
+    pub weak: bool,
+}
+
+struct Tables {
+    groups: HashMap<String, Vec<u16>>,
+    known: HashSet<String>,
+    particles: HashSet<&'static str>,
+}
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut groups: HashMap<String, Vec<u16>> = HashMap::new();
+        for (gi, g) in data::VARIANT_GROUPS.iter().enumerate() {
+            for w in g.iter() {
+                let f = fold(w).replace(' ', "");
+                let e = groups.entry(f).or_default();
+                let id = u16::try_from(gi).unwrap_or(u16::MAX);
+                if !e.contains(&id) {
+                    e.push(id);
+                }
+            }
+        }
+        let mut known = HashSet::new();
+        let lists: &[&[&str]] = &[
+            data::HISPANIC_MALE,
+            data::HISPANIC_FEMALE,
+            data::HISPANIC_SURNAMES,
+            data::ENGLISH_MALE,
+            data::ENGLISH_FEMALE,
+            data::ENGLISH_SURNAMES,
+            data::FRENCH_HAITIAN_MALE,
+            data::FRENCH_HAITIAN_FEMALE,
+            data::FRENCH_HAITIAN_SURNAMES,
+            data::INDIAN_MALE,
+            data::INDIAN_FEMALE,
+            data::INDIAN_SURNAMES,
+            data::CHINESE_SURNAMES,
+            data::AFRICAN_MALE,
+            data::AFRICAN_FEMALE,
+            data::AFRICAN_SURNAMES,
+            data::CHINESE_SYLLABLES,
+        ];
+        for list in lists {
+            for w in list.iter() {
+                for part in fold(w).split(' ') {
+                    if part.len() >= 3 {
+                        known.insert(part.to_owned());
+                    }
+                }
+            }
+        }
+        for g in data::VARIANT_GROUPS {
+            for w in g.iter() {
+                let f = fold(w).replace(' ', "");
+                if f.len() >= 3 {
+                    known.insert(f);
+                }
+            }
+        }
+        let particles = data::PARTICLES.iter().copied().collect();
+        Tables {
+            groups,
+            known,
+            particles,
+        }
+    })
+}
+
+/// Whether a folded word is a particle (de, del, la, van, bin, al...).
+pub fn is_particle(word: &str) -> bool {
+    tables().particles.contains(word)
+}
+
+/// The variant groups of a folded token (empty when it has no known variants).
+pub fn variant_groups(token: &str) -> &'static [u16] {
+    tables().groups.get(token).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Whether two folded given names can stand for each other (nickname, short form,
+/// translation or transliteration): `are_variants("pepe", "jose")`.
+pub fn are_variants(a: &str, b: &str) -> bool {
+    let (ga, gb) = (variant_groups(a), variant_groups(b));
+    ga.iter().any(|g| gb.contains(g))
+}
+
+pub(crate) fn prep_token(s: &str) -> Tok {
+    let t = tables();
+    let key = phonetic::key(s);
+    let skel = fnv1a(&[phonetic::skeleton(&key).as_bytes()]);
+    Tok {
+        groups: t
+            .groups
+            .get(s)
+            .cloned()
+            .unwrap_or_default()
+            .into_boxed_slice(),
+        known: t.known.contains(s),
+        s: s.into(),
+        key: key.into(),
+        skel,
+    }
+}
+
+/// Folds one name field into tokens, dropping particles (unless that would leave nothing).
+fn field_tokens(raw: &str) -> Vec<String> {
+    let words: Vec<String> = fold(raw)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let kept: Vec<String> = words.iter().filter(|w| !is_particle(w)).cloned().collect();
+    if kept.is_empty() {
+        words
+    } else {
+        kept
+    }
+}
+
+/// Splits a full name as written into (given, surnames, unknown-order) token lists.
+///
+/// "GARCÍA LÓPEZ, José Luis" and "José Luis GARCÍA LÓPEZ" (surnames in capitals, the
+/// convention of many registries) are understood; otherwise the order is kept as written.
+pub(crate) fn parse_full(raw: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    if let Some((sur, given)) = raw.split_once(',') {
+        let (g, s) = (field_tokens(given), field_tokens(sur));
+        if !g.is_empty() && !s.is_empty() {
+            return (g, s, Vec::new());
+        }
+    }
+    let raw_words: Vec<&str> = raw.split_whitespace().collect();
+    let is_caps = |w: &str| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+    };
+    let caps = raw_words.iter().filter(|w| is_caps(w)).count();
+    let lower = raw_words
+        .iter()
+        .filter(|w| w.chars().any(|c| c.is_alphabetic()) && !is_caps(w))
+        .count();
+    if caps > 0 && lower > 0 {
+        let mut g = String::new();
+        let mut s = String::new();
+        for w in &raw_words {
+            let dst = if is_caps(w) { &mut s } else { &mut g };
+            dst.push_str(w);
+            dst.push(' ');
+        }
+        let (g, s) = (field_tokens(&g), field_tokens(&s));
+        if !g.is_empty() && !s.is_empty() {
+            return (g, s, Vec::new());
+        }
+    }
+    (Vec::new(), Vec::new(), field_tokens(raw))
+}
+
+/// Prepares a name from its parts. Tokens are ordered given names first, then surnames.
+pub(crate) fn prepare(
+    given: &[String],
+    surnames: &[String],
+    unknown: &[String],
+    weak: bool,
+) -> PName {
+    let toks = given
+        .iter()
+        .chain(surnames.iter())
+        .chain(unknown.iter())
+        .filter(|s| !s.is_empty())
+        .map(|s| prep_token(s))
+        .collect();
+    PName { toks, weak }
+}
+
+/// How two tokens relate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokMatch {
+    Exact,
+    Variant,
+    Phonetic,
+    Typo,
+    Fuzzy,
+    Prefix,
+    Initial,
+    Compound,
+    None,
+}
+
+impl TokMatch {
+    pub fn label(self) -> &'static str {
+        match self {
+            TokMatch::Exact => "exact",
+            TokMatch::Variant => "nickname/variant",
+            TokMatch::Phonetic => "sounds alike",
+            TokMatch::Typo => "typo",
+            TokMatch::Fuzzy => "similar spelling",
+            TokMatch::Prefix => "short form",
+            TokMatch::Initial => "initial",
+            TokMatch::Compound => "joined/split",
+            TokMatch::None => "different",
+        }
+    }
+}
+
+/// Similarity of two prepared tokens in 0..1, and its kind. A kind of `None` means "not the
+/// same name"; the similarity then still says how close the spelling is (used to soften the
+/// penalty for a badly mangled token).
+pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
+    if a.s == b.s {
+        return (1.0, TokMatch::Exact);
+    }
+    if a.groups.iter().any(|g| b.groups.contains(g)) {
+        return (0.95, TokMatch::Variant);
+    }
+    let (la, lb) = (a.s.len(), b.s.len());
+    if la == 1 || lb == 1 {
+        return if a.s.as_bytes()[0] == b.s.as_bytes()[0] {
+            (0.6, TokMatch::Initial)
+        } else {
+            (0.0, TokMatch::None)
+        };
+    }
+    if a.key == b.key && la.min(lb) >= 3 {
+        return (0.93, TokMatch::Phonetic);
+    }
+    let jw = jaro_winkler(&a.s, &b.s);
+    // Two different names we both know (Mario / María, Luis / Luisa, García / Garza) are
+    // not a typo of each other: that is how siblings differ.
+    if a.known && b.known {
+        return (jw.min(0.7), TokMatch::None);
+    }
+    let jwk = jaro_winkler(&a.key, &b.key);
+    let min_len = la.min(lb);
+    let d = osa_distance(&a.s, &b.s, 2);
+    if min_len == 3 && d == 1 {
+        return (0.85, TokMatch::Typo);
+    }
+    if min_len >= 4 && d == 1 {
+        return (jw.max(0.9), TokMatch::Typo);
+    }
+    if min_len >= 7 && d == 2 {
+        return (jw.max(0.86), TokMatch::Typo);
+    }
+    let sim = jw.max(jwk * 0.98);
+    if sim >= 0.9 && min_len >= 4 {
+        return (sim, TokMatch::Fuzzy);
+    }
+    if min_len >= 3 && (a.s.starts_with(&*b.s) || b.s.starts_with(&*a.s)) && la.abs_diff(lb) <= 8 {
+        return (0.8, TokMatch::Prefix);
+    }
+    (sim, TokMatch::None)
+}
+
+/// Blocking hash for a token: its phonetic skeleton, or the variant group so that
+/// nicknames meet their full names.
+pub(crate) fn block_keys(t: &Tok) -> impl Iterator<Item = u64> + '_ {
+    std::iter::once(t.skel).chain(t.groups.iter().map(|g| fnv1a(&[b"grp", &g.to_le_bytes()])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim(a: &str, b: &str) -> (f64, TokMatch) {
+        tok_sim(&prep_token(a), &prep_token(b))
+    }
+
+    #[test]
+    fn nicknames() {
+        for (a, b) in [
+            ("pepe", "jose"),
+            ("paco", "francisco"),
+            ("pancho", "francisco"),
+            ("chuy", "jesus"),
+            ("lupe", "guadalupe"),
+            ("memo", "guillermo"),
+            ("nacho", "ignacio"),
+            ("beto", "alberto"),
+            ("beto", "roberto"),
+            ("bill", "william"),
+            ("bob", "robert"),
+            ("guillermo", "william"),
+            ("mohammed", "muhammad"),
+        ] {
+            assert!(are_variants(a, b), "{a} / {b}");
+            assert_eq!(sim(a, b).1, TokMatch::Variant, "{a} / {b}");
+        }
+        assert!(!are_variants("alberto", "roberto"));
+        assert!(!are_variants("jose", "juan"));
+    }
+
+    #[test]
+    fn token_similarity_kinds() {
+        assert_eq!(sim("gonzalez", "gonsales").1, TokMatch::Phonetic);
+        assert_eq!(sim("hernandez", "hernadez").1, TokMatch::Typo);
+        assert_eq!(sim("j", "jose").1, TokMatch::Initial);
+        assert_eq!(sim("mario", "maria").1, TokMatch::None);
+        assert_eq!(sim("garcia", "garza").1, TokMatch::None);
+        assert_eq!(sim("xochitl", "xochilt").1, TokMatch::Typo);
+    }
+
+    #[test]
+    fn parses_name_orders() {
+        let (g, s, u) = parse_full("GARCÍA LÓPEZ, José Luis");
+        assert_eq!(
+            (g, s, u.len()),
+            (
+                vec!["jose".to_owned(), "luis".to_owned()],
+                vec!["garcia".to_owned(), "lopez".to_owned()],
+                0
+            )
+        );
+        let (g, s, _) = parse_full("José Luis GARCÍA DE LA CRUZ");
+        assert_eq!(g, vec!["jose", "luis"]);
+        assert_eq!(s, vec!["garcia", "cruz"]);
+        let (g, s, u) = parse_full("María de los Ángeles del Valle");
+        assert!(g.is_empty() && s.is_empty());
+        assert_eq!(u, vec!["maria", "angeles", "valle"]);
+    }
+}

@@ -1,0 +1,498 @@
+//! Explainable scoring. Each piece of evidence adds log-odds (positive for, negative
+//! against); the score is the logistic of their sum, so the features in an explanation add
+//! up exactly to the score's log-odds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dob::{self, DobMatch};
+use crate::ident::IdKind;
+use crate::names::{tok_sim, PName, TokMatch};
+use crate::record::{Gender, PersonRecord, Prepared};
+use crate::text::jaro_winkler;
+
+/// The score at or above which a check answers "hit" (and `enlace match` keeps a match).
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+/// Starting log-odds before any evidence: a candidate is presumed another person.
+const PRIOR: f64 = -3.0;
+/// Log-odds for a name token found on both sides (scaled by how well it matches).
+const TOKEN: f64 = 2.2;
+/// Name agreement saturates: five matching tokens say little more than four, and a long
+/// common name must not outweigh a date of birth that says "another person".
+const NAME_CAP: f64 = 7.5;
+/// A token present on one side only (a dropped second surname or middle name).
+const MISSING: f64 = 0.6;
+/// Tokens left over on both sides, in different places.
+const MISSING_BOTH: f64 = 1.0;
+/// Two different tokens in the same place (María / José with the same surnames): relatives.
+const CONFLICT: f64 = 4.5;
+/// Names only given as weak aliases ("El Flaco") count this much less.
+const WEAK: f64 = 1.5;
+
+/// One piece of evidence in a score's explanation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    /// `prior`, `name_part`, `name_missing`, `name_conflict`, `birth_date`, `nationality`,
+    /// `gender` or `identifier`.
+    pub feature: String,
+    /// Log-odds added by this feature (positive: for a match; negative: against).
+    pub contribution: f64,
+    /// What was compared, in words: "garsia ~ garcia (sounds alike)".
+    pub detail: String,
+}
+
+/// A scored candidate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub id: String,
+    /// 0..1; compare with [`DEFAULT_THRESHOLD`].
+    pub score: f64,
+    /// The evidence; contributions add up to the log-odds of `score`.
+    pub explanation: Vec<Feature>,
+}
+
+/// Scores two records directly (no index): the same function the index uses.
+pub fn compare(query: &PersonRecord, candidate: &PersonRecord) -> (f64, Vec<Feature>) {
+    let (q, c) = (query.prepare(), candidate.prepare());
+    let mut feats = Vec::new();
+    let l = logit(&q, &c, Some(&mut feats));
+    (sigmoid(l), feats)
+}
+
+pub(crate) fn sigmoid(l: f64) -> f64 {
+    1.0 / (1.0 + (-l).exp())
+}
+
+fn push(
+    feats: &mut Option<&mut Vec<Feature>>,
+    feature: &str,
+    contribution: f64,
+    detail: impl FnOnce() -> String,
+) {
+    if let Some(f) = feats.as_deref_mut() {
+        f.push(Feature {
+            feature: feature.to_owned(),
+            contribution,
+            detail: detail(),
+        });
+    }
+}
+
+/// Log-odds that `c` is the person `q` describes. With `feats`, also explains.
+pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Feature>>) -> f64 {
+    let mut l = PRIOR;
+    push(&mut feats, "prior", PRIOR, || {
+        "a candidate is presumed another person until the evidence says otherwise".to_owned()
+    });
+
+    // Names: the best pair of name variants.
+    if !q.names.is_empty() && !c.names.is_empty() {
+        let mut best = (f64::NEG_INFINITY, 0usize, 0usize);
+        for (qi, qn) in q.names.iter().enumerate() {
+            for (ci, cn) in c.names.iter().enumerate() {
+                let v = name_logit(qn, cn, None);
+                if v > best.0 {
+                    best = (v, qi, ci);
+                }
+            }
+        }
+        if feats.is_some() {
+            let mut nf = Vec::new();
+            name_logit(&q.names[best.1], &c.names[best.2], Some(&mut nf));
+            if let Some(f) = feats.as_deref_mut() {
+                f.extend(nf);
+            }
+        }
+        l += best.0;
+    }
+
+    // Date of birth: the best-agreeing pair.
+    if !q.dobs.is_empty() && !c.dobs.is_empty() {
+        let mut best: Option<(DobMatch, usize, usize)> = None;
+        for (i, a) in q.dobs.iter().enumerate() {
+            for (j, b) in c.dobs.iter().enumerate() {
+                let m = dob::compare(a, b);
+                if best.is_none_or(|(bm, _, _)| m.weight() > bm.weight()) {
+                    best = Some((m, i, j));
+                }
+            }
+        }
+        if let Some((m, i, j)) = best {
+            l += m.weight();
+            push(&mut feats, "birth_date", m.weight(), || {
+                format!("{} vs {} ({})", q.dobs[i], c.dobs[j], m.label())
+            });
+        }
+    }
+
+    if !q.nats.is_empty() && !c.nats.is_empty() {
+        let shared = q.nats.iter().find(|n| c.nats.contains(n));
+        let w = if shared.is_some() { 0.6 } else { -1.2 };
+        l += w;
+        push(&mut feats, "nationality", w, || {
+            let show = |v: &[[u8; 2]]| {
+                v.iter()
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!("{} vs {}", show(&q.nats), show(&c.nats))
+        });
+    }
+
+    if let (Some(a), Some(b)) = (q.gender, c.gender) {
+        let w = if a == b { 0.3 } else { -3.0 };
+        l += w;
+        let g = |x: Gender| if x == Gender::Male { "male" } else { "female" };
+        push(&mut feats, "gender", w, || format!("{} vs {}", g(a), g(b)));
+    }
+
+    // Identifiers: exact equality on the normalised form.
+    let mut id_best = 0.0f64;
+    let mut id_detail = String::new();
+    let mut doc_conflict = false;
+    for a in &q.ids {
+        for b in &c.ids {
+            if a.kind.family() != b.kind.family() {
+                continue;
+            }
+            if a.value == b.value {
+                let w = id_weight(a.kind);
+                if w > id_best {
+                    id_best = w;
+                    if feats.is_some() {
+                        id_detail = format!("{} {} matched", a.kind.as_str(), a.value);
+                    }
+                }
+            } else if a.kind == b.kind && matches!(a.kind, IdKind::Passport | IdKind::IdNumber) {
+                doc_conflict = true;
+            }
+        }
+    }
+    if id_best > 0.0 {
+        l += id_best;
+        push(&mut feats, "identifier", id_best, || id_detail.clone());
+    } else if doc_conflict {
+        // People hold several documents, so a different number is only mild evidence.
+        l -= 1.0;
+        push(&mut feats, "identifier", -1.0, || {
+            "document numbers of the same kind differ".to_owned()
+        });
+    }
+    l
+}
+
+fn id_weight(kind: IdKind) -> f64 {
+    match kind {
+        IdKind::Passport | IdKind::IdNumber | IdKind::Account => 7.0,
+        IdKind::Email | IdKind::VesselRegistration => 6.0,
+        IdKind::Phone => 5.5,
+        IdKind::Plate => 5.0,
+        IdKind::VesselName => 3.5,
+    }
+}
+
+const MAXT: usize = 12;
+
+fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
+    match kind {
+        TokMatch::Exact => 1.0,
+        TokMatch::Variant | TokMatch::Phonetic => 0.9,
+        TokMatch::Compound => 0.95,
+        TokMatch::Typo => 0.8,
+        TokMatch::Fuzzy => (0.5 + (sim - 0.9) * 3.0).clamp(0.5, 0.8),
+        TokMatch::Prefix => 0.55,
+        TokMatch::Initial => 0.3,
+        TokMatch::None => 0.0,
+    }
+}
+
+/// Compares two name variants: aligns their tokens one to one (best similarity first),
+/// joins split/compound tokens, then charges tokens left over: mildly when only one side
+/// has them (a dropped surname), heavily when both sides have a different token in the
+/// same place (relatives sharing surnames).
+pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Feature>>) -> f64 {
+    let nq = q.toks.len().min(MAXT);
+    let nc = c.toks.len().min(MAXT);
+    if nq == 0 || nc == 0 {
+        return 0.0;
+    }
+    let mut sims = [[(0.0f64, TokMatch::None); MAXT]; MAXT];
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(nq * nc);
+    for i in 0..nq {
+        for j in 0..nc {
+            let s = tok_sim(&q.toks[i], &c.toks[j]);
+            sims[i][j] = s;
+            if s.1 != TokMatch::None {
+                // Ties prefer the same relative position, so repeated tokens align in order.
+                let pos = (i as f64 / nq as f64 - j as f64 / nc as f64).abs();
+                pairs.push((s.0 - pos * 1e-3, i, j));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut q_of_c = [usize::MAX; MAXT];
+    let mut c_of_q = [usize::MAX; MAXT];
+    let mut matched: Vec<(usize, usize, f64, TokMatch)> = Vec::with_capacity(nq.min(nc));
+    for &(_, i, j) in &pairs {
+        if c_of_q[i] == usize::MAX && q_of_c[j] == usize::MAX {
+            c_of_q[i] = j;
+            q_of_c[j] = i;
+            matched.push((i, j, sims[i][j].0, sims[i][j].1));
+        }
+    }
+    // Compound tokens: "jeanbaptiste" / "jean baptiste", "mariajose" / "maria jose".
+    let mut compounds: Vec<(usize, usize, bool)> = Vec::new(); // (single, first of pair, single is on q side)
+    for (single_q, n_single, n_pair) in [(true, nq, nc), (false, nc, nq)] {
+        for s in 0..n_single {
+            let (free_s, tok_s) = if single_q {
+                (c_of_q[s] == usize::MAX, &q.toks[s])
+            } else {
+                (q_of_c[s] == usize::MAX, &c.toks[s])
+            };
+            if !free_s || tok_s.s.len() < 5 {
+                continue;
+            }
+            for p in 0..n_pair.saturating_sub(1) {
+                let (free_p, a, b) = if single_q {
+                    (
+                        q_of_c[p] == usize::MAX && q_of_c[p + 1] == usize::MAX,
+                        &c.toks[p],
+                        &c.toks[p + 1],
+                    )
+                } else {
+                    (
+                        c_of_q[p] == usize::MAX && c_of_q[p + 1] == usize::MAX,
+                        &q.toks[p],
+                        &q.toks[p + 1],
+                    )
+                };
+                if !free_p {
+                    continue;
+                }
+                let joined = format!("{}{}", a.s, b.s);
+                let close = joined.len().abs_diff(tok_s.s.len()) <= 2
+                    && jaro_winkler(&joined, &tok_s.s) >= 0.93;
+                if joined == *tok_s.s || close {
+                    if single_q {
+                        c_of_q[s] = p;
+                        q_of_c[p] = s;
+                        q_of_c[p + 1] = s;
+                    } else {
+                        q_of_c[s] = p;
+                        c_of_q[p] = s;
+                        c_of_q[p + 1] = s;
+                    }
+                    compounds.push((s, p, single_q));
+                    break;
+                }
+            }
+        }
+    }
+
+    // Evidence from agreement.
+    let mut agree = 0.0;
+    for &(_, _, sim, kind) in &matched {
+        agree += TOKEN * kind_factor(kind, sim);
+    }
+    agree += TOKEN * kind_factor(TokMatch::Compound, 1.0) * compounds.len() as f64;
+    let scale = if agree > NAME_CAP {
+        NAME_CAP / agree
+    } else {
+        1.0
+    };
+    let mut l = agree * scale;
+    if feats.is_some() {
+        for &(i, j, sim, kind) in &matched {
+            let w = TOKEN * kind_factor(kind, sim) * scale;
+            push(&mut feats, "name_part", w, || {
+                if kind == TokMatch::Exact {
+                    format!("{} (exact)", q.toks[i].s)
+                } else {
+                    format!("{} ~ {} ({})", q.toks[i].s, c.toks[j].s, kind.label())
+                }
+            });
+        }
+        for &(s, p, single_q) in &compounds {
+            let w = TOKEN * kind_factor(TokMatch::Compound, 1.0) * scale;
+            let (single, pair) = if single_q {
+                (&q.toks, &c.toks)
+            } else {
+                (&c.toks, &q.toks)
+            };
+            push(&mut feats, "name_part", w, || {
+                format!(
+                    "{} ~ {} {} (joined/split)",
+                    single[s].s,
+                    pair[p].s,
+                    pair[p + 1].s
+                )
+            });
+        }
+    }
+
+    // Leftovers, grouped by the gap between aligned tokens they sit in.
+    let mut anchors: Vec<(usize, usize)> = (0..nq)
+        .filter(|&i| c_of_q[i] != usize::MAX)
+        .map(|i| (i, c_of_q[i]))
+        .collect();
+    anchors.sort_unstable();
+    let inversions = anchors.windows(2).filter(|w| w[1].1 < w[0].1).count();
+    let reversed = anchors.len() >= 2 && inversions * 2 > anchors.len() - 1;
+    let n_anchor = anchors.len();
+    let q_gap = |i: usize| (0..i).filter(|&k| c_of_q[k] != usize::MAX).count();
+    let c_gap = |j: usize| {
+        let before = (0..j).filter(|&k| q_of_c[k] != usize::MAX).count();
+        if reversed {
+            n_anchor.saturating_sub(before)
+        } else {
+            before
+        }
+    };
+    let mut uq: Vec<(usize, usize)> = (0..nq)
+        .filter(|&i| c_of_q[i] == usize::MAX)
+        .map(|i| (q_gap(i), i))
+        .collect();
+    let mut uc: Vec<(usize, usize)> = (0..nc)
+        .filter(|&j| q_of_c[j] == usize::MAX)
+        .map(|j| (c_gap(j), j))
+        .collect();
+    // With nothing aligned, every leftover sits in one gap: the names simply differ.
+    let mut used_c = vec![false; uc.len()];
+    let mut conflicts = 0usize;
+    for (gq, i) in uq.iter_mut() {
+        // Pair with the closest-spelled leftover in the same gap.
+        let mut best: Option<(usize, f64)> = None;
+        for (k, (gc, j)) in uc.iter().enumerate() {
+            if used_c[k] || gc != gq {
+                continue;
+            }
+            let s = sims[*i][*j].0;
+            if best.is_none_or(|(_, bs)| s > bs) {
+                best = Some((k, s));
+            }
+        }
+        if let Some((k, s)) = best {
+            used_c[k] = true;
+            let j = uc[k].1;
+            // A badly mangled token is still somewhat close: charge it less.
+            let soften = ((s - 0.6) / 0.3).clamp(0.0, 0.8);
+            let w = -CONFLICT * (1.0 - soften);
+            l += w;
+            conflicts += 1;
+            push(&mut feats, "name_conflict", w, || {
+                format!("{} vs {}", q.toks[*i].s, c.toks[j].s)
+            });
+            *gq = usize::MAX;
+        }
+    }
+    let _ = conflicts;
+    // Leftovers on both sides (in different places) still disagree a little more than a
+    // plain omission does.
+    let left_q = uq.iter().filter(|(g, _)| *g != usize::MAX).count();
+    let left_c = used_c.iter().filter(|u| !**u).count();
+    let miss = if left_q > 0 && left_c > 0 {
+        MISSING_BOTH
+    } else {
+        MISSING
+    };
+    for (g, i) in &uq {
+        if *g != usize::MAX {
+            l -= miss;
+            push(&mut feats, "name_missing", -miss, || {
+                format!("{} only in the query", q.toks[*i].s)
+            });
+        }
+    }
+    for (k, (_, j)) in uc.iter().enumerate() {
+        if !used_c[k] {
+            l -= miss;
+            push(&mut feats, "name_missing", -miss, || {
+                format!("{} only in the record", c.toks[*j].s)
+            });
+        }
+    }
+    uc.clear();
+    if q.weak || c.weak {
+        l -= WEAK;
+        push(&mut feats, "name_weak_alias", -WEAK, || {
+            "compared through a weak alias".to_owned()
+        });
+    }
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(a: &PersonRecord, b: &PersonRecord) -> f64 {
+        compare(a, b).0
+    }
+
+    fn p(name: &str, dob: &str) -> PersonRecord {
+        let r = PersonRecord::with_name(name);
+        if dob.is_empty() {
+            r
+        } else {
+            r.birth_date(dob)
+        }
+    }
+
+    #[test]
+    fn true_variants_match() {
+        let base = p("José Luis García López", "1985-03-12");
+        for v in [
+            p("JOSE LUIS GARCIA LOPEZ", "1985-03-12"),
+            p("Jose Luis Garsia Lopes", "1985-12-03"),
+            p("Pepe García", "1985-03-12"),
+            p("Luis José García", "1985"),
+            p("GARCIA LOPEZ, Jose Luis", "1985-03-13"),
+            p("José L. García López", "1985-03-12"),
+            p("Jose Luis Lopez Garcia", "1985-03-12"),
+            p("Jose Luis Garcia Lopez", ""),
+        ] {
+            let (s, f) = compare(&v, &base);
+            assert!(s >= DEFAULT_THRESHOLD, "{v:?}: {s} {f:#?}");
+        }
+    }
+
+    #[test]
+    fn hard_negatives_do_not_match() {
+        let base = p("José Luis García López", "1985-03-12");
+        for v in [
+            // Same common name, another date of birth.
+            p("José Luis García López", "1971-08-25"),
+            // A sibling: same surnames, other given names.
+            p("María Elena García López", "1988-06-02"),
+            p("María Elena García López", ""),
+            p("Juan Carlos García López", ""),
+            p("Pedro Ramírez Soto", "1985-03-12"),
+        ] {
+            let (s, f) = compare(&v, &base);
+            assert!(s < DEFAULT_THRESHOLD, "{v:?}: {s} {f:#?}");
+        }
+    }
+
+    #[test]
+    fn explanation_adds_up() {
+        let q = p("Jose Garsia", "1985-03-12").nationality("gt");
+        let c = p("José García López", "1985-03-12").nationality("gt");
+        let (s, f) = compare(&q, &c);
+        let sum: f64 = f.iter().map(|x| x.contribution).sum();
+        assert!((sigmoid(sum) - s).abs() < 1e-9);
+        assert!(f
+            .iter()
+            .any(|x| x.feature == "birth_date" && x.contribution > 0.0));
+        assert!(f.iter().any(|x| x.feature == "name_missing"));
+    }
+
+    #[test]
+    fn identifiers_alone_hit() {
+        let q = PersonRecord::default().identifier(IdKind::Phone, "+502 5555-1234", None);
+        let c = p("Ana Pérez", "").identifier(IdKind::Phone, "5555 1234", Some("gt"));
+        assert!(score(&q, &c) > 0.9);
+        let other = p("Ana Pérez", "").identifier(IdKind::Phone, "5555 1235", Some("gt"));
+        assert!(score(&q, &other) < DEFAULT_THRESHOLD);
+    }
+}

@@ -1,0 +1,847 @@
+//! A synthetic corpus of fictional persons for testing and benchmarking the matcher, with
+//! ground truth. Deterministic for a seed.
+//!
+//! Persons come from the region's origins (mostly Hispanic: Mexico, Central America, the
+//! Caribbean, South America; also English, French/Haitian, Indian, Chinese and African
+//! names). Some persons are recorded again by other countries, with the perturbations
+//! clerks produce (accents, capitals, typos, sound-alike spellings, nicknames, dropped or
+//! swapped surnames, reordered given names, "SURNAME, Given", date slips). Hard negatives
+//! live in the index too: namesakes born on another day, and relatives sharing surnames.
+//! Half the queries have a true match, half do not (namesakes, relatives, strangers).
+
+use serde_json::{json, Map, Value};
+
+use crate::data;
+
+/// A small, fast, seeded PRNG (SplitMix64). Not for anything secret.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x5DEE_CE66_D1A4_F87B)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in 0..n (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+    /// Uniform in 0..1.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    /// Zipf-like pick: early entries (the common names) are chosen more often.
+    pub fn pick_zipf<'a>(&mut self, items: &'a [&'a str], offset: f64) -> &'a str {
+        let total: f64 = (0..items.len()).map(|i| 1.0 / (i as f64 + offset)).sum();
+        let mut x = self.unit() * total;
+        for (i, it) in items.iter().enumerate() {
+            x -= 1.0 / (i as f64 + offset);
+            if x <= 0.0 {
+                return it;
+            }
+        }
+        items[items.len() - 1]
+    }
+}
+
+/// Naming traditions, which decide the name shape (two surnames or one, syllable given
+/// names...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Hispanic,
+    English,
+    FrenchHaitian,
+    Indian,
+    Chinese,
+    African,
+}
+
+/// A generated person: the truth behind one or more records.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub origin: Origin,
+    pub female: bool,
+    pub given: Vec<String>,
+    pub surnames: Vec<String>,
+    /// (year, month, day)
+    pub dob: (u16, u8, u8),
+    pub nationality: &'static str,
+    pub passport: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A generated corpus. Entities are FollowTheMoney JSON (`{"id","schema","properties"}`).
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    pub records: Vec<Value>,
+    pub queries: Vec<Value>,
+    /// For each query id, the ids of the records of the same person (empty: no match).
+    pub truth: Vec<(String, Vec<String>)>,
+}
+
+/// Corpus size and shape.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    /// Distinct persons behind the records (records are about 1.4× this).
+    pub persons: usize,
+    pub queries: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            seed: 42,
+            persons: 5000,
+            queries: 1000,
+        }
+    }
+}
+
+const MEMBERS: &[&str] = &[
+    "bz", "ca", "cr", "do", "sv", "gt", "hn", "mx", "ni", "pa", "us",
+];
+
+fn nationality_for(rng: &mut Rng, origin: Origin) -> &'static str {
+    match origin {
+        Origin::Hispanic => *rng.pick(&[
+            "mx", "mx", "mx", "mx", "gt", "gt", "gt", "hn", "hn", "hn", "sv", "sv", "ni", "cr",
+            "pa", "do", "do", "cu", "ve", "ve", "co", "co", "ec",
+        ]),
+        Origin::English => *rng.pick(&["us", "us", "ca", "bz", "jm"]),
+        Origin::FrenchHaitian => *rng.pick(&["ht", "ht", "ht", "ca", "fr"]),
+        Origin::Indian => "in",
+        Origin::Chinese => "cn",
+        Origin::African => *rng.pick(&["sn", "gh", "ng", "cm", "cd", "er", "et", "so", "gn"]),
+    }
+}
+
+fn pick_origin(rng: &mut Rng) -> Origin {
+    let x = rng.unit();
+    match x {
+        x if x < 0.76 => Origin::Hispanic,
+        x if x < 0.82 => Origin::English,
+        x if x < 0.89 => Origin::FrenchHaitian,
+        x if x < 0.92 => Origin::Indian,
+        x if x < 0.95 => Origin::Chinese,
+        _ => Origin::African,
+    }
+}
+
+fn given_for(rng: &mut Rng, origin: Origin, female: bool) -> Vec<String> {
+    let (list, two): (&[&str], f64) = match (origin, female) {
+        (Origin::Hispanic, false) => (data::HISPANIC_MALE, 0.55),
+        (Origin::Hispanic, true) => (data::HISPANIC_FEMALE, 0.6),
+        (Origin::English, false) => (data::ENGLISH_MALE, 0.4),
+        (Origin::English, true) => (data::ENGLISH_FEMALE, 0.4),
+        (Origin::FrenchHaitian, false) => (data::FRENCH_HAITIAN_MALE, 0.35),
+        (Origin::FrenchHaitian, true) => (data::FRENCH_HAITIAN_FEMALE, 0.35),
+        (Origin::Indian, false) => (data::INDIAN_MALE, 0.15),
+        (Origin::Indian, true) => (data::INDIAN_FEMALE, 0.15),
+        (Origin::African, false) => (data::AFRICAN_MALE, 0.3),
+        (Origin::African, true) => (data::AFRICAN_FEMALE, 0.3),
+        (Origin::Chinese, _) => {
+            // Two pinyin syllables, usually written as one word.
+            let a = *rng.pick(data::CHINESE_SYLLABLES);
+            let b = *rng.pick(data::CHINESE_SYLLABLES);
+            return vec![format!("{a}{b}")];
+        }
+    };
+    let first = rng.pick_zipf(list, 4.0).to_owned();
+    let mut out = vec![first];
+    if rng.chance(two) {
+        let second = rng.pick_zipf(list, 6.0).to_owned();
+        if !out.contains(&second) {
+            out.push(second);
+        }
+    }
+    // Multi-word entries ("jean claude") become separate given names.
+    out.iter()
+        .flat_map(|g| g.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+fn surnames_for(rng: &mut Rng, origin: Origin) -> Vec<String> {
+    let (list, n, offset): (&[&str], usize, f64) = match origin {
+        Origin::Hispanic => (data::HISPANIC_SURNAMES, 2, 8.0),
+        Origin::English => (data::ENGLISH_SURNAMES, 1, 5.0),
+        Origin::FrenchHaitian => (data::FRENCH_HAITIAN_SURNAMES, 1, 5.0),
+        Origin::Indian => (data::INDIAN_SURNAMES, 1, 3.0),
+        Origin::Chinese => (data::CHINESE_SURNAMES, 1, 3.0),
+        Origin::African => (data::AFRICAN_SURNAMES, 1, 5.0),
+    };
+    let mut out: Vec<String> = Vec::new();
+    while out.len() < n {
+        let s = rng.pick_zipf(list, offset).to_owned();
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn random_dob(rng: &mut Rng) -> (u16, u8, u8) {
+    let y = 1950 + rng.below(57) as u16;
+    let m = 1 + rng.below(12) as u8;
+    let d = 1 + rng.below(28) as u8;
+    (y, m, d)
+}
+
+fn digits(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
+}
+
+fn new_person(rng: &mut Rng) -> Person {
+    let origin = pick_origin(rng);
+    let female = rng.chance(0.5);
+    let nationality = nationality_for(rng, origin);
+    let passport = rng.chance(0.35).then(|| {
+        let letter = char::from(b'A' + rng.below(26) as u8);
+        format!("{letter}{}", digits(rng, 8))
+    });
+    let phone = rng
+        .chance(0.25)
+        .then(|| format!("{}{}", 3 + rng.below(6), digits(rng, 7)));
+    Person {
+        origin,
+        female,
+        given: given_for(rng, origin, female),
+        surnames: surnames_for(rng, origin),
+        dob: random_dob(rng),
+        nationality,
+        passport,
+        phone,
+    }
+}
+
+/// Accented spellings of common names, so records look as clerks write them.
+const ACCENTED: &[(&str, &str)] = &[
+    ("jose", "José"),
+    ("maria", "María"),
+    ("jesus", "Jesús"),
+    ("ramon", "Ramón"),
+    ("raul", "Raúl"),
+    ("hector", "Héctor"),
+    ("oscar", "Óscar"),
+    ("andres", "Andrés"),
+    ("tomas", "Tomás"),
+    ("nicolas", "Nicolás"),
+    ("cesar", "César"),
+    ("ruben", "Rubén"),
+    ("martin", "Martín"),
+    ("agustin", "Agustín"),
+    ("joaquin", "Joaquín"),
+    ("adrian", "Adrián"),
+    ("sebastian", "Sebastián"),
+    ("fabian", "Fabián"),
+    ("ines", "Inés"),
+    ("lucia", "Lucía"),
+    ("sofia", "Sofía"),
+    ("veronica", "Verónica"),
+    ("angelica", "Angélica"),
+    ("monica", "Mónica"),
+    ("rocio", "Rocío"),
+    ("garcia", "García"),
+    ("hernandez", "Hernández"),
+    ("martinez", "Martínez"),
+    ("lopez", "López"),
+    ("gonzalez", "González"),
+    ("rodriguez", "Rodríguez"),
+    ("perez", "Pérez"),
+    ("sanchez", "Sánchez"),
+    ("ramirez", "Ramírez"),
+    ("gomez", "Gómez"),
+    ("diaz", "Díaz"),
+    ("jimenez", "Jiménez"),
+    ("gutierrez", "Gutiérrez"),
+    ("alvarez", "Álvarez"),
+    ("chavez", "Chávez"),
+    ("juarez", "Juárez"),
+    ("dominguez", "Domínguez"),
+    ("vazquez", "Vázquez"),
+    ("velasquez", "Velásquez"),
+    ("nunez", "Núñez"),
+    ("marin", "Marín"),
+    ("cortes", "Cortés"),
+    ("leon", "León"),
+    ("rios", "Ríos"),
+    ("solis", "Solís"),
+    ("calderon", "Calderón"),
+    ("benitez", "Benítez"),
+    ("galvez", "Gálvez"),
+    ("najera", "Nájera"),
+    ("ordonez", "Ordóñez"),
+    ("pena", "Peña"),
+    ("umana", "Umaña"),
+    ("zuniga", "Zúñiga"),
+    ("yanez", "Yáñez"),
+    ("davila", "Dávila"),
+    ("bermudez", "Bermúdez"),
+    ("avila", "Ávila"),
+    ("francois", "François"),
+    ("rene", "René"),
+    ("andre", "André"),
+    ("dieudonne", "Dieudonné"),
+    ("etienne", "Étienne"),
+    ("desir", "Désir"),
+    ("nadege", "Nadège"),
+    ("estime", "Estimé"),
+    ("jerome", "Jérôme"),
+    ("celine", "Céline"),
+];
+
+fn display_word(rng: &mut Rng, w: &str) -> String {
+    if let Some((_, acc)) = ACCENTED.iter().find(|(k, _)| *k == w) {
+        if rng.chance(0.8) {
+            return (*acc).to_owned();
+        }
+    }
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Words written with a particle in front (de la Cruz, del Valle) are stored with it in the
+/// name lists, so a "surname" may be several words.
+fn display_name_part(rng: &mut Rng, part: &str, hyphenate: bool) -> String {
+    let words: Vec<String> = part
+        .split(' ')
+        .map(|w| {
+            if crate::names::is_particle(w) {
+                w.to_owned()
+            } else {
+                display_word(rng, w)
+            }
+        })
+        .collect();
+    // Compound French names are hyphenated (Jean-Baptiste, Saint-Fleur) unless particles.
+    if hyphenate
+        && words.len() == 2
+        && !words
+            .iter()
+            .any(|w| crate::names::is_particle(&w.to_lowercase()))
+    {
+        words.join("-")
+    } else {
+        words.join(" ")
+    }
+}
+
+/// How hard to perturb: records of the same person in another country get light noise,
+/// queries typed by an officer get more.
+#[derive(Clone, Copy)]
+struct Noise {
+    name: f64,
+    dob: f64,
+}
+
+const VOWELS: &[u8] = b"aeiou";
+
+fn typo(rng: &mut Rng, w: &str) -> String {
+    let mut b: Vec<u8> = w.bytes().collect();
+    if b.len() < 3 {
+        return w.to_owned();
+    }
+    // Errors rarely hit the first letter.
+    let i = 1 + rng.below(b.len() - 1);
+    match rng.below(4) {
+        0 => {
+            b.remove(i);
+        }
+        1 => {
+            let c = if rng.chance(0.5) {
+                *rng.pick(VOWELS)
+            } else {
+                b'a' + rng.below(26) as u8
+            };
+            b.insert(i, c);
+        }
+        2 => {
+            if i + 1 < b.len() {
+                b.swap(i, i + 1);
+            } else {
+                b.swap(i - 1, i);
+            }
+        }
+        _ => {
+            b[i] = if VOWELS.contains(&b[i]) {
+                *rng.pick(VOWELS)
+            } else {
+                b'a' + rng.below(26) as u8
+            };
+        }
+    }
+    String::from_utf8(b).unwrap_or_else(|_| w.to_owned())
+}
+
+/// A sound-alike respelling a Spanish-speaking clerk could produce.
+fn respell(rng: &mut Rng, w: &str) -> String {
+    const RULES: &[(&str, &str)] = &[
+        ("z", "s"),
+        ("s", "z"),
+        ("ce", "se"),
+        ("ci", "si"),
+        ("ll", "y"),
+        ("y", "ll"),
+        ("b", "v"),
+        ("v", "b"),
+        ("ge", "je"),
+        ("gi", "ji"),
+        ("je", "ge"),
+        ("ji", "gi"),
+        ("x", "j"),
+        ("qu", "k"),
+        ("que", "ke"),
+        ("gue", "ge"),
+        ("gui", "gi"),
+        ("ss", "s"),
+        ("tt", "t"),
+        ("ph", "f"),
+        ("th", "t"),
+        ("ch", "sh"),
+        ("sh", "ch"),
+        ("k", "c"),
+        ("c", "k"),
+    ];
+    let applicable: Vec<&(&str, &str)> = RULES.iter().filter(|(a, _)| w.contains(a)).collect();
+    if w.starts_with('h') && rng.chance(0.4) {
+        return w[1..].to_owned();
+    }
+    if applicable.is_empty() {
+        return w.to_owned();
+    }
+    let (a, b) = **rng.pick(&applicable);
+    // Replace one occurrence.
+    let idxs: Vec<usize> = w.match_indices(a).map(|(i, _)| i).collect();
+    let i = *rng.pick(&idxs);
+    // "c" → "k" only before a/o/u (before e/i it sounds s).
+    if a == "c" && w[i + 1..].starts_with(['e', 'i']) {
+        return w.to_owned();
+    }
+    format!("{}{}{}", &w[..i], b, &w[i + a.len()..])
+}
+
+fn variant_of(rng: &mut Rng, w: &str) -> Option<String> {
+    let groups: Vec<&[&str]> = data::VARIANT_GROUPS
+        .iter()
+        .copied()
+        .filter(|g| g.contains(&w))
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let g = rng.pick(&groups);
+    let others: Vec<&&str> = g.iter().filter(|x| **x != w && !x.contains(' ')).collect();
+    if others.is_empty() {
+        None
+    } else {
+        Some((**rng.pick(&others)).to_owned())
+    }
+}
+
+/// Perturbs a person's name and writes it as FollowTheMoney properties.
+fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, Value>) {
+    let mut given = p.given.clone();
+    let mut surnames = p.surnames.clone();
+    let n = noise.name;
+    // Nickname, short form, translation or transliteration.
+    if rng.chance(0.15 * n) {
+        let i = rng.below(given.len());
+        if let Some(v) = variant_of(rng, &given[i]) {
+            given[i] = v;
+        }
+    }
+    if p.origin != Origin::Hispanic && rng.chance(0.15 * n) {
+        let i = rng.below(surnames.len());
+        if let Some(v) = variant_of(rng, &surnames[i]) {
+            surnames[i] = v;
+        }
+    }
+    if given.len() > 1 && rng.chance(0.2 * n) {
+        given.truncate(1);
+    } else if given.len() > 1 && rng.chance(0.06 * n) {
+        given.swap(0, 1);
+    }
+    if surnames.len() > 1 && rng.chance(0.15 * n) {
+        surnames.truncate(1);
+    } else if surnames.len() > 1 && rng.chance(0.05 * n) {
+        surnames.swap(0, 1);
+    }
+    // Particles dropped ("de la Cruz" → "Cruz").
+    if rng.chance(0.4 * n) {
+        for s in surnames.iter_mut() {
+            let kept: Vec<&str> = s
+                .split(' ')
+                .filter(|w| !crate::names::is_particle(w))
+                .collect();
+            if !kept.is_empty() {
+                *s = kept.join(" ");
+            }
+        }
+    }
+    // Spelling noise on single words.
+    let mut words: Vec<(bool, usize)> = (0..given.len()).map(|i| (true, i)).collect();
+    words.extend((0..surnames.len()).map(|i| (false, i)));
+    let mut mutate = |rng: &mut Rng, f: &dyn Fn(&mut Rng, &str) -> String| {
+        let (g, i) = *rng.pick(&words);
+        let part = if g { &mut given[i] } else { &mut surnames[i] };
+        let ws: Vec<String> = part.split(' ').map(str::to_owned).collect();
+        let k = rng.below(ws.len());
+        if crate::names::is_particle(&ws[k]) {
+            return;
+        }
+        let mut ws = ws;
+        ws[k] = f(rng, &ws[k]);
+        *part = ws.join(" ");
+    };
+    if rng.chance(0.3 * n) {
+        mutate(rng, &typo);
+    }
+    if rng.chance(0.08 * n) {
+        mutate(rng, &typo);
+    }
+    if rng.chance(0.3 * n) {
+        mutate(rng, &respell);
+    }
+    let hyphenate = p.origin == Origin::FrenchHaitian && !rng.chance(0.3 * n);
+    let g_disp: Vec<String> = given
+        .iter()
+        .map(|g| display_name_part(rng, g, hyphenate))
+        .collect();
+    let s_disp: Vec<String> = surnames
+        .iter()
+        .map(|s| display_name_part(rng, s, hyphenate))
+        .collect();
+    let (g_str, s_str) = (g_disp.join(" "), s_disp.join(" "));
+    let strip = rng.chance(0.4 * n);
+    let fix = |s: String, upper: bool| {
+        let s = if strip {
+            crate::text::fold(&s)
+                .split(' ')
+                .map(|w| display_plain(w))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            s
+        };
+        if upper {
+            s.to_uppercase()
+        } else {
+            s
+        }
+    };
+    let style = rng.below(10);
+    let upper_all = rng.chance(0.2);
+    let full = match style {
+        0 => format!(
+            "{}, {}",
+            fix(s_str.clone(), true),
+            fix(g_str.clone(), false)
+        ),
+        1 => format!("{} {}", fix(g_str.clone(), false), fix(s_str.clone(), true)),
+        _ => fix(format!("{g_str} {s_str}"), upper_all),
+    };
+    props.insert("name".into(), json!([full]));
+    if rng.chance(0.35) {
+        props.insert("firstName".into(), json!([fix(g_str, false)]));
+        props.insert("lastName".into(), json!([fix(s_str, false)]));
+    }
+}
+
+fn display_plain(w: &str) -> String {
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn dob_string(rng: &mut Rng, dob: (u16, u8, u8), noise: f64) -> Option<String> {
+    let (y, m, d) = dob;
+    let x = rng.unit();
+    let full = |y: u16, m: u8, d: u8| format!("{y:04}-{m:02}-{d:02}");
+    if x < 0.06 * noise {
+        return None;
+    }
+    if x < 0.12 * noise {
+        return Some(format!("{y:04}"));
+    }
+    if x < 0.19 * noise && d <= 12 && d != m {
+        return Some(full(y, d, m));
+    }
+    if x < 0.27 * noise {
+        // One digit off: the last digit of the day or of the year.
+        return Some(if rng.chance(0.5) {
+            let nd = if d % 10 == 9 || d == 28 { d - 1 } else { d + 1 };
+            full(y, m, nd)
+        } else {
+            full(if y % 10 == 9 { y - 1 } else { y + 1 }, m, d)
+        });
+    }
+    Some(full(y, m, d))
+}
+
+fn entity(
+    id: String,
+    rng: &mut Rng,
+    p: &Person,
+    noise: Noise,
+    country: &str,
+    with_ids: bool,
+) -> Value {
+    let mut props = Map::new();
+    name_props(rng, p, noise, &mut props);
+    if let Some(d) = dob_string(rng, p.dob, noise.dob) {
+        props.insert("birthDate".into(), json!([d]));
+    }
+    if rng.chance(0.75) {
+        props.insert("nationality".into(), json!([p.nationality]));
+    }
+    if rng.chance(0.6) {
+        props.insert(
+            "gender".into(),
+            json!([if p.female { "female" } else { "male" }]),
+        );
+    }
+    if with_ids {
+        if let Some(pp) = &p.passport {
+            if rng.chance(0.5) {
+                let shown = if rng.chance(0.5) {
+                    format!("{}-{}", &pp[..1], &pp[1..])
+                } else {
+                    pp.to_lowercase()
+                };
+                props.insert("passportNumber".into(), json!([shown]));
+            }
+        }
+        if let Some(ph) = &p.phone {
+            if rng.chance(0.4) {
+                props.insert(
+                    "phone".into(),
+                    json!([format!("+502 {}-{}", &ph[..4], &ph[4..])]),
+                );
+            }
+        }
+    }
+    props.insert("country".into(), json!([country]));
+    json!({"id": id, "schema": "Person", "properties": Value::Object(props)})
+}
+
+fn sibling(rng: &mut Rng, p: &Person) -> Person {
+    let mut s = p.clone();
+    s.female = rng.chance(0.5);
+    loop {
+        s.given = given_for(rng, p.origin, s.female);
+        if s.given[0] != p.given[0] {
+            break;
+        }
+    }
+    let (y, _, _) = p.dob;
+    let dy = 1 + rng.below(14) as u16;
+    let (_, m, d) = random_dob(rng);
+    s.dob = (if rng.chance(0.5) { y + dy } else { y - dy }, m, d);
+    s.passport = None;
+    s.phone = None;
+    if rng.chance(0.3) && s.surnames.len() > 1 {
+        // A parent or child: shares the first surname only.
+        s.surnames[1] = surnames_for(rng, p.origin).remove(0);
+        s.dob.0 = if rng.chance(0.5) {
+            y + 20 + rng.below(15) as u16
+        } else {
+            y - 20 - rng.below(15) as u16
+        };
+    }
+    s
+}
+
+fn namesake(rng: &mut Rng, p: &Person) -> Person {
+    let mut s = p.clone();
+    loop {
+        s.dob = random_dob(rng);
+        if s.dob.0.abs_diff(p.dob.0) >= 1 {
+            break;
+        }
+    }
+    s.passport = None;
+    s.phone = None;
+    s.nationality = nationality_for(rng, p.origin);
+    s.female = p.female;
+    s
+}
+
+/// Generates a corpus.
+pub fn generate(cfg: &Config) -> Corpus {
+    let mut rng = Rng::new(cfg.seed);
+    let mut persons: Vec<Person> = Vec::with_capacity(cfg.persons + cfg.persons / 4);
+    let mut records_of: Vec<Vec<usize>> = Vec::new();
+    let mut records: Vec<Value> = Vec::new();
+    let light = Noise {
+        name: 0.5,
+        dob: 0.5,
+    };
+    let heavy = Noise {
+        name: 1.0,
+        dob: 1.0,
+    };
+    let add_record = |rng: &mut Rng,
+                      persons: &Vec<Person>,
+                      records_of: &mut Vec<Vec<usize>>,
+                      records: &mut Vec<Value>,
+                      pi: usize,
+                      noise: Noise| {
+        let id = format!("r{}", records.len());
+        let country = *rng.pick(MEMBERS);
+        let e = entity(id, rng, &persons[pi], noise, country, true);
+        records_of[pi].push(records.len());
+        records.push(e);
+    };
+    while persons.len() < cfg.persons {
+        let p = new_person(&mut rng);
+        let pi = persons.len();
+        persons.push(p);
+        records_of.push(Vec::new());
+        // The first record is written cleanly (accents, proper case); later ones by other
+        // countries drift.
+        add_record(
+            &mut rng,
+            &persons,
+            &mut records_of,
+            &mut records,
+            pi,
+            Noise {
+                name: 0.2,
+                dob: 0.2,
+            },
+        );
+        if rng.chance(0.25) {
+            add_record(&mut rng, &persons, &mut records_of, &mut records, pi, light);
+            if rng.chance(0.3) {
+                add_record(&mut rng, &persons, &mut records_of, &mut records, pi, light);
+            }
+        }
+        // Hard negatives in the index: relatives and namesakes are other persons.
+        if rng.chance(0.08) && persons.len() < cfg.persons {
+            let s = sibling(&mut rng, &persons[pi]);
+            persons.push(s);
+            records_of.push(Vec::new());
+            let si = persons.len() - 1;
+            add_record(
+                &mut rng,
+                &persons,
+                &mut records_of,
+                &mut records,
+                si,
+                Noise {
+                    name: 0.2,
+                    dob: 0.2,
+                },
+            );
+        }
+        if rng.chance(0.05) && persons.len() < cfg.persons {
+            let s = namesake(&mut rng, &persons[pi]);
+            persons.push(s);
+            records_of.push(Vec::new());
+            let si = persons.len() - 1;
+            add_record(
+                &mut rng,
+                &persons,
+                &mut records_of,
+                &mut records,
+                si,
+                Noise {
+                    name: 0.2,
+                    dob: 0.2,
+                },
+            );
+        }
+    }
+    let mut queries = Vec::with_capacity(cfg.queries);
+    let mut truth = Vec::with_capacity(cfg.queries);
+    for qi in 0..cfg.queries {
+        let id = format!("q{qi}");
+        let country = *rng.pick(MEMBERS);
+        if qi % 2 == 0 && !persons.is_empty() {
+            let pi = rng.below(persons.len());
+            let with_ids = rng.chance(0.15);
+            let e = entity(id.clone(), &mut rng, &persons[pi], heavy, country, with_ids);
+            queries.push(e);
+            truth.push((id, records_of[pi].iter().map(|r| format!("r{r}")).collect()));
+        } else {
+            let kind = rng.below(10);
+            let other = if persons.is_empty() || kind >= 7 {
+                new_person(&mut rng)
+            } else {
+                let base = persons[rng.below(persons.len())].clone();
+                if kind < 4 {
+                    namesake(&mut rng, &base)
+                } else {
+                    sibling(&mut rng, &base)
+                }
+            };
+            // A negative query must not carry a date that makes it unfalsifiable: keep it.
+            let noise = Noise {
+                name: 1.0,
+                dob: 0.0,
+            };
+            let e = entity(id.clone(), &mut rng, &other, noise, country, false);
+            queries.push(e);
+            truth.push((id, Vec::new()));
+        }
+    }
+    Corpus {
+        records,
+        queries,
+        truth,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_shaped() {
+        let cfg = Config {
+            seed: 7,
+            persons: 300,
+            queries: 100,
+        };
+        let a = generate(&cfg);
+        let b = generate(&cfg);
+        assert_eq!(a.records, b.records);
+        assert_eq!(a.queries.len(), 100);
+        assert!(a.records.len() > 300);
+        let pos = a.truth.iter().filter(|(_, t)| !t.is_empty()).count();
+        assert_eq!(pos, 50);
+        for r in &a.records {
+            assert!(crate::PersonRecord::from_ftm(r).is_some());
+        }
+    }
+
+    #[test]
+    fn perturbations_change_spelling() {
+        let mut rng = Rng::new(1);
+        assert_ne!(typo(&mut rng, "hernandez"), "hernandez");
+        let r = respell(&mut rng, "gonzalez");
+        assert_eq!(crate::phonetic::key(&r), crate::phonetic::key("gonzalez"));
+    }
+}

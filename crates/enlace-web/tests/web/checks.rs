@@ -1,0 +1,180 @@
+//! Hit/no-hit checks over the API: one answer per member country, no content of hidden
+//! records, purpose and case reference required, rate-limited and audited for the owner.
+use crate::testkit::{each_engine, sqlite_server};
+use enlace_app::AppConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn seed_person(s: &crate::testkit::Server, tok: &str, level: &str) -> (String, String) {
+    let (_, c) = s
+        .api(
+            Some(tok),
+            Method::POST,
+            "/api/v1/cases",
+            Some(json!({"title": "Estructura ficticia", "distribution": {"level": level}})),
+        )
+        .await;
+    let case = c["id"].as_str().unwrap().to_string();
+    let (st, p) = s
+        .api(
+            Some(tok),
+            Method::POST,
+            "/api/v1/entities",
+            Some(json!({"case_id": case, "schema": "Person", "properties": {"firstName": ["José Luis"], "lastName": ["Barrientos"], "secondName": ["Quiñónez"], "birthDate": ["1981-04-09"], "nationality": ["gt"], "phone": ["5555 1234"]}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    (case, p["id"].as_str().unwrap().to_string())
+}
+
+fn answer_for<'a>(v: &'a Value, cc: &str) -> &'a Value {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["country"] == cc)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hidden_hit_shows_owner_and_reference_never_content() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("prosecutor.mx").await;
+        let (_, person) = seed_person(&s, &gt, "country").await;
+        // Misspelt, accent-less, second surname dropped, day and month swapped.
+        let body = json!({"purpose": "Verificar antes de solicitud AJM", "case_reference": "MX-FGR-2026-118",
+            "subject": {"schema": "Person", "properties": {"name": ["Jose Luis Barientos"], "birthDate": ["1981-09-04"]}}});
+        let (st, v) = s.api(Some(&mx), Method::POST, "/api/v1/checks", Some(body.clone())).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["results"].as_array().unwrap().len(), 11, "one line per member country");
+        let g = answer_for(&v, "gt");
+        assert_eq!(g["hit"], true, "{v}");
+        assert!(g["reference"].as_str().unwrap().starts_with("HIT-"));
+        assert!(!g["reference"].as_str().unwrap().contains(&person[..8].to_uppercase()));
+        assert!(g["record"].is_null(), "hidden content never shown");
+        assert!(g["explanation"].as_array().unwrap().iter().all(|f| f.get("detail").is_none()));
+        let text = v.to_string().to_lowercase();
+        assert!(!text.contains("barrientos") && !text.contains("quin") && !text.contains(&person), "{text}");
+        for cc in ["mx", "pa", "us", "cr"] {
+            assert_eq!(answer_for(&v, cc)["hit"], false);
+        }
+        // A different person with the same name but another date of birth is no hit.
+        let (_, v2) = s
+            .api(Some(&mx), Method::POST, "/api/v1/checks", Some(json!({"purpose": "p", "case_reference": "r", "subject": {"schema": "Person", "properties": {"name": ["José Luis Barrientos Quiñónez"], "birthDate": ["1955-01-20"]}}})))
+            .await;
+        assert_eq!(answer_for(&v2, "gt")["hit"], false, "{v2}");
+        // A phone in local format with the owner's prefix is found exactly.
+        let (_, v3) = s
+            .api(Some(&mx), Method::POST, "/api/v1/checks", Some(json!({"purpose": "p", "case_reference": "r", "subject": {"schema": "UserAccount", "properties": {"number": ["+502 5555-1234"]}}})))
+            .await;
+        assert_eq!(answer_for(&v3, "gt")["hit"], true, "{v3}");
+        // Guatemala's admin sees that Mexico checked and hit its record, and why.
+        let gt_admin = s.token("admin.gt").await;
+        let (_, a) = s.api(Some(&gt_admin), Method::GET, "/api/v1/audit?scope=country&per_page=200", None).await;
+        let hit = a["items"].as_array().unwrap().iter().find(|e| e["action"] == "check.hit" && e["object_id"] == person.as_str() && e["case_reference"] == "MX-FGR-2026-118").expect("hit audited for the owner");
+        assert_eq!(hit["actor_country"], "mx");
+        assert_eq!(hit["purpose"], "Verificar antes de solicitud AJM");
+        assert_eq!(hit["case_reference"], "MX-FGR-2026-118");
+        // When the record is shared with the asker, the hit shows it.
+        let (_, _shared) = seed_person(&s, &gt, "members").await;
+        let (_, v4) = s.api(Some(&mx), Method::POST, "/api/v1/checks", Some(body)).await;
+        let g = answer_for(&v4, "gt");
+        assert!(g["record"]["id"].is_string(), "{v4}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn checks_need_purpose_and_reference_the_right_role_and_are_rate_limited() {
+    let s = sqlite_server(AppConfig {
+        checks_per_hour: 3,
+        ..AppConfig::default()
+    })
+    .await;
+    let tok = s.token("analyst.cr").await;
+    let subject = json!({"schema": "Person", "properties": {"name": ["Nadie Ficticio"]}});
+    for body in [
+        json!({"case_reference": "r", "subject": subject}),
+        json!({"purpose": "p", "subject": subject}),
+        json!({"purpose": "p", "case_reference": "r", "subject": {"schema": "Starship", "properties": {}}}),
+    ] {
+        let (st, v) = s
+            .api(Some(&tok), Method::POST, "/api/v1/checks", Some(body))
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    }
+    for role in ["admin.cr", "approver.cr", "secretariat"] {
+        let t = s.token(role).await;
+        let (st, _) = s
+            .api(
+                Some(&t),
+                Method::POST,
+                "/api/v1/checks",
+                Some(json!({"purpose": "p", "case_reference": "r", "subject": subject})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{role}");
+    }
+    assert_eq!(
+        s.api(None, Method::POST, "/api/v1/checks", Some(json!({})))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    for i in 0..4 {
+        let (st, _) = s
+            .api(
+                Some(&tok),
+                Method::POST,
+                "/api/v1/checks",
+                Some(json!({"purpose": "p", "case_reference": "r", "subject": subject})),
+            )
+            .await;
+        assert_eq!(
+            st,
+            if i < 3 {
+                StatusCode::OK
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            },
+            "check {i}"
+        );
+    }
+    // An hour later the user may check again.
+    s.clock.advance_secs(3601);
+    assert_eq!(
+        s.api(
+            Some(&tok),
+            Method::POST,
+            "/api/v1/checks",
+            Some(json!({"purpose": "p", "case_reference": "r", "subject": subject}))
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_index_is_rebuilt_from_the_store_at_start() {
+    let s = sqlite_server(AppConfig::default()).await;
+    let hn = s.token("officer.hn").await;
+    seed_person(&s, &hn, "country").await;
+    // A second application on the same database starts with the record indexed.
+    let fresh = enlace_app::App::new(
+        s.app.store.clone(),
+        s.app.clock.clone(),
+        AppConfig::default(),
+    )
+    .await
+    .unwrap();
+    let ctx = s.ctx("prosecutor.pa").await;
+    let input = enlace_app::checks::CheckInput {
+        purpose: "p".into(),
+        case_reference: "r".into(),
+        subject: json!({"schema": "Person", "properties": {"firstName": ["José Luis"], "lastName": ["Barrientos"], "birthDate": ["1981-04-09"]}}),
+    };
+    let a = fresh.run_check(&ctx, &input).await.unwrap();
+    assert!(a.results.iter().any(|r| r.country.code() == "hn" && r.hit));
+}
