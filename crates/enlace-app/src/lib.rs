@@ -10,6 +10,7 @@ pub mod demo;
 pub mod entities;
 mod error;
 pub mod ratelimit;
+pub mod requests;
 pub mod users;
 
 pub use error::{AppError, AppResult};

@@ -85,16 +85,16 @@ impl DobMatch {
     /// plausible clerical error: the same common name born on another day is another person.
     pub fn weight(self) -> f64 {
         match self {
-            DobMatch::Exact => 5.0,
-            DobMatch::DayMonthSwapped => 3.5,
-            DobMatch::OneDigitOff => 3.0,
-            DobMatch::TwoSlips => 1.0,
-            DobMatch::SameYear => 1.5,
-            DobMatch::YearOffByOne => -0.5,
-            DobMatch::SameYearMonthDayDiffers => -2.5,
-            DobMatch::SameYearOtherDay => -4.5,
-            DobMatch::CloseYears => -6.0,
-            DobMatch::Different => -7.5,
+            DobMatch::Exact => 9.0,
+            DobMatch::DayMonthSwapped => 6.0,
+            DobMatch::OneDigitOff => 4.5,
+            DobMatch::TwoSlips => 1.5,
+            DobMatch::SameYear => 3.0,
+            DobMatch::YearOffByOne => -1.0,
+            DobMatch::SameYearMonthDayDiffers => -2.0,
+            DobMatch::SameYearOtherDay => -3.5,
+            DobMatch::CloseYears => -4.5,
+            DobMatch::Different => -5.5,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::names::block_keys;
+use crate::names::{block_keys, token_weight, Tok};
 use crate::record::{PersonRecord, Prepared};
 use crate::score::{logit, sigmoid, Match};
 use crate::text::fnv1a;
@@ -255,12 +255,12 @@ impl Index {
     /// The best `limit` candidates for `query`, best first, each with its score and
     /// explanation. Scores can be below [`crate::DEFAULT_THRESHOLD`]: see [`Index::hits`].
     pub fn query(&self, query: &PersonRecord, limit: usize) -> Vec<Match> {
-        self.search(&query.prepare(), limit, 0.0)
+        self.search(query.prepare(), limit, 0.0)
     }
 
     /// The candidates scoring at least `threshold`, best first, at most `limit`.
     pub fn hits(&self, query: &PersonRecord, threshold: f64, limit: usize) -> Vec<Match> {
-        self.search(&query.prepare(), limit, threshold)
+        self.search(query.prepare(), limit, threshold)
     }
 
     /// [`Index::hits`] for many queries, spread over the machine's cores.
@@ -299,10 +299,30 @@ impl Index {
         out
     }
 
-    fn search(&self, q: &Prepared, limit: usize, threshold: f64) -> Vec<Match> {
+    /// A token's agreement weight from how common it is in the index.
+    fn token_w(&self, t: &Tok) -> f64 {
+        let count = self
+            .postings
+            .get(&fnv1a(&[b"t", &t.skel.to_le_bytes()]))
+            .map_or(0, |p| p.as_slice().len());
+        token_weight(count, self.len())
+    }
+
+    /// Sets each query token's agreement weight.
+    fn weigh(&self, q: &mut Prepared) {
+        for n in &mut q.names {
+            for t in &mut n.toks {
+                t.w = self.token_w(t);
+            }
+        }
+    }
+
+    fn search(&self, mut q: Prepared, limit: usize, threshold: f64) -> Vec<Match> {
         if limit == 0 {
             return Vec::new();
         }
+        self.weigh(&mut q);
+        let q = &q;
         let mut keys = Vec::new();
         emit_keys(q, true, &mut keys);
         let mut acc: SlotMap<f32> = SlotMap::default();
@@ -334,7 +354,7 @@ impl Index {
             .iter()
             .filter_map(|&(s, _)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
-                let l = logit(q, &slot.rec, None);
+                let l = logit(q, &slot.rec, &|t| self.token_w(t), None);
                 (l >= min_logit).then_some((l, s))
             })
             .collect();
@@ -345,7 +365,7 @@ impl Index {
             .filter_map(|(_, s)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
                 let mut explanation = Vec::new();
-                let l = logit(q, &slot.rec, Some(&mut explanation));
+                let l = logit(q, &slot.rec, &|t| self.token_w(t), Some(&mut explanation));
                 Some(Match {
                     id: slot.id.clone(),
                     score: sigmoid(l),

@@ -9,7 +9,7 @@
 //! use enlace_match::{Index, PersonRecord, DEFAULT_THRESHOLD};
 //! let mut index = Index::new();
 //! index.insert("gt-17".into(), &PersonRecord::with_name("José Luis García López").birth_date("1985-03-12"));
-//! let query = PersonRecord::with_name("Pepe Garsia").birth_date("1985-12-03");
+//! let query = PersonRecord::with_name("Pepe Garsia López").birth_date("1985-12-03");
 //! let hits = index.hits(&query, DEFAULT_THRESHOLD, 10);
 //! assert_eq!(hits[0].id, "gt-17");
 //! ```

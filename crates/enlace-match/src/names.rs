@@ -27,6 +27,9 @@ pub(crate) struct Tok {
     pub groups: Box<[u16]>,
     /// The token is a name we know (in one of the name lists).
     pub known: bool,
+    /// Log-odds this token adds when it agrees: set from its frequency in the index for
+    /// query tokens (common names say less than rare ones).
+    pub w: f64,
 }
 
 /// One way of writing a person's name, prepared: tokens in canonical order (given names
@@ -104,6 +107,20 @@ fn tables() -> &'static Tables {
     })
 }
 
+/// Agreement weight of a token whose frequency is unknown (direct comparisons).
+pub(crate) const DEFAULT_TOKEN_WEIGHT: f64 = 4.5;
+
+/// Agreement weight of a token seen `count` times among `total` records: the rarer, the
+/// more it says (Fellegi-Sunter's frequency-based u-probability, compressed and bounded).
+pub(crate) fn token_weight(count: usize, total: usize) -> f64 {
+    // Smoothed towards the default weight, so a small index (a new node, a test) does not
+    // take its few records for the population.
+    const PSEUDO: f64 = 2000.0;
+    let p0 = (-DEFAULT_TOKEN_WEIGHT).exp();
+    let p = (count as f64 + PSEUDO * p0) / (total as f64 + PSEUDO);
+    (1.0 / p).ln().clamp(2.5, 9.0)
+}
+
 /// Whether a folded word is a particle (de, del, la, van, bin, al...).
 pub fn is_particle(word: &str) -> bool {
     tables().particles.contains(word)
@@ -133,6 +150,7 @@ pub(crate) fn prep_token(s: &str) -> Tok {
             .unwrap_or_default()
             .into_boxed_slice(),
         known: t.known.contains(s),
+        w: DEFAULT_TOKEN_WEIGHT,
         s: s.into(),
         key: key.into(),
         skel,

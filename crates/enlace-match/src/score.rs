@@ -6,28 +6,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::dob::{self, DobMatch};
 use crate::ident::IdKind;
-use crate::names::{tok_sim, PName, TokMatch};
+use crate::names::{tok_sim, PName, Tok, TokMatch, DEFAULT_TOKEN_WEIGHT};
 use crate::record::{Gender, PersonRecord, Prepared};
 use crate::text::jaro_winkler;
 
 /// The score at or above which a check answers "hit" (and `enlace match` keeps a match).
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
-/// Starting log-odds before any evidence: a candidate is presumed another person.
-const PRIOR: f64 = -3.0;
-/// Log-odds for a name token found on both sides (scaled by how well it matches).
-const TOKEN: f64 = 2.2;
-/// Name agreement saturates: five matching tokens say little more than four, and a long
-/// common name must not outweigh a date of birth that says "another person".
-const NAME_CAP: f64 = 7.5;
+// Weights are natural-log likelihood ratios in the Fellegi-Sunter manner: how much more
+// often the evidence is seen for the same person than for two different persons.
+
+/// Starting log-odds: among an index of a hundred thousand or a million persons, a
+/// candidate is another person unless the evidence says otherwise (about ln 1/150 000).
+const PRIOR: f64 = -12.0;
+/// Name agreement saturates: a long name matched in full must not outweigh a date of birth
+/// that says "another person" (the namesake), nor stand alone far above the prior.
+const NAME_CAP: f64 = 15.0;
 /// A token present on one side only (a dropped second surname or middle name).
-const MISSING: f64 = 0.6;
+const MISSING: f64 = 0.8;
 /// Tokens left over on both sides, in different places.
-const MISSING_BOTH: f64 = 1.0;
+const SOFT_CONFLICT: f64 = 2.5;
 /// Two different tokens in the same place (María / José with the same surnames): relatives.
 const CONFLICT: f64 = 4.5;
+/// An initial agreeing with a name ("J." / José): fixed, whatever the name's frequency.
+const INITIAL: f64 = 1.5;
 /// Names only given as weak aliases ("El Flaco") count this much less.
-const WEAK: f64 = 1.5;
+const WEAK: f64 = 3.0;
 
 /// One piece of evidence in a score's explanation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,7 +59,7 @@ pub struct Match {
 pub fn compare(query: &PersonRecord, candidate: &PersonRecord) -> (f64, Vec<Feature>) {
     let (q, c) = (query.prepare(), candidate.prepare());
     let mut feats = Vec::new();
-    let l = logit(&q, &c, Some(&mut feats));
+    let l = logit(&q, &c, &|_| DEFAULT_TOKEN_WEIGHT, Some(&mut feats));
     (sigmoid(l), feats)
 }
 
@@ -79,7 +83,15 @@ fn push(
 }
 
 /// Log-odds that `c` is the person `q` describes. With `feats`, also explains.
-pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Feature>>) -> f64 {
+/// `weigh` gives a record token's agreement weight (its frequency in the index): a query
+/// token mangled by a typo looks rare, so a fuzzy agreement counts as the rarer of the two
+/// only when both are rare.
+pub(crate) fn logit(
+    q: &Prepared,
+    c: &Prepared,
+    weigh: &dyn Fn(&Tok) -> f64,
+    mut feats: Option<&mut Vec<Feature>>,
+) -> f64 {
     let mut l = PRIOR;
     push(&mut feats, "prior", PRIOR, || {
         "a candidate is presumed another person until the evidence says otherwise".to_owned()
@@ -90,7 +102,7 @@ pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Featu
         let mut best = (f64::NEG_INFINITY, 0usize, 0usize);
         for (qi, qn) in q.names.iter().enumerate() {
             for (ci, cn) in c.names.iter().enumerate() {
-                let v = name_logit(qn, cn, None);
+                let v = name_logit(qn, cn, weigh, None);
                 if v > best.0 {
                     best = (v, qi, ci);
                 }
@@ -98,7 +110,7 @@ pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Featu
         }
         if feats.is_some() {
             let mut nf = Vec::new();
-            name_logit(&q.names[best.1], &c.names[best.2], Some(&mut nf));
+            name_logit(&q.names[best.1], &c.names[best.2], weigh, Some(&mut nf));
             if let Some(f) = feats.as_deref_mut() {
                 f.extend(nf);
             }
@@ -127,7 +139,7 @@ pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Featu
 
     if !q.nats.is_empty() && !c.nats.is_empty() {
         let shared = q.nats.iter().find(|n| c.nats.contains(n));
-        let w = if shared.is_some() { 0.6 } else { -1.2 };
+        let w = if shared.is_some() { 1.0 } else { -1.5 };
         l += w;
         push(&mut feats, "nationality", w, || {
             let show = |v: &[[u8; 2]]| {
@@ -141,7 +153,7 @@ pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Featu
     }
 
     if let (Some(a), Some(b)) = (q.gender, c.gender) {
-        let w = if a == b { 0.3 } else { -3.0 };
+        let w = if a == b { 0.5 } else { -4.0 };
         l += w;
         let g = |x: Gender| if x == Gender::Male { "male" } else { "female" };
         push(&mut feats, "gender", w, || format!("{} vs {}", g(a), g(b)));
@@ -174,8 +186,8 @@ pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Featu
         push(&mut feats, "identifier", id_best, || id_detail.clone());
     } else if doc_conflict {
         // People hold several documents, so a different number is only mild evidence.
-        l -= 1.0;
-        push(&mut feats, "identifier", -1.0, || {
+        l -= 1.5;
+        push(&mut feats, "identifier", -1.5, || {
             "document numbers of the same kind differ".to_owned()
         });
     }
@@ -184,11 +196,11 @@ pub(crate) fn logit(q: &Prepared, c: &Prepared, mut feats: Option<&mut Vec<Featu
 
 fn id_weight(kind: IdKind) -> f64 {
     match kind {
-        IdKind::Passport | IdKind::IdNumber | IdKind::Account => 7.0,
-        IdKind::Email | IdKind::VesselRegistration => 6.0,
-        IdKind::Phone => 5.5,
-        IdKind::Plate => 5.0,
-        IdKind::VesselName => 3.5,
+        IdKind::Passport | IdKind::IdNumber | IdKind::Account => 15.0,
+        IdKind::Email | IdKind::VesselRegistration => 14.5,
+        IdKind::Phone => 14.0,
+        IdKind::Plate => 13.5,
+        IdKind::VesselName => 10.0,
     }
 }
 
@@ -197,12 +209,12 @@ const MAXT: usize = 12;
 fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
     match kind {
         TokMatch::Exact => 1.0,
-        TokMatch::Variant | TokMatch::Phonetic => 0.9,
-        TokMatch::Compound => 0.95,
-        TokMatch::Typo => 0.8,
-        TokMatch::Fuzzy => (0.5 + (sim - 0.9) * 3.0).clamp(0.5, 0.8),
-        TokMatch::Prefix => 0.55,
-        TokMatch::Initial => 0.3,
+        TokMatch::Variant | TokMatch::Phonetic => 0.85,
+        TokMatch::Compound => 0.9,
+        TokMatch::Typo => 0.75,
+        TokMatch::Fuzzy => (0.5 + (sim - 0.9) * 3.0).clamp(0.5, 0.75),
+        TokMatch::Prefix => 0.5,
+        TokMatch::Initial => 0.0,
         TokMatch::None => 0.0,
     }
 }
@@ -211,7 +223,12 @@ fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
 /// joins split/compound tokens, then charges tokens left over: mildly when only one side
 /// has them (a dropped surname), heavily when both sides have a different token in the
 /// same place (relatives sharing surnames).
-pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Feature>>) -> f64 {
+pub(crate) fn name_logit(
+    q: &PName,
+    c: &PName,
+    weigh: &dyn Fn(&Tok) -> f64,
+    mut feats: Option<&mut Vec<Feature>>,
+) -> f64 {
     let nq = q.toks.len().min(MAXT);
     let nc = c.toks.len().min(MAXT);
     if nq == 0 || nc == 0 {
@@ -292,10 +309,25 @@ pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Featur
 
     // Evidence from agreement.
     let mut agree = 0.0;
-    for &(_, _, sim, kind) in &matched {
-        agree += TOKEN * kind_factor(kind, sim);
+    // Compound weight: the query side's token(s).
+    let cw = |s: usize, p: usize, single_q: bool| {
+        if single_q {
+            q.toks[s].w
+        } else {
+            (q.toks[p].w + q.toks[p + 1].w) / 2.0
+        }
+    };
+    let tw = |i: usize, j: usize, sim: f64, kind: TokMatch| match kind {
+        TokMatch::Initial => INITIAL,
+        TokMatch::Exact => q.toks[i].w,
+        _ => q.toks[i].w.min(weigh(&c.toks[j])) * kind_factor(kind, sim),
+    };
+    for &(i, j, sim, kind) in &matched {
+        agree += tw(i, j, sim, kind);
     }
-    agree += TOKEN * kind_factor(TokMatch::Compound, 1.0) * compounds.len() as f64;
+    for &(s, p, single_q) in &compounds {
+        agree += cw(s, p, single_q) * kind_factor(TokMatch::Compound, 1.0);
+    }
     let scale = if agree > NAME_CAP {
         NAME_CAP / agree
     } else {
@@ -304,7 +336,7 @@ pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Featur
     let mut l = agree * scale;
     if feats.is_some() {
         for &(i, j, sim, kind) in &matched {
-            let w = TOKEN * kind_factor(kind, sim) * scale;
+            let w = tw(i, j, sim, kind) * scale;
             push(&mut feats, "name_part", w, || {
                 if kind == TokMatch::Exact {
                     format!("{} (exact)", q.toks[i].s)
@@ -314,7 +346,7 @@ pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Featur
             });
         }
         for &(s, p, single_q) in &compounds {
-            let w = TOKEN * kind_factor(TokMatch::Compound, 1.0) * scale;
+            let w = cw(s, p, single_q) * kind_factor(TokMatch::Compound, 1.0) * scale;
             let (single, pair) = if single_q {
                 (&q.toks, &c.toks)
             } else {
@@ -376,7 +408,7 @@ pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Featur
             used_c[k] = true;
             let j = uc[k].1;
             // A badly mangled token is still somewhat close: charge it less.
-            let soften = ((s - 0.6) / 0.3).clamp(0.0, 0.8);
+            let soften = ((s - 0.75) / 0.2).clamp(0.0, 0.6);
             let w = -CONFLICT * (1.0 - soften);
             l += w;
             conflicts += 1;
@@ -387,30 +419,37 @@ pub(crate) fn name_logit(q: &PName, c: &PName, mut feats: Option<&mut Vec<Featur
         }
     }
     let _ = conflicts;
-    // Leftovers on both sides (in different places) still disagree a little more than a
-    // plain omission does.
-    let left_q = uq.iter().filter(|(g, _)| *g != usize::MAX).count();
-    let left_c = used_c.iter().filter(|u| !**u).count();
-    let miss = if left_q > 0 && left_c > 0 {
-        MISSING_BOTH
-    } else {
-        MISSING
-    };
-    for (g, i) in &uq {
-        if *g != usize::MAX {
-            l -= miss;
-            push(&mut feats, "name_missing", -miss, || {
-                format!("{} only in the query", q.toks[*i].s)
-            });
-        }
+    // Leftovers on both sides in different places (a dropped middle name and a dropped
+    // second surname, or relatives who share one name only): pair them as soft conflicts.
+    let mut rest_q: Vec<usize> = uq
+        .iter()
+        .filter(|(g, _)| *g != usize::MAX)
+        .map(|(_, i)| *i)
+        .collect();
+    let mut rest_c: Vec<usize> = uc
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !used_c[*k])
+        .map(|(_, (_, j))| *j)
+        .collect();
+    while !rest_q.is_empty() && !rest_c.is_empty() {
+        let (i, j) = (rest_q.remove(0), rest_c.remove(0));
+        l -= SOFT_CONFLICT;
+        push(&mut feats, "name_conflict", -SOFT_CONFLICT, || {
+            format!("{} vs {} (in different places)", q.toks[i].s, c.toks[j].s)
+        });
     }
-    for (k, (_, j)) in uc.iter().enumerate() {
-        if !used_c[k] {
-            l -= miss;
-            push(&mut feats, "name_missing", -miss, || {
-                format!("{} only in the record", c.toks[*j].s)
-            });
-        }
+    for i in rest_q {
+        l -= MISSING;
+        push(&mut feats, "name_missing", -MISSING, || {
+            format!("{} only in the query", q.toks[i].s)
+        });
+    }
+    for j in rest_c {
+        l -= MISSING;
+        push(&mut feats, "name_missing", -MISSING, || {
+            format!("{} only in the record", c.toks[j].s)
+        });
     }
     uc.clear();
     if q.weak || c.weak {
@@ -484,14 +523,14 @@ mod tests {
         assert!(f
             .iter()
             .any(|x| x.feature == "birth_date" && x.contribution > 0.0));
-        assert!(f.iter().any(|x| x.feature == "name_missing"));
+        assert!(f.iter().any(|x| x.feature == "name_missing"), "{f:#?}");
     }
 
     #[test]
     fn identifiers_alone_hit() {
         let q = PersonRecord::default().identifier(IdKind::Phone, "+502 5555-1234", None);
         let c = p("Ana Pérez", "").identifier(IdKind::Phone, "5555 1234", Some("gt"));
-        assert!(score(&q, &c) > 0.9);
+        assert!(score(&q, &c) > 0.8);
         let other = p("Ana Pérez", "").identifier(IdKind::Phone, "5555 1235", Some("gt"));
         assert!(score(&q, &other) < DEFAULT_THRESHOLD);
     }

@@ -8,6 +8,7 @@ pub mod countries;
 mod db;
 pub mod entities;
 mod migrate;
+pub mod requests;
 pub mod sessions;
 pub mod testing;
 pub mod tokens;

@@ -55,6 +55,18 @@ const V3: &[&str] = &[
     "CREATE INDEX check_hits_check ON check_hits(check_id)",
 ];
 
+const V4: &[&str] = &[
+    "CREATE TABLE record_shares (record_id TEXT NOT NULL, country TEXT NOT NULL REFERENCES countries(code), via TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (record_id, country))",
+    "CREATE INDEX record_shares_country ON record_shares(country, record_id)",
+    "CREATE TABLE requests (id TEXT PRIMARY KEY, number TEXT NOT NULL UNIQUE, from_country TEXT NOT NULL REFERENCES countries(code), to_country TEXT NOT NULL REFERENCES countries(code), created_by TEXT NOT NULL, purpose TEXT NOT NULL, legal_basis TEXT NOT NULL, urgency TEXT NOT NULL, deadline BIGINT NOT NULL, message TEXT NOT NULL, status TEXT NOT NULL, decline_reason TEXT, decline_text TEXT, mla_reference TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE INDEX requests_from ON requests(from_country, updated_at)",
+    "CREATE INDEX requests_to ON requests(to_country, updated_at)",
+    "CREATE TABLE request_refs (request_id TEXT NOT NULL REFERENCES requests(id), reference TEXT NOT NULL, PRIMARY KEY (request_id, reference))",
+    "CREATE TABLE request_messages (id TEXT PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests(id), author_id TEXT NOT NULL, author_username TEXT NOT NULL, author_country TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX request_messages_request ON request_messages(request_id, created_at)",
+    "CREATE TABLE request_shares (request_id TEXT NOT NULL REFERENCES requests(id), entity_id TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (request_id, entity_id))",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -78,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 3,
         common: V3,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 4,
+        common: V4,
         sqlite: &[],
         postgres: &[],
     },

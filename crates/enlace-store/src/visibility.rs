@@ -32,7 +32,28 @@ impl Viewer {
                     .bind(c)
                     .push(&format!(" OR {alias}.dist_level = 'members' OR ({alias}.dist_level = 'countries' AND EXISTS (SELECT 1 FROM record_countries rc WHERE rc.record_id = {alias}.id AND rc.country = "))
                     .bind(c)
-                    .push(")))");
+                    .push("))");
+                // Records shared one by one (an answered information request) also reach.
+                q.push(&format!(" OR EXISTS (SELECT 1 FROM record_shares rs WHERE rs.record_id = {alias}.id AND rs.country = "))
+                    .bind(c)
+                    .push("))");
+            }
+        }
+    }
+
+    /// Appends `(…)` true for the information requests (alias with `from_country`,
+    /// `to_country`) this viewer may see: only the two countries involved.
+    pub(crate) fn request_predicate(&self, q: &mut Q, alias: &str) {
+        match self.country {
+            None => {
+                q.push("(1 = 0)");
+            }
+            Some(c) => {
+                q.push(&format!("({alias}.from_country = "))
+                    .bind(c)
+                    .push(&format!(" OR {alias}.to_country = "))
+                    .bind(c)
+                    .push(")");
             }
         }
     }

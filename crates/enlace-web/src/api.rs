@@ -41,6 +41,14 @@ pub fn routes() -> Router<AppState> {
         .route("/entities/{id}", get(entity_get).patch(entity_update))
         .route("/search", get(search))
         .route("/checks", post(check_run))
+        .route("/requests", get(requests_list).post(request_create))
+        .route("/requests/{id}", get(request_get))
+        .route("/requests/{id}/acknowledge", post(request_ack))
+        .route("/requests/{id}/answer", post(request_answer))
+        .route("/requests/{id}/decline", post(request_decline))
+        .route("/requests/{id}/withdraw", post(request_withdraw))
+        .route("/requests/{id}/messages", post(request_message))
+        .route("/requests/{id}/mla", post(request_mla))
         .route(
             "/import",
             post(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
@@ -613,4 +621,190 @@ async fn check_run(
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(json!({"id": answer.id, "results": answer.results})).into_response())
+}
+
+// ---------------------------------------------------------------- information requests
+
+pub fn request_json(r: &enlace_store::requests::Request, status: &str) -> Value {
+    json!({
+        "id": r.id,
+        "number": r.number,
+        "from": r.from_country,
+        "to": r.to_country,
+        "purpose": r.purpose,
+        "legal_basis": r.legal_basis,
+        "urgency": r.urgency,
+        "deadline": ts(r.deadline),
+        "message": r.message,
+        "status": status,
+        "decline_reason": r.decline_reason,
+        "decline_text": r.decline_text,
+        "mla_reference": r.mla_reference,
+        "references": r.references,
+        "created_at": ts(r.created_at),
+        "updated_at": ts(r.updated_at),
+    })
+}
+
+#[derive(Deserialize)]
+struct BoxQuery {
+    #[serde(default)]
+    r#box: String,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+async fn requests_list(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(q): Query<BoxQuery>,
+) -> ApiResult {
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (list, total) = s
+        .app
+        .list_requests(&a.ctx, q.r#box == "out", per, (page - 1) * per)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(page_json(
+        list.iter().map(|(r, st)| request_json(r, st)).collect(),
+        total,
+        page,
+        per,
+    ))
+    .into_response())
+}
+
+async fn request_create(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(input): ApiJson<enlace_app::requests::RequestInput>,
+) -> ApiResult {
+    let r = s
+        .app
+        .create_request(&a.ctx, &input)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(request_json(&r, &r.status))).into_response())
+}
+
+async fn request_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let v = s.app.get_request(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    let mut body = request_json(&v.request, &v.effective_status);
+    body["messages"] = v
+        .messages
+        .iter()
+        .map(|m| json!({"author": m.author_username, "country": m.author_country, "body": m.body, "at": ts(m.created_at)}))
+        .collect();
+    body["shared"] = v
+        .shared
+        .iter()
+        .map(enlace_app::entities::ftm_json)
+        .collect();
+    body["referenced"] = v
+        .referenced
+        .iter()
+        .map(enlace_app::entities::ftm_json)
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+async fn request_ack(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    s.app
+        .acknowledge_request(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct AnswerBody {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    share: Vec<String>,
+}
+
+async fn request_answer(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> ApiResult {
+    s.app
+        .answer_request(&a.ctx, &id, &b.message, &b.share)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct DeclineBody {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn request_decline(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DeclineBody>,
+) -> ApiResult {
+    s.app
+        .decline_request(&a.ctx, &id, &b.reason, &b.text)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn request_withdraw(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+) -> ApiResult {
+    s.app
+        .withdraw_request(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct MessageBody {
+    #[serde(default)]
+    body: String,
+}
+
+async fn request_message(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MessageBody>,
+) -> ApiResult {
+    s.app
+        .post_request_message(&a.ctx, &id, &b.body)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct MlaBody {
+    #[serde(default)]
+    mla_reference: String,
+}
+
+async fn request_mla(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MlaBody>,
+) -> ApiResult {
+    s.app
+        .set_request_mla(&a.ctx, &id, &b.mla_reference)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -196,6 +196,10 @@ mod tests {
         for src in &sources {
             for pat in ["t(\"", "t1(\""] {
                 for (i, _) in src.match_indices(pat) {
+                    // Only translator calls (`t.t("…")`, `tr().t1("…")`), not `get("…")`.
+                    if i == 0 || &src[i - 1..i] != "." {
+                        continue;
+                    }
                     let rest = &src[i + pat.len()..];
                     if let Some(end) = rest.find('"') {
                         let key = &rest[..end];

@@ -195,6 +195,35 @@ fn run(args: &[String]) -> Res<()> {
     w.flush()?;
 
     let truth = read_truth(&dir.join("truth.jsonl"))?;
+    if let Some(path) = arg(args, "--dump-errors") {
+        // Wrong answers at the threshold with their explanations, for tuning by hand.
+        let mut w = BufWriter::new(File::create(path)?);
+        for ((qid, q), ms) in queries.iter().zip(results.iter()) {
+            let want = truth.get(qid).cloned().unwrap_or_default();
+            for m in ms
+                .iter()
+                .filter(|m| m.score >= threshold && !want.contains(&m.id))
+            {
+                serde_json::to_writer(
+                    &mut w,
+                    &json!({"kind":"fp","query_id":qid,"query":q,"id":m.id,"score":m.score,"explanation":m.explanation}),
+                )?;
+                w.write_all(b"\n")?;
+            }
+            for id in want
+                .iter()
+                .filter(|id| !ms.iter().any(|m| &m.id == *id && m.score >= threshold))
+            {
+                let got = ms.iter().find(|m| &m.id == id);
+                serde_json::to_writer(
+                    &mut w,
+                    &json!({"kind":"fn","query_id":qid,"query":q,"id":id,"score":got.map(|m| m.score),"explanation":got.map(|m| &m.explanation)}),
+                )?;
+                w.write_all(b"\n")?;
+            }
+        }
+        w.flush()?;
+    }
     let scored: HashMap<String, Vec<(String, f64)>> = queries
         .iter()
         .zip(results.iter())

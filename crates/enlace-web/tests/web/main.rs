@@ -5,4 +5,5 @@ mod accounts;
 mod checks;
 mod entities;
 mod matrix;
+mod requests;
 mod testkit;

@@ -1,0 +1,406 @@
+//! Information requests: from a hit (or directly), one country asks another; the receiver
+//! acknowledges, answers (sharing chosen records, which widens their audience) or declines
+//! with a reason from a fixed list. Only the two countries involved see a request.
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::validate::{self, Invalid};
+use enlace_domain::Country;
+use enlace_store::entities::Entity;
+use enlace_store::requests::{NewRequest, Request, RequestMessage};
+use enlace_store::{Tx, Viewer};
+use serde::Deserialize;
+
+pub const URGENT_HOURS: i64 = 8;
+pub const NORMAL_DAYS: i64 = 7;
+pub const DECLINE_REASONS: [&str; 5] = [
+    "insufficient_grounds",
+    "legal_impediment",
+    "ongoing_operation",
+    "not_held",
+    "other",
+];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RequestInput {
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub legal_basis: String,
+    #[serde(default)]
+    pub urgency: String,
+    /// Hours until the deadline; default 8 when urgent, 7 days otherwise.
+    pub deadline_hours: Option<i64>,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A request as one side sees it.
+#[derive(Debug, Clone)]
+pub struct RequestView {
+    pub request: Request,
+    /// `overdue` when past the deadline and not yet answered, declined or withdrawn.
+    pub effective_status: String,
+    pub messages: Vec<RequestMessage>,
+    /// Records shared in answer, as the viewer may now see them.
+    pub shared: Vec<Entity>,
+    /// For the receiver: its own records behind the hit references, to choose from.
+    pub referenced: Vec<Entity>,
+    pub i_am_sender: bool,
+}
+
+fn request_entry(ctx: &Ctx, action: &str, r: &Request) -> enlace_store::audit::NewEntry {
+    let mut e = ctx.entry(action, "ok");
+    e.object_kind = Some("request".into());
+    e.object_id = Some(r.id.clone());
+    // The receiving country's admins follow requests made to it; the sender's follow their
+    // own actions.
+    e.object_country = Some(r.to_country.code().to_string());
+    e.case_reference = Some(r.number.clone());
+    e
+}
+
+impl App {
+    fn my_country(ctx: &Ctx) -> AppResult<Country> {
+        ctx.actor.intelligence_country().ok_or(AppError::Forbidden)
+    }
+
+    pub async fn create_request(&self, ctx: &Ctx, input: &RequestInput) -> AppResult<Request> {
+        let from = Self::my_country(ctx)?;
+        let mut errs = Invalid::default();
+        let to = Country::parse(&input.to);
+        match to {
+            None => errs.push("to", "unknown_country"),
+            Some(t) if t == from => errs.push("to", "same_country"),
+            _ => {}
+        }
+        let purpose = validate::text(&mut errs, "purpose", &input.purpose, true, 1000);
+        let legal_basis = validate::text(&mut errs, "legal_basis", &input.legal_basis, true, 1000);
+        let message = validate::text(&mut errs, "message", &input.message, false, 10_000);
+        let urgency = match input.urgency.trim() {
+            "" | "normal" => "normal",
+            "urgent" => "urgent",
+            _ => {
+                errs.push("urgency", "bad_urgency");
+                "normal"
+            }
+        };
+        let hours = match input.deadline_hours {
+            Some(h) if !(1..=24 * 90).contains(&h) => {
+                errs.push("deadline_hours", "bad_deadline");
+                0
+            }
+            Some(h) => h,
+            None if urgency == "urgent" => URGENT_HOURS,
+            None => NORMAL_DAYS * 24,
+        };
+        if input.references.len() > 50 {
+            errs.push("references", "too_many_values");
+        }
+        errs.into_result()?;
+        let to = to.ok_or(AppError::Invalid(Invalid::one("to", "unknown_country")))?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let mut refs = vec![];
+        for r in &input.references {
+            let r = r.trim().to_uppercase();
+            // A reference is only meaningful to the country whose check produced it, and
+            // only towards the country that owns the record.
+            let ok = tx.hit_reference(&r).await?.is_some_and(|h| {
+                h.owner_country == to.code() && h.asked_by_country.as_deref() == Some(from.code())
+            });
+            if !ok {
+                return Err(AppError::Invalid(Invalid::one(
+                    "references",
+                    "unknown_reference",
+                )));
+            }
+            refs.push(r);
+        }
+        refs.sort();
+        refs.dedup();
+        let id = tx
+            .insert_request(
+                &NewRequest {
+                    from,
+                    to,
+                    created_by: &ctx.actor.user_id,
+                    purpose: &purpose,
+                    legal_basis: &legal_basis,
+                    urgency,
+                    deadline: now + hours * 3600 * 1000,
+                    message: &message,
+                    references: &refs,
+                },
+                now,
+            )
+            .await?;
+        let r = tx
+            .request_visible(&Viewer::of(&ctx.actor), &id)
+            .await?
+            .ok_or(AppError::Internal("request vanished".into()))?;
+        let mut e = request_entry(ctx, "request.create", &r);
+        e.purpose = Some(purpose);
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    fn effective_status(&self, r: &Request) -> String {
+        if matches!(r.status.as_str(), "sent" | "acknowledged") && self.now_ms() > r.deadline {
+            "overdue".into()
+        } else {
+            r.status.clone()
+        }
+    }
+
+    async fn load(&self, tx: &mut Tx, ctx: &Ctx, id: &str) -> AppResult<Request> {
+        tx.request_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    pub async fn get_request(&self, ctx: &Ctx, id: &str) -> AppResult<RequestView> {
+        let me = Self::my_country(ctx).map_err(|_| AppError::NotFound)?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let request = self.load(&mut tx, ctx, id).await?;
+        let viewer = Viewer::of(&ctx.actor);
+        let messages = tx.request_messages(id).await?;
+        let shared_ids = tx.request_shared_ids(id).await?;
+        let shared = tx.entities_visible_by_ids(&viewer, &shared_ids).await?;
+        let mut referenced = vec![];
+        if request.to_country == me {
+            let mut ids = vec![];
+            for r in &request.references {
+                if let Some(h) = tx.hit_reference(r).await? {
+                    ids.push(h.entity_id);
+                }
+            }
+            referenced = tx.entities_visible_by_ids(&viewer, &ids).await?;
+        }
+        tx.audit(now, request_entry(ctx, "request.read", &request))
+            .await?;
+        tx.commit().await?;
+        Ok(RequestView {
+            effective_status: self.effective_status(&request),
+            i_am_sender: request.from_country == me,
+            request,
+            messages,
+            shared,
+            referenced,
+        })
+    }
+
+    pub async fn list_requests(
+        &self,
+        ctx: &Ctx,
+        outgoing: bool,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<(Vec<(Request, String)>, i64)> {
+        Self::my_country(ctx)?;
+        let mut tx = self.store.begin().await?;
+        let (list, total) = tx
+            .requests_visible(
+                &Viewer::of(&ctx.actor),
+                outgoing,
+                limit.clamp(1, 200),
+                offset.max(0),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok((
+            list.into_iter()
+                .map(|r| {
+                    let s = self.effective_status(&r);
+                    (r, s)
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Runs `f` on a request the caller's country is `side` of ("to" or "from"), if its
+    /// status is one of `from_statuses`.
+    async fn transition(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        receiver: bool,
+        from_statuses: &[&str],
+    ) -> AppResult<(Tx, Request, Country)> {
+        let me = Self::my_country(ctx)?;
+        let mut tx = self.store.begin().await?;
+        let r = self.load(&mut tx, ctx, id).await?;
+        let mine = if receiver {
+            r.to_country == me
+        } else {
+            r.from_country == me
+        };
+        if !mine {
+            return Err(AppError::Forbidden);
+        }
+        if !from_statuses.contains(&r.status.as_str()) {
+            return Err(AppError::Conflict("request_status"));
+        }
+        Ok((tx, r, me))
+    }
+
+    pub async fn acknowledge_request(&self, ctx: &Ctx, id: &str) -> AppResult<()> {
+        let (mut tx, r, _) = self.transition(ctx, id, true, &["sent"]).await?;
+        let now = self.now_ms();
+        tx.set_request_status(id, "acknowledged", None, now).await?;
+        tx.audit(now, request_entry(ctx, "request.acknowledge", &r))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Answers: shares the chosen records (owned by the receiver) with the asking country and
+    /// posts the message.
+    pub async fn answer_request(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        message: &str,
+        share: &[String],
+    ) -> AppResult<()> {
+        let mut errs = Invalid::default();
+        let message = validate::text(&mut errs, "message", message, false, 10_000);
+        if share.len() > 200 {
+            errs.push("share", "too_many_values");
+        }
+        errs.into_result()?;
+        let (mut tx, r, me) = self
+            .transition(ctx, id, true, &["sent", "acknowledged"])
+            .await?;
+        let now = self.now_ms();
+        let viewer = Viewer::of(&ctx.actor);
+        for eid in share {
+            let e = tx.entity_visible(&viewer, eid).await?;
+            match e {
+                Some(e) if e.owner_country == me => {
+                    tx.share_record(id, &e.id, r.from_country, now).await?;
+                    let mut a = ctx.entry("entity.share", "ok");
+                    a.object_kind = Some("entity".into());
+                    a.object_id = Some(e.id.clone());
+                    a.object_country = Some(me.code().to_string());
+                    a.case_reference = Some(r.number.clone());
+                    a.detail = Some(format!(
+                        "shared with {} in answer to {}",
+                        r.from_country.code(),
+                        r.number
+                    ));
+                    tx.audit(now, a).await?;
+                }
+                _ => {
+                    return Err(AppError::Invalid(Invalid::one(
+                        "share",
+                        "unknown_reference",
+                    )))
+                }
+            }
+        }
+        if !message.is_empty() {
+            tx.add_request_message(
+                id,
+                &ctx.actor.user_id,
+                &ctx.actor.username,
+                me.code(),
+                &message,
+                now,
+            )
+            .await?;
+        }
+        tx.set_request_status(id, "answered", None, now).await?;
+        tx.audit(now, request_entry(ctx, "request.answer", &r))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn decline_request(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        reason: &str,
+        text: &str,
+    ) -> AppResult<()> {
+        let mut errs = Invalid::default();
+        if !DECLINE_REASONS.contains(&reason) {
+            errs.push("reason", "bad_reason");
+        }
+        let text = validate::text(&mut errs, "text", text, reason == "other", 2000);
+        errs.into_result()?;
+        let (mut tx, r, _) = self
+            .transition(ctx, id, true, &["sent", "acknowledged"])
+            .await?;
+        let now = self.now_ms();
+        tx.set_request_status(id, "declined", Some((reason, &text)), now)
+            .await?;
+        tx.audit(now, request_entry(ctx, "request.decline", &r))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn withdraw_request(&self, ctx: &Ctx, id: &str) -> AppResult<()> {
+        let (mut tx, r, _) = self
+            .transition(ctx, id, false, &["sent", "acknowledged"])
+            .await?;
+        let now = self.now_ms();
+        tx.set_request_status(id, "withdrawn", None, now).await?;
+        tx.audit(now, request_entry(ctx, "request.withdraw", &r))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_request_mla(&self, ctx: &Ctx, id: &str, mla: &str) -> AppResult<()> {
+        let mut errs = Invalid::default();
+        let mla = validate::text(&mut errs, "mla_reference", mla, true, 200);
+        errs.into_result()?;
+        let (mut tx, r, _) = self
+            .transition(
+                ctx,
+                id,
+                false,
+                &["sent", "acknowledged", "answered", "declined"],
+            )
+            .await?;
+        let now = self.now_ms();
+        tx.set_request_mla(id, &mla, now).await?;
+        tx.audit(now, request_entry(ctx, "request.mla", &r)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn post_request_message(&self, ctx: &Ctx, id: &str, body: &str) -> AppResult<()> {
+        let me = Self::my_country(ctx)?;
+        let mut errs = Invalid::default();
+        let body = validate::text(&mut errs, "body", body, true, 10_000);
+        errs.into_result()?;
+        let mut tx = self.store.begin().await?;
+        let r = self.load(&mut tx, ctx, id).await?;
+        if r.status == "withdrawn" {
+            return Err(AppError::Conflict("request_status"));
+        }
+        let now = self.now_ms();
+        tx.add_request_message(
+            id,
+            &ctx.actor.user_id,
+            &ctx.actor.username,
+            me.code(),
+            &body,
+            now,
+        )
+        .await?;
+        tx.audit(now, request_entry(ctx, "request.message", &r))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
