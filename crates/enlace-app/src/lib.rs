@@ -1,6 +1,7 @@
 //! Use cases: each user action is one function that checks the policy, writes in one
 //! transaction together with its audit row, and returns a result the web layer renders.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -9,6 +10,7 @@ pub mod crypto;
 pub mod demo;
 pub mod entities;
 mod error;
+pub mod live;
 pub mod ratelimit;
 pub mod requests;
 pub mod users;
@@ -96,6 +98,7 @@ pub struct App {
     dummy_hash: Arc<String>,
     /// The hit/no-hit index, rebuilt from the store at start and kept current on writes.
     pub(crate) checks: checks::SharedIndex,
+    pub(crate) hub: live::Hub,
 }
 
 impl App {
@@ -110,6 +113,7 @@ impl App {
             config,
             dummy_hash: Arc::new(dummy_hash),
             checks: Default::default(),
+            hub: Default::default(),
         };
         app.rebuild_check_index().await?;
         Ok(app)

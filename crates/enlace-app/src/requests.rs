@@ -1,6 +1,7 @@
 //! Information requests: from a hit (or directly), one country asks another; the receiver
 //! acknowledges, answers (sharing chosen records, which widens their audience) or declines
 //! with a reason from a fixed list. Only the two countries involved see a request.
+use crate::live::{bilingual, Outbox};
 use crate::{App, AppError, AppResult, Ctx};
 use enlace_domain::validate::{self, Invalid};
 use enlace_domain::Country;
@@ -144,7 +145,30 @@ impl App {
         let mut e = request_entry(ctx, "request.create", &r);
         e.purpose = Some(purpose);
         tx.audit(now, e).await?;
+        let mut out = Outbox::default();
+        let users = tx.intelligence_users_of(&[to]).await?;
+        out.notify(
+            &mut tx,
+            &users,
+            "request",
+            &bilingual(
+                &format!(
+                    "Nueva solicitud de información {} de {}",
+                    r.number,
+                    from.name("es")
+                ),
+                &format!(
+                    "New information request {} from {}",
+                    r.number,
+                    from.name("en")
+                ),
+            ),
+            &format!("/requests/{}", r.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
+        self.publish(out);
         Ok(r)
     }
 

@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::names::{block_keys, token_weight, Tok};
 use crate::record::{PersonRecord, Prepared};
-use crate::score::{logit, sigmoid, Match};
+use crate::score::{logit, sigmoid, Match, PRIOR};
 use crate::text::fnv1a;
 
 /// Keys are already well-mixed hashes: hashing them again is wasted work.
@@ -97,8 +97,10 @@ impl KeyKind {
 
 /// Only the first tokens of a name make keys (names longer than this are rare).
 const KEY_TOKENS: usize = 8;
+/// Index size at which the prior is [`PRIOR`].
+const PRIOR_REFERENCE_SIZE: f64 = 100_000.0;
 /// Candidates fully scored per query.
-const MAX_CANDIDATES: usize = 300;
+const MAX_CANDIDATES: usize = 64;
 /// Single-token keys this common are skipped at query time (pairs and dates do the work).
 const TOKEN_POSTING_CAP: usize = 4000;
 
@@ -308,6 +310,13 @@ impl Index {
         token_weight(count, self.len())
     }
 
+    /// Prior log-odds for a candidate. Beyond a hundred thousand records, every tenfold
+    /// growth brings tenfold more namesakes, so the prior drops by ln 10; below that it
+    /// stays fixed, so a small node does not hit on every namesake it happens to hold.
+    fn prior(&self) -> f64 {
+        PRIOR - (self.len() as f64 / PRIOR_REFERENCE_SIZE).max(1.0).ln()
+    }
+
     /// Sets each query token's agreement weight.
     fn weigh(&self, q: &mut Prepared) {
         for n in &mut q.names {
@@ -323,6 +332,7 @@ impl Index {
         }
         self.weigh(&mut q);
         let q = &q;
+        let prior = self.prior();
         let mut keys = Vec::new();
         emit_keys(q, true, &mut keys);
         let mut acc: SlotMap<f32> = SlotMap::default();
@@ -354,7 +364,7 @@ impl Index {
             .iter()
             .filter_map(|&(s, _)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
-                let l = logit(q, &slot.rec, &|t| self.token_w(t), None);
+                let l = logit(q, &slot.rec, &|t| self.token_w(t), prior, None);
                 (l >= min_logit).then_some((l, s))
             })
             .collect();
@@ -365,7 +375,13 @@ impl Index {
             .filter_map(|(_, s)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
                 let mut explanation = Vec::new();
-                let l = logit(q, &slot.rec, &|t| self.token_w(t), Some(&mut explanation));
+                let l = logit(
+                    q,
+                    &slot.rec,
+                    &|t| self.token_w(t),
+                    prior,
+                    Some(&mut explanation),
+                );
                 Some(Match {
                     id: slot.id.clone(),
                     score: sigmoid(l),

@@ -115,7 +115,7 @@ pub(crate) const DEFAULT_TOKEN_WEIGHT: f64 = 4.5;
 pub(crate) fn token_weight(count: usize, total: usize) -> f64 {
     // Smoothed towards the default weight, so a small index (a new node, a test) does not
     // take its few records for the population.
-    const PSEUDO: f64 = 2000.0;
+    const PSEUDO: f64 = 300.0;
     let p0 = (-DEFAULT_TOKEN_WEIGHT).exp();
     let p = (count as f64 + PSEUDO * p0) / (total as f64 + PSEUDO);
     (1.0 / p).ln().clamp(2.5, 9.0)

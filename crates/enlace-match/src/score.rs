@@ -18,7 +18,7 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// Starting log-odds: among an index of a hundred thousand or a million persons, a
 /// candidate is another person unless the evidence says otherwise (about ln 1/150 000).
-const PRIOR: f64 = -12.0;
+pub(crate) const PRIOR: f64 = -12.0;
 /// Name agreement saturates: a long name matched in full must not outweigh a date of birth
 /// that says "another person" (the namesake), nor stand alone far above the prior.
 const NAME_CAP: f64 = 15.0;
@@ -59,7 +59,7 @@ pub struct Match {
 pub fn compare(query: &PersonRecord, candidate: &PersonRecord) -> (f64, Vec<Feature>) {
     let (q, c) = (query.prepare(), candidate.prepare());
     let mut feats = Vec::new();
-    let l = logit(&q, &c, &|_| DEFAULT_TOKEN_WEIGHT, Some(&mut feats));
+    let l = logit(&q, &c, &|_| DEFAULT_TOKEN_WEIGHT, PRIOR, Some(&mut feats));
     (sigmoid(l), feats)
 }
 
@@ -90,10 +90,11 @@ pub(crate) fn logit(
     q: &Prepared,
     c: &Prepared,
     weigh: &dyn Fn(&Tok) -> f64,
+    prior: f64,
     mut feats: Option<&mut Vec<Feature>>,
 ) -> f64 {
-    let mut l = PRIOR;
-    push(&mut feats, "prior", PRIOR, || {
+    let mut l = prior;
+    push(&mut feats, "prior", prior, || {
         "a candidate is presumed another person until the evidence says otherwise".to_owned()
     });
 

@@ -67,6 +67,22 @@ const V4: &[&str] = &[
     "CREATE TABLE request_shares (request_id TEXT NOT NULL REFERENCES requests(id), entity_id TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (request_id, entity_id))",
 ];
 
+const V5: &[&str] = &[
+    "CREATE TABLE directory_entries (id TEXT PRIMARY KEY, country TEXT NOT NULL REFERENCES countries(code), status TEXT NOT NULL, approved TEXT, draft TEXT, public BIGINT NOT NULL, confirmed_at BIGINT, approved_by TEXT, approved_at BIGINT, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, stale_notified_at BIGINT)",
+    "CREATE INDEX directory_country ON directory_entries(country, status)",
+    "CREATE TABLE alerts (id TEXT PRIMARY KEY, country TEXT NOT NULL REFERENCES countries(code), sender_id TEXT NOT NULL, sender_username TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, urgency TEXT NOT NULL, handling TEXT NOT NULL, recipients_level TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX alerts_country ON alerts(country, created_at)",
+    "CREATE TABLE alert_recipients (alert_id TEXT NOT NULL REFERENCES alerts(id), country TEXT NOT NULL, PRIMARY KEY (alert_id, country))",
+    "CREATE INDEX alert_recipients_country ON alert_recipients(country, alert_id)",
+    "CREATE TABLE alert_acks (alert_id TEXT NOT NULL REFERENCES alerts(id), country TEXT NOT NULL, user_id TEXT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (alert_id, country))",
+    "CREATE TABLE alert_replies (id TEXT PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alerts(id), author_id TEXT NOT NULL, author_username TEXT NOT NULL, country TEXT NOT NULL, body TEXT NOT NULL, at BIGINT NOT NULL)",
+    "CREATE TABLE alert_links (alert_id TEXT NOT NULL REFERENCES alerts(id), record_id TEXT NOT NULL, PRIMARY KEY (alert_id, record_id))",
+    "CREATE TABLE notifications (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), kind TEXT NOT NULL, text TEXT NOT NULL, link TEXT NOT NULL, created_at BIGINT NOT NULL, read_at BIGINT)",
+    "CREATE INDEX notifications_user ON notifications(user_id, created_at)",
+    "CREATE TABLE live_events (seq BIGINT PRIMARY KEY, user_id TEXT, countries TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE TABLE reminders (key TEXT PRIMARY KEY, at BIGINT NOT NULL)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -96,6 +112,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 4,
         common: V4,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 5,
+        common: V5,
         sqlite: &[],
         postgres: &[],
     },

@@ -41,6 +41,13 @@ pub fn routes() -> Router<AppState> {
         .route("/entities/{id}", get(entity_get).patch(entity_update))
         .route("/search", get(search))
         .route("/checks", post(check_run))
+        .route("/events", get(events))
+        .route("/alerts", get(alerts_list).post(alert_send))
+        .route("/alerts/{id}", get(alert_get))
+        .route("/alerts/{id}/acknowledge", post(alert_ack))
+        .route("/alerts/{id}/replies", post(alert_reply))
+        .route("/notifications", get(notifications_list))
+        .route("/notifications/read", post(notifications_read))
         .route("/requests", get(requests_list).post(request_create))
         .route("/requests/{id}", get(request_get))
         .route("/requests/{id}/acknowledge", post(request_ack))
@@ -804,6 +811,211 @@ async fn request_mla(
 ) -> ApiResult {
     s.app
         .set_request_mla(&a.ctx, &id, &b.mla_reference)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---------------------------------------------------------------- live events, alerts, notifications
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    since: Option<i64>,
+}
+
+/// Server-sent events: the caller's alerts and notifications. A reconnecting client sends
+/// `Last-Event-ID` (browsers do it by themselves) and first receives what it missed.
+async fn events(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let last_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    // Subscribe before reading the log, so nothing falls between catch-up and live.
+    let rx = s.app.hub().subscribe();
+    let since = match last_id.or(q.since) {
+        Some(n) => n.max(0),
+        None => s.app.last_event_seq().await.map_err(|e| a.err(e))?,
+    };
+    let backlog = s
+        .app
+        .events_since(&a.ctx, since)
+        .await
+        .map_err(|e| a.err(e))?;
+    let cursor = backlog.last().map(|e| e.seq).unwrap_or(since);
+    let user_id = a.ctx.actor.user_id.clone();
+    let country = a.ctx.actor.intelligence_country();
+    let to_event = |e: &enlace_store::live::LiveEvent| {
+        Event::default()
+            .id(e.seq.to_string())
+            .event(e.kind.clone())
+            .data(e.payload.clone())
+    };
+    let first: Vec<Result<Event, std::convert::Infallible>> =
+        backlog.iter().map(|e| Ok(to_event(e))).collect();
+    let live = futures_util::stream::unfold((rx, cursor), move |(mut rx, mut cursor)| {
+        let user_id = user_id.clone();
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok(e) => {
+                        if e.seq <= cursor || !e.reaches(&user_id, country) {
+                            continue;
+                        }
+                        cursor = e.seq;
+                        let ev = Event::default()
+                            .id(e.seq.to_string())
+                            .event(e.kind.clone())
+                            .data(e.payload.clone());
+                        return Some((Ok(ev), (rx, cursor)));
+                    }
+                    // Fell behind or the server is stopping: end the stream; the client
+                    // reconnects with its last id and catches up from the log.
+                    Err(_) => return None,
+                }
+            }
+        }
+    });
+    let stream = futures_util::StreamExt::chain(futures_util::stream::iter(first), live);
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response())
+}
+
+pub fn alert_json(al: &enlace_store::live::Alert) -> Value {
+    json!({
+        "id": al.id,
+        "country": al.country,
+        "sender": al.sender_username,
+        "kind": al.kind,
+        "title": al.title,
+        "body": al.body,
+        "urgency": al.urgency,
+        "handling": al.handling,
+        "recipients": if al.recipients_level == "members" { json!("members") } else { json!(al.recipients) },
+        "created_at": ts(al.created_at),
+    })
+}
+
+#[derive(Deserialize)]
+struct AlertsQuery {
+    kind: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+async fn alerts_list(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(q): Query<AlertsQuery>,
+) -> ApiResult {
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (list, total) = s
+        .app
+        .list_alerts(&a.ctx, q.kind.as_deref(), per, (page - 1) * per)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(page_json(
+        list.iter().map(alert_json).collect(),
+        total,
+        page,
+        per,
+    ))
+    .into_response())
+}
+
+async fn alert_send(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(input): ApiJson<enlace_app::alerts::AlertInput>,
+) -> ApiResult {
+    let al = s
+        .app
+        .send_alert(&a.ctx, &input)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(alert_json(&al))).into_response())
+}
+
+async fn alert_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let v = s.app.get_alert(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    let mut body = alert_json(&v.alert);
+    body["acknowledgements"] = v
+        .acks
+        .iter()
+        .map(|k| json!({"country": k.country, "username": k.username, "at": ts(k.at)}))
+        .collect();
+    body["replies"] = v.replies.iter().map(|r| json!({"username": r.username, "country": r.country, "body": r.body, "at": ts(r.at)})).collect();
+    body["related"] = v
+        .related
+        .iter()
+        .map(|e| json!({"id": e.id, "schema": e.schema, "caption": e.caption}))
+        .chain(
+            v.related_cases
+                .iter()
+                .map(|c| json!({"id": c.id, "schema": "Case", "caption": c.title})),
+        )
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+async fn alert_ack(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    s.app.ack_alert(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn alert_reply(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MessageBody>,
+) -> ApiResult {
+    s.app
+        .reply_alert(&a.ctx, &id, &b.body)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn notifications_list(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    let (page, per, offset) = q.paging();
+    let (list, total, unread) = s
+        .app
+        .notifications(&a.ctx, per, offset)
+        .await
+        .map_err(|e| a.err(e))?;
+    let lang = a.lang.code();
+    let items: Vec<Value> = list
+        .iter()
+        .map(|n| json!({"id": n.id, "kind": n.kind, "text": enlace_app::live::text_in(&n.text, lang), "link": n.link, "created_at": ts(n.created_at), "read": n.read_at.is_some()}))
+        .collect();
+    let mut body = page_json(items, total, page, per);
+    body["unread"] = json!(unread);
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReadBody {
+    id: Option<String>,
+}
+
+async fn notifications_read(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(b): ApiJson<ReadBody>,
+) -> ApiResult {
+    s.app
+        .mark_read(&a.ctx, b.id.as_deref())
         .await
         .map_err(|e| a.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -64,6 +64,9 @@ pub struct Req {
     pub auth: Option<Authenticated>,
     pub origin: Origin,
     pub path: String,
+    /// Unread notifications and the live log's head, for the page header and its stream.
+    pub unread: i64,
+    pub last_event: i64,
 }
 
 impl Req {
@@ -102,7 +105,12 @@ impl Req {
         )
     }
     pub fn page_user(&self) -> Option<crate::pages::PageUser> {
-        self.full().map(crate::pages::PageUser::of)
+        self.full().map(|a| {
+            let mut u = crate::pages::PageUser::of(a);
+            u.unread = self.unread;
+            u.last_event = self.last_event;
+            u
+        })
     }
 }
 
@@ -133,11 +141,19 @@ where
             .and_then(|a| a.user.language.as_deref())
             .and_then(Lang::parse)
             .unwrap_or_else(|| Lang::from_headers(&parts.headers));
+        let (mut unread, mut last_event) = (0, 0);
+        if let Some(a) = auth.as_ref().filter(|a| a.session.stage == STAGE_FULL) {
+            let fail = |e| PageError::page(e, lang, origin.request_id.clone(), None);
+            unread = state.app.unread_count(&a.user.id).await.map_err(fail)?;
+            last_event = state.app.last_event_seq().await.map_err(fail)?;
+        }
         Ok(Req {
             lang,
             auth,
             origin,
             path: parts.uri.path().to_string(),
+            unread,
+            last_event,
         })
     }
 }

@@ -83,6 +83,23 @@ pub fn router(state: AppState) -> Router {
             get(pages::checks_form).post(pages::checks_submit),
         )
         .route(
+            "/requests",
+            get(pages::requests_list).post(pages::request_create),
+        )
+        .route("/requests/new", get(pages::request_new))
+        .route(
+            "/requests/{id}",
+            get(pages::request_view).post(pages::request_action),
+        )
+        .route("/alerts", get(pages::alerts_list).post(pages::alert_send))
+        .route("/alerts/new", get(pages::alert_new))
+        .route(
+            "/alerts/{id}",
+            get(pages::alert_view).post(pages::alert_action),
+        )
+        .route("/notifications", get(pages::notifications_page))
+        .route("/notifications/read", post(pages::notifications_read))
+        .route(
             "/admin/users",
             get(pages::users_list).post(pages::user_create),
         )

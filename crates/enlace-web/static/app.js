@@ -1,8 +1,87 @@
 // Small progressive enhancements; every page works without this file.
 'use strict';
+
 document.addEventListener('submit', (ev) => {
   // Buttons that change another person's account ask first.
   const btn = ev.submitter;
   const msg = btn && btn.dataset ? btn.dataset.confirm : null;
   if (msg && !window.confirm(msg)) ev.preventDefault();
 });
+
+// Live updates over server-sent events. The browser reconnects by itself and sends the last
+// event id, so the server replays what was missed while disconnected.
+(function live() {
+  const body = document.body;
+  if (!body.dataset.events || !window.EventSource) return;
+  const since = body.dataset.lastEvent || '0';
+  const es = new EventSource('/api/v1/events?since=' + encodeURIComponent(since));
+  const parse = (e) => {
+    try { return JSON.parse(e.data); } catch (_) { return null; }
+  };
+  const say = (text, href) => {
+    const region = document.getElementById('live');
+    if (!region) return;
+    const p = document.createElement('p');
+    const a = document.createElement('a');
+    a.textContent = text;
+    a.href = href;
+    p.appendChild(a);
+    region.prepend(p);
+  };
+  es.addEventListener('notification', (e) => {
+    const d = parse(e);
+    const badge = document.getElementById('unread-count');
+    if (badge) badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
+    if (d && d.text) {
+      let text = d.text;
+      try { const t = JSON.parse(d.text); text = t[document.documentElement.lang] || t.es || d.text; } catch (_) { /* plain text */ }
+      say(text, d.link || '/notifications');
+    }
+  });
+  es.addEventListener('alert', (e) => {
+    const d = parse(e);
+    if (!d) return;
+    const list = document.getElementById('alerts-list');
+    if (list && !list.querySelector('[data-alert-id="' + CSS.escape(d.id) + '"]')) {
+      const li = document.createElement('li');
+      li.dataset.alertId = d.id;
+      li.className = 'urgency-' + d.urgency + ' new';
+      const a = document.createElement('a');
+      a.href = d.link;
+      a.textContent = d.title;
+      li.appendChild(a);
+      list.prepend(li);
+      const empty = document.getElementById('alerts-empty');
+      if (empty) empty.hidden = true;
+    }
+  });
+  es.addEventListener('alert_ack', (e) => {
+    const d = parse(e);
+    const title = document.getElementById('alert-title');
+    const acks = document.getElementById('acks');
+    if (!d || !title || !acks || title.dataset.alertId !== d.id) return;
+    if (acks.querySelector('[data-country="' + CSS.escape(d.country) + '"]')) return;
+    const li = document.createElement('li');
+    li.dataset.country = d.country;
+    li.textContent = d.country.toUpperCase() + ' — ' + d.username + ' · ' + d.at;
+    acks.appendChild(li);
+    const empty = document.getElementById('acks-empty');
+    if (empty) empty.hidden = true;
+  });
+  es.addEventListener('alert_reply', (e) => {
+    const d = parse(e);
+    const title = document.getElementById('alert-title');
+    const replies = document.getElementById('replies');
+    if (!d || !title || !replies || title.dataset.alertId !== d.id) return;
+    const li = document.createElement('li');
+    const strong = document.createElement('strong');
+    strong.textContent = d.username;
+    li.appendChild(strong);
+    li.appendChild(document.createTextNode(' (' + d.country + ')'));
+    const p = document.createElement('p');
+    p.className = 'pre';
+    p.textContent = d.body;
+    li.appendChild(p);
+    replies.appendChild(li);
+  });
+})();
