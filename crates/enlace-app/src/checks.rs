@@ -66,6 +66,8 @@ pub struct CountryAnswer {
     pub explanation: Vec<Value>,
     /// The record itself, when the asker may already see it.
     pub record: Option<Value>,
+    /// Whom to contact in the owner country (from its approved directory entries).
+    pub focal_point: Option<crate::directory::DirectoryData>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,6 +206,7 @@ impl App {
                     score: None,
                     explanation: vec![],
                     record: None,
+                    focal_point: None,
                 });
                 continue;
             };
@@ -254,6 +257,7 @@ impl App {
                 score: Some(round2(m.score)),
                 explanation,
                 record: visible.map(|e| json!({"id": e.id, "schema": e.schema, "caption": e.caption, "case_id": e.case_id})),
+                focal_point: None,
             });
         }
         let mut e = ctx.entry("check.run", "ok");
@@ -271,7 +275,29 @@ impl App {
                 .join(",")
         ));
         tx.audit(now, e).await?;
+        // Each owner country's intelligence users learn that their records were hit.
+        let mut out = crate::live::Outbox::default();
+        for r in results.iter().filter(|r| r.hit && r.country != my_country) {
+            let users = tx.intelligence_users_of(&[r.country]).await?;
+            let reference = r.reference.clone().unwrap_or_default();
+            out.notify(
+                &mut tx,
+                &users,
+                "hit",
+                &crate::live::bilingual(
+                    &format!("{} consultó y obtuvo coincidencia con un registro de su país ({reference})", my_country.name("es")),
+                    &format!("{} checked and hit a record of your country ({reference})", my_country.name("en")),
+                ),
+                "/notifications",
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
+        self.publish(out);
+        for r in results.iter_mut().filter(|r| r.hit) {
+            r.focal_point = self.focal_point(r.country).await?;
+        }
         Ok(CheckAnswer {
             id: check_id,
             results,

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod checks;
 pub mod crypto;
 pub mod demo;
+pub mod directory;
 pub mod entities;
 mod error;
 pub mod live;

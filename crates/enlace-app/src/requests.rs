@@ -342,7 +342,21 @@ impl App {
         tx.set_request_status(id, "answered", None, now).await?;
         tx.audit(now, request_entry(ctx, "request.answer", &r))
             .await?;
+        let mut out = Outbox::default();
+        out.notify(
+            &mut tx,
+            std::slice::from_ref(&r.created_by),
+            "request_answer",
+            &bilingual(
+                &format!("Solicitud {} respondida", r.number),
+                &format!("Request {} answered", r.number),
+            ),
+            &format!("/requests/{}", r.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
+        self.publish(out);
         Ok(())
     }
 
@@ -367,7 +381,21 @@ impl App {
             .await?;
         tx.audit(now, request_entry(ctx, "request.decline", &r))
             .await?;
+        let mut out = Outbox::default();
+        out.notify(
+            &mut tx,
+            std::slice::from_ref(&r.created_by),
+            "request_answer",
+            &bilingual(
+                &format!("Solicitud {} declinada", r.number),
+                &format!("Request {} declined", r.number),
+            ),
+            &format!("/requests/{}", r.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
+        self.publish(out);
         Ok(())
     }
 

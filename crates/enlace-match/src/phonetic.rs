@@ -66,9 +66,7 @@ pub fn key(token: &str) -> String {
                 }
             }
             b'g' => {
-                if next == b'u' && is_front(at(i + 2)) {
-                    (b'G', 2)
-                } else if next == b'h' {
+                if (next == b'u' && is_front(at(i + 2))) || next == b'h' {
                     (b'G', 2)
                 } else if is_front(next) {
                     (b'J', 1)
@@ -138,10 +136,8 @@ pub fn key(token: &str) -> String {
 pub fn skeleton(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for (i, c) in key.chars().enumerate() {
-        if i == 0 || !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U') {
-            if !out.ends_with(c) {
-                out.push(c);
-            }
+        if (i == 0 || !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U')) && !out.ends_with(c) {
+            out.push(c);
         }
     }
     out

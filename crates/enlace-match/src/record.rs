@@ -128,12 +128,14 @@ impl PersonRecord {
             .get("schema")
             .and_then(Value::as_str)
             .unwrap_or("Person");
-        let mut rec = PersonRecord::default();
-        rec.nationalities = strings(props, "nationality")
-            .iter()
-            .chain(strings(props, "citizenship").iter())
-            .filter_map(|s| country_code(s))
-            .collect();
+        let mut rec = PersonRecord {
+            nationalities: strings(props, "nationality")
+                .iter()
+                .chain(strings(props, "citizenship").iter())
+                .filter_map(|s| country_code(s))
+                .collect(),
+            ..PersonRecord::default()
+        };
         rec.nationalities.dedup();
         let own_country = strings(props, "country")
             .first()

@@ -237,6 +237,7 @@ pub(crate) fn name_logit(
     }
     let mut sims = [[(0.0f64, TokMatch::None); MAXT]; MAXT];
     let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(nq * nc);
+    #[allow(clippy::needless_range_loop)] // i and j index both token lists and the matrix
     for i in 0..nq {
         for j in 0..nc {
             let s = tok_sim(&q.toks[i], &c.toks[j]);

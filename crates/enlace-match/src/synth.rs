@@ -118,17 +118,18 @@ const MEMBERS: &[&str] = &[
 ];
 
 fn nationality_for(rng: &mut Rng, origin: Origin) -> &'static str {
-    match origin {
-        Origin::Hispanic => *rng.pick(&[
+    let opts: &[&'static str] = match origin {
+        Origin::Hispanic => &[
             "mx", "mx", "mx", "mx", "gt", "gt", "gt", "hn", "hn", "hn", "sv", "sv", "ni", "cr",
             "pa", "do", "do", "cu", "ve", "ve", "co", "co", "ec",
-        ]),
-        Origin::English => *rng.pick(&["us", "us", "ca", "bz", "jm"]),
-        Origin::FrenchHaitian => *rng.pick(&["ht", "ht", "ht", "ca", "fr"]),
-        Origin::Indian => "in",
-        Origin::Chinese => "cn",
-        Origin::African => *rng.pick(&["sn", "gh", "ng", "cm", "cd", "er", "et", "so", "gn"]),
-    }
+        ],
+        Origin::English => &["us", "us", "ca", "bz", "jm"],
+        Origin::FrenchHaitian => &["ht", "ht", "ht", "ca", "fr"],
+        Origin::Indian => &["in"],
+        Origin::Chinese => &["cn"],
+        Origin::African => &["sn", "gh", "ng", "cm", "cd", "er", "et", "so", "gn"],
+    };
+    opts[rng.below(opts.len())]
 }
 
 fn pick_origin(rng: &mut Rng) -> Origin {
@@ -537,7 +538,7 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
         let s = if strip {
             crate::text::fold(&s)
                 .split(' ')
-                .map(|w| display_plain(w))
+                .map(display_plain)
                 .collect::<Vec<_>>()
                 .join(" ")
         } else {

@@ -81,5 +81,8 @@ fn f1_floor_on_synthetic_corpus() {
         index.len(),
         corpus.queries.len()
     );
-    assert!(f1 >= 0.90, "F1 {f1:.4} below the floor");
+    assert!(
+        f1 >= 0.95,
+        "F1 {f1:.4} below the floor (measured 0.97 when set)"
+    );
 }

@@ -347,6 +347,27 @@ impl Tx {
         Ok(())
     }
 
+    /// Open requests (sent or acknowledged), whoever is involved: only for the reminder job.
+    #[allow(clippy::type_complexity)]
+    pub async fn unrestricted_open_requests(
+        &mut self,
+    ) -> crate::Result<Vec<(String, String, Country, Country, String, i64)>> {
+        self.fetch_all(&Q::new("SELECT id, number, from_country, to_country, created_by, deadline FROM requests WHERE status IN ('sent', 'acknowledged') ORDER BY deadline LIMIT 10000"))
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("number")?,
+                    country(r, "from_country")?,
+                    country(r, "to_country")?,
+                    r.try_get("created_by")?,
+                    r.try_get("deadline")?,
+                ))
+            })
+            .collect()
+    }
+
     pub async fn request_shared_ids(&mut self, request_id: &str) -> crate::Result<Vec<String>> {
         self.fetch_all(&Q::new("SELECT entity_id FROM request_shares WHERE request_id = $1 ORDER BY created_at, entity_id").arg(request_id))
             .await?

@@ -42,6 +42,15 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
         .route("/checks", post(check_run))
         .route("/events", get(events))
+        .route("/directory", get(directory_list).post(directory_create))
+        .route("/directory/export.csv", get(directory_csv))
+        .route("/directory/export.vcf", get(directory_vcf))
+        .route(
+            "/directory/{id}",
+            get(directory_get).patch(directory_update),
+        )
+        .route("/directory/{id}/approve", post(directory_approve))
+        .route("/directory/{id}/confirm", post(directory_confirm))
         .route("/alerts", get(alerts_list).post(alert_send))
         .route("/alerts/{id}", get(alert_get))
         .route("/alerts/{id}/acknowledge", post(alert_ack))
@@ -1019,4 +1028,140 @@ async fn notifications_read(
         .await
         .map_err(|e| a.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---------------------------------------------------------------- directory of focal points
+
+fn directory_json(e: &enlace_app::directory::DirectoryEntry) -> Value {
+    json!({
+        "id": e.id,
+        "country": e.country,
+        "status": e.status,
+        "entry": e.shown,
+        "approved": e.approved,
+        "pending_change": e.draft,
+        "public": e.public,
+        "stale": e.stale,
+        "confirmed_at": e.confirmed_at.map(ts),
+    })
+}
+
+async fn directory_list(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(f): Query<enlace_app::directory::DirectoryFilter>,
+) -> ApiResult {
+    let list = s.app.directory(&a.ctx, &f).await.map_err(|e| a.err(e))?;
+    Ok(Json(
+        json!({"items": list.iter().map(directory_json).collect::<Vec<_>>(), "total": list.len()}),
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct DirectoryBody {
+    #[serde(flatten)]
+    data: enlace_app::directory::DirectoryData,
+    #[serde(default)]
+    public: bool,
+}
+
+async fn directory_create(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(b): ApiJson<DirectoryBody>,
+) -> ApiResult {
+    let e = s
+        .app
+        .propose_directory(&a.ctx, &b.data, b.public)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok((StatusCode::CREATED, Json(directory_json(&e))).into_response())
+}
+
+async fn directory_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let e = s
+        .app
+        .directory_entry(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(directory_json(&e)).into_response())
+}
+
+async fn directory_update(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DirectoryBody>,
+) -> ApiResult {
+    let e = s
+        .app
+        .edit_directory(&a.ctx, &id, &b.data, b.public)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(directory_json(&e)).into_response())
+}
+
+async fn directory_approve(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let e = s
+        .app
+        .approve_directory(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(directory_json(&e)).into_response())
+}
+
+async fn directory_confirm(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let e = s
+        .app
+        .confirm_directory(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(directory_json(&e)).into_response())
+}
+
+pub async fn directory_csv(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(f): Query<enlace_app::directory::DirectoryFilter>,
+) -> ApiResult {
+    let list = s.app.directory(&a.ctx, &f).await.map_err(|e| a.err(e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enlace-directorio.csv\"",
+            ),
+        ],
+        enlace_app::directory::to_csv(&list),
+    )
+        .into_response())
+}
+
+pub async fn directory_vcf(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Query(f): Query<enlace_app::directory::DirectoryFilter>,
+) -> ApiResult {
+    let list = s.app.directory(&a.ctx, &f).await.map_err(|e| a.err(e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/vcard; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enlace-directorio.vcf\"",
+            ),
+        ],
+        enlace_app::directory::to_vcard(&list),
+    )
+        .into_response())
 }

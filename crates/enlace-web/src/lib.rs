@@ -97,6 +97,17 @@ pub fn router(state: AppState) -> Router {
             "/alerts/{id}",
             get(pages::alert_view).post(pages::alert_action),
         )
+        .route(
+            "/directory",
+            get(pages::directory_page).post(pages::directory_create),
+        )
+        .route("/directory/new", get(pages::directory_new))
+        .route("/directory/export.csv", get(api::directory_csv))
+        .route("/directory/export.vcf", get(api::directory_vcf))
+        .route(
+            "/directory/{id}",
+            get(pages::directory_view).post(pages::directory_action),
+        )
         .route("/notifications", get(pages::notifications_page))
         .route("/notifications/read", post(pages::notifications_read))
         .route(

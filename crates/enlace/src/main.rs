@@ -224,6 +224,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     if let Err(e) = ticker.checkpoint_audit().await {
                         tracing::warn!(error = %e, "audit checkpoint failed");
                     }
+                    if let Err(e) = ticker.run_reminders().await {
+                        tracing::warn!(error = %e, "reminders failed");
+                    }
                 }
             });
             let state = enlace_web::AppState {

@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod checks;
+mod directory;
 mod entities;
 mod matrix;
 mod requests;

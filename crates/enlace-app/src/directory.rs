@@ -1,0 +1,484 @@
+//! The directory of focal points: who to call in each country. Officers propose and edit
+//! their country's entries; the foreign-ministry approver approves; only approved versions
+//! reach other countries (a pending change leaves the approved version visible). Entries
+//! not re-confirmed for 6 months are stale and their country is reminded.
+use crate::live::{bilingual, Outbox};
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::validate::{self, Invalid};
+use enlace_domain::{Country, Role};
+use enlace_store::directory::DirectoryRow;
+use serde::{Deserialize, Serialize};
+
+pub const INSTITUTIONS: [&str; 5] = [
+    "migration",
+    "police",
+    "prosecution",
+    "foreign_ministry",
+    "other",
+];
+pub const LANGUAGES: [&str; 3] = ["es", "en", "fr"];
+/// An entry not re-confirmed for this long is stale (6 months).
+pub const STALE_AFTER_MS: i64 = 183 * 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DirectoryData {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub position: String,
+    #[serde(default)]
+    pub institution: String,
+    /// Work-plan axes covered (1–4).
+    #[serde(default)]
+    pub axes: Vec<u8>,
+    #[serde(default)]
+    pub topics: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub hours: String,
+    #[serde(default)]
+    pub available_24_7: bool,
+}
+
+impl DirectoryData {
+    pub fn validate(&self) -> Result<DirectoryData, Invalid> {
+        let mut errs = Invalid::default();
+        let mut d = DirectoryData {
+            name: validate::text(&mut errs, "name", &self.name, true, 120),
+            position: validate::text(&mut errs, "position", &self.position, false, 200),
+            institution: self.institution.trim().to_string(),
+            axes: self.axes.clone(),
+            topics: validate::text(&mut errs, "topics", &self.topics, false, 500),
+            phone: validate::text(&mut errs, "phone", &self.phone, false, 50),
+            email: validate::text(&mut errs, "email", &self.email, false, 200),
+            languages: self
+                .languages
+                .iter()
+                .map(|l| l.trim().to_lowercase())
+                .collect(),
+            hours: validate::text(&mut errs, "hours", &self.hours, false, 100),
+            available_24_7: self.available_24_7,
+        };
+        if !INSTITUTIONS.contains(&d.institution.as_str()) {
+            errs.push("institution", "bad_institution");
+        }
+        if d.axes.iter().any(|a| !(1..=4).contains(a)) {
+            errs.push("axes", "bad_axis");
+        }
+        d.axes.sort_unstable();
+        d.axes.dedup();
+        if d.languages.iter().any(|l| !LANGUAGES.contains(&l.as_str())) {
+            errs.push("languages", "bad_language");
+        }
+        d.languages.sort();
+        d.languages.dedup();
+        if !d.email.is_empty() && !d.email.contains('@') {
+            errs.push("email", "bad_email");
+        }
+        if d.phone.is_empty() && d.email.is_empty() {
+            errs.push("phone", "contact_required");
+        }
+        errs.into_result()?;
+        Ok(d)
+    }
+}
+
+/// An entry as one user sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryEntry {
+    pub id: String,
+    pub country: Country,
+    /// `approved`, or `pending` (own country only: a change awaits approval).
+    pub status: String,
+    /// What this user sees: other countries the approved version; the own country the
+    /// latest (draft when pending).
+    pub shown: DirectoryData,
+    pub approved: Option<DirectoryData>,
+    pub draft: Option<DirectoryData>,
+    pub public: bool,
+    pub stale: bool,
+    pub confirmed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DirectoryFilter {
+    pub country: Option<String>,
+    pub institution: Option<String>,
+    pub axis: Option<u8>,
+    pub language: Option<String>,
+    pub q: Option<String>,
+}
+
+fn parse(json: &Option<String>) -> Option<DirectoryData> {
+    json.as_deref().and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// The country whose entries the actor edits (any role of a country but the approver's
+/// approval, which is separate).
+fn own(ctx: &Ctx) -> Option<Country> {
+    ctx.actor.country
+}
+
+fn may_edit(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.actor.role,
+        Role::Officer | Role::Prosecutor | Role::Analyst | Role::Admin
+    )
+}
+
+fn dir_entry(ctx: &Ctx, action: &str, id: &str, country: Country) -> enlace_store::audit::NewEntry {
+    let mut e = ctx.entry(action, "ok");
+    e.object_kind = Some("directory".into());
+    e.object_id = Some(id.to_string());
+    e.object_country = Some(country.code().to_string());
+    e
+}
+
+impl App {
+    fn view(&self, row: DirectoryRow, own: Option<Country>) -> Option<DirectoryEntry> {
+        let approved = parse(&row.approved);
+        let draft = parse(&row.draft);
+        let mine = Some(row.country) == own;
+        let shown = if mine {
+            draft.clone().or_else(|| approved.clone())?
+        } else {
+            approved.clone()?
+        };
+        let now = self.now_ms();
+        Some(DirectoryEntry {
+            id: row.id,
+            country: row.country,
+            status: row.status,
+            stale: approved.is_some() && row.confirmed_at.is_none_or(|c| now - c > STALE_AFTER_MS),
+            shown,
+            approved,
+            draft: if mine { draft } else { None },
+            public: row.public,
+            confirmed_at: row.confirmed_at,
+        })
+    }
+
+    pub async fn directory(
+        &self,
+        ctx: &Ctx,
+        f: &DirectoryFilter,
+    ) -> AppResult<Vec<DirectoryEntry>> {
+        let me = own(ctx);
+        let country = f.country.as_deref().and_then(Country::parse);
+        let rows = self.store.directory_for(me, country).await?;
+        let q =
+            f.q.as_deref()
+                .map(enlace_domain::text::fold)
+                .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| self.view(r, me))
+            .filter(|e| {
+                f.institution
+                    .as_deref()
+                    .is_none_or(|i| i.is_empty() || e.shown.institution == i)
+            })
+            .filter(|e| f.axis.is_none_or(|a| e.shown.axes.contains(&a)))
+            .filter(|e| {
+                f.language
+                    .as_deref()
+                    .is_none_or(|l| l.is_empty() || e.shown.languages.iter().any(|x| x == l))
+            })
+            .filter(|e| {
+                q.is_empty()
+                    || enlace_domain::text::fold(&format!(
+                        "{} {} {}",
+                        e.shown.name, e.shown.position, e.shown.topics
+                    ))
+                    .contains(&q)
+            })
+            .collect())
+    }
+
+    pub async fn directory_entry(&self, ctx: &Ctx, id: &str) -> AppResult<DirectoryEntry> {
+        let row = self
+            .store
+            .directory_entry(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.view(row, own(ctx)).ok_or(AppError::NotFound)
+    }
+
+    pub async fn propose_directory(
+        &self,
+        ctx: &Ctx,
+        data: &DirectoryData,
+        public: bool,
+    ) -> AppResult<DirectoryEntry> {
+        let country = own(ctx)
+            .filter(|_| may_edit(ctx))
+            .ok_or(AppError::Forbidden)?;
+        let d = data.validate()?;
+        let now = self.now_ms();
+        let json = serde_json::to_string(&d).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_directory_draft(country, &json, public, &ctx.actor.user_id, now)
+            .await?;
+        tx.audit(now, dir_entry(ctx, "directory.propose", &id, country))
+            .await?;
+        let mut out = Outbox::default();
+        let approvers = tx.users_with_roles(country, &["approver"]).await?;
+        out.notify(
+            &mut tx,
+            &approvers,
+            "directory_approval",
+            &bilingual(
+                &format!("Entrada del directorio por aprobar: {}", d.name),
+                &format!("Directory entry awaiting approval: {}", d.name),
+            ),
+            &format!("/directory/{id}"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.publish(out);
+        self.directory_entry(ctx, &id).await
+    }
+
+    /// A change to an entry goes back through approval; the approved version stays visible.
+    pub async fn edit_directory(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        data: &DirectoryData,
+        public: bool,
+    ) -> AppResult<DirectoryEntry> {
+        let entry = self.directory_entry(ctx, id).await?;
+        if Some(entry.country) != own(ctx) || !may_edit(ctx) {
+            return Err(AppError::Forbidden);
+        }
+        let d = data.validate()?;
+        let now = self.now_ms();
+        let json = serde_json::to_string(&d).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        tx.set_directory_draft(id, &json, public, now).await?;
+        tx.audit(now, dir_entry(ctx, "directory.edit", id, entry.country))
+            .await?;
+        let mut out = Outbox::default();
+        let approvers = tx.users_with_roles(entry.country, &["approver"]).await?;
+        out.notify(
+            &mut tx,
+            &approvers,
+            "directory_approval",
+            &bilingual(
+                &format!("Cambio del directorio por aprobar: {}", d.name),
+                &format!("Directory change awaiting approval: {}", d.name),
+            ),
+            &format!("/directory/{id}"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.publish(out);
+        self.directory_entry(ctx, id).await
+    }
+
+    pub async fn approve_directory(&self, ctx: &Ctx, id: &str) -> AppResult<DirectoryEntry> {
+        let entry = self.directory_entry(ctx, id).await?;
+        if ctx.actor.role != Role::Approver || Some(entry.country) != own(ctx) {
+            return Err(AppError::Forbidden);
+        }
+        if entry.draft.is_none() {
+            return Err(AppError::Conflict("nothing_to_approve"));
+        }
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        tx.approve_directory(id, &ctx.actor.user_id, now).await?;
+        tx.audit(now, dir_entry(ctx, "directory.approve", id, entry.country))
+            .await?;
+        tx.commit().await?;
+        self.directory_entry(ctx, id).await
+    }
+
+    /// Re-confirms that an approved entry is still right (resets the 6-month clock).
+    pub async fn confirm_directory(&self, ctx: &Ctx, id: &str) -> AppResult<DirectoryEntry> {
+        let entry = self.directory_entry(ctx, id).await?;
+        if Some(entry.country) != own(ctx) || ctx.actor.role == Role::Secretariat {
+            return Err(AppError::Forbidden);
+        }
+        if entry.approved.is_none() {
+            return Err(AppError::Conflict("nothing_to_approve"));
+        }
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        tx.confirm_directory(id, now).await?;
+        tx.audit(now, dir_entry(ctx, "directory.confirm", id, entry.country))
+            .await?;
+        tx.commit().await?;
+        self.directory_entry(ctx, id).await
+    }
+
+    /// The focal point a hit on `country`'s records points to: an approved entry, preferring
+    /// prosecution, then police, then migration.
+    pub async fn focal_point(&self, country: Country) -> AppResult<Option<DirectoryData>> {
+        let rows = self.store.directory_for(None, Some(country)).await?;
+        let mut approved: Vec<DirectoryData> =
+            rows.iter().filter_map(|r| parse(&r.approved)).collect();
+        let rank = |i: &str| {
+            INSTITUTIONS.iter().position(|x| *x == i).map(|p| match p {
+                2 => 0,
+                1 => 1,
+                0 => 2,
+                n => n + 1,
+            })
+        };
+        approved.sort_by_key(|d| rank(&d.institution).unwrap_or(9));
+        Ok(approved.into_iter().next())
+    }
+
+    /// Periodic reminders: stale directory entries (to the country's admins and approvers),
+    /// requests whose deadline is within 24 hours, and overdue requests (to both sides).
+    pub async fn run_reminders(&self) -> AppResult<usize> {
+        let now = self.now_ms();
+        let mut sent = 0;
+        let stale = self.store.directory_stale(now - STALE_AFTER_MS).await?;
+        let mut tx = self.store.begin().await?;
+        let mut out = Outbox::default();
+        for row in stale {
+            let name = parse(&row.approved).map(|d| d.name).unwrap_or_default();
+            let users = tx
+                .users_with_roles(row.country, &["admin", "approver"])
+                .await?;
+            out.notify(
+                &mut tx,
+                &users,
+                "directory_stale",
+                &bilingual(
+                    &format!("Entrada del directorio sin confirmar desde hace 6 meses: {name}"),
+                    &format!("Directory entry not confirmed for 6 months: {name}"),
+                ),
+                &format!("/directory/{}", row.id),
+                now,
+            )
+            .await?;
+            tx.mark_directory_stale_notified(&row.id, now).await?;
+            sent += users.len();
+        }
+        for (id, number, from, to, created_by, deadline) in tx.unrestricted_open_requests().await? {
+            let (key, es, en) = if deadline < now {
+                (
+                    format!("overdue:{id}"),
+                    format!("Solicitud {number} vencida"),
+                    format!("Request {number} is overdue"),
+                )
+            } else if deadline - now < 24 * 3600 * 1000 {
+                (
+                    format!("due24:{id}"),
+                    format!("Solicitud {number}: vence en menos de 24 horas"),
+                    format!("Request {number}: due within 24 hours"),
+                )
+            } else {
+                continue;
+            };
+            if !tx.remind_once(&key, now).await? {
+                continue;
+            }
+            let mut users = tx.intelligence_users_of(&[to]).await?;
+            users.push(created_by);
+            let _ = from;
+            out.notify(
+                &mut tx,
+                &users,
+                "request_deadline",
+                &bilingual(&es, &en),
+                &format!("/requests/{id}"),
+                now,
+            )
+            .await?;
+            sent += users.len();
+        }
+        tx.commit().await?;
+        self.publish(out);
+        Ok(sent)
+    }
+}
+
+/// CSV of directory entries (RFC 4180 quoting).
+pub fn to_csv(entries: &[DirectoryEntry]) -> String {
+    fn q(s: &str) -> String {
+        // Cells starting with a formula sign are prefixed so spreadsheets do not run them.
+        let formula = s.starts_with(['=', '@'])
+            || (s.starts_with(['+', '-'])
+                && s.chars()
+                    .any(|c| !(c.is_ascii_digit() || " ()-+.".contains(c))));
+        let s = if formula {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+    let mut out = String::from("country,name,position,institution,axes,topics,phone,email,languages,hours,available_24_7,status,stale\r\n");
+    for e in entries {
+        let d = &e.shown;
+        let row = [
+            e.country.code().to_string(),
+            d.name.clone(),
+            d.position.clone(),
+            d.institution.clone(),
+            d.axes
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            d.topics.clone(),
+            d.phone.clone(),
+            d.email.clone(),
+            d.languages.join(" "),
+            d.hours.clone(),
+            d.available_24_7.to_string(),
+            e.status.clone(),
+            e.stale.to_string(),
+        ];
+        out.push_str(&row.iter().map(|c| q(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// vCard 3.0 cards of directory entries.
+pub fn to_vcard(entries: &[DirectoryEntry]) -> String {
+    fn esc(s: &str) -> String {
+        s.replace('\\', "\\\\")
+            .replace(',', "\\,")
+            .replace(';', "\\;")
+            .replace('\n', "\\n")
+    }
+    let mut out = String::new();
+    for e in entries {
+        let d = &e.shown;
+        out.push_str("BEGIN:VCARD\r\nVERSION:3.0\r\n");
+        out.push_str(&format!("FN:{}\r\n", esc(&d.name)));
+        out.push_str(&format!(
+            "ORG:{};{}\r\n",
+            esc(e.country.name("es")),
+            esc(&d.institution)
+        ));
+        if !d.position.is_empty() {
+            out.push_str(&format!("TITLE:{}\r\n", esc(&d.position)));
+        }
+        if !d.phone.is_empty() {
+            out.push_str(&format!("TEL;TYPE=WORK:{}\r\n", esc(&d.phone)));
+        }
+        if !d.email.is_empty() {
+            out.push_str(&format!("EMAIL;TYPE=INTERNET:{}\r\n", esc(&d.email)));
+        }
+        out.push_str(&format!(
+            "NOTE:{}\r\n",
+            esc(&format!("{} {}", d.topics, d.hours))
+        ));
+        out.push_str("END:VCARD\r\n");
+    }
+    out
+}

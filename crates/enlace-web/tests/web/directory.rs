@@ -1,0 +1,128 @@
+//! The directory of focal points: proposals need the foreign-ministry approver before other
+//! countries see them; a change keeps the approved version visible; stale entries remind;
+//! exports; hits point to the focal point.
+use crate::testkit::each_engine;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+fn entry(name: &str) -> serde_json::Value {
+    json!({"name": name, "position": "Fiscal de enlace (ficticio)", "institution": "prosecution", "axes": [1, 2], "topics": "tráfico; rutas marítimas", "phone": "+506 2222 0000", "email": "enlace@example.cr", "languages": ["es", "en"], "hours": "08:00-17:00", "available_24_7": true, "public": true})
+}
+
+#[tokio::test]
+async fn approval_controls_what_other_countries_see() {
+    each_engine(|s| async move {
+        let off = s.token("officer.cr").await;
+        let appr = s.token("approver.cr").await;
+        let other = s.token("officer.gt").await;
+        let (st, e) = s.api(Some(&off), Method::POST, "/api/v1/directory", Some(entry("Laura Ficticia Mora"))).await;
+        assert_eq!(st, StatusCode::CREATED, "{e}");
+        let id = e["id"].as_str().unwrap().to_string();
+        assert_eq!(e["status"], "pending");
+        // Not visible to other countries until approved; the approver was notified.
+        assert_eq!(s.api(Some(&other), Method::GET, &format!("/api/v1/directory/{id}"), None).await.0, StatusCode::NOT_FOUND);
+        let (_, n) = s.api(Some(&appr), Method::GET, "/api/v1/notifications", None).await;
+        assert!(n["items"].as_array().unwrap().iter().any(|x| x["kind"] == "directory_approval"), "{n}");
+        // Only the approver approves.
+        assert_eq!(s.api(Some(&off), Method::POST, &format!("/api/v1/directory/{id}/approve"), None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(s.api(Some(&s.token("approver.gt").await), Method::POST, &format!("/api/v1/directory/{id}/approve"), None).await.0, StatusCode::NOT_FOUND);
+        let (st, _) = s.api(Some(&appr), Method::POST, &format!("/api/v1/directory/{id}/approve"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, v) = s.api(Some(&other), Method::GET, &format!("/api/v1/directory/{id}"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["entry"]["name"], "Laura Ficticia Mora");
+        // A change goes back to approval; others keep seeing the approved version.
+        let (st, v) = s.api(Some(&off), Method::PATCH, &format!("/api/v1/directory/{id}"), Some(entry("Laura Ficticia Mora de Solís"))).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["entry"]["name"], "Laura Ficticia Mora de Solís", "the own country sees its draft");
+        let (_, v) = s.api(Some(&other), Method::GET, &format!("/api/v1/directory/{id}"), None).await;
+        assert_eq!(v["entry"]["name"], "Laura Ficticia Mora");
+        assert!(v["pending_change"].is_null(), "drafts never leave the country");
+        assert_eq!(s.api(Some(&other), Method::PATCH, &format!("/api/v1/directory/{id}"), Some(entry("X"))).await.0, StatusCode::FORBIDDEN);
+        s.api(Some(&appr), Method::POST, &format!("/api/v1/directory/{id}/approve"), None).await;
+        let (_, v) = s.api(Some(&other), Method::GET, &format!("/api/v1/directory/{id}"), None).await;
+        assert_eq!(v["entry"]["name"], "Laura Ficticia Mora de Solís");
+        // Filters and exports.
+        let (_, l) = s.api(Some(&other), Method::GET, "/api/v1/directory?country=cr&institution=prosecution&axis=2&language=en", None).await;
+        assert_eq!(l["total"], 1);
+        let (_, l) = s.api(Some(&other), Method::GET, "/api/v1/directory?axis=4", None).await;
+        assert_eq!(l["total"], 0);
+        let csv = s.http.get(format!("{}/api/v1/directory/export.csv", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
+        assert!(csv.starts_with("country,name") && csv.contains("\"Laura Ficticia Mora de Solís\"") && csv.contains("\"+506 2222 0000\""), "{csv}");
+        let vcf = s.http.get(format!("{}/api/v1/directory/export.vcf", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
+        assert!(vcf.contains("BEGIN:VCARD") && vcf.contains("FN:Laura Ficticia Mora de Solís") && vcf.contains("EMAIL;TYPE=INTERNET:enlace@example.cr"), "{vcf}");
+        // Bad input.
+        let (st, v) = s.api(Some(&off), Method::POST, "/api/v1/directory", Some(json!({"name": "", "institution": "circus", "axes": [7], "email": "nope"}))).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        // A hit on Costa Rica's records points to this focal point.
+        let (_, c) = s.api(Some(&off), Method::POST, "/api/v1/cases", Some(json!({"title": "Caso CR", "distribution": {"level": "country"}}))).await;
+        s.api(Some(&off), Method::POST, "/api/v1/entities", Some(json!({"case_id": c["id"], "schema": "Vehicle", "properties": {"registrationNumber": ["CR-778899"]}}))).await;
+        let (_, r) = s
+            .api(Some(&other), Method::POST, "/api/v1/checks", Some(json!({"purpose": "p", "case_reference": "r", "subject": {"schema": "Vehicle", "properties": {"registrationNumber": ["cr 778899"]}}})))
+            .await;
+        let cr = r["results"].as_array().unwrap().iter().find(|x| x["country"] == "cr").unwrap();
+        assert_eq!(cr["hit"], true, "{r}");
+        assert_eq!(cr["focal_point"]["name"], "Laura Ficticia Mora de Solís");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stale_entries_are_flagged_and_their_country_reminded() {
+    let s = crate::testkit::sqlite_server(enlace_app::AppConfig::default()).await;
+    let off = s.token("officer.hn").await;
+    let appr = s.token("approver.hn").await;
+    let admin = s.token("admin.hn").await;
+    let (_, e) = s
+        .api(
+            Some(&off),
+            Method::POST,
+            "/api/v1/directory",
+            Some(entry("Punto Focal Ficticio")),
+        )
+        .await;
+    let id = e["id"].as_str().unwrap().to_string();
+    s.api(
+        Some(&appr),
+        Method::POST,
+        &format!("/api/v1/directory/{id}/approve"),
+        None,
+    )
+    .await;
+    s.clock.advance_secs(184 * 24 * 3600);
+    let (_, v) = s
+        .api(
+            Some(&off),
+            Method::GET,
+            &format!("/api/v1/directory/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(v["stale"], true);
+    let sent = s.app.run_reminders().await.unwrap();
+    assert!(sent >= 2);
+    for t in [&admin, &appr] {
+        let (_, n) = s
+            .api(Some(t), Method::GET, "/api/v1/notifications", None)
+            .await;
+        assert!(
+            n["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["kind"] == "directory_stale"),
+            "{n}"
+        );
+    }
+    assert_eq!(s.app.run_reminders().await.unwrap(), 0, "reminded once");
+    let (st, v) = s
+        .api(
+            Some(&off),
+            Method::POST,
+            &format!("/api/v1/directory/{id}/confirm"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["stale"], false);
+}
