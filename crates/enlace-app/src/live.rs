@@ -153,6 +153,10 @@ impl App {
             .await?)
     }
 
+    pub async fn unread_links(&self, ctx: &Ctx) -> AppResult<Vec<String>> {
+        Ok(self.store.unread_links(&ctx.actor.user_id).await?)
+    }
+
     pub async fn unread_count(&self, user_id: &str) -> AppResult<i64> {
         Ok(self.store.unread_count(user_id).await?)
     }

@@ -502,6 +502,20 @@ impl Store {
         Ok((list, total, self.unread_count(user_id).await?))
     }
 
+    /// Links of the user's unread notifications (to mark unread items in lists).
+    pub async fn unread_links(&self, user_id: &str) -> crate::Result<Vec<String>> {
+        self.fetch_all(
+            &Q::new(
+                "SELECT DISTINCT link FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            )
+            .arg(user_id),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("link")?))
+        .collect()
+    }
+
     pub async fn unread_count(&self, user_id: &str) -> crate::Result<i64> {
         Ok(self
             .fetch_optional(&Q::new("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL").arg(user_id))

@@ -1676,7 +1676,7 @@ struct ChecksPage {
     f: CheckForm,
     errors: Vec<ShownError>,
     answer: Option<enlace_app::checks::CheckAnswer>,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -1763,7 +1763,10 @@ fn checks_page(
             f,
             errors,
             answer,
-            kinds: CHECK_KINDS.to_vec(),
+            kinds: CHECK_KINDS
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
         }),
     )
 }
@@ -2050,8 +2053,10 @@ struct AlertsPage {
     user: Option<PageUser>,
     path: String,
     alerts: Vec<enlace_store::live::Alert>,
+    /// Ids of the alerts with an unread notification for this user.
+    unread: Vec<String>,
     kind: String,
-    kinds: Vec<&'static str>,
+    kinds: Vec<String>,
     pager: Pager,
     can_send: bool,
 }
@@ -2063,7 +2068,7 @@ struct AlertFormPage {
     user: Option<PageUser>,
     path: String,
     f: AlertForm,
-    kinds: Vec<&'static str>,
+    kinds: Vec<String>,
     countries: Vec<(String, String)>,
     errors: Vec<ShownError>,
 }
@@ -2128,14 +2133,26 @@ pub async fn alerts_list(
         .list_alerts(&ctx, Some(kind.as_str()), PER_PAGE, (page - 1) * PER_PAGE)
         .await
         .map_err(|e| req.err(e))?;
+    let unread = s
+        .app
+        .unread_links(&ctx)
+        .await
+        .map_err(|e| req.err(e))?
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("/alerts/").map(str::to_string))
+        .collect();
     Ok(render(&AlertsPage {
         t: req.tr(),
         user: req.page_user(),
         path: req.path.clone(),
         alerts,
+        unread,
         pager: Pager::new(page, total, &format!("/alerts?kind={}", url_encode(&kind))),
         kind,
-        kinds: enlace_app::alerts::KINDS.to_vec(),
+        kinds: enlace_app::alerts::KINDS
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
         can_send: ctx.actor.intelligence_country().is_some(),
     }))
 }
@@ -2155,7 +2172,10 @@ fn alert_form_page(req: &Req, f: AlertForm, errors: Vec<ShownError>) -> Response
             user: req.page_user(),
             path: req.path.clone(),
             f,
-            kinds: enlace_app::alerts::KINDS.to_vec(),
+            kinds: enlace_app::alerts::KINDS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
             countries: Country::all()
                 .filter(|c| Some(c.code().to_string()) != own)
                 .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
@@ -2335,7 +2355,8 @@ struct DirectoryPage {
     entries: Vec<enlace_app::directory::DirectoryEntry>,
     f: DirectoryQuery,
     countries: Vec<(String, String)>,
-    institutions: Vec<&'static str>,
+    institutions: Vec<String>,
+    axes: Vec<String>,
     export_query: String,
     can_propose: bool,
 }
@@ -2349,7 +2370,7 @@ struct DirectoryEntryPage {
     entry: Option<enlace_app::directory::DirectoryEntry>,
     d: enlace_app::directory::DirectoryData,
     public: bool,
-    institutions: Vec<&'static str>,
+    institutions: Vec<String>,
     languages: Vec<String>,
     axes: Vec<u8>,
     can_edit: bool,
@@ -2403,7 +2424,11 @@ pub async fn directory_page(
         countries: Country::all()
             .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
             .collect(),
-        institutions: enlace_app::directory::INSTITUTIONS.to_vec(),
+        institutions: enlace_app::directory::INSTITUTIONS
+            .iter()
+            .map(|i| i.to_string())
+            .collect(),
+        axes: ["1", "2", "3", "4"].iter().map(|a| a.to_string()).collect(),
         export_query,
         can_propose: ctx.actor.country.is_some()
             && matches!(
@@ -2448,7 +2473,10 @@ fn directory_entry_page(
             entry: e,
             d,
             public,
-            institutions: enlace_app::directory::INSTITUTIONS.to_vec(),
+            institutions: enlace_app::directory::INSTITUTIONS
+                .iter()
+                .map(|i| i.to_string())
+                .collect(),
             languages: enlace_app::directory::LANGUAGES
                 .iter()
                 .map(|l| l.to_string())

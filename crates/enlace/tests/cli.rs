@@ -245,7 +245,7 @@ fn match_writes_one_line_per_query_best_first() {
         serde_json::json!({"id": "r3", "schema": "Person", "properties": {"name": ["María Guadalupe Hernández Solís"], "birthDate": ["1961-01-30"]}}),
     ];
     let queries = [
-        serde_json::json!({"id": "q1", "schema": "Person", "properties": {"name": ["Lupe Hernandez"], "birthDate": ["1979-02-11"]}}),
+        serde_json::json!({"id": "q1", "schema": "Person", "properties": {"name": ["Maria Lupe Hernandez"], "birthDate": ["1979-02-11"]}}),
         serde_json::json!({"id": "q2", "schema": "Person", "properties": {"name": ["Ignacio Torres"], "birthDate": ["1990-01-01"]}}),
     ];
     let write = |name: &str, rows: &[serde_json::Value]| {

@@ -120,3 +120,65 @@ async fn bad_alerts_send_nothing() {
     })
     .await;
 }
+
+/// The authorization matrix for alerts and the directory, from one table each: role ×
+/// the actor's country (relative to the sender / owner) → status of a read by id and
+/// whether it is listed.
+#[tokio::test]
+async fn alert_and_directory_matrix() {
+    each_engine(|s| async move {
+        let pa = s.token("officer.pa").await;
+        let (_, a) = s
+            .api(Some(&pa), Method::POST, "/api/v1/alerts", Some(json!({"kind": "wanted_person", "title": "Matriz", "recipients": ["cr"]})))
+            .await;
+        let alert = a["id"].as_str().unwrap().to_string();
+        // sender = Panama, recipient = Costa Rica, other = Mexico.
+        const ALERTS: &str = "
+            officer.pa 200 prosecutor.pa 200 analyst.pa 200 approver.pa 404 admin.pa 404
+            officer.cr 200 prosecutor.cr 200 analyst.cr 200 approver.cr 404 admin.cr 404
+            officer.mx 404 prosecutor.mx 404 analyst.mx 404 approver.mx 404 admin.mx 404
+            secretariat 404";
+        let cells: Vec<&str> = ALERTS.split_whitespace().collect();
+        for pair in cells.chunks(2) {
+            let tok = s.token(pair[0]).await;
+            let (st, _) = s.api(Some(&tok), Method::GET, &format!("/api/v1/alerts/{alert}"), None).await;
+            assert_eq!(st.as_u16().to_string(), pair[1], "alert read by {} [{}]", pair[0], s.engine);
+            let (_, list) = s.api(Some(&tok), Method::GET, "/api/v1/alerts", None).await;
+            let listed = list["items"].as_array().map(|l| l.iter().any(|x| x["id"] == alert.as_str())).unwrap_or(false);
+            assert_eq!(listed, pair[1] == "200", "alert listed for {}", pair[0]);
+        }
+        assert_eq!(s.api(None, Method::GET, &format!("/api/v1/alerts/{alert}"), None).await.0, StatusCode::UNAUTHORIZED);
+
+        // A directory entry of Costa Rica before and after approval.
+        let off = s.token("officer.cr").await;
+        let (_, e) = s
+            .api(Some(&off), Method::POST, "/api/v1/directory", Some(json!({"name": "Matriz Ficticia", "institution": "police", "phone": "+506 1111 1111"})))
+            .await;
+        let entry = e["id"].as_str().unwrap().to_string();
+        const PENDING: &str = "officer.cr 200 approver.cr 200 admin.cr 200 analyst.cr 200 officer.gt 404 admin.gt 404 approver.gt 404 secretariat 404";
+        const APPROVED: &str = "officer.cr 200 approver.cr 200 admin.cr 200 analyst.cr 200 officer.gt 200 admin.gt 200 approver.gt 200 secretariat 200";
+        for (table, approve) in [(PENDING, false), (APPROVED, true)] {
+            if approve {
+                let appr = s.token("approver.cr").await;
+                assert_eq!(s.api(Some(&appr), Method::POST, &format!("/api/v1/directory/{entry}/approve"), None).await.0, StatusCode::OK);
+            }
+            let cells: Vec<&str> = table.split_whitespace().collect();
+            for pair in cells.chunks(2) {
+                let tok = s.token(pair[0]).await;
+                let (st, _) = s.api(Some(&tok), Method::GET, &format!("/api/v1/directory/{entry}"), None).await;
+                assert_eq!(st.as_u16().to_string(), pair[1], "directory read by {} (approved: {approve}) [{}]", pair[0], s.engine);
+                let (_, list) = s.api(Some(&tok), Method::GET, "/api/v1/directory", None).await;
+                let listed = list["items"].as_array().unwrap().iter().any(|x| x["id"] == entry.as_str());
+                assert_eq!(listed, pair[1] == "200", "directory listed for {}", pair[0]);
+            }
+        }
+        // Notifications belong to their user alone.
+        let cr = s.token("officer.cr").await;
+        let (_, n) = s.api(Some(&cr), Method::GET, "/api/v1/notifications", None).await;
+        assert!(n["total"].as_i64().unwrap() >= 1);
+        let mx = s.token("officer.mx").await;
+        let (_, n) = s.api(Some(&mx), Method::GET, "/api/v1/notifications", None).await;
+        assert_eq!(n["total"], 0);
+    })
+    .await;
+}
