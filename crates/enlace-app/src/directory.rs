@@ -109,7 +109,8 @@ pub struct DirectoryEntry {
 pub struct DirectoryFilter {
     pub country: Option<String>,
     pub institution: Option<String>,
-    pub axis: Option<u8>,
+    /// "1".."4"; empty or anything else means no filter.
+    pub axis: Option<String>,
     pub language: Option<String>,
     pub q: Option<String>,
 }
@@ -175,6 +176,7 @@ impl App {
             f.q.as_deref()
                 .map(enlace_domain::text::fold)
                 .unwrap_or_default();
+        let axis: Option<u8> = f.axis.as_deref().and_then(|a| a.trim().parse().ok());
         Ok(rows
             .into_iter()
             .filter_map(|r| self.view(r, me))
@@ -183,7 +185,7 @@ impl App {
                     .as_deref()
                     .is_none_or(|i| i.is_empty() || e.shown.institution == i)
             })
-            .filter(|e| f.axis.is_none_or(|a| e.shown.axes.contains(&a)))
+            .filter(|e| axis.is_none_or(|a| e.shown.axes.contains(&a)))
             .filter(|e| {
                 f.language
                     .as_deref()

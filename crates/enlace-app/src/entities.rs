@@ -21,7 +21,15 @@ pub fn terms_of(schema: &str, props: &Properties) -> Vec<String> {
         };
         for v in values {
             match t {
-                PropType::Name | PropType::Text => out.extend(text::words(v).into_iter().take(64)),
+                PropType::Name => {
+                    for w in text::words(v).into_iter().take(64) {
+                        if let Some(p) = phonetic_term(&w) {
+                            out.push(p);
+                        }
+                        out.push(w);
+                    }
+                }
+                PropType::Text => out.extend(text::words(v).into_iter().take(64)),
                 PropType::Identifier | PropType::Phone | PropType::Email => {
                     out.push(text::compact(v));
                     if t == PropType::Phone {
@@ -40,6 +48,18 @@ pub fn terms_of(schema: &str, props: &Properties) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// A sound-alike term for a name word (`~` + consonant skeleton of its phonetic key), so a
+/// misspelt, accent-less surname still finds the person.
+fn phonetic_term(word: &str) -> Option<String> {
+    if word.chars().count() < 3 || word.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let k = enlace_match::phonetic::skeleton(&enlace_match::phonetic::key(
+        &enlace_match::text::fold(word),
+    ));
+    (!k.is_empty()).then(|| format!("~{k}"))
 }
 
 /// The FollowTheMoney JSON of an entity.
@@ -308,17 +328,21 @@ impl App {
         if phone_like && digits.len() > 8 {
             terms = vec![digits[digits.len() - 8..].to_string()];
         }
-        f.terms = terms;
+        let sounds: Vec<String> = terms.iter().filter_map(|w| phonetic_term(w)).collect();
+        f.terms = terms.clone();
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let (list, total) = tx
-            .entities_visible(
-                &Viewer::of(&ctx.actor),
-                &f,
-                limit.clamp(1, 200),
-                offset.max(0),
-            )
+        let viewer = Viewer::of(&ctx.actor);
+        let (mut list, mut total) = tx
+            .entities_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
             .await?;
+        // Nothing spelt that way: try how the words sound (typos, s/z, b/v, ll/y, silent h…).
+        if total == 0 && !sounds.is_empty() && sounds.len() == terms.len() {
+            f.terms = sounds;
+            (list, total) = tx
+                .entities_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
+                .await?;
+        }
         let mut a = ctx.entry("entity.search", "ok");
         a.object_kind = Some("entity".into());
         a.purpose = purpose.map(|p| p.chars().take(500).collect());

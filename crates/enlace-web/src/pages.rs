@@ -2401,19 +2401,25 @@ pub async fn directory_page(
     let f = enlace_app::directory::DirectoryFilter {
         country: Some(q.country.clone()).filter(|x| !x.is_empty()),
         institution: Some(q.institution.clone()).filter(|x| !x.is_empty()),
-        axis: q.axis.parse().ok(),
+        axis: Some(q.axis.clone()).filter(|x| !x.is_empty()),
         language: Some(q.language.clone()).filter(|x| !x.is_empty()),
         q: Some(q.q.clone()).filter(|x| !x.is_empty()),
     };
     let entries = s.app.directory(&ctx, &f).await.map_err(|e| req.err(e))?;
     let t = req.tr();
-    let export_query = serde_urlencoded::to_string([
-        ("country", q.country.as_str()),
-        ("institution", q.institution.as_str()),
-        ("axis", q.axis.as_str()),
-        ("language", q.language.as_str()),
-        ("q", q.q.as_str()),
-    ])
+    // Only the filters in use, so the export links stay short and clean.
+    let export_query = serde_urlencoded::to_string(
+        [
+            ("country", q.country.as_str()),
+            ("institution", q.institution.as_str()),
+            ("axis", q.axis.as_str()),
+            ("language", q.language.as_str()),
+            ("q", q.q.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect::<Vec<_>>(),
+    )
     .unwrap_or_default();
     Ok(render(&DirectoryPage {
         t,

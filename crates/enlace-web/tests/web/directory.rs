@@ -49,6 +49,8 @@ async fn approval_controls_what_other_countries_see() {
         assert_eq!(l["total"], 0);
         let csv = s.http.get(format!("{}/api/v1/directory/export.csv", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
         assert!(csv.starts_with("country,name") && csv.contains("\"Laura Ficticia Mora de Solís\"") && csv.contains("\"+506 2222 0000\""), "{csv}");
+        let res = s.http.get(format!("{}/api/v1/directory/export.csv?country=cr&axis=&language=&q=", s.base)).bearer_auth(&other).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "empty filters mean no filter");
         let vcf = s.http.get(format!("{}/api/v1/directory/export.vcf", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
         assert!(vcf.contains("BEGIN:VCARD") && vcf.contains("FN:Laura Ficticia Mora de Solís") && vcf.contains("EMAIL;TYPE=INTERNET:enlace@example.cr"), "{vcf}");
         // Bad input.

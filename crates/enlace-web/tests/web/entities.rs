@@ -52,6 +52,8 @@ async fn entities_follow_their_case_and_are_found_by_search() {
             ("munoz pena", &gt, Some(&person)),
             ("JOSE ANG", &gt, Some(&person)),
             ("muñoz", &pa, None),
+            ("munos penia", &gt, Some(&person)),
+            ("JOZE MUNOS", &gt, Some(&person)),
             ("abc123x", &mx, Some(&hidden)),
             ("ABC 123 X", &mx, Some(&hidden)),
             ("abc123x", &gt, None),
