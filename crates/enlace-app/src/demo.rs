@@ -123,6 +123,7 @@ impl App {
         e.detail = Some("demo accounts created".into());
         tx.audit(now, e).await?;
         tx.commit().await?;
+        let mut seed = 0usize;
         for (id, username, country) in officers {
             let Some(country) = country else { continue };
             let ctx = Ctx {
@@ -151,9 +152,136 @@ impl App {
                     evaluation: Some(evaluation.to_string()),
                     sensitive: false,
                 };
-                self.create_case(&ctx, &input).await?;
+                let case = self.create_case(&ctx, &input).await?;
+                let lines = demo_network(country, seed);
+                seed += 1;
+                self.import_lines(&ctx, &case.id, lines).await?;
             }
         }
         Ok(true)
     }
+}
+
+// Fictional name parts, combined by a fixed rule: no real person is meant.
+const GIVEN: &[&str] = &[
+    "Aurelio",
+    "Benigno",
+    "Casilda",
+    "Dionisio",
+    "Eulalia",
+    "Filiberto",
+    "Genoveva",
+    "Herminio",
+    "Isidora",
+    "Jacinto",
+    "Leocadia",
+    "Macario",
+    "Nicanor",
+    "Obdulia",
+    "Pancracio",
+    "Remedios",
+    "Saturnino",
+    "Tranquilina",
+    "Ubaldo",
+    "Virgilio",
+];
+const SURNAMES: &[&str] = &[
+    "Alcántara",
+    "Barahona",
+    "Cifuentes",
+    "Dueñas",
+    "Escalante",
+    "Fajardo",
+    "Galdámez",
+    "Hidalgo",
+    "Iturbide",
+    "Jáuregui",
+    "Landaverde",
+    "Maldonado",
+    "Noguera",
+    "Ochaeta",
+    "Palencia",
+    "Quintanilla",
+    "Rivadeneira",
+    "Sandoval",
+    "Taracena",
+    "Urrutia",
+    "Villatoro",
+];
+const NICKNAMES: &[&str] = &[
+    "El Flaco",
+    "La Güera",
+    "El Chato",
+    "El Tigre",
+    "La Jefa",
+    "El Guía",
+];
+
+/// A small fictional network for a demo case: a coordinator, a guide and a driver, their
+/// phones, a vehicle or boat, the organisation they belong to and their links, as
+/// FollowTheMoney JSON Lines.
+fn demo_network(country: Country, seed: usize) -> Vec<String> {
+    let cc = country.code();
+    let pick = |list: &[&'static str], k: usize| list[(seed * 7 + k * 13) % list.len()];
+    let prefix = match cc {
+        "bz" => "+501",
+        "ca" | "us" => "+1",
+        "cr" => "+506",
+        "do" => "+1809",
+        "sv" => "+503",
+        "gt" => "+502",
+        "hn" => "+504",
+        "mx" => "+52",
+        "ni" => "+505",
+        _ => "+507",
+    };
+    let mut out = vec![];
+    let mut push = |v: serde_json::Value| out.push(v.to_string());
+    push(
+        serde_json::json!({"id": "org", "schema": "Organization", "properties": {
+        "name": [format!("Estructura ficticia {}", pick(SURNAMES, 9))], "country": [cc]}}),
+    );
+    for (i, role) in ["coordinador", "guía", "transportista"].iter().enumerate() {
+        let pid = format!("p{i}");
+        let year = 1968 + (seed * 5 + i * 11) % 35;
+        let month = 1 + (seed + i * 3) % 12;
+        let day = 1 + (seed * 3 + i * 7) % 28;
+        push(
+            serde_json::json!({"id": pid, "schema": "Person", "properties": {
+            "firstName": [pick(GIVEN, i)], "lastName": [pick(SURNAMES, i)], "secondName": [pick(SURNAMES, i + 5)],
+            "alias": [pick(NICKNAMES, i)], "birthDate": [format!("{year:04}-{month:02}-{day:02}")],
+            "nationality": [cc], "position": [role]}}),
+        );
+        push(
+            serde_json::json!({"id": format!("tel{i}"), "schema": "UserAccount", "properties": {
+            "number": [format!("{prefix} {}{:07}", 5 + i, (seed * 7919 + i * 104_729) % 10_000_000)],
+            "service": ["WhatsApp"], "owner": [pid]}}),
+        );
+        push(
+            serde_json::json!({"id": format!("m{i}"), "schema": "Membership", "properties": {
+            "member": [pid], "organization": ["org"], "role": [role]}}),
+        );
+    }
+    push(
+        serde_json::json!({"id": "a01", "schema": "Associate", "properties": {
+        "person": ["p0"], "associate": ["p1"], "relationship": ["recluta y paga a"]}}),
+    );
+    push(
+        serde_json::json!({"id": "call", "schema": "Call", "properties": {
+        "caller": ["tel0"], "receiver": ["tel1"], "date": [format!("2026-10-{:02}", 1 + seed % 28)], "duration": ["240"]}}),
+    );
+    if seed % 2 == 0 {
+        push(
+            serde_json::json!({"id": "veh", "schema": "Vehicle", "properties": {
+            "registrationNumber": [format!("{}-{:03}-{}", cc.to_uppercase(), (seed * 37) % 1000, pick(&["KLM", "TRX", "BPQ", "ZDF"], 1))],
+            "type": ["camión"], "make": ["Freightliner"], "owner": ["p2"]}}),
+        );
+    } else {
+        push(
+            serde_json::json!({"id": "boat", "schema": "Vessel", "properties": {
+            "name": [format!("Lancha ficticia {}", pick(&["Marea", "Gaviota", "Esperanza", "Delfín"], 2))],
+            "flag": [cc], "registrationNumber": [format!("{}-PES-{:04}", cc.to_uppercase(), seed * 17)], "owner": ["p2"]}}),
+        );
+    }
+    out
 }
