@@ -11,6 +11,7 @@ pub mod demo;
 pub mod directory;
 pub mod entities;
 mod error;
+pub mod graph;
 pub mod live;
 pub mod ratelimit;
 pub mod requests;

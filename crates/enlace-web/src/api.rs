@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/export", get(case_export))
         .route("/entities", post(entity_create))
         .route("/entities/{id}", get(entity_get).patch(entity_update))
+        .route("/entities/{id}/graph", get(entity_graph))
         .route("/search", get(search))
         .route("/checks", post(check_run))
         .route("/events", get(events))
@@ -1164,4 +1165,23 @@ pub async fn directory_vcf(
         enlace_app::directory::to_vcard(&list),
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+struct DepthQuery {
+    depth: Option<usize>,
+}
+
+async fn entity_graph(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    Query(q): Query<DepthQuery>,
+) -> ApiResult {
+    let g = s
+        .app
+        .network(&a.ctx, &id, q.depth.unwrap_or(1))
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(g).into_response())
 }

@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::entity_view).post(pages::entity_update),
         )
         .route("/entities/{id}/edit", get(pages::entity_edit))
+        .route("/entities/{id}/graph", get(pages::graph_page))
         .route("/search", get(pages::search_page))
         .route(
             "/checks",

@@ -2619,3 +2619,45 @@ pub async fn directory_action(
         Err(e) => Err(req.err(e)),
     }
 }
+
+// ---------------------------------------------------------------- network graph
+
+#[derive(Template)]
+#[template(path = "graph.html")]
+struct GraphPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    root: Entity,
+    g: enlace_app::graph::Graph,
+    svg: String,
+}
+
+#[derive(Deserialize)]
+pub struct DepthQuery {
+    depth: Option<usize>,
+}
+
+pub async fn graph_page(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+    Query(q): Query<DepthQuery>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let g = s
+        .app
+        .network(&ctx, &id, q.depth.unwrap_or(2))
+        .await
+        .map_err(|e| req.err(e))?;
+    let (root, _) = s.app.get_entity(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let t = req.tr();
+    Ok(render(&GraphPage {
+        t,
+        user: req.page_user(),
+        path: req.path.clone(),
+        svg: enlace_app::graph::to_svg(&g, t.code()),
+        root,
+        g,
+    }))
+}

@@ -157,3 +157,50 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn the_network_graph_shows_links_and_never_hidden_entities() {
+    each_engine(|s| async move {
+        let mx = s.token("officer.mx").await;
+        let gt = s.token("analyst.gt").await;
+        let shared = case(&s, &mx, "members", &[]).await;
+        let own = case(&s, &mx, "country", &[]).await;
+        let post = |case: String, body: Value| {
+            let s = &s;
+            let mx = mx.clone();
+            async move {
+                let mut b = body;
+                b["case_id"] = json!(case);
+                let (st, v) = s.api(Some(&mx), Method::POST, "/api/v1/entities", Some(b)).await;
+                assert_eq!(st, StatusCode::CREATED, "{v}");
+                v["id"].as_str().unwrap().to_string()
+            }
+        };
+        let p = post(shared.clone(), json!({"schema": "Person", "properties": {"name": ["Nodo Central Ficticio"]}})).await;
+        let o = post(shared.clone(), json!({"schema": "Organization", "properties": {"name": ["Red Ficticia"]}})).await;
+        post(shared.clone(), json!({"schema": "Membership", "properties": {"member": [p.clone()], "organization": [o.clone()], "role": ["jefe"]}})).await;
+        let far = post(shared.clone(), json!({"schema": "Person", "properties": {"name": ["Socio Lejano"]}})).await;
+        post(shared.clone(), json!({"schema": "Associate", "properties": {"person": [o.clone()], "associate": [far.clone()]}})).await;
+        let secret = post(own.clone(), json!({"schema": "UserAccount", "properties": {"number": ["+52 55 0000 1111"], "owner": [p.clone()]}})).await;
+
+        let ids = |g: &Value| g["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        let (st, g) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{p}/graph?depth=1"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        let n = ids(&g);
+        assert!(n.contains(&o) && n.contains(&secret) && !n.contains(&far), "{g}");
+        assert!(g["edges"].as_array().unwrap().iter().any(|e| e["label"] == "jefe"), "membership drawn as an edge: {g}");
+        let (_, g) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{p}/graph?depth=2"), None).await;
+        assert!(ids(&g).contains(&far), "depth 2 reaches the associate's associate");
+        // Guatemala sees the network but not Mexico's own-country account.
+        let (_, g) = s.api(Some(&gt), Method::GET, &format!("/api/v1/entities/{p}/graph?depth=3"), None).await;
+        let n = ids(&g);
+        assert!(n.contains(&o) && n.contains(&far) && !n.contains(&secret), "{g}");
+        assert!(!g.to_string().contains("0000 1111"));
+        // The page renders the SVG with clickable nodes.
+        let (_, cookie, _) = s.browser_login("analyst.gt", "enlace-demo").await;
+        let html = s.page(&cookie.unwrap(), &format!("/entities/{p}/graph?depth=2")).await.text().await.unwrap();
+        assert!(html.contains("<svg") && html.contains(&format!("/entities/{far}/graph")) && !html.contains(&secret));
+        assert_eq!(s.api(Some(&s.token("officer.pa").await), Method::GET, &format!("/api/v1/entities/{secret}/graph"), None).await.0, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

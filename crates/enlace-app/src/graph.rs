@@ -1,0 +1,248 @@
+//! The network around an entity: the entities linked to it up to a depth, as the viewer may
+//! see them, laid out on the server as concentric rings and drawn as SVG (no client library,
+//! nothing fetched from outside).
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::ftm::{self, PropType, LINKS};
+use enlace_store::entities::Entity;
+use enlace_store::Viewer;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+pub const MAX_NODES: usize = 500;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub id: String,
+    pub schema: String,
+    pub caption: String,
+    pub level: usize,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Graph {
+    pub root: String,
+    pub depth: usize,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// True when the network was cut at MAX_NODES.
+    pub truncated: bool,
+}
+
+fn link_ends(schema: &str) -> Option<(&'static str, &'static str)> {
+    LINKS
+        .iter()
+        .find(|(s, _, _)| *s == schema)
+        .map(|(_, a, b)| (*a, *b))
+}
+
+fn first(e: &Entity, prop: &str) -> Option<String> {
+    e.properties.get(prop).and_then(|v| v.first()).cloned()
+}
+
+impl App {
+    pub async fn network(&self, ctx: &Ctx, id: &str, depth: usize) -> AppResult<Graph> {
+        let depth = depth.clamp(1, 3);
+        let viewer = Viewer::of(&ctx.actor);
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let root = tx
+            .entity_visible(&viewer, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut level: HashMap<String, usize> = HashMap::from([(root.id.clone(), 0)]);
+        let mut nodes: HashMap<String, Entity> = HashMap::from([(root.id.clone(), root.clone())]);
+        let mut edges: HashSet<Edge> = HashSet::new();
+        let mut frontier = vec![root.clone()];
+        let mut truncated = false;
+        for d in 1..=depth {
+            let mut next = vec![];
+            for n in &frontier {
+                // (neighbour id, label) pairs, resolved below against what the viewer sees.
+                let mut around: Vec<(String, String)> = vec![];
+                for (prop, values) in &n.properties {
+                    if ftm::prop_type(&n.schema, prop) == Some(PropType::Entity) {
+                        around.extend(values.iter().map(|v| (v.clone(), prop.clone())));
+                    }
+                }
+                for (prop, e) in tx.entities_referring_visible(&viewer, &n.id).await? {
+                    match link_ends(&e.schema) {
+                        // A link entity becomes an edge to whoever is at its other end.
+                        Some((a, b)) => {
+                            let other = if first(&e, a).as_deref() == Some(n.id.as_str()) {
+                                first(&e, b)
+                            } else {
+                                first(&e, a)
+                            };
+                            let label = first(&e, "role")
+                                .or_else(|| first(&e, "relationship"))
+                                .unwrap_or_else(|| e.schema.clone());
+                            if let Some(o) = other {
+                                around.push((o, label));
+                            }
+                        }
+                        None => around.push((e.id.clone(), prop)),
+                    }
+                }
+                let ids: Vec<String> = around
+                    .iter()
+                    .map(|(i, _)| i.clone())
+                    .filter(|i| !nodes.contains_key(i))
+                    .collect();
+                for e in tx.entities_visible_by_ids(&viewer, &ids).await? {
+                    if link_ends(&e.schema).is_some() {
+                        continue;
+                    }
+                    if nodes.len() >= MAX_NODES {
+                        truncated = true;
+                        break;
+                    }
+                    level.insert(e.id.clone(), d);
+                    nodes.insert(e.id.clone(), e.clone());
+                    next.push(e);
+                }
+                for (other, label) in around {
+                    if nodes.contains_key(&other) && other != n.id {
+                        let (a, b) = if n.id < other {
+                            (n.id.clone(), other)
+                        } else {
+                            (other, n.id.clone())
+                        };
+                        edges.insert(Edge {
+                            from: a,
+                            to: b,
+                            label,
+                        });
+                    }
+                }
+            }
+            frontier = next;
+        }
+        let mut a = ctx.entry("entity.graph", "ok");
+        a.object_kind = Some("entity".into());
+        a.object_id = Some(root.id.clone());
+        a.object_country = Some(root.owner_country.code().to_string());
+        a.detail = Some(format!("depth={depth} nodes={}", nodes.len()));
+        tx.audit(now, a).await?;
+        tx.commit().await?;
+        Ok(layout(
+            root.id,
+            depth,
+            nodes,
+            &level,
+            edges.into_iter().collect(),
+            truncated,
+        ))
+    }
+}
+
+/// Concentric rings: the root in the centre, each level on its own ring, nodes of a ring
+/// spread evenly (sorted so the picture is stable between visits).
+fn layout(
+    root: String,
+    depth: usize,
+    nodes: HashMap<String, Entity>,
+    level: &HashMap<String, usize>,
+    mut edges: Vec<Edge>,
+    truncated: bool,
+) -> Graph {
+    let mut rings: Vec<Vec<&Entity>> = vec![vec![]; depth + 1];
+    for e in nodes.values() {
+        let l = level.get(&e.id).copied().unwrap_or(0).min(depth);
+        rings[l].push(e);
+    }
+    let mut out = vec![];
+    for (l, ring) in rings.iter_mut().enumerate() {
+        ring.sort_by(|a, b| (&a.schema, &a.caption, &a.id).cmp(&(&b.schema, &b.caption, &b.id)));
+        let r = 170.0 * l as f64;
+        let n = ring.len().max(1) as f64;
+        for (i, e) in ring.iter().enumerate() {
+            let angle = std::f64::consts::TAU * i as f64 / n + 0.3 * l as f64;
+            out.push(Node {
+                id: e.id.clone(),
+                schema: e.schema.clone(),
+                caption: e.caption.clone(),
+                level: l,
+                x: (r * angle.cos() * 100.0).round() / 100.0,
+                y: (r * angle.sin() * 100.0).round() / 100.0,
+            });
+        }
+    }
+    edges.sort_by(|a, b| (&a.from, &a.to, &a.label).cmp(&(&b.from, &b.to, &b.label)));
+    Graph {
+        root,
+        depth,
+        nodes: out,
+        edges,
+        truncated,
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn colour(schema: &str) -> &'static str {
+    match schema {
+        "Person" => "#0b5394",
+        "Organization" | "Company" => "#a61c00",
+        "UserAccount" => "#38761d",
+        "Vehicle" | "Vessel" => "#b45f06",
+        "Identification" | "Passport" => "#741b47",
+        "BankAccount" | "Payment" => "#7f6000",
+        _ => "#5b6570",
+    }
+}
+
+/// The graph as an SVG document; each node links to its own network ("click to move").
+pub fn to_svg(g: &Graph, lang: &str) -> String {
+    let extent = 170.0 * g.depth as f64 + 140.0;
+    let pos: HashMap<&str, (f64, f64)> = g
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), (n.x, n.y)))
+        .collect();
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{} {} {} {}\" role=\"img\" class=\"graph\">",
+        -extent, -extent, 2.0 * extent, 2.0 * extent
+    );
+    for e in &g.edges {
+        if let (Some(a), Some(b)) = (pos.get(e.from.as_str()), pos.get(e.to.as_str())) {
+            s.push_str(&format!(
+                "<g class=\"edge\" data-from=\"{}\" data-to=\"{}\"><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa5b1\" stroke-width=\"1.5\"/><text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#5b6570\" text-anchor=\"middle\">{}</text></g>",
+                xml(&e.from), xml(&e.to), a.0, a.1, b.0, b.1, (a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0 - 3.0, xml(&e.label)
+            ));
+        }
+    }
+    for n in &g.nodes {
+        let r = if n.level == 0 { 16 } else { 11 };
+        let label: String = n.caption.chars().take(28).collect();
+        s.push_str(&format!(
+            "<a href=\"/entities/{id}/graph?depth={d}\" class=\"node\" data-id=\"{id}\"><title>{title} — {schema}</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{c}\"/><text x=\"{x}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1b1f24\">{label}</text></a>",
+            id = xml(&n.id),
+            d = g.depth,
+            title = xml(&n.caption),
+            schema = xml(ftm::schema_label(&n.schema, lang)),
+            x = n.x,
+            y = n.y,
+            r = r,
+            c = colour(&n.schema),
+            ty = n.y + r as f64 + 13.0,
+            label = xml(&label),
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
