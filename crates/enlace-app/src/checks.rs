@@ -308,3 +308,106 @@ impl App {
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
+
+/// A likely match for an entity among the records the viewer may see.
+#[derive(Debug, Clone, Serialize)]
+pub struct XrefCandidate {
+    pub entity: enlace_store::entities::Entity,
+    pub score: f64,
+    pub explanation: Vec<enlace_match::Feature>,
+    /// The viewer's country's decision: `same`, `different` or `unsure`.
+    pub decision: Option<String>,
+}
+
+pub const XREF_DECISIONS: [&str; 3] = ["same", "different", "unsure"];
+
+impl App {
+    /// Cross-referencing: records the viewer may see that look like this one (same phone,
+    /// same document, similar person), with the viewer's country's decisions. Hidden records
+    /// never appear here (that is what hit/no-hit checks are for).
+    pub async fn cross_references(&self, ctx: &Ctx, id: &str) -> AppResult<Vec<XrefCandidate>> {
+        let viewer = Viewer::of(&ctx.actor);
+        let mut tx = self.store.begin().await?;
+        let e = tx
+            .entity_visible(&viewer, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let subject = matchable(
+            &e.schema,
+            &serde_json::to_value(&e.properties).unwrap_or_default(),
+        );
+        let Some(query) =
+            PersonRecord::from_ftm_with_country(&subject, Some(e.owner_country.code()))
+        else {
+            tx.commit().await?;
+            return Ok(vec![]);
+        };
+        let matches: Vec<enlace_match::Match> = {
+            let idx = self.checks.read().unwrap_or_else(|p| p.into_inner());
+            idx.index
+                .hits(&query, enlace_match::DEFAULT_THRESHOLD, 64)
+                .into_iter()
+                .filter(|m| m.id != e.id)
+                .collect()
+        };
+        let ids: Vec<String> = matches.iter().map(|m| m.id.clone()).collect();
+        let visible = tx.entities_visible_by_ids(&viewer, &ids).await?;
+        let decisions: HashMap<String, String> = match ctx.actor.intelligence_country() {
+            Some(c) => tx.xref_decisions(id, c).await?.into_iter().collect(),
+            None => HashMap::new(),
+        };
+        tx.commit().await?;
+        let mut out: Vec<XrefCandidate> = matches
+            .into_iter()
+            .filter_map(|m| {
+                let ent = visible.iter().find(|v| v.id == m.id)?.clone();
+                Some(XrefCandidate {
+                    decision: decisions.get(&m.id).cloned(),
+                    entity: ent,
+                    score: round2(m.score),
+                    explanation: m.explanation,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.score
+                .partial_cmp(&a.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        Ok(out)
+    }
+
+    /// Keeps a country's judgement on a candidate (both records must be visible to the user).
+    pub async fn decide_cross_reference(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        candidate: &str,
+        decision: &str,
+    ) -> AppResult<()> {
+        let country = ctx.actor.intelligence_country().ok_or(AppError::NotFound)?;
+        if !XREF_DECISIONS.contains(&decision) {
+            return Err(AppError::Invalid(Invalid::one("decision", "bad_decision")));
+        }
+        let viewer = Viewer::of(&ctx.actor);
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let e = tx
+            .entity_visible(&viewer, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.entity_visible(&viewer, candidate)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.set_xref_decision(id, candidate, country, decision, &ctx.actor.user_id, now)
+            .await?;
+        let mut a = ctx.entry("entity.xref", "ok");
+        a.object_kind = Some("entity".into());
+        a.object_id = Some(e.id.clone());
+        a.object_country = Some(e.owner_country.code().to_string());
+        a.detail = Some(format!("candidate={candidate} decision={decision}"));
+        tx.audit(now, a).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

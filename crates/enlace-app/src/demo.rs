@@ -270,7 +270,7 @@ fn demo_network(country: Country, seed: usize) -> Vec<String> {
         serde_json::json!({"id": "call", "schema": "Call", "properties": {
         "caller": ["tel0"], "receiver": ["tel1"], "date": [format!("2026-10-{:02}", 1 + seed % 28)], "duration": ["240"]}}),
     );
-    if seed % 2 == 0 {
+    if seed.is_multiple_of(2) {
         push(
             serde_json::json!({"id": "veh", "schema": "Vehicle", "properties": {
             "registrationNumber": [format!("{}-{:03}-{}", cc.to_uppercase(), (seed * 37) % 1000, pick(&["KLM", "TRX", "BPQ", "ZDF"], 1))],

@@ -324,6 +324,55 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// A country's decision on a cross-reference candidate (same / different / unsure).
+    pub async fn set_xref_decision(
+        &mut self,
+        entity_id: &str,
+        candidate_id: &str,
+        country: Country,
+        decision: &str,
+        user_id: &str,
+        now_ms: i64,
+    ) -> crate::Result<()> {
+        self.execute(
+            &Q::new("DELETE FROM xref_decisions WHERE entity_id = $1 AND candidate_id = $2 AND country = $3")
+                .arg(entity_id)
+                .arg(candidate_id)
+                .arg(country),
+        )
+        .await?;
+        self.execute(
+            &Q::new("INSERT INTO xref_decisions (entity_id, candidate_id, country, decision, user_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .arg(entity_id)
+                .arg(candidate_id)
+                .arg(country)
+                .arg(decision)
+                .arg(user_id)
+                .arg(now_ms),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The country's decisions about an entity's candidates: (candidate id, decision).
+    pub async fn xref_decisions(
+        &mut self,
+        entity_id: &str,
+        country: Country,
+    ) -> crate::Result<Vec<(String, String)>> {
+        self.fetch_all(
+            &Q::new("SELECT candidate_id, decision FROM xref_decisions WHERE entity_id = $1 AND country = $2")
+                .arg(entity_id)
+                .arg(country),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("candidate_id")?, r.try_get("decision")?)))
+        .collect()
+    }
+}
+
 fn entity_filters(q: &mut Q, viewer: &Viewer, f: &EntityFilter) {
     q.push(" WHERE ");
     viewer.predicate(q, "e");

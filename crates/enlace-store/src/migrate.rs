@@ -83,6 +83,10 @@ const V5: &[&str] = &[
     "CREATE TABLE reminders (key TEXT PRIMARY KEY, at BIGINT NOT NULL)",
 ];
 
+const V6: &[&str] = &[
+    "CREATE TABLE xref_decisions (entity_id TEXT NOT NULL, candidate_id TEXT NOT NULL, country TEXT NOT NULL, decision TEXT NOT NULL, user_id TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (entity_id, candidate_id, country))",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -118,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         common: V5,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 6,
+        common: V6,
         sqlite: &[],
         postgres: &[],
     },

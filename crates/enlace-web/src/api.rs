@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/entities", post(entity_create))
         .route("/entities/{id}", get(entity_get).patch(entity_update))
         .route("/entities/{id}/graph", get(entity_graph))
+        .route("/entities/{id}/matches", get(entity_matches))
+        .route(
+            "/entities/{id}/matches/{candidate}",
+            post(entity_match_decide),
+        )
         .route("/search", get(search))
         .route("/checks", post(check_run))
         .route("/events", get(events))
@@ -1184,4 +1189,36 @@ async fn entity_graph(
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(g).into_response())
+}
+
+async fn entity_matches(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
+    let list = s
+        .app
+        .cross_references(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|c| json!({"id": c.entity.id, "schema": c.entity.schema, "caption": c.entity.caption, "owner_country": c.entity.owner_country, "score": c.score, "explanation": c.explanation, "decision": c.decision}))
+        .collect();
+    Ok(Json(json!({"items": items})).into_response())
+}
+
+#[derive(Deserialize)]
+struct DecisionBody {
+    #[serde(default)]
+    decision: String,
+}
+
+async fn entity_match_decide(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path((id, candidate)): Path<(String, String)>,
+    ApiJson(b): ApiJson<DecisionBody>,
+) -> ApiResult {
+    s.app
+        .decide_cross_reference(&a.ctx, &id, &candidate, &b.decision)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/entities/{id}/edit", get(pages::entity_edit))
         .route("/entities/{id}/graph", get(pages::graph_page))
+        .route("/entities/{id}/matches", post(pages::xref_decide))
         .route("/search", get(pages::search_page))
         .route(
             "/checks",

@@ -264,6 +264,7 @@ struct EntityPage {
     rows: Vec<PropRow>,
     referring: Vec<(String, Entity)>,
     can_edit: bool,
+    xrefs: Vec<enlace_app::checks::XrefCandidate>,
 }
 
 /// One property of an entity as its page shows it.
@@ -1523,6 +1524,11 @@ pub async fn entity_view(
 ) -> PageResult {
     let ctx = req.ctx()?;
     let (e, referring) = s.app.get_entity(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let xrefs = s
+        .app
+        .cross_references(&ctx, &id)
+        .await
+        .map_err(|e| req.err(e))?;
     let t = req.tr();
     let rows = e
         .properties
@@ -1543,6 +1549,7 @@ pub async fn entity_view(
         e,
         rows,
         referring,
+        xrefs,
     }))
 }
 
@@ -2660,4 +2667,25 @@ pub async fn graph_page(
         root,
         g,
     }))
+}
+
+#[derive(Deserialize)]
+pub struct XrefForm {
+    #[serde(default)]
+    candidate: String,
+    #[serde(default)]
+    decision: String,
+}
+
+pub async fn xref_decide(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, f): CsrfForm<XrefForm>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    s.app
+        .decide_cross_reference(&ctx, &id, &f.candidate, &f.decision)
+        .await
+        .map_err(|e| req.err(e))?;
+    Ok(Redirect::to(&format!("/entities/{id}#matches")).into_response())
 }

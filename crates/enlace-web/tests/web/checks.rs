@@ -178,3 +178,36 @@ async fn the_index_is_rebuilt_from_the_store_at_start() {
     let a = fresh.run_check(&ctx, &input).await.unwrap();
     assert!(a.results.iter().any(|r| r.country.code() == "hn" && r.hit));
 }
+
+#[tokio::test]
+async fn cross_references_show_only_visible_look_alikes_and_keep_decisions() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("officer.mx").await;
+        let pa = s.token("officer.pa").await;
+        let (_, shared) = seed_person(&s, &gt, "members").await;
+        let (_, c) = s.api(Some(&mx), Method::POST, "/api/v1/cases", Some(json!({"title": "Caso MX", "distribution": {"level": "country"}}))).await;
+        let (_, mine) = s
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": c["id"], "schema": "Person", "properties": {"name": ["Jose Luis Barientos Quinonez"], "birthDate": ["1981-04-09"]}})))
+            .await;
+        let mine = mine["id"].as_str().unwrap().to_string();
+        // Mexico sees Guatemala's shared record as a likely match of its own.
+        let (st, m) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{mine}/matches"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(m["items"][0]["id"], shared.as_str(), "{m}");
+        // Panama sees the shared record but Mexico's own one is hidden from it: no candidate.
+        let (_, m) = s.api(Some(&pa), Method::GET, &format!("/api/v1/entities/{shared}/matches"), None).await;
+        assert!(m["items"].as_array().unwrap().iter().all(|x| x["id"] != mine.as_str()), "{m}");
+        assert_eq!(s.api(Some(&pa), Method::GET, &format!("/api/v1/entities/{mine}/matches"), None).await.0, StatusCode::NOT_FOUND);
+        // Decisions are kept per country.
+        let (st, _) = s.api(Some(&mx), Method::POST, &format!("/api/v1/entities/{mine}/matches/{shared}"), Some(json!({"decision": "same"}))).await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, _) = s.api(Some(&mx), Method::POST, &format!("/api/v1/entities/{mine}/matches/{shared}"), Some(json!({"decision": "maybe"}))).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, m) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{mine}/matches"), None).await;
+        assert_eq!(m["items"][0]["decision"], "same");
+        let (st, _) = s.api(Some(&pa), Method::POST, &format!("/api/v1/entities/{mine}/matches/{shared}"), Some(json!({"decision": "same"}))).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
