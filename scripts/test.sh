@@ -195,6 +195,34 @@ section "browser tests (e2e/)"
     npm test
 ) 2>&1 | tee "$LOG_DIR/e2e.log"
 
+# The FollowTheMoney export must be accepted by the real `followthemoney` package (pinned,
+# from PyPI, in a throwaway virtualenv): export every demo case Mexico's officer can see and
+# check each entity and value with scripts/ftm_check.py.
+section "FollowTheMoney export accepted by followthemoney (PyPI)"
+FTM_VENV="${ENLACE_FTM_VENV:-$ROOT/target/ftm-venv}"
+if [[ ! -x "$FTM_VENV/bin/python" ]]; then
+    python3 -m venv "$FTM_VENV" 2>/dev/null || { ensure_packages python3-venv; python3 -m venv "$FTM_VENV"; }
+fi
+"$FTM_VENV/bin/pip" install -q --disable-pip-version-check "followthemoney==4.11.2"
+FTM_DIR=$(mktemp -d)
+FTM_PORT=$(free_port)
+"$ROOT/target/debug/enlace" serve --demo --data "$FTM_DIR/data" --listen "127.0.0.1:$FTM_PORT" >"$FTM_DIR/server.log" 2>&1 &
+FTM_PID=$!
+for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$FTM_PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.5
+done
+FTM_TOKEN=$("$ROOT/target/debug/enlace" token create --data "$FTM_DIR/data" --user officer.mx)
+curl -fsS -H "Authorization: Bearer $FTM_TOKEN" "http://127.0.0.1:$FTM_PORT/api/v1/cases?per_page=200" \
+    | "$FTM_VENV/bin/python" -c 'import json,sys; print("\n".join(c["id"] for c in json.load(sys.stdin)["items"]))' \
+    | while read -r case_id; do
+        curl -fsS -H "Authorization: Bearer $FTM_TOKEN" "http://127.0.0.1:$FTM_PORT/api/v1/cases/$case_id/export"
+    done >"$FTM_DIR/export.ftm"
+kill "$FTM_PID" 2>/dev/null || true
+wait "$FTM_PID" 2>/dev/null || true
+"$FTM_VENV/bin/python" "$ROOT/scripts/ftm_check.py" "$FTM_DIR/export.ftm"
+rm -rf "$FTM_DIR"
+
 # Both steps passed, so this is a count of passing tests. Every cargo test binary and
 # doc-test run prints "test result: ok. N passed; M failed; ...".
 section "summary"

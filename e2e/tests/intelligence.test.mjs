@@ -25,7 +25,7 @@ const PERSON = {
   birthDate: '1981-04-09',
   nationality: 'gt',
 };
-const ACCOUNT = { number: '+502 5555 1234', service: 'WhatsApp' };
+const ACCOUNT = { phone: '+502 5555 1234', service: 'WhatsApp' };
 
 let server;
 let browser;
@@ -148,7 +148,7 @@ test('an officer records a person and their account, linked both ways', async ()
     const ownerOption = options.find((o) => o.label.includes('Barrientos'));
     assert.ok(ownerOption, `the datalist offers the person: ${JSON.stringify(options)}`);
     assert.equal(ownerOption.value, personId, "the datalist option's value is the person's id");
-    await gtPage.fill('form#entity-form input[name="p.number"]', ACCOUNT.number);
+    await gtPage.fill('form#entity-form input[name="p.phone"]', ACCOUNT.phone);
     await gtPage.fill('form#entity-form [name="p.service"]', ACCOUNT.service);
     await gtPage.fill('form#entity-form input[name="p.owner"]', ownerOption.value);
     await submit(gtPage, 'form#entity-form');

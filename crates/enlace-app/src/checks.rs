@@ -20,16 +20,8 @@ pub struct CheckIndex {
     owners: HashMap<String, Country>,
 }
 
-/// The entity as the matcher reads it: an account's `number` is a phone number.
+/// The entity as the matcher reads it.
 fn matchable(schema: &str, props: &Value) -> Value {
-    let mut props = props.clone();
-    if schema == "UserAccount" {
-        if let Some(obj) = props.as_object_mut() {
-            if let Some(n) = obj.remove("number") {
-                obj.insert("phone".into(), n);
-            }
-        }
-    }
     json!({"schema": schema, "properties": props})
 }
 

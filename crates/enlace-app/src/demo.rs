@@ -223,17 +223,20 @@ const NICKNAMES: &[&str] = &[
 fn demo_network(country: Country, seed: usize) -> Vec<String> {
     let cc = country.code();
     let pick = |list: &[&'static str], k: usize| list[(seed * 7 + k * 13) % list.len()];
-    let prefix = match cc {
-        "bz" => "+501",
-        "ca" | "us" => "+1",
-        "cr" => "+506",
-        "do" => "+1809",
-        "sv" => "+503",
-        "gt" => "+502",
-        "hn" => "+504",
-        "mx" => "+52",
-        "ni" => "+505",
-        _ => "+507",
+    // Well-formed numbers of each country's own plan (prefix and national length), so they
+    // survive any phone-number parser; the subscriber digits are made up.
+    let (prefix, lead, digits) = match cc {
+        "bz" => ("+501", "62", 5),
+        "ca" => ("+1", "4162", 6),
+        "us" => ("+1", "3052", 6),
+        "cr" => ("+506", "83", 6),
+        "do" => ("+1", "8092", 6),
+        "sv" => ("+503", "71", 6),
+        "gt" => ("+502", "55", 6),
+        "hn" => ("+504", "98", 6),
+        "mx" => ("+52", "55", 8),
+        "ni" => ("+505", "88", 6),
+        _ => ("+507", "66", 6),
     };
     let mut out = vec![];
     let mut push = |v: serde_json::Value| out.push(v.to_string());
@@ -254,7 +257,11 @@ fn demo_network(country: Country, seed: usize) -> Vec<String> {
         );
         push(
             serde_json::json!({"id": format!("tel{i}"), "schema": "UserAccount", "properties": {
-            "number": [format!("{prefix} {}{:07}", 5 + i, (seed * 7919 + i * 104_729) % 10_000_000)],
+            "phone": [format!(
+                "{prefix} {lead}{:0width$}",
+                (seed * 7919 + i * 104_729 + 1_234_567) % 10usize.pow(digits),
+                width = digits as usize
+            )],
             "service": ["WhatsApp"], "owner": [pid]}}),
         );
         push(
@@ -274,7 +281,7 @@ fn demo_network(country: Country, seed: usize) -> Vec<String> {
         push(
             serde_json::json!({"id": "veh", "schema": "Vehicle", "properties": {
             "registrationNumber": [format!("{}-{:03}-{}", cc.to_uppercase(), (seed * 37) % 1000, pick(&["KLM", "TRX", "BPQ", "ZDF"], 1))],
-            "type": ["camión"], "make": ["Freightliner"], "owner": ["p2"]}}),
+            "type": ["camión"], "model": ["Freightliner Cascadia"], "owner": ["p2"]}}),
         );
     } else {
         push(

@@ -88,7 +88,6 @@ const VEHICLE: Props = &[
     ("registrationNumber", Identifier),
     ("type", Text),
     ("model", Text),
-    ("make", Text),
     ("owner", Entity),
     ("operator", Entity),
     ("buildDate", Date),
@@ -101,7 +100,6 @@ const VESSEL: Props = &[
     ("flag", Country),
     ("registrationPort", Text),
     ("tonnage", Number),
-    ("pastNames", Name),
 ];
 const IDENTIFICATION: Props = &[
     ("holder", Entity),
@@ -120,7 +118,6 @@ const PASSPORT: Props = &[
     ("personalNumber", Identifier),
 ];
 const BANK_ACCOUNT: Props = &[
-    ("holder", Entity),
     ("bankName", Text),
     ("accountNumber", Identifier),
     ("iban", Identifier),
@@ -187,7 +184,7 @@ const USER_ACCOUNT: Props = &[
     ("owner", Entity),
     ("username", Identifier),
     ("email", Email),
-    ("number", Phone),
+    ("phone", Phone),
     ("service", Text),
 ];
 
@@ -220,7 +217,11 @@ const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
         "Identity document",
         &[
             IDENTIFICATION,
-            &[("country", Country), ("notes", Text), ("summary", Text)],
+            &[
+                ("country", Country),
+                ("summary", Text),
+                ("description", Text),
+            ],
         ],
     ),
     (
@@ -230,7 +231,11 @@ const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
         &[
             IDENTIFICATION,
             PASSPORT,
-            &[("country", Country), ("notes", Text), ("summary", Text)],
+            &[
+                ("country", Country),
+                ("summary", Text),
+                ("description", Text),
+            ],
         ],
     ),
     (

@@ -1719,7 +1719,7 @@ impl CheckForm {
     fn subject(&self) -> serde_json::Value {
         let v = self.value.trim();
         match self.kind.as_str() {
-            "phone" => serde_json::json!({"schema": "UserAccount", "properties": {"number": [v]}}),
+            "phone" => serde_json::json!({"schema": "UserAccount", "properties": {"phone": [v]}}),
             "document" => {
                 serde_json::json!({"schema": "Identification", "properties": {"number": [v]}})
             }

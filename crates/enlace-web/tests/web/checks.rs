@@ -66,7 +66,7 @@ async fn a_hidden_hit_shows_owner_and_reference_never_content() {
         assert_eq!(answer_for(&v2, "gt")["hit"], false, "{v2}");
         // A phone in local format with the owner's prefix is found exactly.
         let (_, v3) = s
-            .api(Some(&mx), Method::POST, "/api/v1/checks", Some(json!({"purpose": "p", "case_reference": "r", "subject": {"schema": "UserAccount", "properties": {"number": ["+502 5555-1234"]}}})))
+            .api(Some(&mx), Method::POST, "/api/v1/checks", Some(json!({"purpose": "p", "case_reference": "r", "subject": {"schema": "UserAccount", "properties": {"phone": ["+502 5555-1234"]}}})))
             .await;
         assert_eq!(answer_for(&v3, "gt")["hit"], true, "{v3}");
         // Guatemala's admin sees that Mexico checked and hit its record, and why.

@@ -27,7 +27,7 @@ async fn entities_follow_their_case_and_are_found_by_search() {
         let person = p["id"].as_str().unwrap().to_string();
         assert_eq!(p["caption"], "José Ángel Muñoz Peña");
         let (st, ph) = s
-            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": shared, "schema": "UserAccount", "properties": {"number": ["+52 55 1234 5678"], "service": ["WhatsApp"], "owner": [person]}})))
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": shared, "schema": "UserAccount", "properties": {"phone": ["+52 55 1234 5678"], "service": ["WhatsApp"], "owner": [person]}})))
             .await;
         assert_eq!(st, StatusCode::CREATED, "{ph}");
         let (_, hidden) = s
@@ -181,7 +181,7 @@ async fn the_network_graph_shows_links_and_never_hidden_entities() {
         post(shared.clone(), json!({"schema": "Membership", "properties": {"member": [p.clone()], "organization": [o.clone()], "role": ["jefe"]}})).await;
         let far = post(shared.clone(), json!({"schema": "Person", "properties": {"name": ["Socio Lejano"]}})).await;
         post(shared.clone(), json!({"schema": "Associate", "properties": {"person": [o.clone()], "associate": [far.clone()]}})).await;
-        let secret = post(own.clone(), json!({"schema": "UserAccount", "properties": {"number": ["+52 55 0000 1111"], "owner": [p.clone()]}})).await;
+        let secret = post(own.clone(), json!({"schema": "UserAccount", "properties": {"phone": ["+52 55 0000 1111"], "owner": [p.clone()]}})).await;
 
         let ids = |g: &Value| g["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
         let (st, g) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{p}/graph?depth=1"), None).await;
