@@ -31,7 +31,7 @@ async fn entities_follow_their_case_and_are_found_by_search() {
             .await;
         assert_eq!(st, StatusCode::CREATED, "{ph}");
         let (_, hidden) = s
-            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": own, "schema": "Vehicle", "properties": {"registrationNumber": ["ABC-123-X"], "make": ["Freightliner"]}})))
+            .api(Some(&mx), Method::POST, "/api/v1/entities", Some(json!({"case_id": own, "schema": "Vehicle", "properties": {"registrationNumber": ["ABC-123-X"], "model": ["Freightliner"]}})))
             .await;
         let hidden = hidden["id"].as_str().unwrap().to_string();
 
