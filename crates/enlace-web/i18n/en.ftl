@@ -381,3 +381,6 @@ different = Different
 unsure = Unsure
 bad_decision = must be same, different or unsure
 field_decision = Decision
+check_focal_point = The country's focal point
+timeline_title = Timeline
+timeline_empty = No entity of this case file has a date.

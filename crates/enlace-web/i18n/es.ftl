@@ -381,3 +381,6 @@ different = Distinta
 unsure = No seguro
 bad_decision = debe ser misma, distinta o no seguro
 field_decision = Decisión
+check_focal_point = Punto focal del país
+timeline_title = Cronología
+timeline_empty = Ninguna entidad de este expediente tiene fecha.

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/status", post(pages::case_status))
         .route("/cases/{id}/entities", post(pages::entity_create))
         .route("/cases/{id}/entities/new", get(pages::entity_new))
+        .route("/cases/{id}/timeline", get(pages::case_timeline))
         .route(
             "/entities/{id}",
             get(pages::entity_view).post(pages::entity_update),

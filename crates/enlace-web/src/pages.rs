@@ -2689,3 +2689,54 @@ pub async fn xref_decide(
         .map_err(|e| req.err(e))?;
     Ok(Redirect::to(&format!("/entities/{id}#matches")).into_response())
 }
+
+// ---------------------------------------------------------------- timeline
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+struct TimelinePage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    case: Case,
+    items: Vec<(String, Entity, String)>,
+}
+
+/// The dated entities of a case (events, calls, payments, memberships…), oldest first.
+pub async fn case_timeline(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let case = s.app.get_case(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let (entities, _) = s
+        .app
+        .case_entities(&ctx, &case.id, 500, 0)
+        .await
+        .map_err(|e| req.err(e))?;
+    let mut items = vec![];
+    for e in entities {
+        for prop in [
+            "date",
+            "startDate",
+            "endDate",
+            "incorporationDate",
+            "registrationDate",
+        ] {
+            if let Some(values) = e.properties.get(prop) {
+                for v in values {
+                    items.push((v.clone(), e.clone(), prop.to_string()));
+                }
+            }
+        }
+    }
+    items.sort_by(|a, b| (&a.0, &a.1.caption).cmp(&(&b.0, &b.1.caption)));
+    Ok(render(&TimelinePage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        case,
+        items,
+    }))
+}

@@ -204,3 +204,52 @@ async fn the_network_graph_shows_links_and_never_hidden_entities() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_timeline_lists_dated_entities_in_order() {
+    let s = crate::testkit::sqlite_server(enlace_app::AppConfig::default()).await;
+    let sv = s.token("officer.sv").await;
+    let c = case(&s, &sv, "members", &[]).await;
+    for (schema, props) in [
+        (
+            "Event",
+            json!({"name": ["Rescate ficticio en el mar"], "date": ["2026-05-02"]}),
+        ),
+        (
+            "Event",
+            json!({"name": ["Interdicción ficticia"], "date": ["2025-11-30"]}),
+        ),
+        ("Person", json!({"name": ["Sin Fecha"]})),
+    ] {
+        let (st, v) = s
+            .api(
+                Some(&sv),
+                Method::POST,
+                "/api/v1/entities",
+                Some(json!({"case_id": c, "schema": schema, "properties": props})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+    let (_, cookie, _) = s.browser_login("analyst.sv", "enlace-demo").await;
+    let html = s
+        .page(&cookie.unwrap(), &format!("/cases/{c}/timeline"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let a = html.find("Interdicción ficticia").unwrap();
+    let b = html.find("Rescate ficticio en el mar").unwrap();
+    assert!(a < b, "oldest first");
+    assert!(!html.contains("Sin Fecha"));
+    let (_, cookie, _) = s.browser_login("officer.mx", "enlace-demo").await;
+    assert_eq!(
+        s.page(
+            &cookie.unwrap(),
+            &format!("/cases/{}/timeline", case(&s, &sv, "country", &[]).await)
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+}
