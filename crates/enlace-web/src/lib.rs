@@ -74,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/entities/new", get(pages::entity_new))
         .route("/cases/{id}/timeline", get(pages::case_timeline))
         .route(
+            "/cases/{id}/import",
+            get(pages::import_form).post(pages::import_submit),
+        )
+        .route(
             "/entities/{id}",
             get(pages::entity_view).post(pages::entity_update),
         )

@@ -2740,3 +2740,63 @@ pub async fn case_timeline(
         items,
     }))
 }
+
+// ---------------------------------------------------------------- import
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    case: Case,
+    report: Option<enlace_app::entities::ImportReport>,
+}
+
+pub async fn import_form(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let case = s.app.get_case(&ctx, &id).await.map_err(|e| req.err(e))?;
+    Ok(render(&ImportPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        case,
+        report: None,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    lines: String,
+}
+
+/// The no-JavaScript path: JSON Lines pasted into the form.
+pub async fn import_submit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, f): CsrfForm<ImportForm>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let report = s
+        .app
+        .import_lines(
+            &ctx,
+            &id,
+            f.lines.lines().map(str::to_string).collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(|e| req.err(e))?;
+    let case = s.app.get_case(&ctx, &id).await.map_err(|e| req.err(e))?;
+    Ok(render(&ImportPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        case,
+        report: Some(report),
+    }))
+}

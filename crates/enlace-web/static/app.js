@@ -85,3 +85,60 @@ document.addEventListener('submit', (ev) => {
     replies.appendChild(li);
   });
 })();
+
+// File import with upload progress: sends the file to the API (session + CSRF header) and
+// shows the report of accepted and rejected lines. Without JavaScript the paste form works.
+(function importer() {
+  const form = document.getElementById('import-form');
+  const file = document.getElementById('import-file');
+  if (!form || !file || !window.XMLHttpRequest) return;
+  form.addEventListener('submit', (ev) => {
+    if (!file.files || file.files.length === 0) return;
+    ev.preventDefault();
+    const progress = document.getElementById('import-progress');
+    const status = document.getElementById('import-status');
+    const report = document.getElementById('import-report');
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1/import?case_id=' + encodeURIComponent(form.dataset.caseId));
+    xhr.setRequestHeader('X-CSRF-Token', form.dataset.csrf);
+    xhr.setRequestHeader('Content-Type', 'application/x-ndjson');
+    progress.hidden = false;
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
+    };
+    xhr.upload.onload = () => { progress.removeAttribute('value'); status.textContent = '…'; };
+    xhr.onload = () => {
+      progress.hidden = true;
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (_) { data = null; }
+      report.textContent = '';
+      if (xhr.status !== 200 || !data) {
+        status.textContent = (data && data.error && data.error.message) || ('HTTP ' + xhr.status);
+        status.className = 'error';
+        return;
+      }
+      status.className = '';
+      status.textContent = '';
+      const p = document.createElement('p');
+      p.textContent = report.dataset.acceptedLabel + ': ' + data.accepted + ' · ' + report.dataset.rejectedLabel + ': ' + data.rejected.length;
+      const acc = document.createElement('span');
+      acc.id = 'accepted-count';
+      acc.hidden = true;
+      acc.textContent = String(data.accepted);
+      p.appendChild(acc);
+      report.appendChild(p);
+      if (data.rejected.length) {
+        const ul = document.createElement('ul');
+        ul.id = 'rejected';
+        for (const r of data.rejected) {
+          const li = document.createElement('li');
+          li.textContent = report.dataset.lineLabel + ' ' + r.line + ': ' + r.code + (r.fields.length ? ' (' + r.fields.join(', ') + ')' : '');
+          ul.appendChild(li);
+        }
+        report.appendChild(ul);
+      }
+    };
+    xhr.onerror = () => { progress.hidden = true; status.textContent = 'network error'; status.className = 'error'; };
+    xhr.send(file.files[0]);
+  });
+})();

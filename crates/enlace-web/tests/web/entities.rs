@@ -253,3 +253,39 @@ async fn the_timeline_lists_dated_entities_in_order() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_import_page_reports_accepted_and_rejected_lines() {
+    let s = crate::testkit::sqlite_server(enlace_app::AppConfig::default()).await;
+    let tok = s.token("officer.do").await;
+    let c = case(&s, &tok, "country", &[]).await;
+    let (_, cookie, _) = s.browser_login("officer.do", "enlace-demo").await;
+    let cookie = cookie.unwrap();
+    let page = s.page(&cookie, &format!("/cases/{c}/import")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = crate::testkit::csrf_of(&page.text().await.unwrap());
+    let lines = format!(
+        "{}\nnot json\n",
+        json!({"schema": "Vessel", "properties": {"name": ["Yola ficticia"]}})
+    );
+    let res = s
+        .post_form(
+            &cookie,
+            &format!("/cases/{c}/import"),
+            &[("csrf", &csrf), ("lines", &lines)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("id=\"accepted-count\">1<") && html.contains("id=\"rejected-count\">1<"),
+        "{html}"
+    );
+    let (_, cookie2, _) = s.browser_login("officer.ni", "enlace-demo").await;
+    assert_eq!(
+        s.page(&cookie2.unwrap(), &format!("/cases/{c}/import"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
