@@ -290,5 +290,145 @@ fn demo_network(country: Country, seed: usize) -> Vec<String> {
             "flag": [cc], "registrationNumber": [format!("{}-PES-{:04}", cc.to_uppercase(), seed * 17)], "owner": ["p2"]}}),
         );
     }
+    if seed % 3 == 0 {
+        push_route(cc, &mut out);
+    }
     out
+}
+
+/// (place, country, lat, lon) of a fictional corridor per country, following the region's
+/// known corridors: the Darién, the Guatemala–Mexico border, the Caribbean crossings from the
+/// Dominican Republic, flights with forged visas. Modes of the two legs and a modus operandi.
+type Stop = (&'static str, &'static str, f64, f64);
+#[allow(clippy::type_complexity)]
+const CORRIDORS: &[(&str, Stop, Stop, Stop, &str, &str, &str)] = &[
+    (
+        "bz",
+        ("Benque Viejo", "bz", 17.07, -89.14),
+        ("Santa Elena", "bz", 18.48, -88.40),
+        ("Chetumal", "mx", 18.50, -88.30),
+        "land",
+        "river",
+        "stash_houses",
+    ),
+    (
+        "ca",
+        ("Montréal", "ca", 45.50, -73.57),
+        ("Lacolle", "ca", 45.08, -73.37),
+        ("Champlain", "us", 44.99, -73.45),
+        "land",
+        "land",
+        "fake_job_offers",
+    ),
+    (
+        "cr",
+        ("San José", "cr", 9.93, -84.08),
+        ("Los Chiles", "cr", 11.03, -84.71),
+        ("San Carlos", "ni", 11.12, -84.78),
+        "land",
+        "river",
+        "river_crossing",
+    ),
+    (
+        "do",
+        ("Santo Domingo", "do", 18.49, -69.93),
+        ("Miches", "do", 18.98, -69.04),
+        ("Aguadilla", "us", 18.43, -67.15),
+        "land",
+        "sea",
+        "night_maritime_departure",
+    ),
+    (
+        "sv",
+        ("San Salvador", "sv", 13.69, -89.22),
+        ("La Hachadura", "sv", 13.86, -90.09),
+        ("Ciudad Pedro de Alvarado", "gt", 13.78, -90.10),
+        "land",
+        "land",
+        "cargo_concealment",
+    ),
+    (
+        "gt",
+        ("Ciudad de Guatemala", "gt", 14.63, -90.51),
+        ("Tecún Umán", "gt", 14.68, -92.14),
+        ("Ciudad Hidalgo", "mx", 14.68, -92.15),
+        "land",
+        "river",
+        "river_crossing",
+    ),
+    (
+        "hn",
+        ("San Pedro Sula", "hn", 15.50, -88.03),
+        ("Aeropuerto Ramón Villeda", "hn", 15.45, -87.92),
+        ("Cancún", "mx", 21.16, -86.85),
+        "land",
+        "air",
+        "forged_visas",
+    ),
+    (
+        "mx",
+        ("Tapachula", "mx", 14.90, -92.26),
+        ("Ciudad de México", "mx", 19.43, -99.13),
+        ("Reynosa", "mx", 26.09, -98.28),
+        "land",
+        "land",
+        "cargo_concealment",
+    ),
+    (
+        "ni",
+        ("Managua", "ni", 12.11, -86.24),
+        ("El Guasaule", "ni", 12.99, -86.97),
+        ("Choluteca", "hn", 13.30, -87.19),
+        "land",
+        "land",
+        "bribery",
+    ),
+    (
+        "pa",
+        ("Bajo Chiquito", "pa", 8.00, -77.75),
+        ("Lajas Blancas", "pa", 8.26, -77.80),
+        ("Paso Canoas", "cr", 8.53, -82.84),
+        "river",
+        "land",
+        "stash_houses",
+    ),
+    (
+        "us",
+        ("Detroit", "us", 42.33, -83.05),
+        ("Port Huron", "us", 42.97, -82.42),
+        ("Sarnia", "ca", 42.97, -82.40),
+        "land",
+        "river",
+        "social_media_recruitment",
+    ),
+];
+
+fn push_route(cc: &str, out: &mut Vec<String>) {
+    let Some((_, a, b, c, m1, m2, mo)) = CORRIDORS.iter().find(|r| r.0 == cc) else {
+        return;
+    };
+    let route = format!("Corredor ficticio {} – {}", a.0, c.0);
+    for (id, st) in [("ra", a), ("rb", b), ("rc", c)] {
+        out.push(
+            serde_json::json!({"id": id, "schema": "Address", "properties": {
+                "full": [st.0], "city": [st.0], "country": [st.1],
+                "latitude": [st.2.to_string()], "longitude": [st.3.to_string()]}})
+            .to_string(),
+        );
+    }
+    for (i, (from, to, mode, fee)) in [("ra", "rb", m1, 300), ("rb", "rc", m2, 1500)]
+        .iter()
+        .enumerate()
+    {
+        out.push(
+            serde_json::json!({"id": format!("leg{i}"), "schema": "Trip", "properties": {
+                "name": [format!("{route}, tramo {}", i + 1)], "startLocation": [from], "endLocation": [to],
+                "enlaceRoute": [route.clone()], "enlaceLegOrder": [(i + 1).to_string()], "enlaceMode": [**mode],
+                "enlaceMeans": [match **mode { "sea" => "lancha", "air" => "vuelo comercial", "river" => "balsa", _ => "autobús y camión" }],
+                "enlaceFee": [fee.to_string()], "enlaceCurrency": ["USD"], "enlaceDurationHours": [(6 + i * 18).to_string()],
+                "startDate": ["2026-03-01"], "endDate": ["2026-10-15"], "enlaceModusOperandi": [mo],
+                "involved": ["p1"]}})
+            .to_string(),
+        );
+    }
 }

@@ -162,6 +162,15 @@ impl App {
         local: &HashMap<String, String>,
     ) -> AppResult<(Properties, Vec<(String, String)>)> {
         let (mut props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
+        for (k, values) in &props {
+            if ftm::prop_type(&input.schema, k) == Some(PropType::ModusOperandi) {
+                for v in values {
+                    if !tx.mo_code_exists(v).await? {
+                        return Err(AppError::Invalid(Invalid::one("properties", "unknown_mo")));
+                    }
+                }
+            }
+        }
         let viewer = Viewer::of(&ctx.actor);
         let mut resolved = vec![];
         for (prop, target) in refs {

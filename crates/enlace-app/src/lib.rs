@@ -15,6 +15,7 @@ pub mod graph;
 pub mod live;
 pub mod ratelimit;
 pub mod requests;
+pub mod routes;
 pub mod users;
 
 pub use error::{AppError, AppResult};

@@ -303,3 +303,39 @@ impl App {
         Ok(pw)
     }
 }
+
+impl App {
+    pub async fn mo_vocabulary(&self) -> AppResult<Vec<enlace_store::countries::MoTerm>> {
+        Ok(self.store.mo_vocabulary().await?)
+    }
+
+    /// The secretariat extends the modus operandi vocabulary.
+    pub async fn add_mo_term(&self, ctx: &Ctx, code: &str, es: &str, en: &str) -> AppResult<()> {
+        if !policy::may_manage_countries(&ctx.actor) {
+            return Err(AppError::Forbidden);
+        }
+        let mut errs = Invalid::default();
+        let code = code.trim().to_ascii_lowercase();
+        if !(2..=60).contains(&code.len())
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            errs.push("code", "bad_code_format");
+        }
+        let es = validate::text(&mut errs, "label_es", es, true, 120);
+        let en = validate::text(&mut errs, "label_en", en, true, 120);
+        errs.into_result()?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if !tx.add_mo_term(&code, &es, &en, now).await? {
+            return Err(AppError::Invalid(Invalid::one("code", "code_taken")));
+        }
+        let mut e = ctx.entry("mo.add", "ok");
+        e.object_kind = Some("mo_term".into());
+        e.object_id = Some(code);
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -20,6 +20,10 @@ pub enum PropType {
     Gender,
     /// A reference to another entity (by id).
     Entity,
+    /// land, sea, air or river.
+    Mode,
+    /// A code of the modus operandi vocabulary (checked against the store by the app).
+    ModusOperandi,
 }
 
 type Props = &'static [(&'static str, PropType)];
@@ -188,6 +192,33 @@ const USER_ACCOUNT: Props = &[
     ("service", Text),
 ];
 
+/// Our documented extensions (not in FollowTheMoney; its tools ignore them): the legs of
+/// smuggling routes and modus operandi tags from the platform's controlled vocabulary.
+pub const EXTENSION_PREFIX: &str = "enlace";
+const TRIP: Props = &[
+    ("name", Name),
+    ("startLocation", Entity),
+    ("endLocation", Entity),
+    ("vehicle", Entity),
+    ("involved", Entity),
+    ("organizer", Entity),
+    ("country", Country),
+    ("summary", Text),
+    ("description", Text),
+    ("keywords", Text),
+    // First and last seen.
+    ("startDate", Date),
+    ("endDate", Date),
+    ("enlaceRoute", Text),
+    ("enlaceLegOrder", Number),
+    ("enlaceMode", Mode),
+    ("enlaceMeans", Text),
+    ("enlaceFee", Number),
+    ("enlaceCurrency", Text),
+    ("enlaceDurationHours", Number),
+];
+const MO: Props = &[("enlaceModusOperandi", ModusOperandi)];
+
 /// (schema, label es, label en, property groups). Order is the order forms show.
 const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
     (
@@ -200,7 +231,7 @@ const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
         "Organization",
         "Organización / red",
         "Organisation / network",
-        &[THING, LEGAL_ENTITY],
+        &[THING, LEGAL_ENTITY, MO],
     ),
     ("Company", "Empresa", "Company", &[THING, LEGAL_ENTITY]),
     (
@@ -266,7 +297,8 @@ const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
         &[INTERVAL, OWNERSHIP],
     ),
     ("Call", "Llamada", "Call", &[INTERVAL, CALL]),
-    ("Event", "Evento", "Event", &[INTERVAL, EVENT]),
+    ("Event", "Evento", "Event", &[INTERVAL, EVENT, MO]),
+    ("Trip", "Tramo de ruta", "Route leg", &[TRIP, MO]),
 ];
 
 /// The schemas that are links between two entities, and their two ends.
@@ -395,6 +427,7 @@ pub fn validate_properties(
                 Country => val.len() == 2 && val.chars().all(|c| c.is_ascii_alphabetic()),
                 Number => val.parse::<f64>().is_ok(),
                 Gender => matches!(val.as_str(), "male" | "female" | "other"),
+                Mode => matches!(val.as_str(), "land" | "sea" | "air" | "river"),
                 Email => val.contains('@'),
                 Entity => {
                     refs.push((k.clone(), val.clone()));

@@ -54,3 +54,64 @@ impl Tx {
         Ok(n == 1)
     }
 }
+
+/// A modus operandi term of the controlled vocabulary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MoTerm {
+    pub code: String,
+    pub label_es: String,
+    pub label_en: String,
+}
+
+impl Store {
+    pub async fn mo_vocabulary(&self) -> crate::Result<Vec<MoTerm>> {
+        self.fetch_all(&Q::new(
+            "SELECT code, label_es, label_en FROM mo_vocabulary ORDER BY code",
+        ))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MoTerm {
+                code: r.try_get("code")?,
+                label_es: r.try_get("label_es")?,
+                label_en: r.try_get("label_en")?,
+            })
+        })
+        .collect()
+    }
+}
+
+impl Tx {
+    /// Adds a term; false when the code exists already.
+    pub async fn add_mo_term(
+        &mut self,
+        code: &str,
+        es: &str,
+        en: &str,
+        now_ms: i64,
+    ) -> crate::Result<bool> {
+        let exists = self
+            .fetch_optional(&Q::new("SELECT code FROM mo_vocabulary WHERE code = $1").arg(code))
+            .await?
+            .is_some();
+        if exists {
+            return Ok(false);
+        }
+        self.execute(
+            &Q::new("INSERT INTO mo_vocabulary (code, label_es, label_en, created_at) VALUES ($1, $2, $3, $4)")
+                .arg(code)
+                .arg(es)
+                .arg(en)
+                .arg(now_ms),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    pub async fn mo_code_exists(&mut self, code: &str) -> crate::Result<bool> {
+        Ok(self
+            .fetch_optional(&Q::new("SELECT code FROM mo_vocabulary WHERE code = $1").arg(code))
+            .await?
+            .is_some())
+    }
+}

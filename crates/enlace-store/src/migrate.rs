@@ -87,6 +87,11 @@ const V6: &[&str] = &[
     "CREATE TABLE xref_decisions (entity_id TEXT NOT NULL, candidate_id TEXT NOT NULL, country TEXT NOT NULL, decision TEXT NOT NULL, user_id TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (entity_id, candidate_id, country))",
 ];
 
+const V7: &[&str] = &[
+    "CREATE TABLE mo_vocabulary (code TEXT PRIMARY KEY, label_es TEXT NOT NULL, label_en TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "INSERT INTO mo_vocabulary (code, label_es, label_en, created_at) VALUES ('cargo_concealment', 'Ocultamiento en carga', 'Concealment in cargo', 0), ('forged_visas', 'Visas falsificadas', 'Forged visas', 0), ('night_maritime_departure', 'Salida marítima nocturna', 'Maritime departure at night', 0), ('stash_houses', 'Casas de seguridad', 'Stash houses', 0), ('bribery', 'Soborno de funcionarios', 'Bribery of officials', 0), ('fake_job_offers', 'Ofertas de empleo falsas', 'Fake job offers', 0), ('forged_documents', 'Documentos falsos o alterados', 'Forged or altered documents', 0), ('social_media_recruitment', 'Captación por redes sociales', 'Recruitment through social media', 0), ('river_crossing', 'Cruce de río', 'River crossing', 0), ('air_transit_connection', 'Tránsito aéreo con escala', 'Air transit connection', 0)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -128,6 +133,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 6,
         common: V6,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 7,
+        common: V7,
         sqlite: &[],
         postgres: &[],
     },

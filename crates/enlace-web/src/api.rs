@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/search", get(search))
         .route("/checks", post(check_run))
+        .route("/routes", get(routes_list))
+        .route("/modus-operandi", get(mo_list).post(mo_add))
         .route("/events", get(events))
         .route("/directory", get(directory_list).post(directory_create))
         .route("/directory/export.csv", get(directory_csv))
@@ -1221,4 +1223,32 @@ async fn entity_match_decide(
         .await
         .map_err(|e| a.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn routes_list(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let routes = s.app.routes(&a.ctx).await.map_err(|e| a.err(e))?;
+    Ok(Json(json!({"items": routes})).into_response())
+}
+
+async fn mo_list(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let terms = s.app.mo_vocabulary().await.map_err(|e| a.err(e))?;
+    Ok(Json(json!({"items": terms})).into_response())
+}
+
+#[derive(Deserialize)]
+struct MoBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    label_es: String,
+    #[serde(default)]
+    label_en: String,
+}
+
+async fn mo_add(State(s): State<AppState>, a: ApiCtx, ApiJson(b): ApiJson<MoBody>) -> ApiResult {
+    s.app
+        .add_mo_term(&a.ctx, &b.code, &b.label_es, &b.label_en)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(StatusCode::CREATED.into_response())
 }

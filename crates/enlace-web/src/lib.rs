@@ -127,6 +127,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/enable", post(pages::user_enable))
         .route("/admin/users/{id}/reset", post(pages::user_reset))
         .route("/admin/countries", get(pages::countries_list))
+        .route(
+            "/admin/modus-operandi",
+            get(pages::modus_list).post(pages::modus_add),
+        )
+        .route("/routes", get(pages::routes_page))
         .route("/admin/countries/{code}", post(pages::country_update))
         .route("/audit", get(pages::audit_page))
         .route("/audit/checkpoints.json", get(api::audit_checkpoints))

@@ -289,3 +289,61 @@ async fn the_import_page_reports_accepted_and_rejected_lines() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn routes_derive_their_countries_and_modus_operandi_is_a_controlled_vocabulary() {
+    each_engine(|s| async move {
+        let pa = s.token("officer.pa").await;
+        let cr = s.token("officer.cr").await;
+        let c = case(&s, &pa, "countries", &["cr"]).await;
+        let hidden = case(&s, &pa, "country", &[]).await;
+        let mut ids = std::collections::HashMap::new();
+        for (id, name, cc) in [("a", "Puerto Obaldía", "pa"), ("b", "Bajo Chiquito", "pa"), ("c", "Paso Canoas", "cr"), ("d", "Peñas Blancas", "ni")] {
+            let (_, v) = s
+                .api(Some(&pa), Method::POST, "/api/v1/entities", Some(json!({"case_id": c, "schema": "Address", "properties": {"full": [name], "country": [cc]}})))
+                .await;
+            ids.insert(id, v["id"].as_str().unwrap().to_string());
+        }
+        for (order, from, to, mode, case_id) in [(1, "a", "b", "sea", &c), (2, "b", "c", "land", &c), (3, "c", "d", "land", &hidden)] {
+            let (st, v) = s
+                .api(
+                    Some(&pa),
+                    Method::POST,
+                    "/api/v1/entities",
+                    Some(json!({"case_id": case_id, "schema": "Trip", "properties": {"name": [format!("Ruta ficticia del Darién, tramo {order}")], "startLocation": [ids[from]], "endLocation": [ids[to]],
+                        "enlaceRoute": ["Ruta ficticia del Darién"], "enlaceLegOrder": [order.to_string()], "enlaceMode": [mode], "enlaceFee": ["400"], "enlaceCurrency": ["USD"], "enlaceModusOperandi": ["stash_houses"]}})),
+                )
+                .await;
+            // The third leg ends at an address of another case: links are checked for
+            // visibility by the author (who sees both), so it is accepted.
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+        }
+        let (_, r) = s.api(Some(&pa), Method::GET, "/api/v1/routes", None).await;
+        let route = r["items"].as_array().unwrap().iter().find(|x| x["name"] == "Ruta ficticia del Darién").unwrap().clone();
+        assert_eq!(route["legs"].as_array().unwrap().len(), 3);
+        assert_eq!((route["origin"].clone(), route["transit"].clone(), route["destination"].clone()), (json!("pa"), json!(["cr"]), json!("ni")));
+        // Costa Rica sees only the two shared legs: the route ends for it in Costa Rica.
+        let (_, r) = s.api(Some(&cr), Method::GET, "/api/v1/routes", None).await;
+        let route = r["items"].as_array().unwrap().iter().find(|x| x["name"] == "Ruta ficticia del Darién").unwrap().clone();
+        assert_eq!(route["legs"].as_array().unwrap().len(), 2);
+        assert_eq!(route["destination"], "cr");
+        // Modus operandi codes come from the vocabulary, which only the secretariat extends.
+        let (st, v) = s
+            .api(Some(&pa), Method::POST, "/api/v1/entities", Some(json!({"case_id": c, "schema": "Organization", "properties": {"name": ["Red X"], "enlaceModusOperandi": ["teleportation"]}})))
+            .await;
+        assert_eq!((st, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("unknown_mo")));
+        assert_eq!(s.api(Some(&pa), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "teleportation", "label_es": "Teletransporte", "label_en": "Teleportation"}))).await.0, StatusCode::FORBIDDEN);
+        let st_ = s.token("secretariat").await;
+        assert_eq!(s.api(Some(&st_), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "tunnel", "label_es": "Túnel", "label_en": "Tunnel"}))).await.0, StatusCode::CREATED);
+        assert_eq!(s.api(Some(&st_), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "tunnel", "label_es": "Túnel", "label_en": "Tunnel"}))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let (st, _) = s
+            .api(Some(&pa), Method::POST, "/api/v1/entities", Some(json!({"case_id": c, "schema": "Organization", "properties": {"name": ["Red Y"], "enlaceModusOperandi": ["tunnel"]}})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        // The map page draws the legs the user may see.
+        let (_, cookie, _) = s.browser_login("officer.cr", "enlace-demo").await;
+        let html = s.page(&cookie.unwrap(), "/routes").await.text().await.unwrap();
+        assert!(html.contains("<svg") && html.contains("Ruta ficticia del Darién") && html.contains("class=\"leg\""));
+    })
+    .await;
+}
