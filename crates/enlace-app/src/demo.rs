@@ -290,7 +290,7 @@ fn demo_network(country: Country, seed: usize) -> Vec<String> {
             "flag": [cc], "registrationNumber": [format!("{}-PES-{:04}", cc.to_uppercase(), seed * 17)], "owner": ["p2"]}}),
         );
     }
-    if seed % 3 == 0 {
+    if seed.is_multiple_of(3) {
         push_route(cc, &mut out);
     }
     out
