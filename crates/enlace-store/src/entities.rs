@@ -116,44 +116,59 @@ impl Tx {
                 .await?;
             }
         }
-        self.write_refs_and_terms(&id, e.refs, e.terms).await?;
+        self.write_refs_and_terms(&id, e.refs, e.terms, true)
+            .await?;
         Ok(id)
     }
 
+    /// Writes an entity's links and search terms, one multi-row INSERT each (imports write
+    /// many entities; statement count is what costs). `fresh` skips clearing old rows.
     async fn write_refs_and_terms(
         &mut self,
         id: &str,
         refs: &[(String, String)],
         terms: &[String],
+        fresh: bool,
     ) -> crate::Result<()> {
-        self.execute(&Q::new("DELETE FROM entity_refs WHERE entity_id = $1").arg(id))
-            .await?;
-        self.execute(&Q::new("DELETE FROM entity_terms WHERE entity_id = $1").arg(id))
-            .await?;
-        let mut seen = std::collections::HashSet::new();
-        for (prop, target) in refs {
-            if seen.insert((prop.clone(), target.clone())) {
-                self.execute(
-                    &Q::new(
-                        "INSERT INTO entity_refs (entity_id, prop, target_id) VALUES ($1, $2, $3)",
-                    )
-                    .arg(id)
-                    .arg(prop.as_str())
-                    .arg(target.as_str()),
-                )
+        if !fresh {
+            self.execute(&Q::new("DELETE FROM entity_refs WHERE entity_id = $1").arg(id))
                 .await?;
-            }
+            self.execute(&Q::new("DELETE FROM entity_terms WHERE entity_id = $1").arg(id))
+                .await?;
         }
         let mut seen = std::collections::HashSet::new();
-        for t in terms {
-            if !t.is_empty() && t.len() <= 200 && seen.insert(t.clone()) {
-                self.execute(
-                    &Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ($1, $2)")
-                        .arg(t.as_str())
-                        .arg(id),
-                )
-                .await?;
+        let refs: Vec<&(String, String)> =
+            refs.iter().filter(|r| seen.insert((*r).clone())).collect();
+        for chunk in refs.chunks(200) {
+            let mut q = Q::new("INSERT INTO entity_refs (entity_id, prop, target_id) VALUES ");
+            for (i, (prop, target)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(")
+                    .bind(id)
+                    .push(", ")
+                    .bind(prop.as_str())
+                    .push(", ")
+                    .bind(target.as_str())
+                    .push(")");
             }
+            self.execute(&q).await?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        let terms: Vec<&String> = terms
+            .iter()
+            .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert((*t).clone()))
+            .collect();
+        for chunk in terms.chunks(300) {
+            let mut q = Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
+            for (i, t) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(").bind(t.as_str()).push(", ").bind(id).push(")");
+            }
+            self.execute(&q).await?;
         }
         Ok(())
     }
@@ -181,7 +196,7 @@ impl Tx {
         if n != 1 {
             return Err(StoreError::Conflict("stale_version"));
         }
-        self.write_refs_and_terms(id, refs, terms).await
+        self.write_refs_and_terms(id, refs, terms, false).await
     }
 
     /// Makes a case's entities follow its (new) sharing attributes.
@@ -377,7 +392,9 @@ fn entity_filters(q: &mut Q, viewer: &Viewer, f: &EntityFilter) {
     q.push(" WHERE ");
     viewer.predicate(q, "e");
     for t in f.terms.iter().take(8) {
-        q.push(" AND EXISTS (SELECT 1 FROM entity_terms t WHERE t.entity_id = e.id AND t.term >= ")
+        // Driven from the term index (a range scan per word), then probed by primary key: the
+        // planner no longer walks every visible entity.
+        q.push(" AND e.id IN (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ")
             .bind(t.as_str())
             .push(" AND t.term < ")
             .bind(format!("{t}\u{10FFFF}"))
