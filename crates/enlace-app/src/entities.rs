@@ -440,7 +440,8 @@ impl App {
     where
         I: IntoIterator<Item = String>,
     {
-        const BATCH: usize = 500;
+        // Lines per transaction: large enough that the fsync of each commit is amortised.
+        const BATCH: usize = 2000;
         let mut report = ImportReport {
             accepted: 0,
             rejected: vec![],
@@ -453,7 +454,7 @@ impl App {
             let mut tx = self.store.begin().await?;
             let case = self.editable_case(&mut tx, ctx, case_id).await?;
             let mut in_batch = 0;
-            let mut changed = vec![];
+            let mut rows: Vec<enlace_store::entities::BulkEntity> = vec![];
             for (i, line) in it.by_ref() {
                 let n = i + 1;
                 if line.trim().is_empty() {
@@ -498,26 +499,18 @@ impl App {
                     }
                     Err(e) => return Err(e),
                 };
-                let caption = ftm::caption(&input.schema, &props);
-                let terms = terms_of(&input.schema, &props);
-                let id = tx
-                    .insert_entity(
-                        &NewEntity {
-                            case: &case,
-                            schema: &input.schema,
-                            caption: &caption,
-                            properties: &props,
-                            refs: &refs,
-                            terms: &terms,
-                        },
-                        &ctx.actor.user_id,
-                        now,
-                    )
-                    .await?;
+                let id = enlace_store::new_id();
+                rows.push(enlace_store::entities::BulkEntity {
+                    id: id.clone(),
+                    schema: input.schema.clone(),
+                    caption: ftm::caption(&input.schema, &props),
+                    terms: terms_of(&input.schema, &props),
+                    properties: props,
+                    refs,
+                });
                 if let Some(given) = v.get("id").and_then(Value::as_str) {
                     local.insert(given.to_string(), id.clone());
                 }
-                changed.push((id.clone(), input.schema.clone(), props));
                 report.ids.push(id);
                 report.accepted += 1;
                 in_batch += 1;
@@ -531,10 +524,12 @@ impl App {
             a.object_country = Some(case.owner_country.code().to_string());
             a.case_reference = Some(case.reference.clone());
             a.detail = Some(format!("accepted={in_batch}"));
+            tx.insert_entities_bulk(&case, &rows, &ctx.actor.user_id, now)
+                .await?;
             tx.audit(now, a).await?;
             tx.commit().await?;
-            for (id, schema, props) in changed {
-                self.index_entity(&id, case.owner_country, &schema, &props);
+            for r in &rows {
+                self.index_entity(&r.id, case.owner_country, &r.schema, &r.properties);
             }
         }
         Ok(report)

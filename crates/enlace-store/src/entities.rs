@@ -72,6 +72,17 @@ pub struct NewEntity<'a> {
     pub terms: &'a [String],
 }
 
+/// One entity of a bulk insert.
+#[derive(Debug, Clone)]
+pub struct BulkEntity {
+    pub id: String,
+    pub schema: String,
+    pub caption: String,
+    pub properties: Properties,
+    pub refs: Vec<(String, String)>,
+    pub terms: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EntityFilter {
     /// Every term must prefix-match one of the entity's terms.
@@ -119,6 +130,122 @@ impl Tx {
         self.write_refs_and_terms(&id, e.refs, e.terms, true)
             .await?;
         Ok(id)
+    }
+
+    /// Inserts many new entities of one case with a handful of multi-row statements (the
+    /// import path: per-row statements are what cost). Ids are given by the caller.
+    pub async fn insert_entities_bulk(
+        &mut self,
+        case: &crate::cases::Case,
+        rows: &[BulkEntity],
+        created_by: &str,
+        now_ms: i64,
+    ) -> crate::Result<()> {
+        // SQLite allows 32,766 parameters per statement; 14 per row.
+        for chunk in rows.chunks(400) {
+            let mut q = Q::new("INSERT INTO entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version) VALUES ");
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                let props =
+                    serde_json::to_string(&r.properties).map_err(|_| corrupt("properties"))?;
+                q.push("(")
+                    .bind(r.id.as_str())
+                    .push(", ")
+                    .bind(case.id.as_str())
+                    .push(", ")
+                    .bind(case.owner_country)
+                    .push(", ")
+                    .bind(r.schema.as_str())
+                    .push(", ")
+                    .bind(r.caption.as_str())
+                    .push(", ")
+                    .bind(props)
+                    .push(", ")
+                    .bind(case.distribution.level.as_str())
+                    .push(", ")
+                    .bind(case.handling.as_str())
+                    .push(", ")
+                    .bind(case.evaluation.code())
+                    .push(", ")
+                    .bind(case.sensitive)
+                    .push(", ")
+                    .bind(created_by)
+                    .push(", ")
+                    .bind(now_ms)
+                    .push(", ")
+                    .bind(now_ms)
+                    .push(", 1)");
+            }
+            self.execute(&q).await?;
+        }
+        if case.distribution.level == DistributionLevel::Countries {
+            let pairs: Vec<(&str, Country)> = rows
+                .iter()
+                .flat_map(|r| {
+                    case.distribution
+                        .countries
+                        .iter()
+                        .map(move |c| (r.id.as_str(), *c))
+                })
+                .collect();
+            for chunk in pairs.chunks(1000) {
+                let mut q = Q::new("INSERT INTO record_countries (record_id, country) VALUES ");
+                for (i, (id, c)) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.push("(").bind(*id).push(", ").bind(*c).push(")");
+                }
+                self.execute(&q).await?;
+            }
+        }
+        let mut refs: Vec<(&str, &str, &str)> = vec![];
+        let mut terms: Vec<(&str, &str)> = vec![];
+        for r in rows {
+            let mut seen = std::collections::HashSet::new();
+            refs.extend(
+                r.refs
+                    .iter()
+                    .filter(|x| seen.insert((*x).clone()))
+                    .map(|(p, t)| (r.id.as_str(), p.as_str(), t.as_str())),
+            );
+            let mut seen = std::collections::HashSet::new();
+            terms.extend(
+                r.terms
+                    .iter()
+                    .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert((*t).clone()))
+                    .map(|t| (t.as_str(), r.id.as_str())),
+            );
+        }
+        for chunk in refs.chunks(1000) {
+            let mut q = Q::new("INSERT INTO entity_refs (entity_id, prop, target_id) VALUES ");
+            for (i, (id, p, t)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(")
+                    .bind(*id)
+                    .push(", ")
+                    .bind(*p)
+                    .push(", ")
+                    .bind(*t)
+                    .push(")");
+            }
+            self.execute(&q).await?;
+        }
+        for chunk in terms.chunks(2000) {
+            let mut q = Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
+            for (i, (t, id)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(").bind(*t).push(", ").bind(*id).push(")");
+            }
+            self.execute(&q).await?;
+        }
+        Ok(())
     }
 
     /// Writes an entity's links and search terms, one multi-row INSERT each (imports write
