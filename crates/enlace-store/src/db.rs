@@ -147,13 +147,16 @@ impl Store {
 
     /// A plain read outside a write transaction (for unaudited lookups such as sessions).
     pub(crate) async fn fetch_optional(&self, q: &Q) -> crate::Result<Option<AnyRow>> {
-        Ok(q.query().fetch_optional(&self.pool).await?)
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).fetch_optional(&self.pool).await?)
     }
     pub(crate) async fn fetch_all(&self, q: &Q) -> crate::Result<Vec<AnyRow>> {
-        Ok(q.query().fetch_all(&self.pool).await?)
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).fetch_all(&self.pool).await?)
     }
     pub(crate) async fn execute(&self, q: &Q) -> crate::Result<u64> {
-        Ok(q.query().execute(&self.pool).await?.rows_affected())
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).execute(&self.pool).await?.rows_affected())
     }
 
     pub async fn ping(&self) -> bool {
@@ -164,6 +167,10 @@ impl Store {
         self.pool.close().await;
     }
 }
+
+/// Placeholder markers inside `Q`'s text until the engine is known (never valid SQL).
+const MARK: char = '\u{1}';
+const MARK_END: char = '\u{2}';
 
 /// A bound argument of a portable query.
 #[derive(Debug, Clone)]
@@ -239,19 +246,55 @@ impl Q {
         self.sql.push_str(sql);
         self
     }
-    /// Appends a placeholder and its argument.
+    /// Appends a placeholder and its argument. The placeholder is written when the query
+    /// runs, in the engine's best form: `$n` for PostgreSQL, a plain `?` for SQLite (SQLite
+    /// looks named parameters up one by one, which made large statements quadratic).
     pub fn bind(&mut self, a: impl Into<Arg>) -> &mut Q {
         self.args.push(a.into());
-        self.sql.push_str(&format!("${}", self.args.len()));
+        self.sql.push(MARK);
+        self.sql.push_str(&self.args.len().to_string());
+        self.sql.push(MARK_END);
         self
+    }
+
+    /// The SQL text for `engine`.
+    fn render(&self, engine: Engine) -> std::borrow::Cow<'_, str> {
+        if !self.sql.contains(MARK) {
+            return std::borrow::Cow::Borrowed(&self.sql);
+        }
+        // Plain `?` binds positionally, so it is only right when every placeholder is a
+        // marker and they come in argument order (true for queries built with `bind`).
+        let positional = engine == Engine::Sqlite && !self.sql.contains('$');
+        let mut out = String::with_capacity(self.sql.len());
+        let mut rest = self.sql.as_str();
+        while let Some(i) = rest.find(MARK) {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + MARK.len_utf8()..];
+            let end = after.find(MARK_END).unwrap_or(after.len());
+            let n = &after[..end];
+            match (positional, engine) {
+                (true, _) => out.push('?'),
+                (false, Engine::Sqlite) => {
+                    out.push('?');
+                    out.push_str(n);
+                }
+                (false, Engine::Postgres) => {
+                    out.push('$');
+                    out.push_str(n);
+                }
+            }
+            rest = after.get(end + MARK_END.len_utf8()..).unwrap_or("");
+        }
+        out.push_str(rest);
+        std::borrow::Cow::Owned(out)
     }
     /// Adds an argument for a `$n` already written in the text.
     pub fn arg(mut self, a: impl Into<Arg>) -> Q {
         self.args.push(a.into());
         self
     }
-    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.sql);
+    fn query<'q>(&'q self, sql: &'q str) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
+        let mut q = sqlx::query(sql);
         for a in &self.args {
             q = match a {
                 Arg::Int(v) => q.bind(*v),
@@ -266,16 +309,20 @@ impl Q {
 
 impl Tx {
     pub(crate) async fn fetch_optional(&mut self, q: &Q) -> crate::Result<Option<AnyRow>> {
-        Ok(q.query().fetch_optional(self.conn()).await?)
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).fetch_optional(&mut *self.tx).await?)
     }
     pub(crate) async fn fetch_one(&mut self, q: &Q) -> crate::Result<AnyRow> {
-        Ok(q.query().fetch_one(self.conn()).await?)
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).fetch_one(&mut *self.tx).await?)
     }
     pub(crate) async fn fetch_all(&mut self, q: &Q) -> crate::Result<Vec<AnyRow>> {
-        Ok(q.query().fetch_all(self.conn()).await?)
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).fetch_all(&mut *self.tx).await?)
     }
     pub(crate) async fn execute(&mut self, q: &Q) -> crate::Result<u64> {
-        Ok(q.query().execute(self.conn()).await?.rows_affected())
+        let sql = q.render(self.engine);
+        Ok(q.query(&sql).execute(&mut *self.tx).await?.rows_affected())
     }
 }
 
