@@ -119,6 +119,30 @@ impl App {
                 officers.push((id, name, country));
             }
         }
+        // One approved focal point per country (fictional), so hits point somewhere.
+        for (i, c) in Country::all().enumerate() {
+            let d = crate::directory::DirectoryData {
+                name: format!(
+                    "{} {} (ficticio)",
+                    GIVEN[(i * 3) % GIVEN.len()],
+                    SURNAMES[(i * 5) % SURNAMES.len()]
+                ),
+                position: "Fiscal de enlace contra el tráfico ilícito de migrantes".into(),
+                institution: "prosecution".into(),
+                axes: vec![1, 2],
+                topics: "tráfico ilícito de migrantes; solicitudes de información".into(),
+                phone: format!("+000 {:04} {:04}", 1000 + i, 2000 + i),
+                email: format!("enlace.{}@example.org", c.code()),
+                languages: vec!["en".into(), "es".into()],
+                hours: "08:00-17:00".into(),
+                available_24_7: i % 2 == 0,
+            };
+            let json = serde_json::to_string(&d).map_err(|e| AppError::Internal(e.to_string()))?;
+            let id = tx
+                .insert_directory_draft(c, &json, true, "demo", now)
+                .await?;
+            tx.approve_directory(&id, "demo", now).await?;
+        }
         let mut e = crate::anonymous_entry(&Origin::default(), "demo.seed", "ok");
         e.detail = Some("demo accounts created".into());
         tx.audit(now, e).await?;
