@@ -14,7 +14,7 @@ EXTENSIONS = {
              "enlaceCurrency", "enlaceDurationHours", "enlaceModusOperandi"},
     "Person": {"enlaceModusOperandi"},
     "Organization": {"enlaceModusOperandi"},
-    "Event": {"enlaceModusOperandi"},
+    "Event": {"enlaceModusOperandi", "enlaceEventType", "enlaceMigrants"},
 }
 
 path = sys.argv[1]

@@ -431,6 +431,14 @@ fn push_route(cc: &str, out: &mut Vec<String>) {
     let Some((_, a, b, c, m1, m2, mo)) = CORRIDORS.iter().find(|r| r.0 == cc) else {
         return;
     };
+    out.push(
+        serde_json::json!({"id": "ev", "schema": "Event", "properties": {
+            "name": [format!("Interdicción ficticia en {}", b.0)], "date": ["2026-09-14"],
+            "location": [b.0], "country": [b.1], "involved": ["p2"],
+            "enlaceEventType": ["interdiction"], "enlaceMigrants": ["hn:9", "gt:4", "ht:6"],
+            "enlaceModusOperandi": [*mo]}})
+        .to_string(),
+    );
     let route = format!("Corredor ficticio {} – {}", a.0, c.0);
     for (id, st) in [("ra", a), ("rb", b), ("rc", c)] {
         out.push(

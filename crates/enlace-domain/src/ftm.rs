@@ -24,6 +24,10 @@ pub enum PropType {
     Mode,
     /// A code of the modus operandi vocabulary (checked against the store by the app).
     ModusOperandi,
+    /// interdiction, arrest, rescue, seizure, death_in_transit or other.
+    EventType,
+    /// `cc:n` — a count of persons of one nationality.
+    CountByCountry,
 }
 
 type Props = &'static [(&'static str, PropType)];
@@ -218,6 +222,12 @@ const TRIP: Props = &[
     ("enlaceDurationHours", Number),
 ];
 const MO: Props = &[("enlaceModusOperandi", ModusOperandi)];
+const EVENT_EXT: Props = &[
+    // interdiction, arrest, rescue, seizure, death_in_transit, other.
+    ("enlaceEventType", EventType),
+    // Migrants involved by nationality: "hn:12".
+    ("enlaceMigrants", CountByCountry),
+];
 
 /// (schema, label es, label en, property groups). Order is the order forms show.
 const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
@@ -297,7 +307,12 @@ const SCHEMAS: &[(&str, &str, &str, &[Props])] = &[
         &[INTERVAL, OWNERSHIP],
     ),
     ("Call", "Llamada", "Call", &[INTERVAL, CALL]),
-    ("Event", "Evento", "Event", &[INTERVAL, EVENT, MO]),
+    (
+        "Event",
+        "Evento",
+        "Event",
+        &[INTERVAL, EVENT, MO, EVENT_EXT],
+    ),
     ("Trip", "Tramo de ruta", "Route leg", &[TRIP, MO]),
 ];
 
@@ -428,6 +443,15 @@ pub fn validate_properties(
                 Number => val.parse::<f64>().is_ok(),
                 Gender => matches!(val.as_str(), "male" | "female" | "other"),
                 Mode => matches!(val.as_str(), "land" | "sea" | "air" | "river"),
+                EventType => matches!(
+                    val.as_str(),
+                    "interdiction" | "arrest" | "rescue" | "seizure" | "death_in_transit" | "other"
+                ),
+                CountByCountry => val.split_once(':').is_some_and(|(c, n)| {
+                    c.len() == 2
+                        && c.chars().all(|x| x.is_ascii_alphabetic())
+                        && n.parse::<u32>().is_ok()
+                }),
                 Email => val.contains('@'),
                 Entity => {
                     refs.push((k.clone(), val.clone()));
@@ -524,5 +548,20 @@ mod tests {
         let (p, _) =
             validate_properties("Vehicle", &json!({"registrationNumber": ["P-123ABC"]})).unwrap();
         assert_eq!(caption("Vehicle", &p), "P-123ABC");
+    }
+}
+
+#[cfg(test)]
+mod extension_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_carry_a_type_and_counts_by_nationality() {
+        assert!(validate_properties("Event", &json!({"name": ["Rescate"], "enlaceEventType": ["rescue"], "enlaceMigrants": ["hn:12", "ht:7"]})).is_ok());
+        assert!(validate_properties("Event", &json!({"enlaceEventType": ["picnic"]})).is_err());
+        assert!(validate_properties("Event", &json!({"enlaceMigrants": ["honduras:12"]})).is_err());
+        assert!(validate_properties("Event", &json!({"enlaceMigrants": ["hn:-1"]})).is_err());
+        assert!(validate_properties("Trip", &json!({"enlaceMode": ["teleport"]})).is_err());
     }
 }
