@@ -348,6 +348,12 @@ impl App {
             Some(c) => tx.xref_decisions(id, c).await?.into_iter().collect(),
             None => HashMap::new(),
         };
+        let mut a = ctx.entry("entity.xref.read", "ok");
+        a.object_kind = Some("entity".into());
+        a.object_id = Some(e.id.clone());
+        a.object_country = Some(e.owner_country.code().to_string());
+        a.detail = Some(format!("candidates={}", visible.len()));
+        tx.audit(self.now_ms(), a).await?;
         tx.commit().await?;
         let mut out: Vec<XrefCandidate> = matches
             .into_iter()

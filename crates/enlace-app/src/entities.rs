@@ -384,6 +384,13 @@ impl App {
             ..Default::default()
         };
         let page = tx.entities_visible(&viewer, &f, limit, offset).await?;
+        let mut a = ctx.entry("case.entities", "ok");
+        a.object_kind = Some("case".into());
+        a.object_id = Some(case.id.clone());
+        a.object_country = Some(case.owner_country.code().to_string());
+        a.case_reference = Some(case.reference.clone());
+        a.detail = Some(format!("returned={}", page.0.len()));
+        tx.audit(self.now_ms(), a).await?;
         tx.commit().await?;
         Ok(page)
     }

@@ -89,6 +89,10 @@ impl App {
             .into_iter()
             .map(|e| (e.id.clone(), e))
             .collect();
+        let mut a = ctx.entry("route.list", "ok");
+        a.object_kind = Some("entity".into());
+        a.detail = Some(format!("legs={}", trips.len()));
+        tx.audit(self.now_ms(), a).await?;
         tx.commit().await?;
         let place = |id: Option<String>| -> Place {
             match id.as_ref().and_then(|i| places.get(i)) {

@@ -340,6 +340,11 @@ async fn routes_derive_their_countries_and_modus_operandi_is_a_controlled_vocabu
             .api(Some(&pa), Method::POST, "/api/v1/entities", Some(json!({"case_id": c, "schema": "Organization", "properties": {"name": ["Red Y"], "enlaceModusOperandi": ["tunnel"]}})))
             .await;
         assert_eq!(st, StatusCode::CREATED);
+        // Reads of routes and of a case's entities are audited like every other read.
+        s.api(Some(&cr), Method::GET, &format!("/api/v1/cases/{c}/entities"), None).await;
+        let (_, mine) = s.api(Some(&cr), Method::GET, "/api/v1/audit?per_page=200", None).await;
+        let actions: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"route.list") && actions.contains(&"case.entities"), "{actions:?}");
         // The map page draws the legs the user may see.
         let (_, cookie, _) = s.browser_login("officer.cr", "enlace-demo").await;
         let html = s.page(&cookie.unwrap(), "/routes").await.text().await.unwrap();
