@@ -1,4 +1,5 @@
-//! Intelligence benchmark on a fixed generated data set: FollowTheMoney import throughput
+//! Intelligence benchmark on a fixed generated data set (the matching benchmark's corpus of
+//! the region's names): FollowTheMoney import throughput
 //! into SQLite, search latency with the visibility predicate on, and the network graph of a
 //! 500-entity network. Run with `bench/intel.sh [ENTITIES]` (default 1,000,000).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -136,12 +137,33 @@ async fn main() {
     let shared = new_case(&app, &gt, "Bench compartido", "members").await;
     let own = new_case(&app, &gt, "Bench propio", "country").await;
 
+    // The region's names as the matching benchmark generates them (fixed seed): mostly
+    // Hispanic, also English, French/Haitian, Indian, Chinese and African, with duplicates.
+    let corpus = enlace_match::synth::generate(&enlace_match::synth::Config {
+        seed: 7,
+        persons: n,
+        queries: 0,
+    });
+    let records: Vec<String> = corpus
+        .records
+        .iter()
+        .take(n)
+        .map(|r| serde_json::json!({"schema": "Person", "properties": r["properties"]}).to_string())
+        .collect();
+    let n = records.len();
+    let names: Vec<String> = corpus
+        .records
+        .iter()
+        .filter_map(|r| r["properties"]["name"][0].as_str().map(str::to_string))
+        .take(10_000)
+        .collect();
+    drop(corpus);
     let t = Instant::now();
     let chunk = 20_000;
     let mut done = 0;
     while done < n {
         let k = chunk.min(n - done);
-        let lines: Vec<String> = (done..done + k).map(person).collect();
+        let lines: Vec<String> = records[done..done + k].to_vec();
         let case = if (done / chunk) % 2 == 0 {
             &shared
         } else {
@@ -165,11 +187,9 @@ async fn main() {
     let mx = ctx(&app, "analyst.mx").await;
     let mut lat = vec![];
     for i in 0..300 {
-        let q = format!(
-            "{} {}",
-            GIVEN[(i * 7) % GIVEN.len()],
-            SURNAMES[(i * 11) % SURNAMES.len()]
-        );
+        // A given name and a surname of a stored person, as an officer would type them.
+        let words: Vec<&str> = names[(i * 31) % names.len()].split_whitespace().collect();
+        let q = format!("{} {}", words[0], words[words.len() - 1]);
         let t = Instant::now();
         let (_, _total) = app
             .search_entities(&mx, &q, Default::default(), None, 50, 0)
