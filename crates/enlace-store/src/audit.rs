@@ -292,6 +292,12 @@ pub fn load_or_create_key(dir: &Path) -> crate::Result<SigningKey> {
     }
 }
 
+/// Writes a new key file readable by the owner only (creating the folder if needed).
+pub(crate) fn write_key_file(dir: &Path, path: &Path, content: &str) -> crate::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::Key(e.to_string()))?;
+    write_private(path, content).map_err(|e| StoreError::Key(e.to_string()))
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;

@@ -47,6 +47,8 @@ pub struct Store {
     /// processes).
     write_lock: Arc<Mutex<()>>,
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
+    /// Seals stored secrets (TOTP seeds) with a key from the data folder.
+    pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -62,6 +64,7 @@ pub struct Tx {
     pub(crate) tx: sqlx::Transaction<'static, Any>,
     pub(crate) engine: Engine,
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
+    pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
     _guard: OwnedMutexGuard<()>,
 }
 
@@ -118,11 +121,16 @@ impl Store {
             Some(dir) => Some(Arc::new(crate::audit::load_or_create_key(dir)?)),
             None => None,
         };
+        let sealer = match key_dir {
+            Some(dir) => Some(Arc::new(crate::sealed::Sealer::load_or_create(dir)?)),
+            None => None,
+        };
         let store = Store {
             pool,
             engine,
             write_lock: Arc::new(Mutex::new(())),
             signer,
+            sealer,
         };
         crate::migrate::run(&store).await?;
         Ok(store)
@@ -145,6 +153,7 @@ impl Store {
             tx,
             engine: self.engine,
             signer: self.signer.clone(),
+            sealer: self.sealer.clone(),
             _guard: guard,
         })
     }

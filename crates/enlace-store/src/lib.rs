@@ -11,6 +11,7 @@ pub mod entities;
 pub mod live;
 mod migrate;
 pub mod requests;
+pub mod sealed;
 pub mod sessions;
 pub mod testing;
 pub mod tokens;

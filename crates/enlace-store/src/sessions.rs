@@ -28,7 +28,13 @@ impl Store {
                 user_id: r.try_get("user_id")?,
                 stage: r.try_get("stage")?,
                 csrf: r.try_get("csrf")?,
-                pending_secret: r.try_get("pending_secret")?,
+                pending_secret: match (
+                    r.try_get::<Option<String>, _>("pending_secret")?,
+                    self.sealer.as_deref(),
+                ) {
+                    (Some(p), Some(sealer)) => Some(sealer.open(&p)?),
+                    (p, _) => p,
+                },
                 created_at: r.try_get("created_at")?,
                 last_seen: r.try_get("last_seen")?,
             })
@@ -77,6 +83,11 @@ impl Tx {
         token_hash: &str,
         secret: Option<&str>,
     ) -> crate::Result<()> {
+        let sealed = match (secret, self.sealer.as_deref()) {
+            (Some(p), Some(sealer)) => Some(sealer.seal(p)?),
+            (p, _) => p.map(str::to_string),
+        };
+        let secret = sealed.as_deref();
         self.execute(
             &Q::new("UPDATE sessions SET pending_secret = $1 WHERE token_hash = $2")
                 .arg(secret)

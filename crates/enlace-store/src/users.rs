@@ -41,7 +41,12 @@ impl User {
 
 const COLS: &str = "id, username, display_name, country, role, password_hash, totp_secret, totp_last_step, demo, disabled, language, created_at";
 
-fn user_from_row(r: &AnyRow) -> crate::Result<User> {
+fn user_from_row(r: &AnyRow, sealer: Option<&crate::sealed::Sealer>) -> crate::Result<User> {
+    let totp: Option<String> = r.try_get("totp_secret")?;
+    let totp_secret = match (totp, sealer) {
+        (Some(t), Some(s)) => Some(s.open(&t)?),
+        (t, _) => t,
+    };
     let country: Option<String> = r.try_get("country")?;
     let role: String = r.try_get("role")?;
     Ok(User {
@@ -56,7 +61,7 @@ fn user_from_row(r: &AnyRow) -> crate::Result<User> {
         },
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt("role".into()))?,
         password_hash: r.try_get("password_hash")?,
-        totp_secret: r.try_get("totp_secret")?,
+        totp_secret,
         totp_last_step: r.try_get("totp_last_step")?,
         demo: r.try_get::<i64, _>("demo")? != 0,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
@@ -81,14 +86,14 @@ impl Store {
         )
         .await?
         .as_ref()
-        .map(user_from_row)
+        .map(|r| user_from_row(r, self.sealer.as_deref()))
         .transpose()
     }
     pub async fn user_by_id(&self, id: &str) -> crate::Result<Option<User>> {
         self.fetch_optional(&Q::new(&format!("SELECT {COLS} FROM users WHERE id = $1")).arg(id))
             .await?
             .as_ref()
-            .map(user_from_row)
+            .map(|r| user_from_row(r, self.sealer.as_deref()))
             .transpose()
     }
     pub async fn count_users(&self) -> crate::Result<i64> {
@@ -131,7 +136,7 @@ impl Store {
             .unwrap_or(0);
         Ok((
             rows.iter()
-                .map(user_from_row)
+                .map(|r| user_from_row(r, self.sealer.as_deref()))
                 .collect::<crate::Result<_>>()?,
             total,
         ))
@@ -159,7 +164,7 @@ impl Tx {
         self.fetch_optional(&Q::new(&format!("SELECT {COLS} FROM users WHERE id = $1")).arg(id))
             .await?
             .as_ref()
-            .map(user_from_row)
+            .map(|r| user_from_row(r, self.sealer.as_deref()))
             .transpose()
     }
     pub async fn set_user_disabled(
@@ -199,6 +204,11 @@ impl Tx {
         last_step: i64,
         now_ms: i64,
     ) -> crate::Result<()> {
+        let sealed = match (secret, self.sealer.as_deref()) {
+            (Some(p), Some(sealer)) => Some(sealer.seal(p)?),
+            (p, _) => p.map(str::to_string),
+        };
+        let secret = sealed.as_deref();
         self.execute(
             &Q::new("UPDATE users SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4")
                 .arg(secret)

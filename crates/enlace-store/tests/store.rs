@@ -179,6 +179,11 @@ async fn users_tokens_and_totp_steps() {
         assert!(store.token_by_hash("hash1").await.unwrap().is_none());
         let u = store.user_by_username("officer.cr").await.unwrap().unwrap();
         assert_eq!(u.totp_last_step, 11);
+        assert_eq!(
+            u.totp_secret.as_deref(),
+            Some("SECRET"),
+            "sealed at rest, opened on read"
+        );
         let (list, total) = store.users_of(Country::parse("cr"), 10, 0).await.unwrap();
         assert_eq!((list.len(), total), (1, 1));
     })
