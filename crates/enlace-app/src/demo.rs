@@ -186,8 +186,9 @@ impl App {
     }
 }
 
-// Fictional name parts, combined by a fixed rule: no real person is meant.
-const GIVEN: &[&str] = &[
+// Fictional name parts, combined by a fixed rule: no real person is meant. The benchmarks
+// reuse them.
+pub const GIVEN: &[&str] = &[
     "Aurelio",
     "Benigno",
     "Casilda",
@@ -209,7 +210,7 @@ const GIVEN: &[&str] = &[
     "Ubaldo",
     "Virgilio",
 ];
-const SURNAMES: &[&str] = &[
+pub const SURNAMES: &[&str] = &[
     "Alcántara",
     "Barahona",
     "Cifuentes",
