@@ -31,29 +31,52 @@ pub struct Case {
 
 const COLS: &str = "c.id, c.reference, c.owner_country, c.title, c.summary, c.dist_level, c.handling, c.evaluation, c.sensitive, c.status, c.created_by, c.created_at, c.updated_at, c.closed_at, c.version";
 
-fn corrupt(what: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
+/// The sharing attributes every owned record row carries (owner, distribution, handling,
+/// evaluation, sensitive), read the same way for case files and entities.
+pub(crate) struct Sharing {
+    pub owner: Country,
+    pub distribution: Distribution,
+    pub handling: Handling,
+    pub evaluation: Evaluation,
+    pub sensitive: bool,
+}
+
+impl Sharing {
+    pub(crate) fn from_row(r: &AnyRow, countries: Vec<Country>) -> crate::Result<Sharing> {
+        let owner: String = r.try_get("owner_country")?;
+        let level: String = r.try_get("dist_level")?;
+        let handling: String = r.try_get("handling")?;
+        let evaluation: String = r.try_get("evaluation")?;
+        Ok(Sharing {
+            owner: Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
+            distribution: Distribution {
+                level: DistributionLevel::parse(&level).ok_or_else(|| corrupt("dist_level"))?,
+                countries,
+            },
+            handling: Handling::parse(&handling).ok_or_else(|| corrupt("handling"))?,
+            evaluation: Evaluation::parse(&evaluation).ok_or_else(|| corrupt("evaluation"))?,
+            sensitive: r.try_get::<i64, _>("sensitive")? != 0,
+        })
+    }
+}
+
 fn case_from_row(r: &AnyRow, countries: Vec<Country>) -> crate::Result<Case> {
-    let owner: String = r.try_get("owner_country")?;
-    let level: String = r.try_get("dist_level")?;
-    let handling: String = r.try_get("handling")?;
-    let evaluation: String = r.try_get("evaluation")?;
+    let sh = Sharing::from_row(r, countries)?;
     let status: String = r.try_get("status")?;
     Ok(Case {
         id: r.try_get("id")?,
         reference: r.try_get("reference")?,
-        owner_country: Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
+        owner_country: sh.owner,
         title: r.try_get("title")?,
         summary: r.try_get("summary")?,
-        distribution: Distribution {
-            level: DistributionLevel::parse(&level).ok_or_else(|| corrupt("dist_level"))?,
-            countries,
-        },
-        handling: Handling::parse(&handling).ok_or_else(|| corrupt("handling"))?,
-        evaluation: Evaluation::parse(&evaluation).ok_or_else(|| corrupt("evaluation"))?,
-        sensitive: r.try_get::<i64, _>("sensitive")? != 0,
+        distribution: sh.distribution,
+        handling: sh.handling,
+        evaluation: sh.evaluation,
+        sensitive: sh.sensitive,
         status: CaseStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
@@ -72,7 +95,8 @@ pub struct CaseFilter {
 }
 
 impl Tx {
-    async fn record_countries(&mut self, id: &str) -> crate::Result<Vec<Country>> {
+    /// The named receiving countries of a record (case file or entity).
+    pub(crate) async fn record_countries(&mut self, id: &str) -> crate::Result<Vec<Country>> {
         let rows = self
             .fetch_all(
                 &Q::new(

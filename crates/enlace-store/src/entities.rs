@@ -1,5 +1,6 @@
 //! Entities (FollowTheMoney-shaped) inside case files. They take their case's distribution;
 //! every read goes through the visibility predicate.
+use crate::cases::{corrupt, Sharing};
 use crate::db::{new_id, Tx, Q};
 use crate::visibility::Viewer;
 use crate::StoreError;
@@ -29,30 +30,20 @@ pub struct Entity {
 
 const COLS: &str = "e.id, e.case_id, e.owner_country, e.schema, e.caption, e.properties, e.dist_level, e.handling, e.evaluation, e.sensitive, e.created_by, e.created_at, e.updated_at, e.version";
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 fn from_row(r: &AnyRow, countries: Vec<Country>) -> crate::Result<Entity> {
-    let owner: String = r.try_get("owner_country")?;
-    let level: String = r.try_get("dist_level")?;
-    let handling: String = r.try_get("handling")?;
-    let evaluation: String = r.try_get("evaluation")?;
+    let sh = Sharing::from_row(r, countries)?;
     let props: String = r.try_get("properties")?;
     Ok(Entity {
         id: r.try_get("id")?,
         case_id: r.try_get("case_id")?,
-        owner_country: Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
+        owner_country: sh.owner,
         schema: r.try_get("schema")?,
         caption: r.try_get("caption")?,
         properties: serde_json::from_str(&props).map_err(|_| corrupt("properties"))?,
-        distribution: Distribution {
-            level: DistributionLevel::parse(&level).ok_or_else(|| corrupt("dist_level"))?,
-            countries,
-        },
-        handling: Handling::parse(&handling).ok_or_else(|| corrupt("handling"))?,
-        evaluation: Evaluation::parse(&evaluation).ok_or_else(|| corrupt("evaluation"))?,
-        sensitive: r.try_get::<i64, _>("sensitive")? != 0,
+        distribution: sh.distribution,
+        handling: sh.handling,
+        evaluation: sh.evaluation,
+        sensitive: sh.sensitive,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -358,30 +349,13 @@ impl Tx {
         Ok(())
     }
 
-    async fn countries_of(&mut self, id: &str) -> crate::Result<Vec<Country>> {
-        let rows = self
-            .fetch_all(
-                &Q::new(
-                    "SELECT country FROM record_countries WHERE record_id = $1 ORDER BY country",
-                )
-                .arg(id),
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let c: String = r.try_get("country")?;
-                Country::parse(&c).ok_or_else(|| corrupt("record_countries"))
-            })
-            .collect()
-    }
-
     async fn entities_from_rows(&mut self, rows: Vec<AnyRow>) -> crate::Result<Vec<Entity>> {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
             let level: String = r.try_get("dist_level")?;
             let countries = if level == "countries" {
-                self.countries_of(&id).await?
+                self.record_countries(&id).await?
             } else {
                 vec![]
             };
