@@ -2635,7 +2635,8 @@ struct GraphPage {
     t: Tr,
     user: Option<PageUser>,
     path: String,
-    root: Entity,
+    /// The network's centre (the level-0 node), already read by `network`.
+    root: enlace_app::graph::Node,
     g: enlace_app::graph::Graph,
     svg: String,
 }
@@ -2657,7 +2658,12 @@ pub async fn graph_page(
         .network(&ctx, &id, q.depth.unwrap_or(2))
         .await
         .map_err(|e| req.err(e))?;
-    let (root, _) = s.app.get_entity(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let root = g
+        .nodes
+        .iter()
+        .find(|n| n.id == g.root)
+        .cloned()
+        .ok_or_else(|| req.err(AppError::NotFound))?;
     let t = req.tr();
     Ok(render(&GraphPage {
         t,
