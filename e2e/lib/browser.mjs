@@ -129,3 +129,34 @@ export async function withArtifacts(testName, pages, body) {
     throw err;
   }
 }
+
+/** The text of the page's `.error` elements, or 'none' (for assertion messages). */
+export async function errorsOf(page) {
+  const errors = page.locator('.error');
+  return (await errors.count()) ? (await errors.allTextContents()).join(' | ') : 'none';
+}
+
+/**
+ * Creates a case file through /cases and the new-case form, shared as `level` says (and with
+ * `countries` when the level is 'countries'); returns its URL path (/cases/<id>).
+ */
+export async function createCase(page, { title, level, countries = [] }) {
+  await page.goto('/cases');
+  await follow(page, 'a#new-case');
+  assert.equal(pathOf(page), '/cases/new');
+  await page.fill('form#case-form input[name=title]', title);
+  await page.fill('form#case-form textarea[name=summary]', `Resumen de prueba para «${title}».`);
+  await page.selectOption('form#case-form select[name=distribution_level]', level);
+  for (const cc of countries) {
+    await page.check(`form#case-form input[name=distribution_countries][value="${cc}"]`);
+  }
+  // Any handling code will do; the evaluation is a fixed grade.
+  await page.selectOption('form#case-form select[name=handling]', { index: 0 });
+  await page.selectOption('form#case-form select[name=evaluation]', 'B2');
+  await submit(page, 'form#case-form');
+  const path = pathOf(page);
+  assert.match(path, /^\/cases\/[^/]+$/, `after creating a case we should be on /cases/<id>, not ${path}`);
+  assert.ok((await text(page, 'h1')).includes(title), 'the case page shows its title in h1');
+  assert.ok((await text(page, '#case-reference')).length > 0, 'the case shows a reference');
+  return path;
+}

@@ -14,6 +14,7 @@ import {
   submit,
   text,
   withArtifacts,
+  errorsOf,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -50,11 +51,6 @@ after(async () => {
 });
 
 const pages = () => ({ pa: paPage, cr: crPage, mx: mxPage });
-
-async function errorsOf(page) {
-  const errors = page.locator('.error');
-  return (await errors.count()) ? (await errors.allTextContents()).join(' | ') : 'none';
-}
 
 async function badge(page) {
   return Number.parseInt(await text(page, '#unread-count'), 10);

@@ -17,6 +17,8 @@ import {
   submit,
   text,
   withArtifacts,
+  errorsOf,
+  createCase,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -41,28 +43,6 @@ after(async () => {
 });
 
 const pages = () => ({ gt: gtPage, mx: mxPage });
-
-/** Creates a case through /cases/new and returns its URL path (/cases/<id>). */
-async function createCase(page, { title, level }) {
-  await page.goto('/cases');
-  await follow(page, 'a#new-case');
-  assert.equal(pathOf(page), '/cases/new');
-  await page.fill('form#case-form input[name=title]', title);
-  await page.fill('form#case-form textarea[name=summary]', `Resumen de prueba para «${title}».`);
-  await page.selectOption('form#case-form select[name=distribution_level]', level);
-  await page.selectOption('form#case-form select[name=handling]', { index: 0 });
-  await page.selectOption('form#case-form select[name=evaluation]', 'B2');
-  await submit(page, 'form#case-form');
-  const path = pathOf(page);
-  assert.match(path, /^\/cases\/[^/]+$/, `after creating a case we should be on /cases/<id>, not ${path}`);
-  assert.ok((await text(page, 'h1')).includes(title), 'the case page shows its title in h1');
-  return path;
-}
-
-async function errorsOf(page) {
-  const errors = page.locator('.error');
-  return (await errors.count()) ? (await errors.allTextContents()).join(' | ') : 'none';
-}
 
 /** From a case page, opens the entity form for a schema through form#add-entity. */
 async function openEntityForm(page, path, schema) {

@@ -15,6 +15,7 @@ import {
   submit,
   text,
   withArtifacts,
+  errorsOf,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -55,11 +56,6 @@ after(async () => {
 });
 
 const pages = () => ({ crOfficer, gtOfficer, crApprover });
-
-async function errorsOf(page) {
-  const errors = page.locator('.error');
-  return (await errors.count()) ? (await errors.allTextContents()).join(' | ') : 'none';
-}
 
 async function open(locale, username) {
   const page = await newPage(browser, server.baseURL, locale);

@@ -13,6 +13,7 @@ import {
   submit,
   text,
   withArtifacts,
+  createCase,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -30,28 +31,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Creates a case through /cases/new and returns its URL path (/cases/<id>). */
-async function createCase(page, { title, level, countries = [] }) {
-  await page.goto('/cases');
-  await follow(page, 'a#new-case');
-  assert.equal(pathOf(page), '/cases/new');
-  await page.fill('form#case-form input[name=title]', title);
-  await page.fill('form#case-form textarea[name=summary]', `Resumen de prueba para «${title}».`);
-  await page.selectOption('form#case-form select[name=distribution_level]', level);
-  for (const cc of countries) {
-    await page.check(`form#case-form input[name=distribution_countries][value="${cc}"]`);
-  }
-  // Any handling code will do; the evaluation is a fixed grade.
-  await page.selectOption('form#case-form select[name=handling]', { index: 0 });
-  await page.selectOption('form#case-form select[name=evaluation]', 'B2');
-  await submit(page, 'form#case-form');
-  const path = pathOf(page);
-  assert.match(path, /^\/cases\/[^/]+$/, `after creating a case we should be on /cases/<id>, not ${path}`);
-  assert.ok((await text(page, 'h1')).includes(title), 'the case page shows its title in h1');
-  assert.ok((await text(page, '#case-reference')).length > 0, 'the case shows a reference');
-  return path;
-}
 
 test('a case kept to its country is a 404 elsewhere; a shared one is visible', async () => {
   await withArtifacts('hidden-case', () => ({ mx: mxPage, gt: gtPage }), async () => {

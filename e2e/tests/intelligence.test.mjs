@@ -15,6 +15,8 @@ import {
   submit,
   text,
   withArtifacts,
+  errorsOf,
+  createCase,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -51,21 +53,6 @@ after(async () => {
 
 const pages = () => ({ gt: gtPage, mx: mxPage, prosecutor: prosecutorPage });
 
-/** Creates a case through /cases/new and returns its URL path (/cases/<id>). */
-async function createCase(page, { title, level }) {
-  await page.goto('/cases/new');
-  await page.fill('form#case-form input[name=title]', title);
-  await page.fill('form#case-form textarea[name=summary]', `Resumen de prueba para «${title}».`);
-  await page.selectOption('form#case-form select[name=distribution_level]', level);
-  await page.selectOption('form#case-form select[name=handling]', { index: 0 });
-  await page.selectOption('form#case-form select[name=evaluation]', 'B2');
-  await submit(page, 'form#case-form');
-  const path = pathOf(page);
-  assert.match(path, /^\/cases\/[^/]+$/, `after creating a case we should be on /cases/<id>, not ${path}`);
-  assert.ok((await text(page, 'h1')).includes(title), 'the case page shows its title in h1');
-  return path;
-}
-
 /**
  * From a case page, opens the entity form for a schema through form#add-entity, fills
  * `p.<property>` fields (values may be functions of the page, for computed values), submits
@@ -88,11 +75,6 @@ async function addEntity(page, path, schema, props) {
     `saving a ${schema} should redirect to /entities/<id>, not ${entityPath} (errors: ${await errorsOf(page)})`,
   );
   return entityPath;
-}
-
-async function errorsOf(page) {
-  const errors = page.locator('.error');
-  return (await errors.count()) ? (await errors.allTextContents()).join(' | ') : 'none';
 }
 
 /** The value of the `<th scope=row>` row of table#properties named `prop`. */

@@ -14,6 +14,8 @@ import {
   submit,
   text,
   withArtifacts,
+  errorsOf,
+  createCase,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -53,26 +55,6 @@ after(async () => {
 
 const pages = () => ({ gt: gtPage, prosecutor: prosecutorPage, pa: paPage });
 
-async function errorsOf(page) {
-  const errors = page.locator('.error');
-  return (await errors.count()) ? (await errors.allTextContents()).join(' | ') : 'none';
-}
-
-/** Creates a case kept to the creator's country and returns its URL path (/cases/<id>). */
-async function createCase(page, title) {
-  await page.goto('/cases/new');
-  await page.fill('form#case-form input[name=title]', title);
-  await page.fill('form#case-form textarea[name=summary]', `Resumen de prueba para «${title}».`);
-  await page.selectOption('form#case-form select[name=distribution_level]', 'country');
-  await page.selectOption('form#case-form select[name=handling]', { index: 0 });
-  await page.selectOption('form#case-form select[name=evaluation]', 'B2');
-  await submit(page, 'form#case-form');
-  const path = pathOf(page);
-  assert.match(path, /^\/cases\/[^/]+$/, `after creating a case we should be on /cases/<id>, not ${path}`);
-  assert.ok((await text(page, 'h1')).includes(title), 'the case page shows its title in h1');
-  return path;
-}
-
 /** Adds an entity of `schema` to a case through form#add-entity; returns /entities/<id>. */
 async function addEntity(page, casePath, schema, props) {
   await page.goto(casePath);
@@ -107,7 +89,7 @@ test('a Guatemalan officer records a person kept to Guatemala', async () => {
   await withArtifacts('requests-person', pages, async () => {
     gtPage = await newPage(browser, server.baseURL, 'es-GT');
     await loginDemo(gtPage, 'officer.gt');
-    const casePath = await createCase(gtPage, `E2E expediente solo Guatemala ${Date.now()}`);
+    const casePath = await createCase(gtPage, { title: `E2E expediente solo Guatemala ${Date.now()}`, level: 'country' });
     personPath = await addEntity(gtPage, casePath, 'Person', PERSON);
     personId = personPath.split('/').pop();
     const caption = await text(gtPage, 'h1#entity-caption');
