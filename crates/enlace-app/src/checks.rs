@@ -27,12 +27,17 @@ fn matchable(schema: &str, props: &Value) -> Value {
 
 impl CheckIndex {
     fn put(&mut self, id: &str, owner: Country, schema: &str, props: &Properties) {
-        self.index.remove(id);
-        self.owners.remove(id);
         let v = matchable(schema, &serde_json::to_value(props).unwrap_or_default());
-        if let Some(rec) = PersonRecord::from_ftm_with_country(&v, Some(owner.code())) {
-            self.index.insert(id.to_string(), &rec);
-            self.owners.insert(id.to_string(), owner);
+        let rec = PersonRecord::from_ftm_with_country(&v, Some(owner.code()));
+        self.put_record(id.to_string(), owner, rec);
+    }
+    /// Replaces what the index holds for `id` (nothing matchable: removes it).
+    fn put_record(&mut self, id: String, owner: Country, rec: Option<PersonRecord>) {
+        self.index.remove(&id);
+        self.owners.remove(&id);
+        if let Some(rec) = rec {
+            self.index.insert(id.clone(), &rec);
+            self.owners.insert(id, owner);
         }
     }
     pub fn len(&self) -> usize {
@@ -101,6 +106,31 @@ impl App {
         let n = fresh.len();
         *self.checks.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         Ok(n)
+    }
+
+    /// Indexes a batch of committed entities on a blocking thread, so that a bulk import
+    /// goes on parsing and writing the next batch meanwhile. The records are built outside
+    /// the lock; the caller awaits the handle before it reports the import done.
+    pub(crate) fn index_entities_in_background(
+        &self,
+        rows: Vec<(String, Country, String, Properties)>,
+    ) -> tokio::task::JoinHandle<()> {
+        let checks = self.checks.clone();
+        tokio::task::spawn_blocking(move || {
+            let built: Vec<(String, Country, Option<PersonRecord>)> = rows
+                .into_iter()
+                .filter(|(_, _, schema, _)| SCHEMAS.contains(&schema.as_str()))
+                .map(|(id, owner, schema, props)| {
+                    let v = matchable(&schema, &serde_json::to_value(&props).unwrap_or_default());
+                    let rec = PersonRecord::from_ftm_with_country(&v, Some(owner.code()));
+                    (id, owner, rec)
+                })
+                .collect();
+            let mut idx = checks.write().unwrap_or_else(|p| p.into_inner());
+            for (id, owner, rec) in built {
+                idx.put_record(id, owner, rec);
+            }
+        })
     }
 
     /// Keeps the index current after an entity was written.

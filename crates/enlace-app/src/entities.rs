@@ -456,6 +456,8 @@ impl App {
         };
         let mut local: HashMap<String, String> = HashMap::new();
         let mut it = lines.into_iter().enumerate().peekable();
+        // The match index of the previous batch, updated while this one is parsed and written.
+        let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
         while it.peek().is_some() {
             let now = self.now_ms();
             let mut tx = self.store.begin().await?;
@@ -535,9 +537,20 @@ impl App {
                 .await?;
             tx.audit(now, a).await?;
             tx.commit().await?;
-            for r in &rows {
-                self.index_entity(&r.id, case.owner_country, &r.schema, &r.properties);
+            if let Some(h) = indexing.take() {
+                h.await.map_err(|_| AppError::Internal("match index update".into()))?;
             }
+            let owner = case.owner_country;
+            indexing = Some(
+                self.index_entities_in_background(
+                    rows.into_iter()
+                        .map(|r| (r.id, owner, r.schema, r.properties))
+                        .collect(),
+                ),
+            );
+        }
+        if let Some(h) = indexing {
+            h.await.map_err(|_| AppError::Internal("match index update".into()))?;
         }
         Ok(report)
     }

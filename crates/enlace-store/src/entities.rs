@@ -210,8 +210,16 @@ impl Tx {
                     .map(|t| (t.as_str(), r.id.as_str())),
             );
         }
+        // On SQLite, OR FAIL spares a statement journal for these multi-row inserts (a
+        // failure rolls the whole transaction back anyway).
+        let insert = match self.engine {
+            crate::Engine::Sqlite => "INSERT OR FAIL INTO",
+            crate::Engine::Postgres => "INSERT INTO",
+        };
         for chunk in refs.chunks(1000) {
-            let mut q = Q::new("INSERT INTO entity_refs (entity_id, prop, target_id) VALUES ");
+            let mut q = Q::new(&format!(
+                "{insert} entity_refs (entity_id, prop, target_id) VALUES "
+            ));
             for (i, (id, p, t)) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(", ");
@@ -227,7 +235,7 @@ impl Tx {
             self.execute(&q).await?;
         }
         for chunk in terms.chunks(2000) {
-            let mut q = Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
+            let mut q = Q::new(&format!("{insert} entity_terms (term, entity_id) VALUES "));
             for (i, (t, id)) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(", ");

@@ -92,6 +92,21 @@ const V7: &[&str] = &[
     "INSERT INTO mo_vocabulary (code, label_es, label_en, created_at) VALUES ('cargo_concealment', 'Ocultamiento en carga', 'Concealment in cargo', 0), ('forged_visas', 'Visas falsificadas', 'Forged visas', 0), ('night_maritime_departure', 'Salida marítima nocturna', 'Maritime departure at night', 0), ('stash_houses', 'Casas de seguridad', 'Stash houses', 0), ('bribery', 'Soborno de funcionarios', 'Bribery of officials', 0), ('fake_job_offers', 'Ofertas de empleo falsas', 'Fake job offers', 0), ('forged_documents', 'Documentos falsos o alterados', 'Forged or altered documents', 0), ('social_media_recruitment', 'Captación por redes sociales', 'Recruitment through social media', 0), ('river_crossing', 'Cruce de río', 'River crossing', 0), ('air_transit_connection', 'Tránsito aéreo con escala', 'Air transit connection', 0)",
 ];
 
+/// SQLite only: the search terms and links move to WITHOUT ROWID tables, where the primary
+/// key is the table (one B-tree per row written instead of a table plus an index).
+const V8_SQLITE: &[&str] = &[
+    "CREATE TABLE entity_terms_v8 (term TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (term, entity_id)) WITHOUT ROWID",
+    "INSERT INTO entity_terms_v8 (term, entity_id) SELECT term, entity_id FROM entity_terms",
+    "DROP TABLE entity_terms",
+    "ALTER TABLE entity_terms_v8 RENAME TO entity_terms",
+    "CREATE INDEX entity_terms_entity ON entity_terms(entity_id)",
+    "CREATE TABLE entity_refs_v8 (entity_id TEXT NOT NULL, prop TEXT NOT NULL, target_id TEXT NOT NULL, PRIMARY KEY (entity_id, prop, target_id)) WITHOUT ROWID",
+    "INSERT INTO entity_refs_v8 (entity_id, prop, target_id) SELECT entity_id, prop, target_id FROM entity_refs",
+    "DROP TABLE entity_refs",
+    "ALTER TABLE entity_refs_v8 RENAME TO entity_refs",
+    "CREATE INDEX entity_refs_target ON entity_refs(target_id)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -140,6 +155,12 @@ const MIGRATIONS: &[Migration] = &[
         version: 7,
         common: V7,
         sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 8,
+        common: &[],
+        sqlite: V8_SQLITE,
         postgres: &[],
     },
 ];
