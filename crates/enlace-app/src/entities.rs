@@ -448,7 +448,7 @@ impl App {
         I: IntoIterator<Item = String>,
     {
         // Lines per transaction: large enough that the fsync of each commit is amortised.
-        const BATCH: usize = 2000;
+        const BATCH: usize = 4000;
         let mut report = ImportReport {
             accepted: 0,
             rejected: vec![],

@@ -289,7 +289,8 @@ impl Q {
     pub fn bind(&mut self, a: impl Into<Arg>) -> &mut Q {
         self.args.push(a.into());
         self.sql.push(MARK);
-        self.sql.push_str(&self.args.len().to_string());
+        // Written in place: large imports bind tens of thousands of values per batch.
+        let _ = std::fmt::Write::write_fmt(&mut self.sql, format_args!("{}", self.args.len()));
         self.sql.push(MARK_END);
         self
     }

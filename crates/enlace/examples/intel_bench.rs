@@ -10,6 +10,10 @@ use enlace_store::Store;
 use std::sync::Arc;
 use std::time::Instant;
 
+// The server's allocator (see src/main.rs), so the bench measures what the server does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use enlace_app::demo::{GIVEN, SURNAMES};
 
 fn rss_kib() -> u64 {
