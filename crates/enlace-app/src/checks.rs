@@ -243,7 +243,7 @@ impl App {
             let Some((m, visible)) = chosen.or_else(|| list.first().map(|m| (m, None))) else {
                 continue;
             };
-            let reference = format!("HIT-{}", &enlace_store::new_id()[..16].to_uppercase());
+            let reference = format!("HIT-{}", &enlace_store::random_token()[..16].to_uppercase());
             tx.insert_check_hit(
                 &reference,
                 &check_id,

@@ -538,7 +538,8 @@ impl App {
             tx.audit(now, a).await?;
             tx.commit().await?;
             if let Some(h) = indexing.take() {
-                h.await.map_err(|_| AppError::Internal("match index update".into()))?;
+                h.await
+                    .map_err(|_| AppError::Internal("match index update".into()))?;
             }
             let owner = case.owner_country;
             indexing = Some(
@@ -550,7 +551,8 @@ impl App {
             );
         }
         if let Some(h) = indexing {
-            h.await.map_err(|_| AppError::Internal("match index update".into()))?;
+            h.await
+                .map_err(|_| AppError::Internal("match index update".into()))?;
         }
         Ok(report)
     }

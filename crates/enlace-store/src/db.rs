@@ -364,6 +364,17 @@ impl Tx {
     }
 }
 
+/// 128 random bits, hex: for opaque references that must say nothing, not even when they
+/// were made (hit references).
+pub fn random_token() -> String {
+    let mut b = [0u8; 16];
+    // getrandom failing means the OS has no entropy source: nothing safe can continue.
+    if getrandom::getrandom(&mut b).is_err() {
+        std::process::abort();
+    }
+    hex::encode(b)
+}
+
 /// A new identifier: 32 hex digits, the first 12 the creation time in milliseconds and the
 /// other 80 bits random. Time-ordered ids append to the end of the indexes that hold them
 /// (entity ids in the term index, say) instead of landing on a random page each: that is

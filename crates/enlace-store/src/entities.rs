@@ -415,16 +415,24 @@ impl Tx {
         limit: i64,
         offset: i64,
     ) -> crate::Result<(Vec<Entity>, i64)> {
-        let mut count = Q::new("SELECT COUNT(*) AS n FROM entities e");
-        entity_filters(&mut count, viewer, f);
-        let total: i64 = self.fetch_one(&count).await?.try_get("n")?;
-        let mut q = Q::new(&format!("SELECT {COLS} FROM entities e"));
-        entity_filters(&mut q, viewer, f);
+        // One pass: the page and, beside each row, the count of all matches.
+        let mut q = Q::new("");
+        entity_matches(&mut q, viewer, f, &format!("{COLS}, COUNT(*) OVER () AS n"));
         q.push(" ORDER BY e.updated_at DESC, e.id LIMIT ")
             .bind(limit)
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
+        let total: i64 = match rows.first() {
+            Some(r) => r.try_get("n")?,
+            // A page past the end carries no count: ask for it alone.
+            None if offset > 0 => {
+                let mut count = Q::new("");
+                entity_matches(&mut count, viewer, f, "COUNT(*) AS n");
+                self.fetch_one(&count).await?.try_get("n")?
+            }
+            None => 0,
+        };
         Ok((self.entities_from_rows(rows).await?, total))
     }
 
@@ -497,18 +505,36 @@ impl Tx {
     }
 }
 
-fn entity_filters(q: &mut Q, viewer: &Viewer, f: &EntityFilter) {
-    q.push(" WHERE ");
-    viewer.predicate(q, "e");
-    for t in f.terms.iter().take(8) {
-        // Driven from the term index (a range scan per word), then probed by primary key: the
-        // planner no longer walks every visible entity.
-        q.push(" AND e.id IN (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ")
+/// `SELECT {select} FROM entities e …` for the visible entities matching the filter. Search
+/// words are resolved first, from the term index alone: the ids whose terms start with every
+/// word (one range scan per word, intersected), and only those are then looked up and
+/// filtered. At a million entities this is what keeps common name pairs fast.
+fn entity_matches(q: &mut Q, viewer: &Viewer, f: &EntityFilter, select: &str) {
+    let words: Vec<&String> = f.terms.iter().take(8).collect();
+    if !words.is_empty() {
+        q.push("WITH hit(id) AS (");
+        for (i, t) in words.iter().enumerate() {
+            if i > 0 {
+                q.push(" INTERSECT ");
+            }
+            // One word alone still needs its ids once each (a prefix can match two terms).
+            q.push(if words.len() == 1 {
+                "SELECT DISTINCT t.entity_id FROM entity_terms t WHERE t.term >= "
+            } else {
+                "SELECT t.entity_id FROM entity_terms t WHERE t.term >= "
+            })
             .bind(t.as_str())
             .push(" AND t.term < ")
-            .bind(format!("{t}\u{10FFFF}"))
-            .push(")");
+            .bind(format!("{t}\u{10FFFF}"));
+        }
+        q.push(") ");
     }
+    q.push(&format!("SELECT {select} FROM entities e"));
+    if !words.is_empty() {
+        q.push(" JOIN hit ON hit.id = e.id");
+    }
+    q.push(" WHERE ");
+    viewer.predicate(q, "e");
     if let Some(s) = &f.schema {
         q.push(" AND e.schema = ").bind(s.as_str());
     }

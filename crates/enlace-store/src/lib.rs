@@ -18,7 +18,7 @@ pub mod tokens;
 pub mod users;
 pub mod visibility;
 
-pub use db::{new_id, Engine, Store, StoreError, Tx};
+pub use db::{new_id, random_token, Engine, Store, StoreError, Tx};
 pub use visibility::Viewer;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -69,10 +69,13 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().unwrap();
+    // ENLACE_BENCH_KEEP=DIR keeps the database there, to study query plans afterwards.
+    let tmp = tempfile::tempdir().unwrap();
+    let keep = std::env::var_os("ENLACE_BENCH_KEEP").map(std::path::PathBuf::from);
+    let dir = keep.as_deref().unwrap_or(tmp.path());
     let store = Store::open(
-        &format!("sqlite://{}", dir.path().join("enlace.db").display()),
-        Some(dir.path()),
+        &format!("sqlite://{}", dir.join("enlace.db").display()),
+        Some(dir),
     )
     .await
     .unwrap();
