@@ -85,16 +85,16 @@ impl DobMatch {
     /// plausible clerical error: the same common name born on another day is another person.
     pub fn weight(self) -> f64 {
         match self {
-            DobMatch::Exact => 9.0,
-            DobMatch::DayMonthSwapped => 6.0,
-            DobMatch::OneDigitOff => 4.5,
-            DobMatch::TwoSlips => 1.5,
-            DobMatch::SameYear => 3.0,
-            DobMatch::YearOffByOne => -1.0,
-            DobMatch::SameYearMonthDayDiffers => -2.0,
-            DobMatch::SameYearOtherDay => -3.5,
-            DobMatch::CloseYears => -4.5,
-            DobMatch::Different => -5.5,
+            DobMatch::Exact => 8.3,
+            DobMatch::DayMonthSwapped => 6.9,
+            DobMatch::OneDigitOff => 3.9,
+            DobMatch::TwoSlips => -0.5,
+            DobMatch::SameYear => 3.8,
+            DobMatch::YearOffByOne => -0.6,
+            DobMatch::SameYearMonthDayDiffers => -4.0,
+            DobMatch::SameYearOtherDay => -5.4,
+            DobMatch::CloseYears => -8.5,
+            DobMatch::Different => -10.8,
         }
     }
 

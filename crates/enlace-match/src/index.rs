@@ -100,7 +100,7 @@ const KEY_TOKENS: usize = 8;
 /// Index size at which the prior is [`PRIOR`].
 const PRIOR_REFERENCE_SIZE: f64 = 100_000.0;
 /// Candidates fully scored per query.
-const MAX_CANDIDATES: usize = 64;
+const MAX_CANDIDATES: usize = 256;
 /// Single-token keys this common are skipped at query time (pairs and dates do the work).
 const TOKEN_POSTING_CAP: usize = 4000;
 

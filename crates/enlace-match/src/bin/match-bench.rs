@@ -10,6 +10,9 @@
 //!     threshold and at the best threshold, latency p50/p99, build time, peak memory
 //! match-bench eval --truth FILE --matches FILE [--threshold T]
 //!     scores any matcher's output in the `enlace match` format (used for the peers)
+//! match-bench features --dir DIR --out FILE.csv
+//!     one row per (query, candidate): the truth label and the score's evidence summed by
+//!     feature group, for fitting the weights on a training corpus (never the test one)
 //! ```
 
 use std::collections::{HashMap, HashSet};
@@ -47,6 +50,7 @@ fn main() {
         Some("gen") => gen(&args),
         Some("run") => run(&args),
         Some("eval") => eval_cmd(&args),
+        Some("features") => features(&args),
         _ => Err("usage: match-bench gen|run|eval … (see the source header)".into()),
     };
     if let Err(e) = res {
@@ -384,5 +388,107 @@ fn eval_cmd(args: &[String]) -> Res<()> {
             "best_threshold": best_t, "best_precision": round4(best.0), "best_recall": round4(best.1), "best_f1": round4(best.2),
         }))?
     );
+    Ok(())
+}
+
+/// Evidence groups of an explanation, in the CSV's column order (after `label`).
+const GROUPS: &[&str] = &[
+    "prior",
+    "name_part_exact",
+    "name_part_nickname/variant",
+    "name_part_sounds alike",
+    "name_part_typo",
+    "name_part_similar spelling",
+    "name_part_short form",
+    "name_part_initial",
+    "name_part_joined/split",
+    "name_missing",
+    "name_conflict",
+    "name_soft_conflict",
+    "name_weak_alias",
+    "nationality_agree",
+    "nationality_differ",
+    "gender_agree",
+    "gender_differ",
+    "identifier_match",
+    "identifier_differ",
+    "dob_same date",
+    "dob_day and month swapped",
+    "dob_one digit off",
+    "dob_two slips (swapped and a digit off, or two digits off)",
+    "dob_same year (one side has the year only)",
+    "dob_year differs by one (one side has the year only)",
+    "dob_same year and month, another day",
+    "dob_same year, another day",
+    "dob_another date, years close",
+    "dob_another date",
+];
+
+fn group_of(f: &enlace_match::Feature) -> String {
+    match f.feature.as_str() {
+        "birth_date" | "name_part" => {
+            let prefix = if f.feature == "birth_date" {
+                "dob_"
+            } else {
+                "name_part_"
+            };
+            GROUPS
+                .iter()
+                .filter_map(|g| g.strip_prefix(prefix))
+                .find(|label| f.detail.ends_with(&format!("({label})")))
+                .map(|label| format!("{prefix}{label}"))
+                .unwrap_or_default()
+        }
+        "name_conflict" if f.detail.ends_with("(in different places)") => {
+            "name_soft_conflict".into()
+        }
+        "nationality" | "gender" | "identifier" => format!(
+            "{}_{}",
+            f.feature,
+            if f.contribution > 0.0 {
+                if f.feature == "identifier" {
+                    "match"
+                } else {
+                    "agree"
+                }
+            } else {
+                "differ"
+            }
+        ),
+        other => other.to_owned(),
+    }
+}
+
+fn features(args: &[String]) -> Res<()> {
+    let dir = PathBuf::from(arg(args, "--dir").ok_or("--dir DIR is required")?);
+    let out = PathBuf::from(arg(args, "--out").ok_or("--out FILE is required")?);
+    let mut index = Index::new();
+    for (id, r) in read_entities(&dir.join("records.jsonl"))? {
+        index.insert(id, &r);
+    }
+    let truth = read_truth(&dir.join("truth.jsonl"))?;
+    let queries = read_entities(&dir.join("queries.jsonl"))?;
+    let mut w = BufWriter::new(File::create(&out)?);
+    let header: Vec<String> = GROUPS
+        .iter()
+        .map(|g| g.replace([' ', '/'], "_").replace([',', '(', ')'], ""))
+        .collect();
+    writeln!(w, "query,label,{}", header.join(","))?;
+    for (qid, q) in &queries {
+        let empty = HashSet::new();
+        let t = truth.get(qid).unwrap_or(&empty);
+        for m in index.hits(q, 0.001, 20) {
+            let mut sums = vec![0.0f64; GROUPS.len()];
+            for f in &m.explanation {
+                let g = group_of(f);
+                if let Some(k) = GROUPS.iter().position(|x| *x == g) {
+                    sums[k] += f.contribution;
+                }
+            }
+            let row: Vec<String> = sums.iter().map(|v| format!("{v:.4}")).collect();
+            writeln!(w, "{qid},{},{}", u8::from(t.contains(&m.id)), row.join(","))?;
+        }
+    }
+    w.flush()?;
     Ok(())
 }
