@@ -85,16 +85,16 @@ impl DobMatch {
     /// plausible clerical error: the same common name born on another day is another person.
     pub fn weight(self) -> f64 {
         match self {
-            DobMatch::Exact => 8.3,
-            DobMatch::DayMonthSwapped => 6.9,
-            DobMatch::OneDigitOff => 3.9,
-            DobMatch::TwoSlips => -0.5,
-            DobMatch::SameYear => 3.8,
-            DobMatch::YearOffByOne => -0.6,
-            DobMatch::SameYearMonthDayDiffers => -4.0,
-            DobMatch::SameYearOtherDay => -5.4,
-            DobMatch::CloseYears => -8.5,
-            DobMatch::Different => -10.8,
+            DobMatch::Exact => 8.6,
+            DobMatch::DayMonthSwapped => 7.0,
+            DobMatch::OneDigitOff => 4.2,
+            DobMatch::TwoSlips => -0.4,
+            DobMatch::SameYear => 3.9,
+            DobMatch::YearOffByOne => -0.3,
+            DobMatch::SameYearMonthDayDiffers => -5.5,
+            DobMatch::SameYearOtherDay => -7.9,
+            DobMatch::CloseYears => -10.0,
+            DobMatch::Different => -11.0,
         }
     }
 

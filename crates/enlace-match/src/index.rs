@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::names::{block_keys, token_weight, Tok};
 use crate::record::{PersonRecord, Prepared};
-use crate::score::{logit, sigmoid, Match, PRIOR};
+use crate::score::{logit, namesakes_logit, sigmoid, Match, PRIOR};
 use crate::text::fnv1a;
 
 /// Keys are already well-mixed hashes: hashing them again is wasted work.
@@ -99,8 +99,11 @@ impl KeyKind {
 const KEY_TOKENS: usize = 8;
 /// Index size at which the prior is [`PRIOR`].
 const PRIOR_REFERENCE_SIZE: f64 = 100_000.0;
+/// How fast the prior falls as the index grows past the reference size (fitted on corpora
+/// of 100k and 1M records; the namesakes evidence carries the rest of the growth).
+const PRIOR_SIZE_SLOPE: f64 = 0.55;
 /// Candidates fully scored per query.
-const MAX_CANDIDATES: usize = 256;
+const MAX_CANDIDATES: usize = 64;
 /// Single-token keys this common are skipped at query time (pairs and dates do the work).
 const TOKEN_POSTING_CAP: usize = 4000;
 
@@ -176,6 +179,8 @@ fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
 struct Slot {
     id: String,
     rec: Prepared,
+    /// The record's full-name keys, kept so scoring need not rebuild them.
+    name_keys: Box<[u64]>,
 }
 
 /// An in-memory index of persons and identifiers. `Send + Sync`: hold it behind an
@@ -186,6 +191,26 @@ pub struct Index {
     free: Vec<u32>,
     by_id: HashMap<String, u32>,
     postings: IdMap<Posting>,
+    /// How many records carry each full name (its tokens as spelt, in any order).
+    namesakes: IdMap<u32>,
+}
+
+/// The full-name keys of a record, one per distinct name variant.
+fn name_keys(p: &Prepared) -> Vec<u64> {
+    let mut keys: Vec<u64> = p
+        .names
+        .iter()
+        .filter(|n| !n.toks.is_empty() && !n.weak)
+        .map(|n| {
+            let mut toks: Vec<&str> = n.toks.iter().map(|t| &*t.s).collect();
+            toks.sort_unstable();
+            let joined = toks.join(" ");
+            fnv1a(&[b"n", joined.as_bytes()])
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 impl Index {
@@ -225,10 +250,15 @@ impl Index {
                 .and_modify(|p| p.push(slot))
                 .or_insert(Posting::One(slot));
         }
+        let nkeys = name_keys(&rec);
+        for &k in &nkeys {
+            *self.namesakes.entry(k).or_insert(0) += 1;
+        }
         if let Some(cell) = self.slots.get_mut(slot as usize) {
             *cell = Some(Slot {
                 id: id.clone(),
                 rec,
+                name_keys: nkeys.into_boxed_slice(),
             });
         }
         self.by_id.insert(id, slot);
@@ -246,6 +276,14 @@ impl Index {
                 if let Some(p) = self.postings.get_mut(&k) {
                     if p.remove(slot) {
                         self.postings.remove(&k);
+                    }
+                }
+            }
+            for k in old.name_keys.iter() {
+                if let Some(n) = self.namesakes.get_mut(k) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.namesakes.remove(k);
                     }
                 }
             }
@@ -310,11 +348,22 @@ impl Index {
         token_weight(count, self.len())
     }
 
-    /// Prior log-odds for a candidate. Beyond a hundred thousand records, every tenfold
-    /// growth brings tenfold more namesakes, so the prior drops by ln 10; below that it
-    /// stays fixed, so a small node does not hit on every namesake it happens to hold.
+    /// How many records (this one included) carry the candidate's name: the fewest over
+    /// its name variants.
+    fn namesakes_of(&self, c: &Slot) -> u32 {
+        c.name_keys
+            .iter()
+            .filter_map(|k| self.namesakes.get(k).copied())
+            .min()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    /// Prior log-odds for a candidate. Beyond a hundred thousand records it falls with the
+    /// index's size (more people, more chance likenesses); below that it stays fixed, so a
+    /// small node does not hit on every namesake it happens to hold.
     fn prior(&self) -> f64 {
-        PRIOR - (self.len() as f64 / PRIOR_REFERENCE_SIZE).max(1.0).ln()
+        PRIOR - PRIOR_SIZE_SLOPE * (self.len() as f64 / PRIOR_REFERENCE_SIZE).max(1.0).ln()
     }
 
     /// Sets each query token's agreement weight.
@@ -364,7 +413,8 @@ impl Index {
             .iter()
             .filter_map(|&(s, _)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
-                let l = logit(q, &slot.rec, &|t| self.token_w(t), prior, None);
+                let l = logit(q, &slot.rec, &|t| self.token_w(t), prior, None)
+                    + namesakes_logit(self.namesakes_of(slot));
                 (l >= min_logit).then_some((l, s))
             })
             .collect();
@@ -375,13 +425,23 @@ impl Index {
             .filter_map(|(_, s)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
                 let mut explanation = Vec::new();
-                let l = logit(
+                let mut l = logit(
                     q,
                     &slot.rec,
                     &|t| self.token_w(t),
                     prior,
                     Some(&mut explanation),
                 );
+                let n = self.namesakes_of(slot);
+                if n > 1 {
+                    let w = namesakes_logit(n);
+                    l += w;
+                    explanation.push(crate::score::Feature {
+                        feature: "namesakes".to_owned(),
+                        contribution: w,
+                        detail: format!("{n} records in the index carry this same name"),
+                    });
+                }
                 Some(Match {
                     id: slot.id.clone(),
                     score: sigmoid(l),
@@ -402,6 +462,42 @@ mod tests {
     #[test]
     fn index_is_send_sync() {
         assert_send_sync::<Index>();
+    }
+
+    #[test]
+    fn namesakes_weaken_a_name_many_records_share() {
+        let mut ix = Index::new();
+        ix.insert("u".into(), &PersonRecord::with_name("Yeison Zúñiga Tzul"));
+        for i in 0..3 {
+            ix.insert(
+                format!("n{i}"),
+                &PersonRecord::with_name("Juan Pérez Gómez"),
+            );
+        }
+        let unique = ix.query(&PersonRecord::with_name("Yeison Zuniga Tzul"), 5);
+        let shared = ix.query(&PersonRecord::with_name("Juan Perez Gomez"), 5);
+        assert_eq!(shared.len(), 3);
+        let f = shared[0]
+            .explanation
+            .iter()
+            .find(|f| f.feature == "namesakes")
+            .map(|f| (f.contribution, f.detail.clone()));
+        let (w, detail) = f.unwrap_or_default();
+        assert!((w + 3f64.ln()).abs() < 1e-9, "{w}");
+        assert!(detail.starts_with("3 records"), "{detail}");
+        assert!(unique[0]
+            .explanation
+            .iter()
+            .all(|f| f.feature != "namesakes"));
+        // Removing records brings the count down.
+        ix.remove("n0");
+        ix.remove("n1");
+        let alone = ix.query(&PersonRecord::with_name("Juan Perez Gomez"), 5);
+        assert!(alone[0]
+            .explanation
+            .iter()
+            .all(|f| f.feature != "namesakes"));
+        assert!(alone[0].score > shared[0].score);
     }
 
     #[test]

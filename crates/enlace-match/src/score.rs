@@ -23,21 +23,23 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// Starting log-odds: among an index of a hundred thousand or a million persons, a
 /// candidate is another person unless the evidence says otherwise (about ln 1/150 000).
-pub(crate) const PRIOR: f64 = -5.3;
+pub(crate) const PRIOR: f64 = -3.1;
 /// Name agreement saturates: a long name matched in full must not outweigh a date of birth
 /// that says "another person" (the namesake), nor stand alone far above the prior.
 const NAME_CAP: f64 = 15.0;
 /// Name agreement, once capped, counts this much (fitted: names alone were over-trusted
 /// against dates of birth and nationality).
-const NAME_SCALE: f64 = 0.5;
+const NAME_SCALE: f64 = 0.37;
+/// Weight of ln(number of records sharing the candidate's full name).
+const NAMESAKES: f64 = 1.0;
 /// A token present on one side only (a dropped second surname or middle name).
-const MISSING: f64 = 1.3;
+const MISSING: f64 = 2.2;
 /// Tokens left over on both sides, in different places.
-const SOFT_CONFLICT: f64 = 5.0;
+const SOFT_CONFLICT: f64 = 6.5;
 /// Two different tokens in the same place (María / José with the same surnames): relatives.
-const CONFLICT: f64 = 4.9;
+const CONFLICT: f64 = 6.4;
 /// An initial agreeing with a name ("J." / José): fixed, whatever the name's frequency.
-const INITIAL: f64 = 3.0;
+const INITIAL: f64 = 4.0;
 /// Names only given as weak aliases ("El Flaco") count this much less.
 const WEAK: f64 = 3.0;
 
@@ -69,6 +71,13 @@ pub fn compare(query: &PersonRecord, candidate: &PersonRecord) -> (f64, Vec<Feat
     let mut feats = Vec::new();
     let l = logit(&q, &c, &|_| DEFAULT_TOKEN_WEIGHT, PRIOR, Some(&mut feats));
     (sigmoid(l), feats)
+}
+
+/// Evidence against a candidate whose very name `n` records share: with no other evidence
+/// to tell them apart, each namesake is only one of `n` equally likely people (fitted
+/// weight about ln n, the Bayes value).
+pub(crate) fn namesakes_logit(n: u32) -> f64 {
+    -NAMESAKES * f64::from(n.max(1)).ln()
 }
 
 pub(crate) fn sigmoid(l: f64) -> f64 {
@@ -148,7 +157,7 @@ pub(crate) fn logit(
 
     if !q.nats.is_empty() && !c.nats.is_empty() {
         let shared = q.nats.iter().find(|n| c.nats.contains(n));
-        let w = if shared.is_some() { 1.0 } else { -4.5 };
+        let w = if shared.is_some() { 1.2 } else { -4.5 };
         l += w;
         push(&mut feats, "nationality", w, || {
             let show = |v: &[[u8; 2]]| {
@@ -218,12 +227,12 @@ const MAXT: usize = 12;
 fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
     match kind {
         TokMatch::Exact => 1.0,
-        TokMatch::Variant => 0.74,
-        TokMatch::Phonetic => 0.97,
+        TokMatch::Variant => 0.47,
+        TokMatch::Phonetic => 0.9,
         TokMatch::Compound => 0.9,
-        TokMatch::Typo => 0.88,
-        TokMatch::Fuzzy => (0.56 + (sim - 0.9) * 3.4).clamp(0.56, 0.85),
-        TokMatch::Prefix => 0.74,
+        TokMatch::Typo => 0.74,
+        TokMatch::Fuzzy => (0.32 + (sim - 0.9) * 1.9).clamp(0.32, 0.48),
+        TokMatch::Prefix => 0.45,
         TokMatch::Initial => 0.0,
         TokMatch::None => 0.0,
     }

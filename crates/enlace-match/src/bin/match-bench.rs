@@ -406,6 +406,7 @@ const GROUPS: &[&str] = &[
     "name_conflict",
     "name_soft_conflict",
     "name_weak_alias",
+    "namesakes",
     "nationality_agree",
     "nationality_differ",
     "gender_agree",
@@ -473,7 +474,7 @@ fn features(args: &[String]) -> Res<()> {
         .iter()
         .map(|g| g.replace([' ', '/'], "_").replace([',', '(', ')'], ""))
         .collect();
-    writeln!(w, "query,label,{}", header.join(","))?;
+    writeln!(w, "query,label,{},candidate", header.join(","))?;
     for (qid, q) in &queries {
         let empty = HashSet::new();
         let t = truth.get(qid).unwrap_or(&empty);
@@ -486,7 +487,13 @@ fn features(args: &[String]) -> Res<()> {
                 }
             }
             let row: Vec<String> = sums.iter().map(|v| format!("{v:.4}")).collect();
-            writeln!(w, "{qid},{},{}", u8::from(t.contains(&m.id)), row.join(","))?;
+            writeln!(
+                w,
+                "{qid},{},{},{}",
+                u8::from(t.contains(&m.id)),
+                row.join(","),
+                m.id
+            )?;
         }
     }
     w.flush()?;
