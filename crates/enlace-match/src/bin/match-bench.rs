@@ -26,6 +26,10 @@ use enlace_match::synth::{generate, Config};
 use enlace_match::{Index, PersonRecord, DEFAULT_THRESHOLD};
 use serde_json::{json, Value};
 
+// The allocator of the server and of `enlace match` (see crates/enlace/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Res<T> = Result<T, Box<dyn Error>>;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
