@@ -321,7 +321,7 @@ impl App {
         purpose: Option<&str>,
         limit: i64,
         offset: i64,
-    ) -> AppResult<(Vec<Entity>, i64)> {
+    ) -> AppResult<(Vec<Entity>, i64, bool)> {
         let mut f = filter;
         let mut terms = text::words(q);
         // An identifier typed with separators ("P-123 ABC") is also tried compacted.
@@ -342,14 +342,14 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let viewer = Viewer::of(&ctx.actor);
-        let (mut list, mut total) = tx
-            .entities_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
+        let (mut list, mut total, mut exact) = tx
+            .search_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
             .await?;
         // Nothing spelt that way: try how the words sound (typos, s/z, b/v, ll/y, silent h…).
         if total == 0 && !sounds.is_empty() && sounds.len() == terms.len() {
             f.terms = sounds;
-            (list, total) = tx
-                .entities_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
+            (list, total, exact) = tx
+                .search_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
                 .await?;
         }
         let mut a = ctx.entry("entity.search", "ok");
@@ -362,7 +362,7 @@ impl App {
         ));
         tx.audit(now, a).await?;
         tx.commit().await?;
-        Ok((list, total))
+        Ok((list, total, exact))
     }
 
     /// The visible entities of a case, for its page and its export.

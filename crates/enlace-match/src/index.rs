@@ -219,10 +219,11 @@ fn name_keys(p: &Prepared) -> Vec<u64> {
         .iter()
         .filter(|n| !n.toks.is_empty() && !n.weak)
         .map(|n| {
-            let mut toks: Vec<&str> = n.toks.iter().map(|t| &*t.s).collect();
-            toks.sort_unstable();
-            let joined = toks.join(" ");
-            fnv1a(&[b"n", joined.as_bytes()])
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(n.toks.len() + 1);
+            parts.push(b"n");
+            parts.extend(n.toks.iter().map(|t| t.s.as_bytes()));
+            parts[1..].sort_unstable();
+            fnv1a(&parts)
         })
         .collect();
     keys.sort_unstable();

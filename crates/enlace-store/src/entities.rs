@@ -74,6 +74,11 @@ pub struct BulkEntity {
     pub terms: Vec<String>,
 }
 
+/// A single search word with more term-index entries than this takes the broad plan.
+const BROAD_WORD: i64 = 5_000;
+/// Broad searches count their matches up to this many ("more than 1,000").
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct EntityFilter {
     /// Every term must prefix-match one of the entity's terms.
@@ -418,10 +423,16 @@ impl Tx {
         // One pass: the page and, beside each row, the count of all matches.
         let mut q = Q::new("");
         entity_matches(&mut q, viewer, f, &format!("{COLS}, COUNT(*) OVER () AS n"));
-        q.push(" ORDER BY e.updated_at DESC, e.id LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
+        // Search results newest first by creation (ids are time-ordered), the order the
+        // broad plan walks; plain lists by last change.
+        q.push(if f.terms.is_empty() {
+            " ORDER BY e.updated_at DESC, e.id DESC LIMIT "
+        } else {
+            " ORDER BY e.id DESC LIMIT "
+        })
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
         let rows = self.fetch_all(&q).await?;
         let total: i64 = match rows.first() {
             Some(r) => r.try_get("n")?,
@@ -434,6 +445,65 @@ impl Tx {
             None => 0,
         };
         Ok((self.entities_from_rows(rows).await?, total))
+    }
+
+    /// A search page: like [`Tx::entities_visible`], but a single word that tens of
+    /// thousands of entities share ("garcía") is answered without visiting them all: the
+    /// page comes from walking the entities newest first until it is full, and the count
+    /// stops at [`SEARCH_COUNT_CAP`]. Returns the page, the total and whether it is exact.
+    pub async fn search_visible(
+        &mut self,
+        viewer: &Viewer,
+        f: &EntityFilter,
+        limit: i64,
+        offset: i64,
+    ) -> crate::Result<(Vec<Entity>, i64, bool)> {
+        let broad = match f.terms.as_slice() {
+            [word] => self.term_range_size(word, BROAD_WORD + 1).await? > BROAD_WORD,
+            _ => false,
+        };
+        if !broad {
+            let (list, total) = self.entities_visible(viewer, f, limit, offset).await?;
+            return Ok((list, total, true));
+        }
+        let word = f.terms[0].as_str();
+        // Walks the entities newest first (the primary key: ids are time-ordered) and stops
+        // when the page is full, instead of sorting every match.
+        let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE "));
+        viewer.predicate(&mut q, "e");
+        q.push(" AND EXISTS (SELECT 1 FROM entity_terms t WHERE t.entity_id = e.id AND t.term >= ")
+            .bind(word)
+            .push(" AND t.term < ")
+            .bind(format!("{word}\u{10FFFF}"))
+            .push(")");
+        other_filters(&mut q, f);
+        q.push(" ORDER BY e.id DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rows = self.fetch_all(&q).await?;
+        let mut count = Q::new("SELECT COUNT(*) AS n FROM (");
+        entity_matches(&mut count, viewer, f, "e.id");
+        count.push(" LIMIT ").bind(SEARCH_COUNT_CAP + 1).push(") c");
+        let n: i64 = self.fetch_one(&count).await?.try_get("n")?;
+        Ok((
+            self.entities_from_rows(rows).await?,
+            n.min(SEARCH_COUNT_CAP),
+            n <= SEARCH_COUNT_CAP,
+        ))
+    }
+
+    /// How many term-index entries start with `word`, counting no further than `cap`.
+    async fn term_range_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
+        let mut q =
+            Q::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM entity_terms t WHERE t.term >= ");
+        q.bind(word)
+            .push(" AND t.term < ")
+            .bind(format!("{word}\u{10FFFF}"))
+            .push(" LIMIT ")
+            .bind(cap)
+            .push(") c");
+        Ok(self.fetch_one(&q).await?.try_get("n")?)
     }
 
     /// Visible entities that refer to `id` (links, events, documents held…).
@@ -535,6 +605,11 @@ fn entity_matches(q: &mut Q, viewer: &Viewer, f: &EntityFilter, select: &str) {
     }
     q.push(" WHERE ");
     viewer.predicate(q, "e");
+    other_filters(q, f);
+}
+
+/// The filters besides the search words.
+fn other_filters(q: &mut Q, f: &EntityFilter) {
     if let Some(s) = &f.schema {
         q.push(" AND e.schema = ").bind(s.as_str());
     }

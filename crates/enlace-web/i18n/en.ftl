@@ -23,6 +23,7 @@ filter = Filter
 all = All
 pagination = Pagination
 page = Page
+more_than = more than
 results = results
 previous = Previous
 next = Next

@@ -23,6 +23,7 @@ filter = Filtrar
 all = Todos
 pagination = Paginación
 page = Página
+more_than = más de
 results = resultados
 previous = Anterior
 next = Siguiente

@@ -549,7 +549,7 @@ async fn search(State(s): State<AppState>, a: ApiCtx, Query(q): Query<SearchQuer
         owner: q.country.as_deref().and_then(Country::parse),
         ..Default::default()
     };
-    let (list, total) = s
+    let (list, total, exact) = s
         .app
         .search_entities(
             &a.ctx,
@@ -566,7 +566,7 @@ async fn search(State(s): State<AppState>, a: ApiCtx, Query(q): Query<SearchQuer
         .map(|e| json!({"id": e.id, "schema": e.schema, "properties": e.properties, "caption": e.caption, "owner_country": e.owner_country, "case_id": e.case_id}))
         .collect();
     Ok(
-        Json(json!({"results": results, "total": total, "page": page, "per_page": per}))
+        Json(json!({"results": results, "total": total, "total_exact": exact, "page": page, "per_page": per}))
             .into_response(),
     )
 }

@@ -98,6 +98,8 @@ pub struct Pager {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    /// The total is a lower bound ("more than 1,000"): broad searches stop counting.
+    pub more: bool,
     pub prev: Option<String>,
     pub next: Option<String>,
 }
@@ -110,9 +112,15 @@ impl Pager {
             page,
             pages,
             total,
+            more: false,
             prev: (page > 1).then(|| format!("{base}{sep}page={}", page - 1)),
             next: (page < pages).then(|| format!("{base}{sep}page={}", page + 1)),
         }
+    }
+    /// Marks the total as a lower bound; there is always a next page to ask for.
+    fn at_least(&mut self, next: &str) {
+        self.more = true;
+        self.next = Some(next.to_string());
     }
 }
 
@@ -1638,7 +1646,7 @@ pub async fn search_page(
     let schema = q.schema.clone().unwrap_or_default();
     let page = page_no(q.page);
     let searched = !text.trim().is_empty();
-    let (results, total) = if searched {
+    let (results, total, exact) = if searched {
         let filter = EntityFilter {
             schema: Some(schema.clone()).filter(|s| !s.is_empty()),
             ..Default::default()
@@ -1648,22 +1656,31 @@ pub async fn search_page(
             .await
             .map_err(|e| req.err(e))?
     } else {
-        (vec![], 0)
+        (vec![], 0, true)
     };
     let t = req.tr();
+    let mut pager = Pager::new(
+        page,
+        total,
+        &format!(
+            "/search?q={}&schema={}",
+            url_encode(&text),
+            url_encode(&schema)
+        ),
+    );
+    if !exact {
+        pager.at_least(&format!(
+            "/search?q={}&schema={}&page={}",
+            url_encode(&text),
+            url_encode(&schema),
+            page + 1
+        ));
+    }
     Ok(render(&SearchPage {
         t,
         user: req.page_user(),
         path: req.path.clone(),
-        pager: Pager::new(
-            page,
-            total,
-            &format!(
-                "/search?q={}&schema={}",
-                url_encode(&text),
-                url_encode(&schema)
-            ),
-        ),
+        pager,
         q: text,
         schema,
         results,

@@ -352,3 +352,55 @@ async fn routes_derive_their_countries_and_modus_operandi_is_a_controlled_vocabu
     })
     .await;
 }
+
+/// A word that more than 5,000 search terms share takes the broad plan: the page is walked
+/// newest first and the count stops at 1,000. Hidden records stay out of both.
+#[tokio::test]
+async fn a_broad_one_word_search_counts_up_to_a_cap_and_hides_what_it_must() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("analyst.mx").await;
+        let shared = case(&s, &gt, "members", &[]).await;
+        let own = case(&s, &gt, "country", &[]).await;
+        let import = |c: String, n: usize, given: &'static str| {
+            let file: Vec<String> = (0..n)
+                .map(|i| json!({"schema": "Person", "properties": {"firstName": [given], "lastName": ["Zeledón"], "birthDate": [format!("19{:02}", 40 + i % 60)]}}).to_string())
+                .collect();
+            let (http, base, tok) = (s.http.clone(), s.base.clone(), gt.clone());
+            async move {
+                let res = http.post(format!("{base}/api/v1/import?case_id={c}")).bearer_auth(&tok).body(file.join("\n")).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                let rep: Value = res.json().await.unwrap();
+                assert_eq!(rep["accepted"].as_u64(), Some(n as u64));
+            }
+        };
+        import(own.clone(), 4_700, "Rutilia").await;
+        import(shared.clone(), 500, "Casimira").await;
+        // Mexico sees only the 500 shared: an exact count, newest first, none hidden.
+        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=zeledon&per_page=200", None).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["total"], 500, "{}", r["total"]);
+        assert_eq!(r["total_exact"], true);
+        let results = r["results"].as_array().unwrap();
+        assert_eq!(results.len(), 200);
+        assert!(results.iter().all(|e| e["case_id"] == shared.as_str()), "a hidden record leaked");
+        let ids: Vec<&str> = results.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+        let (_, last) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=zeledon&per_page=200&page=3", None).await;
+        assert_eq!(last["results"].as_array().unwrap().len(), 100);
+        // Guatemala sees all 5,200: the count stops at 1,000 and says so.
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=zeledon", None).await;
+        assert_eq!(r["total"], 1000);
+        assert_eq!(r["total_exact"], false);
+        assert_eq!(r["results"].as_array().unwrap().len(), 50);
+        // Two words stay exact whatever the size.
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=rutilia%20zeledon", None).await;
+        assert_eq!(r["total"], 4700);
+        assert_eq!(r["total_exact"], true);
+        // The page says "more than".
+        let (_, cookie, _) = s.browser_login("officer.gt", "enlace-demo").await;
+        let html = s.page(&cookie.unwrap(), "/search?q=zeledon").await.text().await.unwrap();
+        assert!(html.contains("más de 1000"), "{html}");
+    })
+    .await;
+}
