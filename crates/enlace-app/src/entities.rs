@@ -161,9 +161,24 @@ impl App {
         input: &EntityInput,
         local: &HashMap<String, String>,
     ) -> AppResult<(Properties, Vec<(String, String)>)> {
-        let (mut props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
+        let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
+        self.resolve(tx, ctx, &input.schema, props, refs, local)
+            .await
+    }
+
+    /// What validation alone cannot settle: modus operandi codes exist, and links point at
+    /// entities the author may see (or at lines of the same import, by their file ids).
+    async fn resolve(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        schema: &str,
+        mut props: Properties,
+        refs: Vec<(String, String)>,
+        local: &HashMap<String, String>,
+    ) -> AppResult<(Properties, Vec<(String, String)>)> {
         for (k, values) in &props {
-            if ftm::prop_type(&input.schema, k) == Some(PropType::ModusOperandi) {
+            if ftm::prop_type(schema, k) == Some(PropType::ModusOperandi) {
                 for v in values {
                     if !tx.mo_code_exists(v).await? {
                         return Err(AppError::Invalid(Invalid::one("properties", "unknown_mo")));
@@ -259,8 +274,11 @@ impl App {
         let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
         let caption = ftm::caption(&old.schema, &props);
         let terms = terms_of(&old.schema, &props);
+        // The term index has no entry by entity: the old terms are worked out to delete them.
+        let old_terms = terms_of(&old.schema, &old.properties);
         tx.update_entity(
             id,
+            &old_terms,
             &NewEntity {
                 case: &case,
                 schema: &old.schema,
@@ -455,84 +473,84 @@ impl App {
             ids: vec![],
         };
         let mut local: HashMap<String, String> = HashMap::new();
-        let mut it = lines.into_iter().enumerate().peekable();
+        let mut lines = lines.into_iter().enumerate();
+        let mut next_chunk = || -> Vec<(usize, String)> { lines.by_ref().take(BATCH).collect() };
+        // Parsing and validation need no database: the next batch is parsed on a blocking
+        // thread while this one is written, so a bulk import keeps both cores busy.
+        let parse = |chunk: Vec<(usize, String)>| {
+            tokio::task::spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .filter_map(|(i, line)| parse_import_line(i + 1, &line))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let lost = |_| AppError::Internal("import worker".into());
+        let first = next_chunk();
+        if first.is_empty() {
+            return Ok(report);
+        }
+        let mut parsing = parse(first);
         // The match index of the previous batch, updated while this one is parsed and written.
         let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
-        while it.peek().is_some() {
+        loop {
+            let parsed = parsing.await.map_err(lost)?;
+            let chunk = next_chunk();
+            let more = !chunk.is_empty();
+            parsing = parse(chunk);
             let now = self.now_ms();
             let mut tx = self.store.begin().await?;
             let case = self.editable_case(&mut tx, ctx, case_id).await?;
-            let mut in_batch = 0;
             let mut rows: Vec<enlace_store::entities::BulkEntity> = vec![];
-            for (i, line) in it.by_ref() {
-                let n = i + 1;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let reject = |code: &str, fields: Vec<String>| ImportRejection {
-                    line: n,
-                    code: code.into(),
-                    fields,
-                };
-                let v: Value = match serde_json::from_str(&line) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        report.rejected.push(reject("bad_json", vec![]));
-                        continue;
-                    }
-                };
-                let input = match EntityInput::from_json(&v) {
-                    Ok(i) => i,
-                    Err(inv) => {
-                        report.rejected.push(reject(
-                            "invalid_input",
-                            inv.0
-                                .iter()
-                                .map(|f| format!("{}:{}", f.field, f.code))
-                                .collect(),
-                        ));
-                        continue;
-                    }
-                };
-                let (props, refs) = match self.prepare(&mut tx, ctx, &input, &local).await {
+            for p in parsed {
+                let p = match p {
                     Ok(p) => p,
+                    Err(rejection) => {
+                        report.rejected.push(rejection);
+                        continue;
+                    }
+                };
+                let linked = !p.refs.is_empty();
+                let (props, refs) = match self
+                    .resolve(&mut tx, ctx, &p.schema, p.props, p.refs, &local)
+                    .await
+                {
+                    Ok(r) => r,
                     Err(AppError::Invalid(inv)) => {
-                        report.rejected.push(reject(
-                            "invalid_input",
-                            inv.0
-                                .iter()
-                                .map(|f| format!("{}:{}", f.field, f.code))
-                                .collect(),
-                        ));
+                        report
+                            .rejected
+                            .push(rejection(p.line, "invalid_input", &inv));
                         continue;
                     }
                     Err(e) => return Err(e),
                 };
                 let id = enlace_store::new_id();
+                // Links were rewritten to platform ids: their caption and terms follow.
+                let (caption, terms) = if linked {
+                    (ftm::caption(&p.schema, &props), terms_of(&p.schema, &props))
+                } else {
+                    (p.caption, p.terms)
+                };
                 rows.push(enlace_store::entities::BulkEntity {
                     id: id.clone(),
-                    schema: input.schema.clone(),
-                    caption: ftm::caption(&input.schema, &props),
-                    terms: terms_of(&input.schema, &props),
+                    schema: p.schema,
+                    caption,
+                    terms,
                     properties: props,
                     refs,
                 });
-                if let Some(given) = v.get("id").and_then(Value::as_str) {
-                    local.insert(given.to_string(), id.clone());
+                if let Some(given) = p.given_id {
+                    local.insert(given, id.clone());
                 }
                 report.ids.push(id);
                 report.accepted += 1;
-                in_batch += 1;
-                if in_batch >= BATCH {
-                    break;
-                }
             }
             let mut a = ctx.entry("entity.import", "ok");
             a.object_kind = Some("case".into());
             a.object_id = Some(case.id.clone());
             a.object_country = Some(case.owner_country.code().to_string());
             a.case_reference = Some(case.reference.clone());
-            a.detail = Some(format!("accepted={in_batch}"));
+            a.detail = Some(format!("accepted={}", rows.len()));
             tx.insert_entities_bulk(&case, &rows, &ctx.actor.user_id, now)
                 .await?;
             tx.audit(now, a).await?;
@@ -549,6 +567,9 @@ impl App {
                         .collect(),
                 ),
             );
+            if !more {
+                break;
+            }
         }
         if let Some(h) = indexing {
             h.await
@@ -556,4 +577,60 @@ impl App {
         }
         Ok(report)
     }
+}
+
+/// An import line that passed the checks needing no database.
+struct ParsedLine {
+    line: usize,
+    given_id: Option<String>,
+    schema: String,
+    props: Properties,
+    refs: Vec<(String, String)>,
+    caption: String,
+    terms: Vec<String>,
+}
+
+fn rejection(line: usize, code: &str, inv: &Invalid) -> ImportRejection {
+    ImportRejection {
+        line,
+        code: code.into(),
+        fields: inv
+            .0
+            .iter()
+            .map(|f| format!("{}:{}", f.field, f.code))
+            .collect(),
+    }
+}
+
+/// Parses and validates one import line (`None` for a blank line).
+fn parse_import_line(line: usize, text: &str) -> Option<Result<ParsedLine, ImportRejection>> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => {
+            return Some(Err(ImportRejection {
+                line,
+                code: "bad_json".into(),
+                fields: vec![],
+            }))
+        }
+    };
+    let checked = EntityInput::from_json(&v).and_then(|input| {
+        let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
+        Ok((input.schema, props, refs))
+    });
+    Some(match checked {
+        Ok((schema, props, refs)) => Ok(ParsedLine {
+            line,
+            given_id: v.get("id").and_then(Value::as_str).map(str::to_string),
+            caption: ftm::caption(&schema, &props),
+            terms: terms_of(&schema, &props),
+            schema,
+            props,
+            refs,
+        }),
+        Err(inv) => Err(rejection(line, "invalid_input", &inv)),
+    })
 }

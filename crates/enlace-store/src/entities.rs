@@ -252,8 +252,8 @@ impl Tx {
         Ok(())
     }
 
-    /// Writes an entity's links and search terms, one multi-row INSERT each (imports write
-    /// many entities; statement count is what costs). `fresh` skips clearing old rows.
+    /// Writes an entity's links and (new) search terms, one multi-row INSERT each (imports
+    /// write many entities; statement count is what costs). `fresh` skips clearing old links.
     async fn write_refs_and_terms(
         &mut self,
         id: &str,
@@ -263,8 +263,6 @@ impl Tx {
     ) -> crate::Result<()> {
         if !fresh {
             self.execute(&Q::new("DELETE FROM entity_refs WHERE entity_id = $1").arg(id))
-                .await?;
-            self.execute(&Q::new("DELETE FROM entity_terms WHERE entity_id = $1").arg(id))
                 .await?;
         }
         let mut seen = std::collections::HashSet::new();
@@ -308,6 +306,7 @@ impl Tx {
     pub async fn update_entity(
         &mut self,
         id: &str,
+        old_terms: &[String],
         content: &NewEntity<'_>,
         expected_version: i64,
         now_ms: i64,
@@ -327,7 +326,27 @@ impl Tx {
         if n != 1 {
             return Err(StoreError::Conflict("stale_version"));
         }
-        self.write_refs_and_terms(id, refs, terms, false).await
+        // Only the terms that changed are touched (by primary key: there is no index of
+        // terms by entity, which would cost every import a second insert per term).
+        let gone: Vec<&String> = old_terms.iter().filter(|t| !terms.contains(t)).collect();
+        for chunk in gone.chunks(200) {
+            let mut q = Q::new("DELETE FROM entity_terms WHERE entity_id = ");
+            q.bind(id).push(" AND term IN (");
+            for (i, t) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(t.as_str());
+            }
+            q.push(")");
+            self.execute(&q).await?;
+        }
+        let added: Vec<String> = terms
+            .iter()
+            .filter(|t| !old_terms.contains(t))
+            .cloned()
+            .collect();
+        self.write_refs_and_terms(id, refs, &added, false).await
     }
 
     /// Makes a case's entities follow its (new) sharing attributes.
@@ -471,7 +490,7 @@ impl Tx {
         // when the page is full, instead of sorting every match.
         let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE "));
         viewer.predicate(&mut q, "e");
-        q.push(" AND EXISTS (SELECT 1 FROM entity_terms t WHERE t.entity_id = e.id AND t.term >= ")
+        q.push(" AND e.id IN (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ")
             .bind(word)
             .push(" AND t.term < ")
             .bind(format!("{word}\u{10FFFF}"))
@@ -482,10 +501,23 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
-        let mut count = Q::new("SELECT COUNT(*) AS n FROM (");
-        entity_matches(&mut count, viewer, f, "e.id");
+        // Counted as the term index is read, stopping past the cap; an entity may carry two
+        // terms with this prefix, so a count under the cap is redone exactly.
+        let mut count = Q::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM entity_terms t JOIN entities e ON e.id = t.entity_id WHERE t.term >= ");
+        count
+            .bind(word)
+            .push(" AND t.term < ")
+            .bind(format!("{word}\u{10FFFF}"))
+            .push(" AND ");
+        viewer.predicate(&mut count, "e");
+        other_filters(&mut count, f);
         count.push(" LIMIT ").bind(SEARCH_COUNT_CAP + 1).push(") c");
-        let n: i64 = self.fetch_one(&count).await?.try_get("n")?;
+        let mut n: i64 = self.fetch_one(&count).await?.try_get("n")?;
+        if n <= SEARCH_COUNT_CAP {
+            let mut exact = Q::new("");
+            entity_matches(&mut exact, viewer, f, "COUNT(*) AS n");
+            n = self.fetch_one(&exact).await?.try_get("n")?;
+        }
         Ok((
             self.entities_from_rows(rows).await?,
             n.min(SEARCH_COUNT_CAP),

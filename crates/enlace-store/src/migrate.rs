@@ -107,6 +107,10 @@ const V8_SQLITE: &[&str] = &[
     "CREATE INDEX entity_refs_target ON entity_refs(target_id)",
 ];
 
+/// The term index by entity goes: an import paid a second insert per search term for it,
+/// and updates now delete the terms that changed by primary key.
+const V9: &[&str] = &["DROP INDEX entity_terms_entity"];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -161,6 +165,12 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         common: &[],
         sqlite: V8_SQLITE,
+        postgres: &[],
+    },
+    Migration {
+        version: 9,
+        common: V9,
+        sqlite: &[],
         postgres: &[],
     },
 ];

@@ -404,3 +404,34 @@ async fn a_broad_one_word_search_counts_up_to_a_cap_and_hides_what_it_must() {
     })
     .await;
 }
+
+/// An edit replaces the entity's search terms: found by the new name, no longer by the old.
+#[tokio::test]
+async fn an_edit_moves_the_search_terms() {
+    each_engine(|s| async move {
+        let cr = s.token("officer.cr").await;
+        let c = case(&s, &cr, "country", &[]).await;
+        let (st, v) = s
+            .api(Some(&cr), Method::POST, "/api/v1/entities", Some(json!({"case_id": c, "schema": "Person", "properties": {"name": ["Olga Quesada Brenes"], "phone": ["+506 8888 1234"]}})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        let found = |q: &'static str| {
+            let (s, cr) = (&s, cr.clone());
+            async move {
+                let (_, r) = s.api(Some(&cr), Method::GET, &format!("/api/v1/search?q={q}"), None).await;
+                r["total"].as_i64().unwrap()
+            }
+        };
+        assert_eq!(found("quesada").await, 1);
+        let (st, v) = s
+            .api(Some(&cr), Method::PATCH, &format!("/api/v1/entities/{id}"), Some(json!({"schema": "Person", "properties": {"name": ["Olga Quirós Brenes"], "phone": ["+506 8888 1234"]}})))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(found("quesada").await, 0, "the old surname no longer finds her");
+        assert_eq!(found("quiros").await, 1);
+        assert_eq!(found("brenes").await, 1, "unchanged terms stay");
+        assert_eq!(found("88881234").await, 1);
+    })
+    .await;
+}
