@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::dob::Dob;
 use crate::names::{block_keys, token_weight, Tok};
 use crate::record::{PersonRecord, Prepared};
-use crate::score::{logit, namesakes_logit, sigmoid, Match, PRIOR};
+use crate::score::{self, logit, namesakes_logit, sigmoid, Match, PRIOR};
 use crate::text::fnv1a;
 
 /// Keys are already well-mixed hashes: hashing them again is wasted work.
@@ -111,7 +111,7 @@ const DOB_IN_SHORTLIST: f32 = 0.3;
 /// Candidates fully scored per query.
 const MAX_CANDIDATES: usize = 64;
 /// Single-token keys this common are skipped at query time (pairs and dates do the work).
-const TOKEN_POSTING_CAP: usize = 4000;
+const TOKEN_POSTING_CAP: usize = 300;
 
 /// The best date-of-birth evidence of the query's dates against one date.
 fn best_dob_weight(q: &[Dob], d: &Dob) -> f64 {
@@ -209,7 +209,14 @@ pub struct Index {
     namesakes: IdMap<u32>,
     /// Each slot's first date of birth, packed apart from the records so the shortlist can
     /// compare dates without touching every candidate's record.
-    slot_dobs: Vec<Option<Dob>>,
+    slot_dobs: Vec<SlotDob>,
+}
+
+/// A slot's dates of birth, in brief: the first, and whether there are others.
+#[derive(Clone, Copy, Default)]
+struct SlotDob {
+    first: Option<Dob>,
+    more: bool,
 }
 
 /// The full-name keys of a record, one per distinct name variant.
@@ -272,12 +279,15 @@ impl Index {
         for &k in &nkeys {
             *self.namesakes.entry(k).or_insert(0) += 1;
         }
-        let first_dob = rec.dobs.first().copied();
+        let brief = SlotDob {
+            first: rec.dobs.first().copied(),
+            more: rec.dobs.len() > 1,
+        };
         if self.slot_dobs.len() < self.slots.len() {
-            self.slot_dobs.resize(self.slots.len(), None);
+            self.slot_dobs.resize(self.slots.len(), SlotDob::default());
         }
         if let Some(d) = self.slot_dobs.get_mut(slot as usize) {
-            *d = first_dob;
+            *d = brief;
         }
         if let Some(cell) = self.slots.get_mut(slot as usize) {
             *cell = Some(Slot {
@@ -314,7 +324,7 @@ impl Index {
             }
         }
         if let Some(d) = self.slot_dobs.get_mut(slot as usize) {
-            *d = None;
+            *d = SlotDob::default();
         }
         self.free.push(slot);
         true
@@ -323,15 +333,16 @@ impl Index {
     /// The best `limit` candidates for `query`, best first, each with its score and
     /// explanation. Scores can be below [`crate::DEFAULT_THRESHOLD`]: see [`Index::hits`].
     pub fn query(&self, query: &PersonRecord, limit: usize) -> Vec<Match> {
-        self.search(query.prepare(), limit, 0.0)
+        self.search(query.prepare(), limit, 0.0, true)
     }
 
     /// The candidates scoring at least `threshold`, best first, at most `limit`.
     pub fn hits(&self, query: &PersonRecord, threshold: f64, limit: usize) -> Vec<Match> {
-        self.search(query.prepare(), limit, threshold)
+        self.search(query.prepare(), limit, threshold, true)
     }
 
-    /// [`Index::hits`] for many queries, spread over the machine's cores.
+    /// [`Index::hits`] for many queries, spread over the machine's cores, without the
+    /// explanations (batch matching writes ids and scores only).
     pub fn hits_many(
         &self,
         queries: &[PersonRecord],
@@ -350,7 +361,7 @@ impl Index {
                 .map(|qs| {
                     s.spawn(move || {
                         qs.iter()
-                            .map(|q| self.hits(q, threshold, limit))
+                            .map(|q| self.search(q.prepare(), limit, threshold, false))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -403,7 +414,7 @@ impl Index {
         }
     }
 
-    fn search(&self, mut q: Prepared, limit: usize, threshold: f64) -> Vec<Match> {
+    fn search(&self, mut q: Prepared, limit: usize, threshold: f64, explain: bool) -> Vec<Match> {
         if limit == 0 {
             return Vec::new();
         }
@@ -444,7 +455,7 @@ impl Index {
         if cands.len() > MAX_CANDIDATES {
             if !q.dobs.is_empty() {
                 for (s, w) in &mut cands {
-                    if let Some(Some(d)) = self.slot_dobs.get(*s as usize) {
+                    if let Some(SlotDob { first: Some(d), .. }) = self.slot_dobs.get(*s as usize) {
                         *w += DOB_IN_SHORTLIST * best_dob_weight(&q.dobs, d) as f32;
                     }
                 }
@@ -457,9 +468,32 @@ impl Index {
         } else {
             f64::NEG_INFINITY
         };
+        // The most any candidate could score before its date of birth is looked at: the full
+        // name cap, nationality, and an identifier if the query has one (namesakes and
+        // gender only subtract). A candidate whose date of birth alone keeps it under the
+        // threshold is dropped unscored: a bound, so hits are exactly what full scoring gives.
+        let ceiling = prior
+            + score::MAX_NAME
+            + score::MAX_NATIONALITY
+            + if q.ids.is_empty() {
+                0.0
+            } else {
+                score::MAX_IDENTIFIER
+            };
         let mut scored: Vec<(f64, u32)> = cands
             .iter()
             .filter_map(|&(s, _)| {
+                if min_logit > f64::NEG_INFINITY && !q.dobs.is_empty() {
+                    if let Some(SlotDob {
+                        first: Some(d),
+                        more: false,
+                    }) = self.slot_dobs.get(s as usize)
+                    {
+                        if ceiling + best_dob_weight(&q.dobs, d) < min_logit {
+                            return None;
+                        }
+                    }
+                }
                 let slot = self.slots.get(s as usize)?.as_ref()?;
                 let l = logit(q, &slot.rec, &|t| self.token_w(t), prior, None)
                     + namesakes_logit(self.namesakes_of(slot));
@@ -470,8 +504,15 @@ impl Index {
         scored.truncate(limit);
         scored
             .into_iter()
-            .filter_map(|(_, s)| {
+            .filter_map(|(l0, s)| {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
+                if !explain {
+                    return Some(Match {
+                        id: slot.id.clone(),
+                        score: sigmoid(l0),
+                        explanation: Vec::new(),
+                    });
+                }
                 let mut explanation = Vec::new();
                 let mut l = logit(
                     q,
@@ -510,6 +551,42 @@ mod tests {
     #[test]
     fn index_is_send_sync() {
         assert_send_sync::<Index>();
+    }
+
+    #[test]
+    fn skipping_hopeless_candidates_changes_no_hit() {
+        let corpus = crate::synth::generate(&crate::synth::Config {
+            seed: 3,
+            persons: 3000,
+            queries: 400,
+        });
+        let mut ix = Index::new();
+        for r in &corpus.records {
+            let id = r["id"].as_str().unwrap_or_default().to_string();
+            if let Some(p) = PersonRecord::from_ftm(r) {
+                ix.insert(id, &p);
+            }
+        }
+        for q in &corpus.queries {
+            let Some(p) = PersonRecord::from_ftm(q) else {
+                continue;
+            };
+            for threshold in [0.05, 0.5] {
+                let pruned: Vec<(String, f64)> = ix
+                    .hits(&p, threshold, 20)
+                    .into_iter()
+                    .map(|m| (m.id, m.score))
+                    .collect();
+                let full: Vec<(String, f64)> = ix
+                    .query(&p, 64)
+                    .into_iter()
+                    .filter(|m| m.score >= threshold)
+                    .take(20)
+                    .map(|m| (m.id, m.score))
+                    .collect();
+                assert_eq!(pruned, full, "{q}");
+            }
+        }
     }
 
     #[test]

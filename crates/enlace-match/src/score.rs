@@ -30,6 +30,13 @@ const NAME_CAP: f64 = 15.0;
 /// Name agreement, once capped, counts this much (fitted: names alone were over-trusted
 /// against dates of birth and nationality).
 const NAME_SCALE: f64 = 0.37;
+/// The most that names can add (the capped agreement), that nationality can add, and that an
+/// identifier can add: bounds the index uses to skip hopeless candidates.
+pub(crate) const MAX_NAME: f64 = NAME_CAP * NAME_SCALE;
+pub(crate) const MAX_NATIONALITY: f64 = NATIONALITY_AGREES;
+pub(crate) const MAX_IDENTIFIER: f64 = 15.0;
+/// Log-odds when the nationalities share one.
+const NATIONALITY_AGREES: f64 = 1.2;
 /// Weight of ln(number of records sharing the candidate's full name).
 const NAMESAKES: f64 = 1.0;
 /// A token present on one side only (a dropped second surname or middle name).
@@ -157,7 +164,11 @@ pub(crate) fn logit(
 
     if !q.nats.is_empty() && !c.nats.is_empty() {
         let shared = q.nats.iter().find(|n| c.nats.contains(n));
-        let w = if shared.is_some() { 1.2 } else { -4.5 };
+        let w = if shared.is_some() {
+            NATIONALITY_AGREES
+        } else {
+            -4.5
+        };
         l += w;
         push(&mut feats, "nationality", w, || {
             let show = |v: &[[u8; 2]]| {
@@ -214,7 +225,7 @@ pub(crate) fn logit(
 
 fn id_weight(kind: IdKind) -> f64 {
     match kind {
-        IdKind::Passport | IdKind::IdNumber | IdKind::Account => 15.0,
+        IdKind::Passport | IdKind::IdNumber | IdKind::Account => MAX_IDENTIFIER,
         IdKind::Email | IdKind::VesselRegistration => 14.5,
         IdKind::Phone => 14.0,
         IdKind::Plate => 13.5,

@@ -206,8 +206,10 @@ fn run(args: &[String]) -> Res<()> {
     if let Some(path) = arg(args, "--dump-errors") {
         // Wrong answers at the threshold with their explanations, for tuning by hand.
         let mut w = BufWriter::new(File::create(path)?);
-        for ((qid, q), ms) in queries.iter().zip(results.iter()) {
+        for (qid, q) in &queries {
             let want = truth.get(qid).cloned().unwrap_or_default();
+            // The batch answers carry no explanations: ask again, one by one.
+            let ms = &index.hits(q, 0.05, limit);
             for m in ms
                 .iter()
                 .filter(|m| m.score >= threshold && !want.contains(&m.id))
