@@ -100,9 +100,10 @@ impl KeyKind {
 const KEY_TOKENS: usize = 8;
 /// Index size at which the prior is [`PRIOR`].
 const PRIOR_REFERENCE_SIZE: f64 = 100_000.0;
-/// How fast the prior falls as the index grows past the reference size (fitted on corpora
-/// of 100k and 1M records; the namesakes evidence carries the rest of the growth).
-const PRIOR_SIZE_SLOPE: f64 = 0.55;
+/// How fast the prior falls as the index grows past the reference size: fitted at 0.55 on
+/// training corpora of 100k and 1M records (the namesakes evidence carries the rest of the
+/// growth), then set so that the default threshold is the best one on both.
+const PRIOR_SIZE_SLOPE: f64 = 0.5;
 /// Candidates reordered by date of birth before the full scoring.
 const SHORTLIST: usize = 256;
 /// How much a date of birth's log-odds moves a candidate in the shortlist, against the
