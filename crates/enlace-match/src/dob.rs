@@ -47,11 +47,19 @@ impl Dob {
         self.month != 0 && self.day != 0
     }
 
+    /// YYYYMMDD as digits, without formatting (compared for every candidate).
     fn digits(&self) -> [u8; 8] {
-        let s = format!("{:04}{:02}{:02}", self.year, self.month, self.day);
-        let mut out = [0u8; 8];
-        out.copy_from_slice(&s.as_bytes()[..8]);
-        out
+        let y = self.year % 10_000;
+        [
+            (y / 1000) as u8,
+            (y / 100 % 10) as u8,
+            (y / 10 % 10) as u8,
+            (y % 10) as u8,
+            self.month / 10 % 10,
+            self.month % 10,
+            self.day / 10 % 10,
+            self.day % 10,
+        ]
     }
 }
 
@@ -178,6 +186,16 @@ pub fn compare(a: &Dob, b: &Dob) -> DobMatch {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn digits_are_yyyymmdd() {
+        let d = Dob {
+            year: 1985,
+            month: 3,
+            day: 12,
+        };
+        assert_eq!(d.digits(), [1, 9, 8, 5, 0, 3, 1, 2]);
+    }
+
     use super::*;
 
     fn d(s: &str) -> Dob {

@@ -318,10 +318,15 @@ pub(crate) fn name_logit(
                 if !free_p {
                     continue;
                 }
-                let joined = format!("{}{}", a.s, b.s);
-                let close = joined.len().abs_diff(tok_s.s.len()) <= 2
-                    && jaro_winkler(&joined, &tok_s.s) >= 0.93;
-                if joined == *tok_s.s || close {
+                // Joined only when the lengths allow a match (most pairs are far apart).
+                let joined_len = a.s.len() + b.s.len();
+                if joined_len.abs_diff(tok_s.s.len()) > 2 {
+                    continue;
+                }
+                let exact = joined_len == tok_s.s.len()
+                    && tok_s.s.starts_with(&*a.s)
+                    && tok_s.s.ends_with(&*b.s);
+                if exact || jaro_winkler(&format!("{}{}", a.s, b.s), &tok_s.s) >= 0.93 {
                     if single_q {
                         c_of_q[s] = p;
                         q_of_c[p] = s;
