@@ -465,6 +465,35 @@ impl App {
     where
         I: IntoIterator<Item = String>,
     {
+        self.import_from(ctx, case_id, ImportSource::Lines(lines.into_iter()))
+            .await
+    }
+
+    /// [`App::import_lines`] fed by a channel, for a file streamed in (the API reads the
+    /// request body line by line): at most a few batches of lines are ever held in memory.
+    pub async fn import_stream(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        lines: tokio::sync::mpsc::Receiver<ImportLine>,
+    ) -> AppResult<ImportReport> {
+        self.import_from(
+            ctx,
+            case_id,
+            ImportSource::<std::iter::Empty<String>>::Stream(lines),
+        )
+        .await
+    }
+
+    async fn import_from<I>(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        mut source: ImportSource<I>,
+    ) -> AppResult<ImportReport>
+    where
+        I: Iterator<Item = String>,
+    {
         // Lines per transaction: large enough that the fsync of each commit is amortised.
         const BATCH: usize = 4000;
         let mut report = ImportReport {
@@ -473,20 +502,19 @@ impl App {
             ids: vec![],
         };
         let mut local: HashMap<String, String> = HashMap::new();
-        let mut lines = lines.into_iter().enumerate();
-        let mut next_chunk = || -> Vec<(usize, String)> { lines.by_ref().take(BATCH).collect() };
+        let mut line_no = 0usize;
         // Parsing and validation need no database: the next batch is parsed on a blocking
         // thread while this one is written, so a bulk import keeps both cores busy.
-        let parse = |chunk: Vec<(usize, String)>| {
+        let parse = |chunk: Vec<(usize, ImportLine)>| {
             tokio::task::spawn_blocking(move || {
                 chunk
                     .into_iter()
-                    .filter_map(|(i, line)| parse_import_line(i + 1, &line))
+                    .filter_map(|(n, line)| parse_import_line(n, line))
                     .collect::<Vec<_>>()
             })
         };
         let lost = |_| AppError::Internal("import worker".into());
-        let first = next_chunk();
+        let first = source.next_chunk(BATCH, &mut line_no).await;
         if first.is_empty() {
             return Ok(report);
         }
@@ -495,7 +523,7 @@ impl App {
         let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             let parsed = parsing.await.map_err(lost)?;
-            let chunk = next_chunk();
+            let chunk = source.next_chunk(BATCH, &mut line_no).await;
             let more = !chunk.is_empty();
             parsing = parse(chunk);
             let now = self.now_ms();
@@ -602,12 +630,72 @@ fn rejection(line: usize, code: &str, inv: &Invalid) -> ImportRejection {
     }
 }
 
+/// One line of an import as it arrives.
+#[derive(Debug)]
+pub enum ImportLine {
+    Text(String),
+    /// Longer than an entity may be ([`MAX_IMPORT_LINE`]): rejected unread.
+    TooLong,
+    /// Not UTF-8.
+    BadUtf8,
+}
+
+/// The longest line an import accepts (bytes).
+pub const MAX_IMPORT_LINE: usize = 1024 * 1024;
+
+/// Where an import's lines come from.
+enum ImportSource<I> {
+    Lines(I),
+    Stream(tokio::sync::mpsc::Receiver<ImportLine>),
+}
+
+impl<I: Iterator<Item = String>> ImportSource<I> {
+    /// Up to `n` more lines, numbered from `*line_no + 1`; empty at the end.
+    async fn next_chunk(&mut self, n: usize, line_no: &mut usize) -> Vec<(usize, ImportLine)> {
+        let mut out = Vec::with_capacity(n.min(4096));
+        while out.len() < n {
+            let next = match self {
+                ImportSource::Lines(it) => it.next().map(ImportLine::Text),
+                ImportSource::Stream(rx) => rx.recv().await,
+            };
+            let Some(line) = next else {
+                break;
+            };
+            *line_no += 1;
+            out.push((*line_no, line));
+        }
+        out
+    }
+}
+
 /// Parses and validates one import line (`None` for a blank line).
-fn parse_import_line(line: usize, text: &str) -> Option<Result<ParsedLine, ImportRejection>> {
+fn parse_import_line(line: usize, text: ImportLine) -> Option<Result<ParsedLine, ImportRejection>> {
+    let text = match text {
+        ImportLine::Text(t) => t,
+        ImportLine::TooLong | ImportLine::BadUtf8 => {
+            let code = if matches!(text, ImportLine::TooLong) {
+                "line_too_long"
+            } else {
+                "bad_utf8"
+            };
+            return Some(Err(ImportRejection {
+                line,
+                code: code.into(),
+                fields: vec![],
+            }));
+        }
+    };
     if text.trim().is_empty() {
         return None;
     }
-    let v: Value = match serde_json::from_str(text) {
+    if text.len() > MAX_IMPORT_LINE {
+        return Some(Err(ImportRejection {
+            line,
+            code: "line_too_long".into(),
+            fields: vec![],
+        }));
+    }
+    let v: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(_) => {
             return Some(Err(ImportRejection {

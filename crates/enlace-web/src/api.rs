@@ -23,7 +23,8 @@ use serde_json::{json, Value};
 type ApiResult = Result<Response, ApiError>;
 
 /// Largest FollowTheMoney file one import request may carry.
-pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+/// The largest import file (streamed: memory holds a few batches of lines, not the file).
+pub const IMPORT_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,7 +76,8 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/mla", post(request_mla))
         .route(
             "/import",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+            // The body is streamed and counted by the handler itself.
+            post(import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/users", get(users_list).post(user_create))
         .route("/users/{id}", get(user_get))
@@ -616,20 +618,95 @@ async fn import(
     State(s): State<AppState>,
     a: ApiCtx,
     Query(q): Query<ImportQuery>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult {
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| a.err(AppError::Invalid(Invalid::one("body", "bad_utf8"))))?;
-    let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let report = s
-        .app
-        .import_lines(&a.ctx, &q.case_id, lines)
+    // Lines are read from the body as it arrives and handed over through a bounded channel,
+    // so a file of a million entities never sits in memory whole.
+    let (tx, rx) = tokio::sync::mpsc::channel(8192);
+    let reader = tokio::spawn(read_lines(body, tx));
+    let imported = s.app.import_stream(&a.ctx, &q.case_id, rx).await;
+    let read = reader
         .await
-        .map_err(|e| a.err(e))?;
+        .unwrap_or(Err(ReadError::Broken))
+        .map_err(|e| match e {
+            ReadError::TooLarge => AppError::Invalid(Invalid::one("body", "too_large")),
+            ReadError::Broken => AppError::Invalid(Invalid::one("body", "incomplete")),
+        });
+    let report = imported.map_err(|e| a.err(e))?;
+    // A body that broke off or grew too large: the lines before the break are in (each one
+    // whole and audited), and the answer says the file was not read to its end.
+    read.map_err(|e| a.err(e))?;
     Ok(
         Json(json!({"accepted": report.accepted, "rejected": report.rejected, "ids": report.ids}))
             .into_response(),
     )
+}
+
+enum ReadError {
+    TooLarge,
+    Broken,
+}
+
+/// Splits a request body into lines for an import, as it arrives.
+async fn read_lines(
+    body: axum::body::Body,
+    tx: tokio::sync::mpsc::Sender<enlace_app::entities::ImportLine>,
+) -> Result<(), ReadError> {
+    use enlace_app::entities::{ImportLine, MAX_IMPORT_LINE};
+    use futures_util::StreamExt;
+    let send = |line: &[u8]| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match std::str::from_utf8(line) {
+            Ok(t) => ImportLine::Text(t.to_string()),
+            Err(_) => ImportLine::BadUtf8,
+        }
+    };
+    let mut stream = body.into_data_stream();
+    let mut carry: Vec<u8> = Vec::new();
+    // Inside a line already reported as too long: skip to its end.
+    let mut skipping = false;
+    let mut total: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ReadError::Broken)?;
+        total += chunk.len() as u64;
+        if total > crate::api::IMPORT_LIMIT {
+            return Err(ReadError::TooLarge);
+        }
+        let mut rest: &[u8] = &chunk;
+        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
+            let (head, tail) = rest.split_at(pos);
+            rest = &tail[1..];
+            let line = if skipping {
+                skipping = false;
+                carry.clear();
+                continue;
+            } else if carry.is_empty() {
+                send(head)
+            } else {
+                carry.extend_from_slice(head);
+                let l = send(&carry);
+                carry.clear();
+                l
+            };
+            if tx.send(line).await.is_err() {
+                return Ok(()); // the import stopped (refused case, say): nothing more to read
+            }
+        }
+        if !skipping {
+            carry.extend_from_slice(rest);
+            if carry.len() > MAX_IMPORT_LINE {
+                carry.clear();
+                skipping = true;
+                if tx.send(ImportLine::TooLong).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if !skipping && !carry.is_empty() {
+        let _ = tx.send(send(&carry)).await;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- hit/no-hit checks

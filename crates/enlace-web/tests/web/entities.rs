@@ -435,3 +435,38 @@ async fn an_edit_moves_the_search_terms() {
     })
     .await;
 }
+
+/// The import reads its body as a stream: lines split across network chunks, CRLF endings,
+/// a line that is not UTF-8 and one longer than 1 MiB are each handled on their own.
+#[tokio::test]
+async fn an_import_is_streamed_line_by_line() {
+    each_engine(|s| async move {
+        let hn = s.token("officer.hn").await;
+        let c = case(&s, &hn, "country", &[]).await;
+        let mut body: Vec<u8> = Vec::new();
+        for i in 0..3000 {
+            let line = json!({"id": format!("p{i}"), "schema": "Person", "properties": {"name": [format!("Persona Zapotitlán Número {i}")], "notes": ["x".repeat(200)]}}).to_string();
+            body.extend_from_slice(line.as_bytes());
+            body.extend_from_slice(if i % 2 == 0 { b"\r\n" } else { b"\n" });
+        }
+        body.extend_from_slice(b"{\"schema\": \"Person\", \"properties\": {\"name\": [\"\xff\xfe\"]}}\n");
+        body.extend_from_slice(&vec![b'x'; 1_200_000]);
+        body.push(b'\n');
+        body.extend_from_slice(json!({"id": "last", "schema": "Person", "properties": {"name": ["Eustaquia Lagos Meza"]}}).to_string().as_bytes());
+        let res = s.http.post(format!("{}/api/v1/import?case_id={c}", s.base)).bearer_auth(&hn).body(body).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let rep: Value = res.json().await.unwrap();
+        assert_eq!(rep["accepted"], 3001, "{}", rep["rejected"]);
+        let rejected: Vec<(i64, String)> = rep["rejected"].as_array().unwrap().iter().map(|r| (r["line"].as_i64().unwrap(), r["code"].as_str().unwrap().to_string())).collect();
+        assert_eq!(rejected, vec![(3001, "bad_utf8".into()), (3002, "line_too_long".into())]);
+        let (_, r) = s.api(Some(&hn), Method::GET, "/api/v1/search?q=eustaquia", None).await;
+        assert_eq!(r["total"], 1);
+        let (_, r) = s.api(Some(&hn), Method::GET, "/api/v1/search?q=zapotitlan", None).await;
+        assert_eq!(r["total"], 3000, "every line, CRLF or not, whole");
+        // Someone of another country cannot import into this case, and nothing is written.
+        let gt = s.token("officer.gt").await;
+        let res = s.http.post(format!("{}/api/v1/import?case_id={c}", s.base)).bearer_auth(&gt).body("{}\n{}\n").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
