@@ -382,16 +382,21 @@ impl Tx {
     }
 
     async fn entities_from_rows(&mut self, rows: Vec<AnyRow>) -> crate::Result<Vec<Entity>> {
+        // The named countries of every row that has them, in one query (not one per row).
+        let mut named_ids: Vec<String> = vec![];
+        for r in &rows {
+            let level: String = r.try_get("dist_level")?;
+            if level == "countries" {
+                named_ids.push(r.try_get("id")?);
+            }
+        }
+        let named = self
+            .record_countries_of(&named_ids.iter().map(String::as_str).collect::<Vec<_>>())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
-            let level: String = r.try_get("dist_level")?;
-            let countries = if level == "countries" {
-                self.record_countries(&id).await?
-            } else {
-                vec![]
-            };
-            out.push(from_row(r, countries)?);
+            out.push(from_row(r, named.get(&id).cloned().unwrap_or_default())?);
         }
         Ok(out)
     }
