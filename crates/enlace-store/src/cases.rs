@@ -113,31 +113,17 @@ impl Tx {
             .collect()
     }
 
-    /// The named countries of many records in one query per 500 (lists would otherwise ask
-    /// once per row). Records without any are absent from the map.
+    /// The named countries of many records (lists ask once, not once per row). Records
+    /// without any are absent from the map.
     pub(crate) async fn record_countries_of(
         &mut self,
         ids: &[&str],
     ) -> crate::Result<std::collections::HashMap<String, Vec<Country>>> {
-        let mut out: std::collections::HashMap<String, Vec<Country>> = Default::default();
-        for chunk in ids.chunks(500) {
-            let mut q =
-                Q::new("SELECT record_id, country FROM record_countries WHERE record_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(*id);
-            }
-            q.push(") ORDER BY record_id, country");
-            for r in self.fetch_all(&q).await? {
-                let id: String = r.try_get("record_id")?;
-                let c: String = r.try_get("country")?;
-                let c = Country::parse(&c).ok_or_else(|| corrupt("record_countries"))?;
-                out.entry(id).or_default().push(c);
-            }
-        }
-        Ok(out)
+        self.children_of("record_countries", "record_id", "country", ids)
+            .await?
+            .into_iter()
+            .map(|(id, cs)| Ok((id, crate::db::parse_countries(&cs, "record_countries")?)))
+            .collect()
     }
 
     async fn set_record_countries(&mut self, id: &str, d: &Distribution) -> crate::Result<()> {

@@ -1,3 +1,4 @@
+use enlace_domain::Country;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor};
 use std::path::Path;
@@ -345,7 +346,47 @@ impl Q {
     }
 }
 
+/// Stored country codes back to countries; `what` names the table if one is not a member.
+pub(crate) fn parse_countries(codes: &[String], what: &str) -> crate::Result<Vec<Country>> {
+    codes
+        .iter()
+        .map(|c| Country::parse(c).ok_or_else(|| StoreError::Corrupt(what.to_string())))
+        .collect()
+}
+
 impl Tx {
+    /// The child values of many parent rows (`SELECT parent, value FROM table WHERE parent
+    /// IN (…)`), one query per 500 parents, each list sorted: lists use it instead of asking
+    /// once per row. Parents without children are absent. Table and column names come from
+    /// the code, never from input.
+    pub(crate) async fn children_of(
+        &mut self,
+        table: &'static str,
+        parent: &'static str,
+        value: &'static str,
+        ids: &[&str],
+    ) -> crate::Result<std::collections::HashMap<String, Vec<String>>> {
+        let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for chunk in ids.chunks(500) {
+            let mut q = Q::new(&format!(
+                "SELECT {parent} AS p, {value} AS v FROM {table} WHERE {parent} IN ("
+            ));
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(*id);
+            }
+            q.push(&format!(") ORDER BY {parent}, {value}"));
+            for r in self.fetch_all(&q).await? {
+                let p: String = sqlx::Row::try_get(&r, "p")?;
+                let v: String = sqlx::Row::try_get(&r, "v")?;
+                out.entry(p).or_default().push(v);
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) async fn fetch_optional(&mut self, q: &Q) -> crate::Result<Option<AnyRow>> {
         let sql = q.render(self.engine);
         Ok(q.query(&sql).fetch_optional(&mut *self.tx).await?)

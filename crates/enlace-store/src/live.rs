@@ -207,10 +207,24 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let recipients = self
+            .children_of(
+                "alert_recipients",
+                "alert_id",
+                "country",
+                &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+            .await?;
         let mut out = vec![];
-        for r in &rows {
-            let id: String = r.try_get("id")?;
-            let rec = self.alert_recipients(&id).await?;
+        for (r, id) in rows.iter().zip(&ids) {
+            let rec = match recipients.get(id) {
+                Some(cs) => crate::db::parse_countries(cs, "alert_recipients")?,
+                None => vec![],
+            };
             out.push(alert_from_row(r, rec)?);
         }
         Ok((out, total))

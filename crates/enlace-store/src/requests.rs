@@ -207,11 +207,21 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let refs = self
+            .children_of(
+                "request_refs",
+                "request_id",
+                "reference",
+                &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+            .await?;
         let mut out = vec![];
-        for r in &rows {
-            let id: String = r.try_get("id")?;
-            let refs = self.request_refs(&id).await?;
-            out.push(from_row(r, refs)?);
+        for (r, id) in rows.iter().zip(&ids) {
+            out.push(from_row(r, refs.get(id).cloned().unwrap_or_default())?);
         }
         Ok((out, total))
     }
