@@ -117,7 +117,7 @@ impl Tx {
     /// without any are absent from the map.
     pub(crate) async fn record_countries_of(
         &mut self,
-        ids: &[&str],
+        ids: &[String],
     ) -> crate::Result<std::collections::HashMap<String, Vec<Country>>> {
         self.children_of("record_countries", "record_id", "country", ids)
             .await?
@@ -253,13 +253,8 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
-        let ids: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get("id"))
-            .collect::<Result<_, _>>()?;
-        let named = self
-            .record_countries_of(&ids.iter().map(String::as_str).collect::<Vec<_>>())
-            .await?;
+        let ids = crate::db::row_ids(&rows)?;
+        let named = self.record_countries_of(&ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (r, id) in rows.iter().zip(&ids) {
             out.push(case_from_row(

@@ -346,6 +346,14 @@ impl Q {
     }
 }
 
+/// The `id` column of every row, in order.
+pub(crate) fn row_ids(rows: &[AnyRow]) -> crate::Result<Vec<String>> {
+    Ok(rows
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, "id"))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Stored country codes back to countries; `what` names the table if one is not a member.
 pub(crate) fn parse_countries(codes: &[String], what: &str) -> crate::Result<Vec<Country>> {
     codes
@@ -364,7 +372,7 @@ impl Tx {
         table: &'static str,
         parent: &'static str,
         value: &'static str,
-        ids: &[&str],
+        ids: &[String],
     ) -> crate::Result<std::collections::HashMap<String, Vec<String>>> {
         let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
         for chunk in ids.chunks(500) {
@@ -375,7 +383,7 @@ impl Tx {
                 if i > 0 {
                     q.push(", ");
                 }
-                q.bind(*id);
+                q.bind(id.as_str());
             }
             q.push(&format!(") ORDER BY {parent}, {value}"));
             for r in self.fetch_all(&q).await? {

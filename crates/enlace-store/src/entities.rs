@@ -390,9 +390,7 @@ impl Tx {
                 named_ids.push(r.try_get("id")?);
             }
         }
-        let named = self
-            .record_countries_of(&named_ids.iter().map(String::as_str).collect::<Vec<_>>())
-            .await?;
+        let named = self.record_countries_of(&named_ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;

@@ -207,17 +207,9 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
-        let ids: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get("id"))
-            .collect::<Result<_, _>>()?;
+        let ids = crate::db::row_ids(&rows)?;
         let recipients = self
-            .children_of(
-                "alert_recipients",
-                "alert_id",
-                "country",
-                &ids.iter().map(String::as_str).collect::<Vec<_>>(),
-            )
+            .children_of("alert_recipients", "alert_id", "country", &ids)
             .await?;
         let mut out = vec![];
         for (r, id) in rows.iter().zip(&ids) {
