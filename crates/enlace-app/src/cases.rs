@@ -96,22 +96,7 @@ impl App {
     ) -> AppResult<Case> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let case = tx
-            .case_visible(&Viewer::of(&ctx.actor), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let access = RecordAccess {
-            owner: case.owner_country,
-            distribution: &case.distribution,
-        };
-        match policy::decide_edit_record(&ctx.actor, &access) {
-            Decision::Allow => {}
-            Decision::Forbidden => return Err(AppError::Forbidden),
-            Decision::Hidden => return Err(AppError::NotFound),
-        }
-        if case.status == CaseStatus::Closed {
-            return Err(AppError::Conflict("case_closed"));
-        }
+        let case = self.editable_case(&mut tx, ctx, id).await?;
         let draft = input.validate(case.owner_country)?;
         tx.update_case(id, &draft, version.unwrap_or(case.version), now)
             .await?;

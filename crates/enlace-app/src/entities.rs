@@ -130,8 +130,13 @@ pub struct ImportRejection {
 }
 
 impl App {
-    /// The case, if the actor may add to or change its content.
-    async fn editable_case(&self, tx: &mut Tx, ctx: &Ctx, case_id: &str) -> AppResult<Case> {
+    /// The case, if the actor may add to or change its content (or the case itself).
+    pub(crate) async fn editable_case(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        case_id: &str,
+    ) -> AppResult<Case> {
         let case = tx
             .case_visible(&Viewer::of(&ctx.actor), case_id)
             .await?
