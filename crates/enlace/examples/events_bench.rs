@@ -4,7 +4,7 @@
 //!
 //! cargo run --release -p enlace --example events_bench -- [CONNECTIONS]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-use enlace_app::{App, AppConfig, Ctx, Origin};
+use enlace_app::{App, AppConfig};
 use enlace_domain::{Clock, SystemClock};
 use enlace_store::Store;
 use std::sync::Arc;
@@ -12,27 +12,12 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::ctx;
 
-async fn ctx(app: &App, username: &str) -> Ctx {
-    let u = app.store.user_by_username(username).await.unwrap().unwrap();
-    Ctx {
-        actor: u.actor(),
-        origin: Origin {
-            request_id: "bench".into(),
-            client_addr: "127.0.0.1".into(),
-        },
-    }
+fn rss_kib() -> u64 {
+    common::status_kib("VmRSS:")
 }
 
 #[tokio::main]

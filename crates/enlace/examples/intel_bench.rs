@@ -3,7 +3,7 @@
 //! into SQLite, search latency with the visibility predicate on, and the network graph of a
 //! 500-entity network. Run with `bench/intel.sh [ENTITIES]` (default 1,000,000).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-use enlace_app::{App, AppConfig, Ctx, Origin};
+use enlace_app::{App, AppConfig, Ctx};
 use enlace_domain::case::{CaseInput, DistributionInput};
 use enlace_domain::{Clock, SystemClock};
 use enlace_store::Store;
@@ -16,27 +16,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use enlace_app::demo::{GIVEN, SURNAMES};
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::ctx;
 
-async fn ctx(app: &App, username: &str) -> Ctx {
-    let u = app.store.user_by_username(username).await.unwrap().unwrap();
-    Ctx {
-        actor: u.actor(),
-        origin: Origin {
-            request_id: "bench".into(),
-            client_addr: "127.0.0.1".into(),
-        },
-    }
+fn rss_kib() -> u64 {
+    common::status_kib("VmHWM:")
 }
 
 fn person(i: usize) -> String {
