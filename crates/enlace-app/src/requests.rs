@@ -342,14 +342,27 @@ impl App {
         tx.set_request_status(id, "answered", None, now).await?;
         tx.audit(now, request_entry(ctx, "request.answer", &r))
             .await?;
+        self.tell_asker_and_commit(tx, &r, "respondida", "answered", now)
+            .await
+    }
+
+    /// Tells the asker their request was answered or declined, then commits.
+    async fn tell_asker_and_commit(
+        &self,
+        mut tx: Tx,
+        r: &Request,
+        outcome_es: &str,
+        outcome_en: &str,
+        now: i64,
+    ) -> AppResult<()> {
         let mut out = Outbox::default();
         out.notify(
             &mut tx,
             std::slice::from_ref(&r.created_by),
             "request_answer",
             &bilingual(
-                &format!("Solicitud {} respondida", r.number),
-                &format!("Request {} answered", r.number),
+                &format!("Solicitud {} {outcome_es}", r.number),
+                &format!("Request {} {outcome_en}", r.number),
             ),
             &format!("/requests/{}", r.id),
             now,
@@ -381,22 +394,8 @@ impl App {
             .await?;
         tx.audit(now, request_entry(ctx, "request.decline", &r))
             .await?;
-        let mut out = Outbox::default();
-        out.notify(
-            &mut tx,
-            std::slice::from_ref(&r.created_by),
-            "request_answer",
-            &bilingual(
-                &format!("Solicitud {} declinada", r.number),
-                &format!("Request {} declined", r.number),
-            ),
-            &format!("/requests/{}", r.id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        self.publish(out);
-        Ok(())
+        self.tell_asker_and_commit(tx, &r, "declinada", "declined", now)
+            .await
     }
 
     pub async fn withdraw_request(&self, ctx: &Ctx, id: &str) -> AppResult<()> {
