@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::dob::Dob;
-use crate::names::{block_keys, token_weight, Tok};
+use crate::names::{block_keys, tok_sim, token_weight, Tok, TokMatch};
 use crate::record::{PersonRecord, Prepared};
-use crate::score::{self, logit, namesakes_logit, sigmoid, Match, PRIOR};
+use crate::score::{self, logit, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
 use crate::text::fnv1a;
 
 /// Keys are already well-mixed hashes: hashing them again is wasted work.
@@ -218,6 +218,52 @@ pub struct Index {
 struct SlotDob {
     first: Option<Dob>,
     more: bool,
+}
+
+/// Token answers remembered for one query: its candidates share most of their tokens
+/// (they were found through them), so most comparisons repeat.
+struct Memo<'a> {
+    index: &'a Index,
+    sims: IdMap<(f64, TokMatch)>,
+    weights: IdMap<f64>,
+}
+
+impl<'a> Memo<'a> {
+    fn new(index: &'a Index) -> Memo<'a> {
+        Memo {
+            index,
+            sims: IdMap::with_capacity_and_hasher(512, Default::default()),
+            weights: IdMap::with_capacity_and_hasher(64, Default::default()),
+        }
+    }
+}
+
+impl Tokens for Memo<'_> {
+    fn weight(&mut self, t: &Tok) -> f64 {
+        *self
+            .weights
+            .entry(t.skel)
+            .or_insert_with(|| self.index.token_w(t))
+    }
+    fn sim(&mut self, a: &Tok, b: &Tok) -> (f64, TokMatch) {
+        if a.h == b.h && a.s == b.s {
+            return (1.0, TokMatch::Exact);
+        }
+        // The pair's hashes, mixed: two 64-bit string hashes colliding is not a concern
+        // at the scale of one query's few hundred distinct pairs.
+        let k = a.h ^ b.h.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        *self.sims.entry(k).or_insert_with(|| tok_sim(a, b))
+    }
+}
+
+/// Reads a byte of each of a record's name tokens, so that they are in the cache when the
+/// record is scored.
+fn touch(p: &Prepared) -> usize {
+    p.names
+        .iter()
+        .flat_map(|n| n.toks.iter())
+        .map(|t| usize::from(t.s.as_bytes().first().copied().unwrap_or(0)))
+        .sum()
 }
 
 /// The full-name keys of a record, one per distinct name variant.
@@ -455,8 +501,14 @@ impl Index {
         }
         if cands.len() > MAX_CANDIDATES {
             if !q.dobs.is_empty() {
-                for (s, w) in &mut cands {
-                    if let Some(SlotDob { first: Some(d), .. }) = self.slot_dobs.get(*s as usize) {
+                // Gathered first in a tight loop, so the (scattered) loads overlap instead of
+                // each waiting behind the comparisons of the one before.
+                let dobs: Vec<Option<Dob>> = cands
+                    .iter()
+                    .map(|(s, _)| self.slot_dobs.get(*s as usize).and_then(|d| d.first))
+                    .collect();
+                for ((_, w), d) in cands.iter_mut().zip(&dobs) {
+                    if let Some(d) = d {
                         *w += DOB_IN_SHORTLIST * best_dob_weight(&q.dobs, d) as f32;
                     }
                 }
@@ -481,7 +533,10 @@ impl Index {
             } else {
                 score::MAX_IDENTIFIER
             };
-        let mut scored: Vec<(f64, u32)> = cands
+        // The survivors and their namesake counts are gathered before any is scored: the
+        // records are scattered in memory, and loading them in a tight loop lets the loads
+        // overlap (scoring one at a time waited for each in turn, a third of a query).
+        let survivors: Vec<(u32, &Slot, u32)> = cands
             .iter()
             .filter_map(|&(s, _)| {
                 if min_logit > f64::NEG_INFINITY && !q.dobs.is_empty() {
@@ -496,8 +551,20 @@ impl Index {
                     }
                 }
                 let slot = self.slots.get(s as usize)?.as_ref()?;
-                let l = logit(q, &slot.rec, &|t| self.token_w(t), prior, None)
-                    + namesakes_logit(self.namesakes_of(slot));
+                Some((s, slot, self.namesakes_of(slot)))
+            })
+            .collect();
+        std::hint::black_box(
+            survivors
+                .iter()
+                .map(|(_, slot, _)| touch(&slot.rec))
+                .sum::<usize>(),
+        );
+        let mut memo = Memo::new(self);
+        let mut scored: Vec<(f64, u32)> = survivors
+            .iter()
+            .filter_map(|&(s, slot, namesakes)| {
+                let l = logit(q, &slot.rec, &mut memo, prior, None) + namesakes_logit(namesakes);
                 (l >= min_logit).then_some((l, s))
             })
             .collect();
@@ -515,13 +582,7 @@ impl Index {
                     });
                 }
                 let mut explanation = Vec::new();
-                let mut l = logit(
-                    q,
-                    &slot.rec,
-                    &|t| self.token_w(t),
-                    prior,
-                    Some(&mut explanation),
-                );
+                let mut l = logit(q, &slot.rec, &mut memo, prior, Some(&mut explanation));
                 let n = self.namesakes_of(slot);
                 if n > 1 {
                     let w = namesakes_logit(n);

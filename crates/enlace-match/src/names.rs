@@ -20,6 +20,9 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub(crate) struct Tok {
     pub s: Box<str>,
+    /// Hash of `s`: tells most unequal tokens apart without reading them, and keys the
+    /// per-query memo of token similarities.
+    pub h: u64,
     pub key: Box<str>,
     /// Hash of the consonant skeleton of the phonetic key: the blocking unit.
     pub skel: u64,
@@ -152,6 +155,7 @@ pub(crate) fn prep_token(s: &str) -> Tok {
         known: t.known.contains(s),
         w: DEFAULT_TOKEN_WEIGHT,
         s: s.into(),
+        h: fnv1a(&[s.as_bytes()]),
         key: key.into(),
         skel,
     }
@@ -260,7 +264,7 @@ impl TokMatch {
 /// same name"; the similarity then still says how close the spelling is (used to soften the
 /// penalty for a badly mangled token).
 pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
-    if a.s == b.s {
+    if a.h == b.h && a.s == b.s {
         return (1.0, TokMatch::Exact);
     }
     if a.groups.iter().any(|g| b.groups.contains(g)) {

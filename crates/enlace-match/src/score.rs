@@ -76,7 +76,7 @@ pub struct Match {
 pub fn compare(query: &PersonRecord, candidate: &PersonRecord) -> (f64, Vec<Feature>) {
     let (q, c) = (query.prepare(), candidate.prepare());
     let mut feats = Vec::new();
-    let l = logit(&q, &c, &|_| DEFAULT_TOKEN_WEIGHT, PRIOR, Some(&mut feats));
+    let l = logit(&q, &c, &mut Unweighted, PRIOR, Some(&mut feats));
     (sigmoid(l), feats)
 }
 
@@ -110,10 +110,28 @@ fn push(
 /// `weigh` gives a record token's agreement weight (its frequency in the index): a query
 /// token mangled by a typo looks rare, so a fuzzy agreement counts as the rarer of the two
 /// only when both are rare.
+/// What the scorer asks about tokens: a record token's agreement weight, and how two tokens
+/// compare. The index answers from its frequencies and remembers answers within a query.
+pub(crate) trait Tokens {
+    fn weight(&mut self, t: &Tok) -> f64;
+    fn sim(&mut self, a: &Tok, b: &Tok) -> (f64, TokMatch) {
+        tok_sim(a, b)
+    }
+}
+
+/// Direct comparisons, without an index: every token has the default weight.
+struct Unweighted;
+
+impl Tokens for Unweighted {
+    fn weight(&mut self, _: &Tok) -> f64 {
+        DEFAULT_TOKEN_WEIGHT
+    }
+}
+
 pub(crate) fn logit(
     q: &Prepared,
     c: &Prepared,
-    weigh: &dyn Fn(&Tok) -> f64,
+    weigh: &mut dyn Tokens,
     prior: f64,
     mut feats: Option<&mut Vec<Feature>>,
 ) -> f64 {
@@ -256,7 +274,7 @@ fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
 pub(crate) fn name_logit(
     q: &PName,
     c: &PName,
-    weigh: &dyn Fn(&Tok) -> f64,
+    weigh: &mut dyn Tokens,
     mut feats: Option<&mut Vec<Feature>>,
 ) -> f64 {
     let nq = q.toks.len().min(MAXT);
@@ -269,7 +287,7 @@ pub(crate) fn name_logit(
     #[allow(clippy::needless_range_loop)] // i and j index both token lists and the matrix
     for i in 0..nq {
         for j in 0..nc {
-            let s = tok_sim(&q.toks[i], &c.toks[j]);
+            let s = weigh.sim(&q.toks[i], &c.toks[j]);
             sims[i][j] = s;
             if s.1 != TokMatch::None {
                 // Ties prefer the same relative position, so repeated tokens align in order.
@@ -353,10 +371,10 @@ pub(crate) fn name_logit(
             (q.toks[p].w + q.toks[p + 1].w) / 2.0
         }
     };
-    let tw = |i: usize, j: usize, sim: f64, kind: TokMatch| match kind {
+    let mut tw = |i: usize, j: usize, sim: f64, kind: TokMatch| match kind {
         TokMatch::Initial => INITIAL,
         TokMatch::Exact => q.toks[i].w,
-        _ => q.toks[i].w.min(weigh(&c.toks[j])) * kind_factor(kind, sim),
+        _ => q.toks[i].w.min(weigh.weight(&c.toks[j])) * kind_factor(kind, sim),
     };
     for &(i, j, sim, kind) in &matched {
         agree += tw(i, j, sim, kind);

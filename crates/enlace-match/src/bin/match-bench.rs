@@ -183,12 +183,29 @@ fn run(args: &[String]) -> Res<()> {
         std::hint::black_box(h);
     }
     lat.sort_by(f64::total_cmp);
-    // Batch: every query, spread over the cores; low floor so the best threshold can be found.
+    // Batch: every query, spread over the cores, at the threshold (as a server or
+    // `enlace match` answers). Then again, untimed, with a low floor, so that the best
+    // threshold can be found.
     let recs: Vec<PersonRecord> = queries.iter().map(|(_, r)| r.clone()).collect();
     let t = Instant::now();
-    let results = index.hits_many(&recs, 0.05, limit);
+    let at_threshold = index.hits_many(&recs, threshold, limit);
     let batch_secs = t.elapsed().as_secs_f64();
     let qps = recs.len() as f64 / batch_secs.max(1e-9);
+    let results = index.hits_many(&recs, 0.05, limit);
+    for (a, b) in at_threshold.iter().zip(&results) {
+        let above: Vec<&str> = b
+            .iter()
+            .filter(|m| m.score >= threshold)
+            .map(|m| m.id.as_str())
+            .collect();
+        let got: Vec<&str> = a.iter().map(|m| m.id.as_str()).collect();
+        if got != above {
+            return Err(format!(
+                "the timed batch disagrees with the full one: {got:?} vs {above:?}"
+            )
+            .into());
+        }
+    }
 
     let mut w = BufWriter::new(File::create(&out)?);
     for ((qid, _), ms) in queries.iter().zip(results.iter()) {
