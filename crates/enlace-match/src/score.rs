@@ -53,8 +53,8 @@ const WEAK: f64 = 3.0;
 /// One piece of evidence in a score's explanation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Feature {
-    /// `prior`, `name_part`, `name_missing`, `name_conflict`, `birth_date`, `nationality`,
-    /// `gender` or `identifier`.
+    /// `prior`, `name_part`, `name_missing`, `name_conflict`, `birth_date` (also when known
+    /// on one side only), `nationality`, `gender`, `identifier` or `namesakes`.
     pub feature: String,
     /// Log-odds added by this feature (positive: for a match; negative: against).
     pub contribution: f64,
@@ -110,6 +110,13 @@ fn push(
 /// `weigh` gives a record token's agreement weight (its frequency in the index): a query
 /// token mangled by a typo looks rare, so a fuzzy agreement counts as the rarer of the two
 /// only when both are rare.
+/// A date of birth missing from the query (or from both sides): fitted, slightly for a
+/// match (the prior is fitted mostly on pairs where both sides have a date).
+const DOB_NOT_IN_QUERY: f64 = 0.22;
+/// A date of birth missing from the record only: fitted, slightly against, since such a
+/// record escapes the conflict that a wrong date would show.
+const DOB_NOT_IN_RECORD: f64 = -0.43;
+
 /// What the scorer asks about tokens: a record token's agreement weight, and how two tokens
 /// compare. The index answers from its frequencies and remembers answers within a query.
 pub(crate) trait Tokens {
@@ -178,6 +185,16 @@ pub(crate) fn logit(
                 format!("{} vs {} ({})", q.dobs[i], c.dobs[j], m.label())
             });
         }
+    } else if !q.names.is_empty() && !c.names.is_empty() {
+        // A missing date is not neutral: a query without one cannot tell namesakes apart,
+        // and a record without one escapes the conflict a wrong date would show.
+        let (w, side) = if q.dobs.is_empty() {
+            (DOB_NOT_IN_QUERY, "query")
+        } else {
+            (DOB_NOT_IN_RECORD, "record")
+        };
+        l += w;
+        push(&mut feats, "birth_date", w, || format!("not in the {side}"));
     }
 
     if !q.nats.is_empty() && !c.nats.is_empty() {
@@ -579,6 +596,32 @@ mod tests {
             .iter()
             .any(|x| x.feature == "birth_date" && x.contribution > 0.0));
         assert!(f.iter().any(|x| x.feature == "name_missing"), "{f:#?}");
+    }
+
+    #[test]
+    fn a_date_known_on_one_side_only_is_explained() {
+        let with = p("Ana Pérez Soto", "1990-05-01");
+        let without = p("Ana Pérez Soto", "");
+        let detail = |q: &PersonRecord, c: &PersonRecord| {
+            compare(q, c)
+                .1
+                .into_iter()
+                .find(|f| f.feature == "birth_date")
+                .map(|f| (f.detail, f.contribution))
+        };
+        assert_eq!(
+            detail(&without, &with),
+            Some(("not in the query".to_owned(), DOB_NOT_IN_QUERY))
+        );
+        assert_eq!(
+            detail(&with, &without),
+            Some(("not in the record".to_owned(), DOB_NOT_IN_RECORD))
+        );
+        // A record whose date is unknown escapes the conflict a wrong date shows, so it
+        // ranks above one that contradicts the query, and below one that agrees.
+        let wrong = p("Ana Pérez Soto", "1971-11-23");
+        assert!(score(&with, &wrong) < score(&with, &without));
+        assert!(score(&with, &without) < score(&with, &with));
     }
 
     #[test]

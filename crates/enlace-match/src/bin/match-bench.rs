@@ -446,6 +446,8 @@ const GROUPS: &[&str] = &[
     "dob_same year, another day",
     "dob_another date, years close",
     "dob_another date",
+    "dob_not in the query",
+    "dob_not in the record",
 ];
 
 fn group_of(f: &enlace_match::Feature) -> String {
@@ -459,7 +461,7 @@ fn group_of(f: &enlace_match::Feature) -> String {
             GROUPS
                 .iter()
                 .filter_map(|g| g.strip_prefix(prefix))
-                .find(|label| f.detail.ends_with(&format!("({label})")))
+                .find(|label| f.detail.ends_with(&format!("({label})")) || f.detail == *label)
                 .map(|label| format!("{prefix}{label}"))
                 .unwrap_or_default()
         }
