@@ -400,28 +400,49 @@ impl Index {
             .map(|n| n.get())
             .unwrap_or(1)
             .max(1);
-        let chunk = queries.len().div_ceil(threads).max(1);
-        let mut out: Vec<Vec<Match>> = Vec::with_capacity(queries.len());
+        // Small chunks handed out in turn, so that no core idles while another still has a
+        // run of slow queries (common names) to finish.
+        const CHUNK: usize = 32;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut parts: Vec<(usize, Vec<Vec<Match>>)> = Vec::new();
         std::thread::scope(|s| {
-            let handles: Vec<_> = queries
-                .chunks(chunk)
-                .map(|qs| {
-                    s.spawn(move || {
-                        qs.iter()
-                            .map(|q| self.search(q.prepare(), limit, threshold, false))
-                            .collect::<Vec<_>>()
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let start = next.fetch_add(CHUNK, std::sync::atomic::Ordering::Relaxed);
+                            let Some(qs) = queries.get(start..(start + CHUNK).min(queries.len()))
+                            else {
+                                break;
+                            };
+                            if qs.is_empty() {
+                                break;
+                            }
+                            let answers = qs
+                                .iter()
+                                .map(|q| self.search(q.prepare(), limit, threshold, false))
+                                .collect();
+                            done.push((start, answers));
+                        }
+                        done
                     })
                 })
                 .collect();
             for h in handles {
                 // A panicking worker would be a bug; its queries then answer "no hit".
-                match h.join() {
-                    Ok(v) => out.extend(v),
-                    Err(_) => out.extend(std::iter::repeat_with(Vec::new).take(chunk)),
+                if let Ok(done) = h.join() {
+                    parts.extend(done);
                 }
             }
         });
-        out.truncate(queries.len());
+        parts.sort_unstable_by_key(|(start, _)| *start);
+        let mut out: Vec<Vec<Match>> = Vec::with_capacity(queries.len());
+        for (start, answers) in parts {
+            out.resize_with(start, Vec::new);
+            out.extend(answers);
+        }
+        out.resize_with(queries.len(), Vec::new);
         out
     }
 
