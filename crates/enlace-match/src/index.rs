@@ -194,8 +194,24 @@ fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
 struct Slot {
     id: String,
     rec: Prepared,
-    /// The record's full-name keys, kept so scoring need not rebuild them.
-    name_keys: Box<[u64]>,
+    /// The record's full names, as groups of namesakes.
+    names: Groups,
+}
+
+/// A record's namesake groups: most records have one name, kept without a heap allocation
+/// so that reading its count costs one load, not three.
+enum Groups {
+    One(u32),
+    Many(Box<[u32]>),
+}
+
+impl Groups {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Groups::One(g) => std::slice::from_ref(g),
+            Groups::Many(v) => v,
+        }
+    }
 }
 
 /// An in-memory index of persons and identifiers. `Send + Sync`: hold it behind an
@@ -206,8 +222,11 @@ pub struct Index {
     free: Vec<u32>,
     by_id: HashMap<String, u32>,
     postings: IdMap<Posting>,
-    /// How many records carry each full name (its tokens as spelt, in any order).
+    /// Each full name (its tokens as spelt, in any order) → its namesake group.
     namesakes: IdMap<u32>,
+    /// Per namesake group: its name key and how many records carry the name.
+    group_counts: Vec<(u64, u32)>,
+    free_groups: Vec<u32>,
     /// Each slot's first date of birth, packed apart from the records so the shortlist can
     /// compare dates without touching every candidate's record.
     slot_dobs: Vec<SlotDob>,
@@ -322,10 +341,10 @@ impl Index {
                 .and_modify(|p| p.push(slot))
                 .or_insert(Posting::One(slot));
         }
-        let nkeys = name_keys(&rec);
-        for &k in &nkeys {
-            *self.namesakes.entry(k).or_insert(0) += 1;
-        }
+        let groups: Vec<u32> = name_keys(&rec)
+            .into_iter()
+            .map(|k| self.join_group(k))
+            .collect();
         let brief = SlotDob {
             first: rec.dobs.first().copied(),
             more: rec.dobs.len() > 1,
@@ -340,10 +359,48 @@ impl Index {
             *cell = Some(Slot {
                 id: id.clone(),
                 rec,
-                name_keys: nkeys.into_boxed_slice(),
+                names: match groups.as_slice() {
+                    [g] => Groups::One(*g),
+                    _ => Groups::Many(groups.into_boxed_slice()),
+                },
             });
         }
         self.by_id.insert(id, slot);
+    }
+
+    /// The namesake group of a name key, created if new, counting one more record.
+    fn join_group(&mut self, key: u64) -> u32 {
+        let g = match self.namesakes.get(&key) {
+            Some(&g) => g,
+            None => {
+                let g = match self.free_groups.pop() {
+                    Some(g) => g,
+                    None => {
+                        self.group_counts.push((key, 0));
+                        u32::try_from(self.group_counts.len() - 1).unwrap_or(u32::MAX)
+                    }
+                };
+                self.namesakes.insert(key, g);
+                g
+            }
+        };
+        if let Some(c) = self.group_counts.get_mut(g as usize) {
+            *c = (key, c.1 + 1);
+        }
+        g
+    }
+
+    /// One record fewer carries the group's name; the last one out frees the group.
+    fn leave_group(&mut self, g: u32) {
+        let Some(c) = self.group_counts.get_mut(g as usize) else {
+            return;
+        };
+        c.1 = c.1.saturating_sub(1);
+        if c.1 == 0 {
+            let key = c.0;
+            self.namesakes.remove(&key);
+            self.free_groups.push(g);
+        }
     }
 
     /// Removes the record under `id`; returns whether it was there.
@@ -361,13 +418,8 @@ impl Index {
                     }
                 }
             }
-            for k in old.name_keys.iter() {
-                if let Some(n) = self.namesakes.get_mut(k) {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        self.namesakes.remove(k);
-                    }
-                }
+            for &g in old.names.as_slice() {
+                self.leave_group(g);
             }
         }
         if let Some(d) = self.slot_dobs.get_mut(slot as usize) {
@@ -458,9 +510,10 @@ impl Index {
     /// How many records (this one included) carry the candidate's name: the fewest over
     /// its name variants.
     fn namesakes_of(&self, c: &Slot) -> u32 {
-        c.name_keys
+        c.names
+            .as_slice()
             .iter()
-            .filter_map(|k| self.namesakes.get(k).copied())
+            .filter_map(|&g| self.group_counts.get(g as usize).map(|c| c.1))
             .min()
             .unwrap_or(1)
             .max(1)
