@@ -783,6 +783,36 @@ mod tests {
     }
 
     #[test]
+    fn a_freed_namesake_group_is_reused_for_another_name() {
+        let mut ix = Index::new();
+        let name = |n: &str| PersonRecord::with_name(n);
+        ix.insert("a".into(), &name("Rosa Tzul Pop"));
+        ix.insert("b".into(), &name("Rosa Tzul Pop"));
+        ix.remove("a");
+        ix.remove("b");
+        // The group "Rosa Tzul Pop" held is free: the next new name takes it over.
+        ix.insert("c".into(), &name("Ixchel Caal Choc"));
+        ix.insert("d".into(), &name("Rosa Tzul Pop"));
+        fn count(ix: &Index, id: &str) -> Option<u32> {
+            let slot = ix
+                .by_id
+                .get(id)
+                .and_then(|&s| ix.slots[s as usize].as_ref());
+            slot.map(|s| ix.namesakes_of(s))
+        }
+        assert_eq!(count(&ix, "c"), Some(1));
+        assert_eq!(count(&ix, "d"), Some(1));
+        ix.insert("e".into(), &name("Ixchel Caal Choc"));
+        assert_eq!(count(&ix, "c"), Some(2));
+        assert_eq!(count(&ix, "d"), Some(1));
+        assert_eq!(
+            ix.group_counts.len(),
+            2,
+            "freed groups are reused, not leaked"
+        );
+    }
+
+    #[test]
     fn insert_query_remove() {
         let mut ix = Index::new();
         ix.insert(
