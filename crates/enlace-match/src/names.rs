@@ -26,7 +26,8 @@ pub(crate) struct Tok {
     pub key: Box<str>,
     /// Hash of the consonant skeleton of the phonetic key: the blocking unit.
     pub skel: u64,
-    /// Variant groups (nicknames, translations, transliterations) this token belongs to.
+    /// Variant groups (nicknames, translations, transliterations) this token belongs to;
+    /// with [`NEAR`] set, the groups of a name one slip away (for a token we do not know).
     pub groups: Box<[u16]>,
     /// The token is a name we know (in one of the name lists).
     pub known: bool,
@@ -44,8 +45,16 @@ pub(crate) struct PName {
     pub weak: bool,
 }
 
+/// Marks a variant group reached through a misspelling: "ewizabeth" is one slip from
+/// "elizabeth", so it meets "betty", at a variant's weight.
+pub(crate) const NEAR: u16 = 0x8000;
+
 struct Tables {
     groups: HashMap<String, Vec<u16>>,
+    /// Names with variants, and each of them and its one-letter deletions → those names
+    /// (symmetric deletion: two words one edit apart share a key).
+    near: HashMap<String, Vec<u32>>,
+    near_names: Vec<String>,
     known: HashSet<String>,
     particles: HashSet<&'static str>,
 }
@@ -102,8 +111,25 @@ fn tables() -> &'static Tables {
             }
         }
         let particles = data::PARTICLES.iter().copied().collect();
+        let mut near_names: Vec<String> = Vec::new();
+        let mut near: HashMap<String, Vec<u32>> = HashMap::new();
+        for name in groups.keys() {
+            if name.len() < 3 || !name.is_ascii() {
+                continue;
+            }
+            let i = u32::try_from(near_names.len()).unwrap_or(u32::MAX);
+            near_names.push(name.clone());
+            for k in with_deletions(name) {
+                let e = near.entry(k).or_default();
+                if !e.contains(&i) {
+                    e.push(i);
+                }
+            }
+        }
         Tables {
             groups,
+            near,
+            near_names,
             known,
             particles,
         }
@@ -141,18 +167,48 @@ pub fn are_variants(a: &str, b: &str) -> bool {
     ga.iter().any(|g| gb.contains(g))
 }
 
+/// A word and every word one letter shorter (ASCII).
+fn with_deletions(s: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(s.to_owned())
+        .chain((0..s.len()).map(move |i| format!("{}{}", &s[..i], &s[i + 1..])))
+}
+
+/// The variant groups of the names with variants one slip (an edit or a swap of two
+/// neighbouring letters) from `s`, marked [`NEAR`].
+fn near_groups(t: &Tables, s: &str) -> Vec<u16> {
+    let mut out: Vec<u16> = Vec::new();
+    for k in with_deletions(s) {
+        for &i in t.near.get(&k).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(name) = t.near_names.get(i as usize) else {
+                continue;
+            };
+            if osa_distance(s, name, 1) > 1 {
+                continue;
+            }
+            for g in t.groups.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                let g = g | NEAR;
+                if !out.contains(&g) {
+                    out.push(g);
+                }
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn prep_token(s: &str) -> Tok {
     let t = tables();
     let key = phonetic::key(s);
     let skel = fnv1a(&[phonetic::skeleton(&key).as_bytes()]);
+    let known = t.known.contains(s);
+    let mut groups = t.groups.get(s).cloned().unwrap_or_default();
+    // A word we do not know may be a misspelt name that has variants.
+    if groups.is_empty() && !known && s.len() >= 4 && s.is_ascii() {
+        groups = near_groups(t, s);
+    }
     Tok {
-        groups: t
-            .groups
-            .get(s)
-            .cloned()
-            .unwrap_or_default()
-            .into_boxed_slice(),
-        known: t.known.contains(s),
+        groups: groups.into_boxed_slice(),
+        known,
         w: DEFAULT_TOKEN_WEIGHT,
         s: s.into(),
         h: fnv1a(&[s.as_bytes()]),
@@ -267,7 +323,10 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     if a.h == b.h && a.s == b.s {
         return (1.0, TokMatch::Exact);
     }
-    if a.groups.iter().any(|g| b.groups.contains(g)) {
+    if a.groups
+        .iter()
+        .any(|g| g & NEAR == 0 && b.groups.contains(g))
+    {
         return (0.95, TokMatch::Variant);
     }
     let (la, lb) = (a.s.len(), b.s.len());
@@ -306,13 +365,27 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     if min_len >= 3 && (a.s.starts_with(&*b.s) || b.s.starts_with(&*a.s)) && la.abs_diff(lb) <= 8 {
         return (0.8, TokMatch::Prefix);
     }
+    // A misspelt nickname or full name ("ewizabeth" / "betty"), checked last: a plain
+    // misspelling of the same name ("jsoe" / "jose") is a typo, which says more.
+    let near = |x: &Tok, y: &Tok| {
+        x.groups
+            .iter()
+            .any(|g| g & NEAR != 0 && y.groups.iter().any(|h| h | NEAR == *g))
+    };
+    if near(a, b) || near(b, a) {
+        return (0.9, TokMatch::Variant);
+    }
     (sim, TokMatch::None)
 }
 
 /// Blocking hash for a token: its phonetic skeleton, or the variant group so that
 /// nicknames meet their full names.
 pub(crate) fn block_keys(t: &Tok) -> impl Iterator<Item = u64> + '_ {
-    std::iter::once(t.skel).chain(t.groups.iter().map(|g| fnv1a(&[b"grp", &g.to_le_bytes()])))
+    std::iter::once(t.skel).chain(
+        t.groups
+            .iter()
+            .map(|g| fnv1a(&[b"grp", &(g & !NEAR).to_le_bytes()])),
+    )
 }
 
 #[cfg(test)]
@@ -345,6 +418,32 @@ mod tests {
         }
         assert!(!are_variants("alberto", "roberto"));
         assert!(!are_variants("jose", "juan"));
+    }
+
+    #[test]
+    fn a_misspelt_name_still_meets_its_variants() {
+        for (a, b) in [
+            ("ewizabeth", "betty"),
+            ("lupi", "guadalupe"),
+            ("francieco", "cisco"),
+            ("bekcy", "rebecca"),
+        ] {
+            assert_eq!(sim(a, b).1, TokMatch::Variant, "{a} / {b}");
+            assert_eq!(sim(b, a).1, TokMatch::Variant, "{b} / {a}");
+            // And they share a blocking key, so the index finds one from the other.
+            let (ka, kb): (Vec<u64>, Vec<u64>) = (
+                block_keys(&prep_token(a)).collect(),
+                block_keys(&prep_token(b)).collect(),
+            );
+            assert!(ka.iter().any(|k| kb.contains(k)), "{a} / {b}");
+        }
+        // A plain misspelling of the same name stays a typo, which says more.
+        assert_eq!(sim("jsoe", "jose").1, TokMatch::Typo);
+        // Names we know are not taken for misspellings of others.
+        assert!(prep_token("maria").groups.iter().all(|g| g & NEAR == 0));
+        assert_eq!(sim("mario", "maria").1, TokMatch::None);
+        // Two slips away is too far.
+        assert_eq!(sim("ewizabteh", "betty").1, TokMatch::None);
     }
 
     #[test]
