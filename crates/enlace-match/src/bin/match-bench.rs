@@ -103,23 +103,39 @@ fn gen(args: &[String]) -> Res<()> {
     Ok(())
 }
 
-fn read_entities(path: &Path) -> Res<Vec<(String, PersonRecord)>> {
-    let mut out = Vec::new();
+/// Calls `f` with each JSON value of a JSON Lines file (blank lines skipped).
+fn each_json_line(path: &Path, mut f: impl FnMut(Value) -> Res<()>) -> Res<()> {
     for line in BufReader::new(File::open(path)?).lines() {
         let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)?;
-        let id = v
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if let Some(r) = PersonRecord::from_ftm(&v) {
-            out.push((id, r));
+        if !line.trim().is_empty() {
+            f(serde_json::from_str(&line)?)?;
         }
     }
+    Ok(())
+}
+
+/// A string field of a JSON object, or "".
+fn str_field(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Calls `f` with the id and the matcher's reading of each person in a FollowTheMoney
+/// JSON Lines file.
+fn each_entity(path: &Path, mut f: impl FnMut(String, PersonRecord)) -> Res<()> {
+    each_json_line(path, |v| {
+        if let Some(r) = PersonRecord::from_ftm(&v) {
+            f(str_field(&v, "id"), r);
+        }
+        Ok(())
+    })
+}
+
+fn read_entities(path: &Path) -> Res<Vec<(String, PersonRecord)>> {
+    let mut out = Vec::new();
+    each_entity(path, |id, r| out.push((id, r)))?;
     Ok(out)
 }
 
@@ -150,22 +166,10 @@ fn run(args: &[String]) -> Res<()> {
     let t = Instant::now();
     let mut index = Index::new();
     let mut n = 0usize;
-    for line in BufReader::new(File::open(dir.join("records.jsonl"))?).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)?;
-        let id = v
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if let Some(r) = PersonRecord::from_ftm(&v) {
-            index.insert(id, &r);
-            n += 1;
-        }
-    }
+    each_entity(&dir.join("records.jsonl"), |id, r| {
+        index.insert(id, &r);
+        n += 1;
+    })?;
     let build = t.elapsed().as_secs_f64();
     let mem_after_build = peak_memory_kib().unwrap_or(0);
     eprintln!(
@@ -289,17 +293,7 @@ fn round4(x: f64) -> f64 {
 
 fn read_truth(path: &Path) -> Res<HashMap<String, HashSet<String>>> {
     let mut out = HashMap::new();
-    for line in BufReader::new(File::open(path)?).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)?;
-        let q = v
-            .get("query_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+    each_json_line(path, |v| {
         let ids: HashSet<String> = v
             .get("matches")
             .and_then(Value::as_array)
@@ -310,8 +304,9 @@ fn read_truth(path: &Path) -> Res<HashMap<String, HashSet<String>>> {
                     .collect()
             })
             .unwrap_or_default();
-        out.insert(q, ids);
-    }
+        out.insert(str_field(&v, "query_id"), ids);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -371,21 +366,8 @@ fn eval_cmd(args: &[String]) -> Res<()> {
     ))?;
     let threshold: f64 = arg_num(args, "--threshold", 0.0)?;
     let mut scored: HashMap<String, Vec<(String, f64)>> = HashMap::new();
-    for line in BufReader::new(File::open(
-        arg(args, "--matches").ok_or("--matches FILE is required")?,
-    )?)
-    .lines()
-    {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)?;
-        let q = v
-            .get("query_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+    let matches = arg(args, "--matches").ok_or("--matches FILE is required")?;
+    each_json_line(Path::new(&matches), |v| {
         let ms = v
             .get("matches")
             .and_then(Value::as_array)
@@ -400,8 +382,9 @@ fn eval_cmd(args: &[String]) -> Res<()> {
                     .collect()
             })
             .unwrap_or_default();
-        scored.insert(q, ms);
-    }
+        scored.insert(str_field(&v, "query_id"), ms);
+        Ok(())
+    })?;
     let at = prf(&truth, &scored, threshold);
     let (best_t, best) = best_threshold(&truth, &scored);
     println!(
