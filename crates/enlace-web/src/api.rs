@@ -241,11 +241,11 @@ async fn country_update(
     Path(code): Path<String>,
     ApiJson(b): ApiJson<CountryBody>,
 ) -> ApiResult {
-    s.app
-        .update_country(&a.ctx, &code, &b.name_es, &b.name_en, b.active)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(
+        s.app
+            .update_country(&a.ctx, &code, &b.name_es, &b.name_en, b.active)
+            .await,
+    )
 }
 
 async fn cases_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQuery>) -> ApiResult {
@@ -430,11 +430,7 @@ async fn token_create(
 }
 
 async fn token_revoke(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    s.app
-        .revoke_token(&a.ctx, &id)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.revoke_token(&a.ctx, &id).await)
 }
 
 async fn audit_list(State(s): State<AppState>, a: ApiCtx, Query(q): Query<ListQuery>) -> ApiResult {
@@ -811,11 +807,7 @@ async fn request_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String
 }
 
 async fn request_ack(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    s.app
-        .acknowledge_request(&a.ctx, &id)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.acknowledge_request(&a.ctx, &id).await)
 }
 
 #[derive(Deserialize)]
@@ -832,11 +824,11 @@ async fn request_answer(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> ApiResult {
-    s.app
-        .answer_request(&a.ctx, &id, &b.message, &b.share)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(
+        s.app
+            .answer_request(&a.ctx, &id, &b.message, &b.share)
+            .await,
+    )
 }
 
 #[derive(Deserialize)]
@@ -853,11 +845,7 @@ async fn request_decline(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<DeclineBody>,
 ) -> ApiResult {
-    s.app
-        .decline_request(&a.ctx, &id, &b.reason, &b.text)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.decline_request(&a.ctx, &id, &b.reason, &b.text).await)
 }
 
 async fn request_withdraw(
@@ -865,11 +853,7 @@ async fn request_withdraw(
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
-    s.app
-        .withdraw_request(&a.ctx, &id)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.withdraw_request(&a.ctx, &id).await)
 }
 
 #[derive(Deserialize)]
@@ -884,11 +868,7 @@ async fn request_message(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult {
-    s.app
-        .post_request_message(&a.ctx, &id, &b.body)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.post_request_message(&a.ctx, &id, &b.body).await)
 }
 
 #[derive(Deserialize)]
@@ -903,11 +883,7 @@ async fn request_mla(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<MlaBody>,
 ) -> ApiResult {
-    s.app
-        .set_request_mla(&a.ctx, &id, &b.mla_reference)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.set_request_mla(&a.ctx, &id, &b.mla_reference).await)
 }
 
 // ---------------------------------------------------------------- live events, alerts, notifications
@@ -1060,8 +1036,7 @@ async fn alert_get(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>)
 }
 
 async fn alert_ack(State(s): State<AppState>, a: ApiCtx, Path(id): Path<String>) -> ApiResult {
-    s.app.ack_alert(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.ack_alert(&a.ctx, &id).await)
 }
 
 async fn alert_reply(
@@ -1070,11 +1045,7 @@ async fn alert_reply(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult {
-    s.app
-        .reply_alert(&a.ctx, &id, &b.body)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.reply_alert(&a.ctx, &id, &b.body).await)
 }
 
 async fn notifications_list(
@@ -1108,11 +1079,7 @@ async fn notifications_read(
     a: ApiCtx,
     ApiJson(b): ApiJson<ReadBody>,
 ) -> ApiResult {
-    s.app
-        .mark_read(&a.ctx, b.id.as_deref())
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(s.app.mark_read(&a.ctx, b.id.as_deref()).await)
 }
 
 // ---------------------------------------------------------------- directory of focal points
@@ -1295,11 +1262,11 @@ async fn entity_match_decide(
     Path((id, candidate)): Path<(String, String)>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> ApiResult {
-    s.app
-        .decide_cross_reference(&a.ctx, &id, &candidate, &b.decision)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    a.done(
+        s.app
+            .decide_cross_reference(&a.ctx, &id, &candidate, &b.decision)
+            .await,
+    )
 }
 
 async fn routes_list(State(s): State<AppState>, a: ApiCtx) -> ApiResult {

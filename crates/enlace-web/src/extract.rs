@@ -104,6 +104,17 @@ impl Req {
             self.page_user(),
         )
     }
+    /// After an action went through, on to `to` (see other); or its error page.
+    pub fn done_then<T>(
+        &self,
+        r: Result<T, AppError>,
+        to: &str,
+    ) -> Result<axum::response::Response, PageError> {
+        r.map_err(|e| self.err(e))?;
+        Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(to),
+        ))
+    }
     pub fn page_user(&self) -> Option<crate::pages::PageUser> {
         self.full().map(|a| {
             let mut u = crate::pages::PageUser::of(a);
@@ -216,6 +227,14 @@ pub struct ApiCtx {
 impl ApiCtx {
     pub fn err(&self, e: AppError) -> ApiError {
         ApiError::new(e, self.ctx.origin.request_id.clone(), self.lang)
+    }
+
+    /// 204 for an action that went through, or its error in the caller's language.
+    pub fn done<T>(&self, r: Result<T, AppError>) -> Result<axum::response::Response, ApiError> {
+        r.map_err(|e| self.err(e))?;
+        Ok(axum::response::IntoResponse::into_response(
+            axum::http::StatusCode::NO_CONTENT,
+        ))
     }
 }
 

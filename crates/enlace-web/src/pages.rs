@@ -803,11 +803,7 @@ pub async fn revoke_token(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app
-        .revoke_token(&ctx, &id)
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(Redirect::to("/account").into_response())
+    req.done_then(s.app.revoke_token(&ctx, &id).await, "/account")
 }
 
 // ---------------------------------------------------------------- case files
@@ -1086,11 +1082,10 @@ pub async fn case_status(
             "bad_status",
         )))
     })?;
-    s.app
-        .set_case_status(&ctx, &id, status)
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+    req.done_then(
+        s.app.set_case_status(&ctx, &id, status).await,
+        &format!("/cases/{id}"),
+    )
 }
 
 // ---------------------------------------------------------------- user administration
@@ -1221,11 +1216,10 @@ pub async fn user_disable(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app
-        .set_user_disabled(&ctx, &id, true)
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    req.done_then(
+        s.app.set_user_disabled(&ctx, &id, true).await,
+        &format!("/admin/users/{id}"),
+    )
 }
 
 pub async fn user_enable(
@@ -1234,11 +1228,10 @@ pub async fn user_enable(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app
-        .set_user_disabled(&ctx, &id, false)
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    req.done_then(
+        s.app.set_user_disabled(&ctx, &id, false).await,
+        &format!("/admin/users/{id}"),
+    )
 }
 
 pub async fn user_reset(
@@ -1286,11 +1279,12 @@ pub async fn country_update(
     CsrfForm(req, f): CsrfForm<CountryForm>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app
-        .update_country(&ctx, &code, &f.name_es, &f.name_en, f.active.is_some())
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(Redirect::to("/admin/countries").into_response())
+    req.done_then(
+        s.app
+            .update_country(&ctx, &code, &f.name_es, &f.name_en, f.active.is_some())
+            .await,
+        "/admin/countries",
+    )
 }
 
 // ---------------------------------------------------------------- audit
@@ -2364,8 +2358,7 @@ pub async fn notifications_read(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app.mark_read(&ctx, None).await.map_err(|e| req.err(e))?;
-    Ok(Redirect::to("/notifications").into_response())
+    req.done_then(s.app.mark_read(&ctx, None).await, "/notifications")
 }
 
 // ---------------------------------------------------------------- directory of focal points
@@ -2706,11 +2699,12 @@ pub async fn xref_decide(
     CsrfForm(req, f): CsrfForm<XrefForm>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    s.app
-        .decide_cross_reference(&ctx, &id, &f.candidate, &f.decision)
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(Redirect::to(&format!("/entities/{id}#matches")).into_response())
+    req.done_then(
+        s.app
+            .decide_cross_reference(&ctx, &id, &f.candidate, &f.decision)
+            .await,
+        &format!("/entities/{id}#matches"),
+    )
 }
 
 // ---------------------------------------------------------------- timeline
