@@ -160,3 +160,36 @@ export async function createCase(page, { title, level, countries = [] }) {
   assert.ok((await text(page, '#case-reference')).length > 0, 'the case shows a reference');
   return path;
 }
+
+/** From a case page, opens the entity form for a schema through form#add-entity. */
+export async function openEntityForm(page, casePath, schema) {
+  await page.goto(casePath);
+  await page.selectOption('form#add-entity select[name=schema]', schema);
+  await submit(page, 'form#add-entity');
+  assert.equal(pathOf(page), `${casePath}/entities/new`, `the ${schema} form is at ${casePath}/entities/new`);
+  assert.equal(await page.locator('form#entity-form input[name=schema]').inputValue(), schema);
+}
+
+/** Fills `p.<property>` fields of the open entity form, saves, returns /entities/<id>. */
+export async function saveEntity(page, schema, props) {
+  for (const [prop, value] of Object.entries(props)) {
+    await page.fill(`form#entity-form [name="p.${prop}"]`, value);
+  }
+  await submit(page, 'form#entity-form');
+  const entityPath = pathOf(page);
+  assert.match(
+    entityPath,
+    /^\/entities\/[^/]+$/,
+    `saving a ${schema} should redirect to /entities/<id>, not ${entityPath} (errors: ${await errorsOf(page)})`,
+  );
+  return entityPath;
+}
+
+/** Adds an entity of `schema` to a case through its page; returns /entities/<id>. */
+export async function addEntity(page, casePath, schema, props) {
+  await openEntityForm(page, casePath, schema);
+  return saveEntity(page, schema, props);
+}
+
+/** The id at the end of an entity's path. */
+export const idOf = (path) => path.split('/').pop();

@@ -17,8 +17,11 @@ import {
   submit,
   text,
   withArtifacts,
-  errorsOf,
   createCase,
+  addEntity,
+  openEntityForm,
+  saveEntity,
+  idOf,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -44,35 +47,6 @@ after(async () => {
 
 const pages = () => ({ gt: gtPage, mx: mxPage });
 
-/** From a case page, opens the entity form for a schema through form#add-entity. */
-async function openEntityForm(page, path, schema) {
-  await page.goto(path);
-  await page.selectOption('form#add-entity select[name=schema]', schema);
-  await submit(page, 'form#add-entity');
-  assert.equal(pathOf(page), `${path}/entities/new`, `the ${schema} form is at ${path}/entities/new`);
-  assert.equal(await page.locator('form#entity-form input[name=schema]').inputValue(), schema);
-}
-
-/** Fills `p.<property>` fields of the open entity form, saves, returns the entity's id. */
-async function saveEntity(page, schema, props) {
-  for (const [prop, value] of Object.entries(props)) {
-    await page.fill(`form#entity-form [name="p.${prop}"]`, value);
-  }
-  await submit(page, 'form#entity-form');
-  const entityPath = pathOf(page);
-  assert.match(
-    entityPath,
-    /^\/entities\/[^/]+$/,
-    `saving a ${schema} should redirect to /entities/<id>, not ${entityPath} (errors: ${await errorsOf(page)})`,
-  );
-  return entityPath.split('/').pop();
-}
-
-async function addEntity(page, path, schema, props) {
-  await openEntityForm(page, path, schema);
-  return saveEntity(page, schema, props);
-}
-
 /** The options of the entity form's datalist#entity-options as { value, label }. */
 async function entityOptions(page) {
   return page
@@ -85,14 +59,14 @@ test('a person, an organisation and their membership form a graph one can walk',
     const stamp = Date.now();
     casePath = await createCase(gtPage, { title: `E2E red de análisis ${stamp}`, level: 'country' });
 
-    const personId = await addEntity(gtPage, casePath, 'Person', {
+    const personId = idOf(await addEntity(gtPage, casePath, 'Person', {
       firstName: 'Herminio',
       lastName: 'Castañeda Olivares',
       birthDate: '1979-11-23',
-    });
-    const orgId = await addEntity(gtPage, casePath, 'Organization', {
+    }));
+    const orgId = idOf(await addEntity(gtPage, casePath, 'Organization', {
       name: `Red Los Pescadores ${stamp}`,
-    });
+    }));
     assert.notEqual(personId, orgId);
 
     // The membership's two ends come from the form's datalist of the case's entities.
@@ -104,11 +78,11 @@ test('a person, an organisation and their membership form a graph one can walk',
     assert.ok(orgOption, `the datalist offers the organisation: ${JSON.stringify(options)}`);
     assert.equal(personOption.value, personId, "the person's option value is its id");
     assert.equal(orgOption.value, orgId, "the organisation's option value is its id");
-    const membershipId = await saveEntity(gtPage, 'Membership', {
+    const membershipId = idOf(await saveEntity(gtPage, 'Membership', {
       member: personOption.value,
       organization: orgOption.value,
       role: 'transportista',
-    });
+    }));
 
     // --- the person's network, from the person page
     await gtPage.goto(`/entities/${personId}`);
@@ -264,18 +238,18 @@ test('an officer sees a shared look-alike record and records that it is the same
   await withArtifacts('analysis-xref', pages, async () => {
     const stamp = Date.now();
     const sharedCase = await createCase(gtPage, { title: `E2E compartido con miembros ${stamp}`, level: 'members' });
-    const gtPersonId = await addEntity(gtPage, sharedCase, 'Person', {
+    const gtPersonId = idOf(await addEntity(gtPage, sharedCase, 'Person', {
       name: 'Aurelio Barahona Cifuentes',
       birthDate: '1971-03-03',
-    });
+    }));
 
     mxPage = await newPage(browser, server.baseURL, 'es-MX');
     await loginDemo(mxPage, 'officer.mx');
     const mxCase = await createCase(mxPage, { title: `E2E expediente México ${stamp}`, level: 'country' });
-    const mxPersonId = await addEntity(mxPage, mxCase, 'Person', {
+    const mxPersonId = idOf(await addEntity(mxPage, mxCase, 'Person', {
       name: 'Aurelio Baraona Sifuentes',
       birthDate: '1971-03-03',
-    });
+    }));
     assert.equal(pathOf(mxPage), `/entities/${mxPersonId}`);
 
     await mxPage.locator('table#xrefs').waitFor();

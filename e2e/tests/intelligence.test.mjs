@@ -17,6 +17,7 @@ import {
   withArtifacts,
   errorsOf,
   createCase,
+  addEntity,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -52,30 +53,6 @@ after(async () => {
 });
 
 const pages = () => ({ gt: gtPage, mx: mxPage, prosecutor: prosecutorPage });
-
-/**
- * From a case page, opens the entity form for a schema through form#add-entity, fills
- * `p.<property>` fields (values may be functions of the page, for computed values), submits
- * and returns the entity's path (/entities/<id>).
- */
-async function addEntity(page, path, schema, props) {
-  await page.goto(path);
-  await page.selectOption('form#add-entity select[name=schema]', schema);
-  await submit(page, 'form#add-entity');
-  assert.equal(pathOf(page), `${path}/entities/new`, `the ${schema} form is at ${path}/entities/new`);
-  assert.equal(await page.locator('form#entity-form input[name=schema]').inputValue(), schema);
-  for (const [prop, value] of Object.entries(props)) {
-    await page.fill(`form#entity-form [name="p.${prop}"]`, value);
-  }
-  await submit(page, 'form#entity-form');
-  const entityPath = pathOf(page);
-  assert.match(
-    entityPath,
-    /^\/entities\/[^/]+$/,
-    `saving a ${schema} should redirect to /entities/<id>, not ${entityPath} (errors: ${await errorsOf(page)})`,
-  );
-  return entityPath;
-}
 
 /** The value of the `<th scope=row>` row of table#properties named `prop`. */
 function propertyCell(page, prop) {

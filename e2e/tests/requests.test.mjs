@@ -16,6 +16,7 @@ import {
   withArtifacts,
   errorsOf,
   createCase,
+  addEntity,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -54,25 +55,6 @@ after(async () => {
 });
 
 const pages = () => ({ gt: gtPage, prosecutor: prosecutorPage, pa: paPage });
-
-/** Adds an entity of `schema` to a case through form#add-entity; returns /entities/<id>. */
-async function addEntity(page, casePath, schema, props) {
-  await page.goto(casePath);
-  await page.selectOption('form#add-entity select[name=schema]', schema);
-  await submit(page, 'form#add-entity');
-  assert.equal(pathOf(page), `${casePath}/entities/new`, `the ${schema} form is at ${casePath}/entities/new`);
-  for (const [prop, value] of Object.entries(props)) {
-    await page.fill(`form#entity-form [name="p.${prop}"]`, value);
-  }
-  await submit(page, 'form#entity-form');
-  const entityPath = pathOf(page);
-  assert.match(
-    entityPath,
-    /^\/entities\/[^/]+$/,
-    `saving a ${schema} should redirect to /entities/<id>, not ${entityPath} (errors: ${await errorsOf(page)})`,
-  );
-  return entityPath;
-}
 
 /** Opens `path` and checks it is the plain not_found page, leaking none of `secrets`. */
 async function assertNotFound(page, path, who, secrets = []) {
