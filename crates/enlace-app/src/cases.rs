@@ -2,7 +2,7 @@
 //! audited in the same transaction.
 use crate::{App, AppError, AppResult, Ctx};
 use enlace_domain::case::CaseInput;
-use enlace_domain::policy::{self, Decision, RecordAccess};
+use enlace_domain::policy;
 use enlace_domain::CaseStatus;
 use enlace_store::cases::{Case, CaseFilter};
 use enlace_store::Viewer;
@@ -120,19 +120,8 @@ impl App {
     ) -> AppResult<Case> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let case = tx
-            .case_visible(&Viewer::of(&ctx.actor), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let access = RecordAccess {
-            owner: case.owner_country,
-            distribution: &case.distribution,
-        };
-        match policy::decide_edit_record(&ctx.actor, &access) {
-            Decision::Allow => {}
-            Decision::Forbidden => return Err(AppError::Forbidden),
-            Decision::Hidden => return Err(AppError::NotFound),
-        }
+        // Closed or not: reopening is a change to a closed case.
+        self.case_to_edit(&mut tx, ctx, id).await?;
         tx.set_case_status(id, status, now).await?;
         let updated = tx
             .case_visible(&Viewer::of(&ctx.actor), id)

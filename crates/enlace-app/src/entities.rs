@@ -130,8 +130,8 @@ pub struct ImportRejection {
 }
 
 impl App {
-    /// The case, if the actor may add to or change its content (or the case itself).
-    pub(crate) async fn editable_case(
+    /// The case, if the actor may change it (closed or not): hidden cases are not found.
+    pub(crate) async fn case_to_edit(
         &self,
         tx: &mut Tx,
         ctx: &Ctx,
@@ -146,10 +146,20 @@ impl App {
             distribution: &case.distribution,
         };
         match policy::decide_edit_record(&ctx.actor, &access) {
-            Decision::Allow => {}
-            Decision::Forbidden => return Err(AppError::Forbidden),
-            Decision::Hidden => return Err(AppError::NotFound),
+            Decision::Allow => Ok(case),
+            Decision::Forbidden => Err(AppError::Forbidden),
+            Decision::Hidden => Err(AppError::NotFound),
         }
+    }
+
+    /// The case, if the actor may add to or change its content (or the case itself).
+    pub(crate) async fn editable_case(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        case_id: &str,
+    ) -> AppResult<Case> {
+        let case = self.case_to_edit(tx, ctx, case_id).await?;
         if case.status == CaseStatus::Closed {
             return Err(AppError::Conflict("case_closed"));
         }
@@ -244,18 +254,8 @@ impl App {
                 now,
             )
             .await?;
-        let e = tx
-            .entity_visible(&Viewer::of(&ctx.actor), &id)
-            .await?
-            .ok_or(AppError::Internal("entity vanished".into()))?;
-        tx.audit(
-            now,
-            entity_entry(ctx, "entity.create", &e, Some(&case.reference)),
-        )
-        .await?;
-        tx.commit().await?;
-        self.index_entity(&e.id, e.owner_country, &e.schema, &e.properties);
-        Ok(e)
+        self.commit_entity_write(tx, ctx, &id, "entity.create", &case.reference, now)
+            .await
     }
 
     pub async fn update_entity(
@@ -296,15 +296,27 @@ impl App {
             now,
         )
         .await?;
+        self.commit_entity_write(tx, ctx, id, "entity.update", &case.reference, now)
+            .await
+    }
+
+    /// Reads back an entity just written, audits the write, commits, and only then updates
+    /// the match index (which must never hold what a rolled-back write left).
+    async fn commit_entity_write(
+        &self,
+        mut tx: Tx,
+        ctx: &Ctx,
+        id: &str,
+        action: &str,
+        case_reference: &str,
+        now: i64,
+    ) -> AppResult<Entity> {
         let e = tx
-            .entity_visible(&viewer, id)
+            .entity_visible(&Viewer::of(&ctx.actor), id)
             .await?
-            .ok_or(AppError::NotFound)?;
-        tx.audit(
-            now,
-            entity_entry(ctx, "entity.update", &e, Some(&case.reference)),
-        )
-        .await?;
+            .ok_or(AppError::Internal("entity vanished".into()))?;
+        tx.audit(now, entity_entry(ctx, action, &e, Some(case_reference)))
+            .await?;
         tx.commit().await?;
         self.index_entity(&e.id, e.owner_country, &e.schema, &e.properties);
         Ok(e)
