@@ -39,8 +39,11 @@ pub(crate) const MAX_IDENTIFIER: f64 = 15.0;
 const NATIONALITY_AGREES: f64 = 1.2;
 /// Weight of ln(number of records sharing the candidate's full name).
 const NAMESAKES: f64 = 1.0;
-/// A token present on one side only (a dropped second surname or middle name).
-const MISSING: f64 = 2.2;
+/// A token present on one side only (a dropped middle name, say).
+const MISSING: f64 = 2.8;
+/// The last of three or more tokens present on one side only: mostly a dropped second
+/// surname (fitted; the other parts were fitted together at 2.8).
+const MISSING_LAST: f64 = 0.9;
 /// Tokens left over on both sides, in different places.
 const SOFT_CONFLICT: f64 = 6.5;
 /// Two different tokens in the same place (María / José with the same surnames): relatives.
@@ -511,16 +514,27 @@ pub(crate) fn name_logit(
             format!("{} vs {} (in different places)", q.toks[i].s, c.toks[j].s)
         });
     }
+    // The last of three or more parts is most often a second surname, which records drop
+    // far more often than any other part.
+    let missing = |at: usize, of: usize| {
+        if at + 1 == of && of >= 3 {
+            (MISSING_LAST, " (last part)")
+        } else {
+            (MISSING, "")
+        }
+    };
     for i in rest_q {
-        l -= MISSING;
-        push(&mut feats, "name_missing", -MISSING, || {
-            format!("{} only in the query", q.toks[i].s)
+        let (w, last) = missing(i, nq);
+        l -= w;
+        push(&mut feats, "name_missing", -w, || {
+            format!("{} only in the query{last}", q.toks[i].s)
         });
     }
     for j in rest_c {
-        l -= MISSING;
-        push(&mut feats, "name_missing", -MISSING, || {
-            format!("{} only in the record", c.toks[j].s)
+        let (w, last) = missing(j, nc);
+        l -= w;
+        push(&mut feats, "name_missing", -w, || {
+            format!("{} only in the record{last}", c.toks[j].s)
         });
     }
     uc.clear();
@@ -596,6 +610,34 @@ mod tests {
             .iter()
             .any(|x| x.feature == "birth_date" && x.contribution > 0.0));
         assert!(f.iter().any(|x| x.feature == "name_missing"), "{f:#?}");
+    }
+
+    #[test]
+    fn a_dropped_second_surname_costs_less_than_another_dropped_part() {
+        let full = p("José Luis García López", "1985-03-12");
+        let missing = |c: &PersonRecord| -> Vec<(String, f64)> {
+            compare(&full, c)
+                .1
+                .into_iter()
+                .filter(|f| f.feature == "name_missing")
+                .map(|f| (f.detail, f.contribution))
+                .collect()
+        };
+        assert_eq!(
+            missing(&p("José Luis García", "1985-03-12")),
+            vec![(
+                "lopez only in the query (last part)".to_owned(),
+                -MISSING_LAST
+            )]
+        );
+        assert_eq!(
+            missing(&p("José García López", "1985-03-12")),
+            vec![("luis only in the query".to_owned(), -MISSING)]
+        );
+        assert!(
+            score(&full, &p("José Luis García", "1985-03-12"))
+                > score(&full, &p("José García López", "1985-03-12"))
+        );
     }
 
     #[test]

@@ -409,6 +409,7 @@ const GROUPS: &[&str] = &[
     "name_part_initial",
     "name_part_joined/split",
     "name_missing",
+    "name_missing_last",
     "name_conflict",
     "name_soft_conflict",
     "name_weak_alias",
@@ -451,6 +452,7 @@ fn group_of(f: &enlace_match::Feature) -> String {
         "name_conflict" if f.detail.ends_with("(in different places)") => {
             "name_soft_conflict".into()
         }
+        "name_missing" if f.detail.ends_with("(last part)") => "name_missing_last".into(),
         "nationality" | "gender" | "identifier" => format!(
             "{}_{}",
             f.feature,
