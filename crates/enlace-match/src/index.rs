@@ -783,6 +783,40 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_answers_each_query_in_order_as_one_at_a_time() {
+        let corpus = crate::synth::generate(&crate::synth::Config {
+            seed: 5,
+            persons: 400,
+            queries: 300,
+        });
+        let mut ix = Index::new();
+        for r in &corpus.records {
+            if let Some(p) = PersonRecord::from_ftm(r) {
+                ix.insert(r["id"].as_str().unwrap_or_default().to_string(), &p);
+            }
+        }
+        let queries: Vec<PersonRecord> = corpus
+            .queries
+            .iter()
+            .filter_map(PersonRecord::from_ftm)
+            .collect();
+        // More queries than one chunk per core, so chunks come back out of order.
+        assert!(queries.len() > 4 * 32);
+        let batch = ix.hits_many(&queries, crate::DEFAULT_THRESHOLD, 5);
+        assert_eq!(batch.len(), queries.len());
+        for (q, got) in queries.iter().zip(&batch) {
+            let got: Vec<(&str, f64)> = got.iter().map(|m| (m.id.as_str(), m.score)).collect();
+            let want: Vec<(String, f64)> = ix
+                .hits(q, crate::DEFAULT_THRESHOLD, 5)
+                .into_iter()
+                .map(|m| (m.id, m.score))
+                .collect();
+            let want: Vec<(&str, f64)> = want.iter().map(|(i, s)| (i.as_str(), *s)).collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
     fn a_freed_namesake_group_is_reused_for_another_name() {
         let mut ix = Index::new();
         let name = |n: &str| PersonRecord::with_name(n);
