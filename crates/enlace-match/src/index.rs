@@ -814,6 +814,18 @@ mod tests {
             let want: Vec<(&str, f64)> = want.iter().map(|(i, s)| (i.as_str(), *s)).collect();
             assert_eq!(got, want);
         }
+        // Every feature an explanation names is one pages know how to translate.
+        for q in &queries {
+            for m in ix.query(q, 10) {
+                for f in &m.explanation {
+                    assert!(
+                        crate::FEATURES.contains(&f.feature.as_str()),
+                        "{}",
+                        f.feature
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -31,4 +31,4 @@ pub use ident::{
 };
 pub use index::Index;
 pub use record::{Gender, NameParts, PersonRecord};
-pub use score::{compare, Feature, Match, DEFAULT_THRESHOLD};
+pub use score::{compare, Feature, Match, DEFAULT_THRESHOLD, FEATURES};

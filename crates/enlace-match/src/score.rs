@@ -53,11 +53,26 @@ const INITIAL: f64 = 4.0;
 /// Names only given as weak aliases ("El Flaco") count this much less.
 const WEAK: f64 = 3.0;
 
+/// Every feature name an explanation can hold (pages translate them).
+pub const FEATURES: &[&str] = &[
+    "prior",
+    "name_part",
+    "name_missing",
+    "name_conflict",
+    "name_weak_alias",
+    "birth_date",
+    "nationality",
+    "gender",
+    "identifier",
+    "namesakes",
+];
+
 /// One piece of evidence in a score's explanation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Feature {
-    /// `prior`, `name_part`, `name_missing`, `name_conflict`, `birth_date` (also when known
-    /// on one side only), `nationality`, `gender`, `identifier` or `namesakes`.
+    /// One of [`FEATURES`]: `prior`, `name_part`, `name_missing`, `name_conflict`,
+    /// `name_weak_alias`, `birth_date` (also when known on one side only), `nationality`,
+    /// `gender`, `identifier` or `namesakes`.
     pub feature: String,
     /// Log-odds added by this feature (positive: for a match; negative: against).
     pub contribution: f64,

@@ -120,6 +120,16 @@ impl Tr {
         let mut errors = vec![];
         b.format_pattern(pattern, args, &mut errors).into_owned()
     }
+    /// The name of a matcher feature (`name_part`, `birth_date`…) in this language; an
+    /// unknown one as it is.
+    pub fn feature(&self, name: &str) -> String {
+        let key = format!("feature_{name}");
+        if self.has(&key) {
+            self.t(&key)
+        } else {
+            name.to_string()
+        }
+    }
     pub fn has(&self, key: &str) -> bool {
         self.bundle().has_message(key)
     }
@@ -221,6 +231,16 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+
+    #[test]
+    fn every_matcher_feature_has_a_name_in_both_languages() {
+        for lang in [Lang::Es, Lang::En] {
+            let t = Tr::new(lang);
+            for f in enlace_match::FEATURES {
+                assert!(t.has(&format!("feature_{f}")), "feature_{f} ({})", t.code());
+            }
+        }
     }
 
     #[test]
