@@ -684,6 +684,27 @@ mod tests {
 
     fn assert_send_sync<T: Send + Sync>() {}
 
+    /// A generated corpus indexed, and its queries as the matcher reads them.
+    fn synth_index(seed: u64, persons: usize, queries: usize) -> (Index, Vec<PersonRecord>) {
+        let corpus = crate::synth::generate(&crate::synth::Config {
+            seed,
+            persons,
+            queries,
+        });
+        let mut ix = Index::new();
+        for r in &corpus.records {
+            if let Some(p) = PersonRecord::from_ftm(r) {
+                ix.insert(r["id"].as_str().unwrap_or_default().to_string(), &p);
+            }
+        }
+        let queries = corpus
+            .queries
+            .iter()
+            .filter_map(PersonRecord::from_ftm)
+            .collect();
+        (ix, queries)
+    }
+
     #[test]
     fn index_is_send_sync() {
         assert_send_sync::<Index>();
@@ -691,36 +712,22 @@ mod tests {
 
     #[test]
     fn skipping_hopeless_candidates_changes_no_hit() {
-        let corpus = crate::synth::generate(&crate::synth::Config {
-            seed: 3,
-            persons: 3000,
-            queries: 400,
-        });
-        let mut ix = Index::new();
-        for r in &corpus.records {
-            let id = r["id"].as_str().unwrap_or_default().to_string();
-            if let Some(p) = PersonRecord::from_ftm(r) {
-                ix.insert(id, &p);
-            }
-        }
-        for q in &corpus.queries {
-            let Some(p) = PersonRecord::from_ftm(q) else {
-                continue;
-            };
+        let (ix, queries) = synth_index(3, 3000, 400);
+        for p in &queries {
             for threshold in [0.05, 0.5] {
                 let pruned: Vec<(String, f64)> = ix
-                    .hits(&p, threshold, 20)
+                    .hits(p, threshold, 20)
                     .into_iter()
                     .map(|m| (m.id, m.score))
                     .collect();
                 let full: Vec<(String, f64)> = ix
-                    .query(&p, 64)
+                    .query(p, 64)
                     .into_iter()
                     .filter(|m| m.score >= threshold)
                     .take(20)
                     .map(|m| (m.id, m.score))
                     .collect();
-                assert_eq!(pruned, full, "{q}");
+                assert_eq!(pruned, full, "{p:?}");
             }
         }
     }
@@ -784,22 +791,7 @@ mod tests {
 
     #[test]
     fn a_batch_answers_each_query_in_order_as_one_at_a_time() {
-        let corpus = crate::synth::generate(&crate::synth::Config {
-            seed: 5,
-            persons: 400,
-            queries: 300,
-        });
-        let mut ix = Index::new();
-        for r in &corpus.records {
-            if let Some(p) = PersonRecord::from_ftm(r) {
-                ix.insert(r["id"].as_str().unwrap_or_default().to_string(), &p);
-            }
-        }
-        let queries: Vec<PersonRecord> = corpus
-            .queries
-            .iter()
-            .filter_map(PersonRecord::from_ftm)
-            .collect();
+        let (ix, queries) = synth_index(5, 400, 300);
         // More queries than one chunk per core, so chunks come back out of order.
         assert!(queries.len() > 4 * 32);
         let batch = ix.hits_many(&queries, crate::DEFAULT_THRESHOLD, 5);
