@@ -444,6 +444,8 @@ mod tests {
         assert_eq!(sim("mario", "maria").1, TokMatch::None);
         // Two slips away is too far.
         assert_eq!(sim("ewizabteh", "betty").1, TokMatch::None);
+        // The mark cannot be mistaken for a group id.
+        assert!(data::VARIANT_GROUPS.len() < usize::from(NEAR));
     }
 
     #[test]
