@@ -1,7 +1,7 @@
 //! One mapping from use-case errors to HTTP: JSON for the API, an HTML page for browsers.
 //! 5xx bodies never carry internal text; the cause goes to the log with the request id.
 use crate::i18n::{Lang, Tr};
-use crate::pages::{render, ErrorPage, PageUser};
+use crate::page::{render, ErrorPage, PageUser};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;

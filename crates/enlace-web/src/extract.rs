@@ -115,9 +115,9 @@ impl Req {
             axum::response::Redirect::to(to),
         ))
     }
-    pub fn page_user(&self) -> Option<crate::pages::PageUser> {
+    pub fn page_user(&self) -> Option<crate::page::PageUser> {
         self.full().map(|a| {
-            let mut u = crate::pages::PageUser::of(a);
+            let mut u = crate::page::PageUser::of(a);
             u.unread = self.unread;
             u.last_event = self.last_event;
             u

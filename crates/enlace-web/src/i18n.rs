@@ -194,14 +194,24 @@ mod tests {
     /// Every `t("…")` / `t1("…"` used in templates and code exists in both catalogues.
     #[test]
     fn every_used_key_exists() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-        let mut sources: Vec<String> = vec![
-            include_str!("pages.rs").to_string(),
-            include_str!("error.rs").to_string(),
+        // Every template and every source file of the crate, features' folders included.
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut dirs = vec![
+            std::path::PathBuf::from(root).join("templates"),
+            std::path::PathBuf::from(root).join("src"),
         ];
-        for f in std::fs::read_dir(dir).unwrap() {
-            sources.push(std::fs::read_to_string(f.unwrap().path()).unwrap());
+        let mut sources: Vec<String> = vec![];
+        while let Some(dir) = dirs.pop() {
+            for f in std::fs::read_dir(dir).unwrap() {
+                let path = f.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    sources.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
         }
+        assert!(sources.len() > 30, "sources not found");
         let mut missing = vec![];
         for src in &sources {
             for pat in ["t(\"", "t1(\""] {

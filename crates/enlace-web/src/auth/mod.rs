@@ -1,0 +1,27 @@
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub mod api;
+pub mod pages;
+
+/// The pages of this feature.
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(pages::login_form).post(pages::login_submit))
+        .route(
+            "/login/totp",
+            get(pages::totp_form).post(pages::totp_submit),
+        )
+        .route("/enrol", get(pages::enrol_form))
+        .route(
+            "/recovery-codes",
+            get(pages::recovery_get).post(pages::enrol_submit),
+        )
+        .route("/logout", post(pages::logout))
+}
+
+/// The API routes of this feature, under /api/v1.
+pub fn api() -> Router<AppState> {
+    Router::new().route("/me", get(api::me))
+}

@@ -1,0 +1,499 @@
+use crate::error::PageError;
+use crate::extract::{CsrfForm, Req};
+use crate::i18n::Tr;
+use crate::page::*;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use enlace_app::AppError;
+use enlace_domain::policy::{self, Decision, RecordAccess};
+use enlace_store::entities::{Entity, EntityFilter};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "entity.html")]
+pub(crate) struct EntityPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    e: Entity,
+    schema_label: String,
+    rows: Vec<PropRow>,
+    referring: Vec<(String, Entity)>,
+    can_edit: bool,
+    xrefs: Vec<enlace_app::checks::XrefCandidate>,
+}
+
+/// One property of an entity as its page shows it.
+pub(crate) struct PropRow {
+    name: String,
+    values: Vec<String>,
+    is_ref: bool,
+}
+
+/// One input of the entity form.
+pub(crate) struct FormField {
+    name: String,
+    value: String,
+    kind: String,
+}
+
+#[derive(Template)]
+#[template(path = "entity_form.html")]
+pub(crate) struct EntityFormPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    action: String,
+    case_id: String,
+    schema: String,
+    schema_label: String,
+    fields: Vec<FormField>,
+    errors: Vec<ShownError>,
+    version: i64,
+    others: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub(crate) struct SearchPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    q: String,
+    schema: String,
+    results: Vec<Entity>,
+    schemas: Vec<(String, String)>,
+    pager: Pager,
+    searched: bool,
+}
+
+pub(crate) fn schema_options(t: Tr) -> Vec<(String, String)> {
+    enlace_domain::ftm::schemas()
+        .map(|s| {
+            (
+                s.to_string(),
+                enlace_domain::ftm::schema_label(s, t.code()).to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Multi-valued properties are typed separated by semicolons.
+pub(crate) const VALUE_SEPARATOR: char = ';';
+
+/// What the entity form shows: where it posts, the case, the values typed so far.
+pub(crate) struct EntityFormArgs<'a> {
+    action: String,
+    case_id: String,
+    schema: &'a str,
+    values: &'a std::collections::BTreeMap<String, Vec<String>>,
+    errors: Vec<ShownError>,
+    version: i64,
+    others: Vec<(String, String)>,
+}
+
+pub(crate) fn entity_form_page(req: &Req, a: EntityFormArgs<'_>) -> Response {
+    let t = req.tr();
+    let fields = enlace_domain::ftm::props_of(a.schema)
+        .into_iter()
+        .map(|(name, ty)| FormField {
+            name: name.to_string(),
+            value: a.values.get(name).map(|v| v.join("; ")).unwrap_or_default(),
+            kind: match ty {
+                enlace_domain::ftm::PropType::Date => "date",
+                enlace_domain::ftm::PropType::Entity => "entity",
+                enlace_domain::ftm::PropType::Text => "text",
+                _ => "line",
+            }
+            .to_string(),
+        })
+        .collect();
+    let status = if a.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    with_status(
+        status,
+        render(&EntityFormPage {
+            t,
+            user: req.page_user(),
+            path: req.path.clone(),
+            action: a.action,
+            case_id: a.case_id,
+            schema: a.schema.to_string(),
+            schema_label: enlace_domain::ftm::schema_label(a.schema, t.code()).to_string(),
+            fields,
+            errors: a.errors,
+            version: a.version,
+            others: a.others,
+        }),
+    )
+}
+
+/// Entities of the case, to pick as link ends.
+pub(crate) async fn link_options(
+    s: &AppState,
+    req: &Req,
+    ctx: &enlace_app::Ctx,
+    case_id: &str,
+) -> Result<Vec<(String, String)>, PageError> {
+    let (list, _) = s
+        .app
+        .case_entities(ctx, case_id, 500, 0)
+        .await
+        .map_err(|e| req.err(e))?;
+    let t = req.tr();
+    Ok(list
+        .into_iter()
+        .map(|e| {
+            (
+                e.id.clone(),
+                format!(
+                    "{} ({})",
+                    e.caption,
+                    enlace_domain::ftm::schema_label(&e.schema, t.code())
+                ),
+            )
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub struct NewEntityQuery {
+    schema: Option<String>,
+}
+
+pub async fn entity_new(
+    State(s): State<AppState>,
+    req: Req,
+    Path(case_id): Path<String>,
+    Query(q): Query<NewEntityQuery>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let case = s
+        .app
+        .get_case(&ctx, &case_id)
+        .await
+        .map_err(|e| req.err(e))?;
+    let schema = q.schema.unwrap_or_else(|| "Person".into());
+    if !enlace_domain::ftm::is_schema(&schema) {
+        return Err(req.err(AppError::Invalid(enlace_domain::Invalid::one(
+            "schema",
+            "unknown_schema",
+        ))));
+    }
+    let others = link_options(&s, &req, &ctx, &case.id).await?;
+    Ok(entity_form_page(
+        &req,
+        EntityFormArgs {
+            action: format!("/cases/{}/entities", case.id),
+            case_id: case.id.clone(),
+            schema: &schema,
+            values: &Default::default(),
+            errors: vec![],
+            version: 0,
+            others,
+        },
+    ))
+}
+
+/// Reads `p.<property>` fields (semicolon-separated values) into FollowTheMoney properties.
+pub(crate) fn entity_props(
+    pairs: &[(String, String)],
+) -> (String, std::collections::BTreeMap<String, Vec<String>>) {
+    let mut schema = String::new();
+    let mut props: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (k, v) in pairs {
+        if k == "schema" {
+            schema = v.clone();
+        } else if let Some(p) = k.strip_prefix("p.") {
+            let vals: Vec<String> = v
+                .split(VALUE_SEPARATOR)
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect();
+            if !vals.is_empty() {
+                props.entry(p.to_string()).or_default().extend(vals);
+            }
+        }
+    }
+    (schema, props)
+}
+
+pub async fn entity_create(
+    State(s): State<AppState>,
+    Path(case_id): Path<String>,
+    CsrfForm(req, pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let (schema, props) = entity_props(&pairs);
+    let input = enlace_app::entities::EntityInput {
+        schema: schema.clone(),
+        properties: serde_json::to_value(&props).unwrap_or_default(),
+    };
+    match s.app.create_entity(&ctx, &case_id, &input).await {
+        Ok(e) => Ok(Redirect::to(&format!("/entities/{}", e.id)).into_response()),
+        Err(AppError::Invalid(inv)) if enlace_domain::ftm::is_schema(&schema) => {
+            let others = link_options(&s, &req, &ctx, &case_id).await?;
+            Ok(entity_form_page(
+                &req,
+                EntityFormArgs {
+                    action: format!("/cases/{case_id}/entities"),
+                    case_id: case_id.clone(),
+                    schema: &schema,
+                    values: &props,
+                    errors: shown(req.tr(), &inv.0),
+                    version: 0,
+                    others,
+                },
+            ))
+        }
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+pub(crate) fn can_edit_entity(ctx: &enlace_app::Ctx, e: &Entity) -> bool {
+    policy::decide_edit_record(
+        &ctx.actor,
+        &RecordAccess {
+            owner: e.owner_country,
+            distribution: &e.distribution,
+        },
+    ) == Decision::Allow
+}
+
+pub async fn entity_view(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let (e, referring) = s.app.get_entity(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let xrefs = s
+        .app
+        .cross_references(&ctx, &id)
+        .await
+        .map_err(|e| req.err(e))?;
+    let t = req.tr();
+    let rows = e
+        .properties
+        .iter()
+        .map(|(k, v)| PropRow {
+            name: k.clone(),
+            values: v.clone(),
+            is_ref: enlace_domain::ftm::prop_type(&e.schema, k)
+                == Some(enlace_domain::ftm::PropType::Entity),
+        })
+        .collect();
+    Ok(render(&EntityPage {
+        t,
+        user: req.page_user(),
+        path: req.path.clone(),
+        schema_label: enlace_domain::ftm::schema_label(&e.schema, t.code()).to_string(),
+        can_edit: can_edit_entity(&ctx, &e),
+        e,
+        rows,
+        referring,
+        xrefs,
+    }))
+}
+
+pub async fn entity_edit(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let (e, _) = s.app.get_entity(&ctx, &id).await.map_err(|e| req.err(e))?;
+    if !can_edit_entity(&ctx, &e) {
+        return Err(req.err(AppError::Forbidden));
+    }
+    let others = link_options(&s, &req, &ctx, &e.case_id).await?;
+    Ok(entity_form_page(
+        &req,
+        EntityFormArgs {
+            action: format!("/entities/{}", e.id),
+            case_id: e.case_id.clone(),
+            schema: &e.schema,
+            values: &e.properties,
+            errors: vec![],
+            version: e.version,
+            others,
+        },
+    ))
+}
+
+pub async fn entity_update(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let (schema, props) = entity_props(&pairs);
+    let version = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse().ok());
+    let input = enlace_app::entities::EntityInput {
+        schema: schema.clone(),
+        properties: serde_json::to_value(&props).unwrap_or_default(),
+    };
+    match s.app.update_entity(&ctx, &id, &input, version).await {
+        Ok(e) => Ok(Redirect::to(&format!("/entities/{}", e.id)).into_response()),
+        Err(AppError::Invalid(inv)) if enlace_domain::ftm::is_schema(&schema) => {
+            let case_id = pairs
+                .iter()
+                .find(|(k, _)| k == "case_id")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let others = link_options(&s, &req, &ctx, &case_id)
+                .await
+                .unwrap_or_default();
+            Ok(entity_form_page(
+                &req,
+                EntityFormArgs {
+                    action: format!("/entities/{id}"),
+                    case_id,
+                    schema: &schema,
+                    values: &props,
+                    errors: shown(req.tr(), &inv.0),
+                    version: version.unwrap_or(0),
+                    others,
+                },
+            ))
+        }
+        Err(e) => Err(req.err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    schema: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn search_page(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<SearchQuery>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let text = q.q.clone().unwrap_or_default();
+    let schema = q.schema.clone().unwrap_or_default();
+    let page = page_no(q.page);
+    let searched = !text.trim().is_empty();
+    let (results, total, exact) = if searched {
+        let filter = EntityFilter {
+            schema: Some(schema.clone()).filter(|s| !s.is_empty()),
+            ..Default::default()
+        };
+        s.app
+            .search_entities(&ctx, &text, filter, None, PER_PAGE, (page - 1) * PER_PAGE)
+            .await
+            .map_err(|e| req.err(e))?
+    } else {
+        (vec![], 0, true)
+    };
+    let t = req.tr();
+    let mut pager = Pager::new(
+        page,
+        total,
+        &format!(
+            "/search?q={}&schema={}",
+            url_encode(&text),
+            url_encode(&schema)
+        ),
+    );
+    if !exact {
+        pager.at_least(&format!(
+            "/search?q={}&schema={}&page={}",
+            url_encode(&text),
+            url_encode(&schema),
+            page + 1
+        ));
+    }
+    Ok(render(&SearchPage {
+        t,
+        user: req.page_user(),
+        path: req.path.clone(),
+        pager,
+        q: text,
+        schema,
+        results,
+        schemas: schema_options(t),
+        searched,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "graph.html")]
+pub(crate) struct GraphPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    /// The network's centre (the level-0 node), already read by `network`.
+    root: enlace_app::graph::Node,
+    g: enlace_app::graph::Graph,
+    svg: String,
+}
+
+#[derive(Deserialize)]
+pub struct DepthQuery {
+    depth: Option<usize>,
+}
+
+pub async fn graph_page(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+    Query(q): Query<DepthQuery>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let g = s
+        .app
+        .network(&ctx, &id, q.depth.unwrap_or(2))
+        .await
+        .map_err(|e| req.err(e))?;
+    let root = g
+        .nodes
+        .iter()
+        .find(|n| n.id == g.root)
+        .cloned()
+        .ok_or_else(|| req.err(AppError::NotFound))?;
+    let t = req.tr();
+    Ok(render(&GraphPage {
+        t,
+        user: req.page_user(),
+        path: req.path.clone(),
+        svg: enlace_app::graph::to_svg(&g, t.code()),
+        root,
+        g,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct XrefForm {
+    #[serde(default)]
+    candidate: String,
+    #[serde(default)]
+    decision: String,
+}
+
+pub async fn xref_decide(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, f): CsrfForm<XrefForm>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    req.done_then(
+        s.app
+            .decide_cross_reference(&ctx, &id, &f.candidate, &f.decision)
+            .await,
+        &format!("/entities/{id}#matches"),
+    )
+}
