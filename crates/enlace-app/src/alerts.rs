@@ -22,7 +22,7 @@ pub const KINDS: [&str; 7] = [
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 20_000;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AlertInput {
     #[serde(default)]
     pub kind: String,

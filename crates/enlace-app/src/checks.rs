@@ -51,7 +51,7 @@ impl CheckIndex {
 pub(crate) type SharedIndex = std::sync::Arc<RwLock<CheckIndex>>;
 
 /// One country's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CountryAnswer {
     pub country: Country,
     pub hit: bool,
@@ -60,26 +60,35 @@ pub struct CountryAnswer {
     pub score: Option<f64>,
     /// Which features matched and how much each counted. The wording of each feature
     /// (which may quote the record) only when the asker may see the record.
+    #[schema(value_type = Vec<Object>)]
     pub explanation: Vec<Value>,
     /// The record itself, when the asker may already see it.
+    #[schema(value_type = Option<Object>)]
     pub record: Option<Value>,
     /// Whom to contact in the owner country (from its approved directory entries).
     pub focal_point: Option<crate::directory::DirectoryData>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     pub id: String,
     pub results: Vec<CountryAnswer>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct CheckInput {
+    /// Why the check is made (kept in the audit log, shown to the owner country).
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 500)]
     pub purpose: String,
+    /// The asker's case or file reference.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 200)]
     pub case_reference: String,
+    /// A FollowTheMoney entity: a Person (name, birthDate, nationality), or a phone,
+    /// document, plate, vessel, account or e-mail as its schema defines.
     #[serde(default)]
+    #[schema(required = true, value_type = Object)]
     pub subject: Value,
 }
 

@@ -20,7 +20,7 @@ pub const LANGUAGES: [&str; 3] = ["es", "en", "fr"];
 /// An entry not re-confirmed for this long is stale (6 months).
 pub const STALE_AFTER_MS: i64 = 183 * 24 * 3600 * 1000;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DirectoryData {
     #[serde(default)]
     pub name: String,
@@ -89,7 +89,7 @@ impl DirectoryData {
 }
 
 /// An entry as one user sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DirectoryEntry {
     pub id: String,
     pub country: Country,
@@ -105,7 +105,8 @@ pub struct DirectoryEntry {
     pub confirmed_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryFilter {
     pub country: Option<String>,
     pub institution: Option<String>,

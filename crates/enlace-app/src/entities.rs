@@ -122,7 +122,7 @@ pub struct ImportReport {
     pub ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportRejection {
     pub line: usize,
     pub code: String,

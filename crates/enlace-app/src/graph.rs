@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 pub const MAX_NODES: usize = 500;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Node {
     pub id: String,
     pub schema: String,
@@ -20,14 +20,14 @@ pub struct Node {
     pub y: f64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash, utoipa::ToSchema)]
 pub struct Edge {
     pub from: String,
     pub to: String,
     pub label: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Graph {
     pub root: String,
     pub depth: usize,

@@ -20,7 +20,7 @@ pub const DECLINE_REASONS: [&str; 5] = [
     "other",
 ];
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequestInput {
     #[serde(default)]
     pub to: String,

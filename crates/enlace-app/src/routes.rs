@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Place {
     pub id: Option<String>,
     pub caption: String,
@@ -20,7 +20,7 @@ pub struct Place {
     pub lon: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Leg {
     pub id: String,
     pub order: f64,
@@ -35,7 +35,7 @@ pub struct Leg {
     pub last_seen: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Route {
     pub name: String,
     pub owner: Country,

@@ -7,7 +7,7 @@ use enlace_domain::{Country, Role};
 use enlace_store::countries::CountryRow;
 use enlace_store::users::{NewUser, User};
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
     #[serde(default)]
     pub username: String,

@@ -3,7 +3,7 @@ use crate::country::Country;
 use crate::validate::{self, Invalid};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DistributionLevel {
     /// Own country only.
@@ -32,7 +32,7 @@ impl DistributionLevel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Distribution {
     pub level: DistributionLevel,
     /// Named receiving countries (only for `countries`; never includes the owner).
@@ -59,7 +59,7 @@ impl Distribution {
 }
 
 /// What a receiver may do with a record (law-enforcement handling practice).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Handling {
     /// Use only as intelligence.
@@ -122,6 +122,19 @@ impl Serialize for Evaluation {
     }
 }
 
+/// In the API document: source A–D or X, information 1–4 (`B2`).
+impl utoipa::PartialSchema for Evaluation {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some("^[A-DX][1-4]$"))
+            .description(Some("Source reliability A–D or X, information 1–4"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Evaluation {}
+
 impl<'de> Deserialize<'de> for Evaluation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -129,7 +142,7 @@ impl<'de> Deserialize<'de> for Evaluation {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Open,
@@ -164,25 +177,45 @@ pub struct CaseDraft {
     pub sensitive: bool,
 }
 
-/// Raw input, as it comes from a form or the API.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Raw input, as it comes from a form or the API. The schema attributes describe, for the
+/// API document, what `validate` accepts field by field.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CaseInput {
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(
+        max_length = 20000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub summary: String,
+    /// Who sees the case file (default: own country only).
     pub distribution: Option<DistributionInput>,
+    /// What receivers may do with it (default `intelligence_only`).
+    #[schema(value_type = Option<Handling>)]
     pub handling: Option<String>,
+    /// The 4×4 grading, e.g. `B2` (default `X4`).
+    #[schema(value_type = Option<Evaluation>)]
     pub evaluation: Option<String>,
+    /// Victims or minors: never distributed to all members.
     #[serde(default)]
     pub sensitive: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DistributionInput {
     #[serde(default)]
+    #[schema(required = true, value_type = DistributionLevel)]
     pub level: String,
+    /// For `countries`: the receiving member countries (the owner is implied).
     #[serde(default)]
+    #[schema(value_type = Vec<Country>)]
     pub countries: Vec<String>,
 }
 

@@ -62,6 +62,19 @@ impl<'de> Deserialize<'de> for Country {
     }
 }
 
+/// In the API document: one of the member countries' lower-case codes.
+impl utoipa::PartialSchema for Country {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(COUNTRIES.iter().map(|(c, _, _)| *c)))
+            .description(Some("A member country (ISO 3166-1 alpha-2, lower case)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Country {}
+
 impl TryFrom<String> for Country {
     type Error = String;
     fn try_from(s: String) -> Result<Self, Self::Error> {

@@ -35,7 +35,7 @@ pub struct NewEntry {
     pub client_addr: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Entry {
     pub seq: i64,
     pub at: i64,
@@ -220,7 +220,7 @@ impl Tx {
 }
 
 /// A signed statement "the chain had `seq` entries and its head hash was `hash`".
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,

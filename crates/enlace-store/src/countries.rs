@@ -3,7 +3,7 @@ use crate::db::{Store, Tx, Q};
 use serde::Serialize;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CountryRow {
     pub code: String,
     pub name_es: String,
@@ -56,7 +56,7 @@ impl Tx {
 }
 
 /// A modus operandi term of the controlled vocabulary.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct MoTerm {
     pub code: String,
     pub label_es: String,

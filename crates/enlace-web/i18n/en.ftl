@@ -199,6 +199,7 @@ bad_form = could not be read
 line_too_long = line too long (over 1 MiB)
 incomplete = arrived incomplete
 bad_json = is not valid JSON with the expected fields
+bad_query = is not a valid query string for this list
 bad_status = is not a valid status
 unknown_schema = is not a known entity type
 bad_properties = must be an object of lists of strings

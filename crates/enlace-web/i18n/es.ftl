@@ -199,6 +199,7 @@ bad_form = no se pudo leer
 line_too_long = línea demasiado larga (más de 1 MiB)
 incomplete = llegó incompleto
 bad_json = no es JSON válido con los campos esperados
+bad_query = no es una consulta válida para esta lista
 bad_status = no es un estado válido
 unknown_schema = no es un tipo de entidad conocido
 bad_properties = deben ser un objeto de listas de textos

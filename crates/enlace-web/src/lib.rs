@@ -55,21 +55,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.web.body_limit;
-    let api = Router::new()
-        .merge(site::api())
-        .merge(auth::api())
-        .merge(account::api())
-        .merge(cases::api())
-        .merge(entities::api())
-        .merge(checks::api())
-        .merge(requests::api())
-        .merge(alerts::api())
-        .merge(directory::api())
-        .merge(notifications::api())
-        .merge(users::api())
-        .merge(countries::api())
-        .merge(routes::api())
-        .merge(audit::api());
+    let (api, _) = api::api_router().split_for_parts();
     Router::new()
         .merge(site::pages())
         .merge(auth::pages())
@@ -85,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(countries::pages())
         .merge(routes::pages())
         .merge(audit::pages())
-        .nest("/api/v1", api)
+        .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

@@ -5,32 +5,55 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-pub(crate) async fn tokens_list(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
-    let tokens = s.app.tokens(&a.ctx).await.map_err(|e| a.err(e))?;
-    let items: Vec<Value> = tokens
-        .iter()
-        .map(|t| {
-            json!({
-                "id": t.id,
-                "name": t.name,
-                "created_at": ts(t.created_at),
-                "last_used_at": t.last_used_at.map(ts),
-                "revoked_at": t.revoked_at.map(ts),
-            })
-        })
-        .collect();
-    Ok(Json(json!({"items": items})).into_response())
+/// An API token of the caller (the secret itself is shown only once, at creation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The caller's API tokens.
+#[utoipa::path(get, path = "/tokens", tag = "account",
+    responses((status = 200, body = Items<TokenView>)))]
+pub(crate) async fn tokens_list(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let tokens = s.app.tokens(&a.ctx).await.map_err(|e| a.err(e))?;
+    let items = tokens
+        .iter()
+        .map(|t| TokenView {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            created_at: ts(t.created_at),
+            last_used_at: t.last_used_at.map(ts),
+            revoked_at: t.revoked_at.map(ts),
+        })
+        .collect();
+    Ok(Json(Items { items }).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct TokenBody {
+    /// What the token is for, e.g. the national system that uses it.
     #[serde(default)]
+    #[schema(max_length = 100)]
     name: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewToken {
+    pub id: String,
+    /// The secret: send it as `Authorization: Bearer …`. Shown only now.
+    pub token: String,
+}
+
+/// Creates an API token for the caller.
+#[utoipa::path(post, path = "/tokens", tag = "account", request_body = TokenBody,
+    responses((status = 201, body = NewToken)))]
 pub(crate) async fn token_create(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -41,9 +64,12 @@ pub(crate) async fn token_create(
         .create_token(&a.ctx, &b.name)
         .await
         .map_err(|e| a.err(e))?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
+    Ok((StatusCode::CREATED, Json(NewToken { id, token })).into_response())
 }
 
+/// Revokes one of the caller's API tokens.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "account", params(("id" = String, Path)),
+    responses((status = 204, description = "Revoked")))]
 pub(crate) async fn token_revoke(
     State(s): State<AppState>,
     a: ApiCtx,

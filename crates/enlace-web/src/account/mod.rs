@@ -1,6 +1,8 @@
 use crate::AppState;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -14,9 +16,9 @@ pub fn pages() -> Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/tokens", get(api::tokens_list).post(api::token_create))
-        .route("/tokens/{id}", delete(api::token_revoke))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::tokens_list, api::token_create))
+        .routes(routes!(api::token_revoke))
 }

@@ -1,25 +1,32 @@
 use crate::api::*;
 use crate::extract::ApiCtx;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use enlace_domain::Country;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EventsQuery {
+    /// Replay the events after this one (browsers send `Last-Event-ID` instead).
+    #[param(minimum = 0)]
     since: Option<i64>,
 }
 
 /// Server-sent events: the caller's alerts and notifications. A reconnecting client sends
 /// `Last-Event-ID` (browsers do it by themselves) and first receives what it missed.
+#[utoipa::path(get, path = "/events", tag = "alerts", params(EventsQuery),
+    responses((status = 200, description = "A server-sent event stream: `alert`, `notification`…, each with its id",
+        content_type = "text/event-stream", body = String)))]
 pub(crate) async fn events(
     State(s): State<AppState>,
     a: ApiCtx,
     headers: axum::http::HeaderMap,
-    Query(q): Query<EventsQuery>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult {
     use axum::response::sse::{Event, KeepAlive, Sse};
     let last_id = headers
@@ -77,49 +84,145 @@ pub(crate) async fn events(
         .into_response())
 }
 
-pub fn alert_json(al: &enlace_store::live::Alert) -> Value {
-    json!({
-        "id": al.id,
-        "country": al.country,
-        "sender": al.sender_username,
-        "kind": al.kind,
-        "title": al.title,
-        "body": al.body,
-        "urgency": al.urgency,
-        "handling": al.handling,
-        "recipients": if al.recipients_level == "members" { json!("members") } else { json!(al.recipients) },
-        "created_at": ts(al.created_at),
-    })
+/// An alert as its sender and recipients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertView {
+    pub id: String,
+    /// The sending country.
+    pub country: Country,
+    pub sender: String,
+    pub kind: AlertKind,
+    pub title: String,
+    pub body: String,
+    pub urgency: String,
+    pub handling: String,
+    /// `"members"`, or the list of recipient countries.
+    pub recipients: Recipients,
+    pub created_at: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    NewRoute,
+    ModusOperandi,
+    WantedPerson,
+    ForgedDocument,
+    VesselAtSea,
+    CentreInCrisis,
+    Other,
+}
+
+impl AlertKind {
+    fn of(s: &str) -> AlertKind {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(AlertKind::Other)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Recipients {
+    /// `members`: every member country.
+    All(AllMembers),
+    Countries(Vec<Country>),
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AllMembers {
+    Members,
+}
+
+pub fn alert_json(al: &enlace_store::live::Alert) -> AlertView {
+    AlertView {
+        id: al.id.clone(),
+        country: al.country,
+        sender: al.sender_username.clone(),
+        kind: AlertKind::of(&al.kind),
+        title: al.title.clone(),
+        body: al.body.clone(),
+        urgency: al.urgency.clone(),
+        handling: al.handling.clone(),
+        recipients: if al.recipients_level == "members" {
+            Recipients::All(AllMembers::Members)
+        } else {
+            Recipients::Countries(al.recipients.clone())
+        },
+        created_at: ts(al.created_at),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AlertsQuery {
-    kind: Option<String>,
+    /// Only alerts of this kind.
+    kind: Option<AlertKind>,
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<i64>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Acknowledgement {
+    pub country: String,
+    pub username: String,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reply {
+    pub username: String,
+    pub country: String,
+    pub body: String,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Related {
+    pub id: String,
+    /// A FollowTheMoney schema, or `Case` for a case file.
+    pub schema: String,
+    pub caption: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    pub alert: AlertView,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub replies: Vec<Reply>,
+    /// Case files and entities of the sender's country it points at (those the caller may see).
+    pub related: Vec<Related>,
+}
+
+/// The alerts sent or received by the caller's country, newest first.
+#[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertsQuery),
+    responses((status = 200, body = Page<AlertView>)))]
 pub(crate) async fn alerts_list(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(q): Query<AlertsQuery>,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult {
-    let per = q.per_page.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let paging = paging(q.page, q.per_page);
+    let kind = q
+        .kind
+        .and_then(|k| serde_json::to_value(k).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
     let (list, total) = s
         .app
-        .list_alerts(&a.ctx, q.kind.as_deref(), per, (page - 1) * per)
+        .list_alerts(&a.ctx, kind.as_deref(), paging.1, paging.2)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(page_json(
-        list.iter().map(alert_json).collect(),
-        total,
-        page,
-        per,
-    ))
-    .into_response())
+    let items = list.iter().map(alert_json).collect();
+    Ok(Json(Page::new(items, total, paging)).into_response())
 }
 
+/// Sends an alert to chosen member countries or to all of them; recipients get it at once
+/// on their event streams.
+#[utoipa::path(post, path = "/alerts", tag = "alerts", request_body = enlace_app::alerts::AlertInput,
+    responses((status = 201, body = AlertView)))]
 pub(crate) async fn alert_send(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -133,32 +236,57 @@ pub(crate) async fn alert_send(
     Ok((StatusCode::CREATED, Json(alert_json(&al))).into_response())
 }
 
+/// One alert, with who acknowledged it and the replies.
+#[utoipa::path(get, path = "/alerts/{id}", tag = "alerts", params(("id" = String, Path)),
+    responses((status = 200, body = AlertDetail)))]
 pub(crate) async fn alert_get(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
     let v = s.app.get_alert(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    let mut body = alert_json(&v.alert);
-    body["acknowledgements"] = v
-        .acks
-        .iter()
-        .map(|k| json!({"country": k.country, "username": k.username, "at": ts(k.at)}))
-        .collect();
-    body["replies"] = v.replies.iter().map(|r| json!({"username": r.username, "country": r.country, "body": r.body, "at": ts(r.at)})).collect();
-    body["related"] = v
-        .related
-        .iter()
-        .map(|e| json!({"id": e.id, "schema": e.schema, "caption": e.caption}))
-        .chain(
-            v.related_cases
-                .iter()
-                .map(|c| json!({"id": c.id, "schema": "Case", "caption": c.title})),
-        )
-        .collect();
+    let body = AlertDetail {
+        alert: alert_json(&v.alert),
+        acknowledgements: v
+            .acks
+            .iter()
+            .map(|k| Acknowledgement {
+                country: k.country.clone(),
+                username: k.username.clone(),
+                at: ts(k.at),
+            })
+            .collect(),
+        replies: v
+            .replies
+            .iter()
+            .map(|r| Reply {
+                username: r.username.clone(),
+                country: r.country.clone(),
+                body: r.body.clone(),
+                at: ts(r.at),
+            })
+            .collect(),
+        related: v
+            .related
+            .iter()
+            .map(|e| Related {
+                id: e.id.clone(),
+                schema: e.schema.clone(),
+                caption: e.caption.clone(),
+            })
+            .chain(v.related_cases.iter().map(|c| Related {
+                id: c.id.clone(),
+                schema: "Case".into(),
+                caption: c.title.clone(),
+            }))
+            .collect(),
+    };
     Ok(Json(body).into_response())
 }
 
+/// Acknowledges an alert for the caller's country.
+#[utoipa::path(post, path = "/alerts/{id}/acknowledge", tag = "alerts", params(("id" = String, Path)),
+    responses((status = 204, description = "Acknowledged")))]
 pub(crate) async fn alert_ack(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -167,6 +295,10 @@ pub(crate) async fn alert_ack(
     a.done(s.app.ack_alert(&a.ctx, &id).await)
 }
 
+/// Replies in the alert's thread.
+#[utoipa::path(post, path = "/alerts/{id}/replies", tag = "alerts", params(("id" = String, Path)),
+    request_body = crate::requests::api::MessageBody,
+    responses((status = 204, description = "Posted")))]
 pub(crate) async fn alert_reply(
     State(s): State<AppState>,
     a: ApiCtx,

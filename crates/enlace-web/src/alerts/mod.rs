@@ -1,6 +1,8 @@
 use crate::AppState;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -16,12 +18,12 @@ pub fn pages() -> Router<AppState> {
         )
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/events", get(api::events))
-        .route("/alerts", get(api::alerts_list).post(api::alert_send))
-        .route("/alerts/{id}", get(api::alert_get))
-        .route("/alerts/{id}/acknowledge", post(api::alert_ack))
-        .route("/alerts/{id}/replies", post(api::alert_reply))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::events))
+        .routes(routes!(api::alerts_list, api::alert_send))
+        .routes(routes!(api::alert_get))
+        .routes(routes!(api::alert_ack))
+        .routes(routes!(api::alert_reply))
 }

@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -12,9 +14,9 @@ pub fn pages() -> Router<AppState> {
         .route("/audit/checkpoints.json", get(api::audit_checkpoints))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(api::audit_list))
-        .route("/audit/checkpoints", get(api::audit_checkpoints))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::audit_list))
+        .routes(routes!(api::audit_checkpoints))
 }

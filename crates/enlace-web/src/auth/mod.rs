@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -21,7 +23,7 @@ pub fn pages() -> Router<AppState> {
         .route("/logout", post(pages::logout))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new().route("/me", get(api::me))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api::me))
 }

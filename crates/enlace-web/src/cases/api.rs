@@ -1,65 +1,106 @@
 use crate::api::*;
+use crate::entities::api::EntityView;
 use crate::extract::ApiCtx;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use enlace_app::AppError;
-use enlace_domain::case::CaseInput;
+use enlace_domain::case::{CaseInput, Distribution, Evaluation, Handling};
 use enlace_domain::{CaseStatus, Country, Invalid};
 use enlace_store::cases::{Case, CaseFilter};
-use serde::Deserialize;
-use serde_json::{json, Value};
-
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 /// Largest FollowTheMoney file one import request may carry.
 /// The largest import file (streamed: memory holds a few batches of lines, not the file).
 pub const IMPORT_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
-pub fn case_json(c: &Case) -> Value {
-    json!({
-        "id": c.id,
-        "reference": c.reference,
-        "owner_country": c.owner_country,
-        "title": c.title,
-        "summary": c.summary,
-        "distribution": {"level": c.distribution.level, "countries": c.distribution.countries},
-        "handling": c.handling,
-        "evaluation": c.evaluation,
-        "sensitive": c.sensitive,
-        "status": c.status,
-        "created_at": ts(c.created_at),
-        "updated_at": ts(c.updated_at),
-        "closed_at": c.closed_at.map(ts),
-        "version": c.version,
-    })
+/// A case file (*expediente*) as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: String,
+    /// The owner country's reference, e.g. `MX-2026-0001`.
+    pub reference: String,
+    pub owner_country: Country,
+    pub title: String,
+    pub summary: String,
+    pub distribution: Distribution,
+    pub handling: Handling,
+    pub evaluation: Evaluation,
+    pub sensitive: bool,
+    pub status: CaseStatus,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    /// Increases with every change; send it back on PATCH to refuse a stale edit (409).
+    pub version: i64,
 }
 
+impl From<&Case> for CaseView {
+    fn from(c: &Case) -> CaseView {
+        CaseView {
+            id: c.id.clone(),
+            reference: c.reference.clone(),
+            owner_country: c.owner_country,
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            distribution: c.distribution.clone(),
+            handling: c.handling,
+            evaluation: c.evaluation,
+            sensitive: c.sensitive,
+            status: c.status,
+            created_at: ts(c.created_at),
+            updated_at: ts(c.updated_at),
+            closed_at: c.closed_at.map(ts),
+            version: c.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CasesQuery {
+    /// Words of the title or the reference.
+    q: Option<String>,
+    status: Option<CaseStatus>,
+    /// Owner country.
+    #[param(value_type = Option<Country>)]
+    owner: Option<String>,
+    #[param(minimum = 1, maximum = 1_000_000)]
+    page: Option<i64>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    per_page: Option<i64>,
+}
+
+/// The case files the caller may see, newest first.
+#[utoipa::path(get, path = "/cases", tag = "cases", params(CasesQuery),
+    responses((status = 200, body = Page<CaseView>)))]
 pub(crate) async fn cases_list(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<CasesQuery>,
 ) -> ApiResult {
-    let (page, per, offset) = q.paging();
+    let paging = paging(q.page, q.per_page);
     let filter = CaseFilter {
         text: q.q.clone(),
-        status: q.status.as_deref().and_then(CaseStatus::parse),
+        status: q.status,
         owner: q.owner.as_deref().and_then(Country::parse),
     };
     let (cases, total) = s
         .app
-        .list_cases(&a.ctx, &filter, per, offset)
+        .list_cases(&a.ctx, &filter, paging.1, paging.2)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(page_json(
-        cases.iter().map(case_json).collect(),
-        total,
-        page,
-        per,
-    ))
-    .into_response())
+    let items = cases.iter().map(CaseView::from).collect();
+    Ok(Json(Page::new(items, total, paging)).into_response())
 }
 
+/// Opens a case file owned by the caller's country.
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseInput,
+    responses((status = 201, body = CaseView)))]
 pub(crate) async fn case_create(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -70,27 +111,34 @@ pub(crate) async fn case_create(
         .create_case(&a.ctx, &input)
         .await
         .map_err(|e| a.err(e))?;
-    let mut body = case_json(&case);
-    body["id"] = json!(case.id);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok((StatusCode::CREATED, Json(CaseView::from(&case))).into_response())
 }
 
+/// One case file.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = CaseView)))]
 pub(crate) async fn case_get(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
     let case = s.app.get_case(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    Ok(Json(case_json(&case)).into_response())
+    Ok(Json(CaseView::from(&case)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct CaseUpdate {
     #[serde(flatten)]
     input: CaseInput,
+    /// The version the change was made on; a stale one answers 409.
     version: Option<i64>,
 }
 
+/// Changes a case file (its owner country's officers, prosecutors and analysts).
+#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
+    request_body = CaseUpdate,
+    responses((status = 200, body = CaseView),
+        (status = 409, description = "The case changed since `version`", body = ErrorBody)))]
 pub(crate) async fn case_update(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -102,56 +150,64 @@ pub(crate) async fn case_update(
         .update_case(&a.ctx, &id, &b.input, b.version)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(case_json(&case)).into_response())
+    Ok(Json(CaseView::from(&case)).into_response())
 }
 
+async fn set_status(s: &AppState, a: &ApiCtx, id: &str, status: CaseStatus) -> ApiResult {
+    let case = s
+        .app
+        .set_case_status(&a.ctx, id, status)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(CaseView::from(&case)).into_response())
+}
+
+/// Closes a case file.
+#[utoipa::path(post, path = "/cases/{id}/close", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = CaseView)))]
 pub(crate) async fn case_close(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let case = s
-        .app
-        .set_case_status(&a.ctx, &id, CaseStatus::Closed)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(Json(case_json(&case)).into_response())
+    set_status(&s, &a, &id, CaseStatus::Closed).await
 }
 
+/// Reopens a closed case file.
+#[utoipa::path(post, path = "/cases/{id}/reopen", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = CaseView)))]
 pub(crate) async fn case_reopen(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let case = s
-        .app
-        .set_case_status(&a.ctx, &id, CaseStatus::Open)
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(Json(case_json(&case)).into_response())
+    set_status(&s, &a, &id, CaseStatus::Open).await
 }
 
+/// The entities of a case file.
+#[utoipa::path(get, path = "/cases/{id}/entities", tag = "cases",
+    params(("id" = String, Path), Paging),
+    responses((status = 200, body = Page<EntityView>)))]
 pub(crate) async fn case_entities(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult {
-    let (page, per, offset) = q.paging();
+    let paging = q.get();
     let (list, total) = s
         .app
-        .case_entities(&a.ctx, &id, per, offset)
+        .case_entities(&a.ctx, &id, paging.1, paging.2)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(page_json(
-        list.iter().map(enlace_app::entities::ftm_json).collect(),
-        total,
-        page,
-        per,
-    ))
-    .into_response())
+    let items = list.iter().map(EntityView::from).collect();
+    Ok(Json(Page::new(items, total, paging)).into_response())
 }
 
+/// The case's entities as FollowTheMoney JSON Lines.
+#[utoipa::path(get, path = "/cases/{id}/export", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, description = "One FollowTheMoney entity per line",
+        content_type = "application/x-ndjson", body = String)))]
 pub(crate) async fn case_export(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -171,15 +227,33 @@ pub(crate) async fn case_export(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ImportQuery {
+    /// The case file the entities go into.
     case_id: String,
 }
 
+/// What an import took in and what it refused.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportOutcome {
+    accepted: usize,
+    /// The refused lines (each line writes all or nothing).
+    rejected: Vec<enlace_app::entities::ImportRejection>,
+    /// The ids given to the accepted entities, in file order.
+    ids: Vec<String>,
+}
+
+/// Imports FollowTheMoney JSON Lines into a case file, read line by line as the body
+/// arrives (up to 4 GiB; lines up to 1 MiB).
+#[utoipa::path(post, path = "/import", tag = "cases", params(ImportQuery),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "One FollowTheMoney entity per line"),
+    responses((status = 200, body = ImportOutcome)))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: axum::body::Body,
 ) -> ApiResult {
     // Lines are read from the body as it arrives and handed over through a bounded channel,
@@ -198,10 +272,12 @@ pub(crate) async fn import(
     // A body that broke off or grew too large: the lines before the break are in (each one
     // whole and audited), and the answer says the file was not read to its end.
     read.map_err(|e| a.err(e))?;
-    Ok(
-        Json(json!({"accepted": report.accepted, "rejected": report.rejected, "ids": report.ids}))
-            .into_response(),
-    )
+    Ok(Json(ImportOutcome {
+        accepted: report.accepted,
+        rejected: report.rejected,
+        ids: report.ids,
+    })
+    .into_response())
 }
 
 pub(crate) enum ReadError {

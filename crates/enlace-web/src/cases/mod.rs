@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -23,18 +25,22 @@ pub fn pages() -> Router<AppState> {
         )
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/cases", get(api::cases_list).post(api::case_create))
-        .route("/cases/{id}", get(api::case_get).patch(api::case_update))
-        .route("/cases/{id}/close", post(api::case_close))
-        .route("/cases/{id}/reopen", post(api::case_reopen))
-        .route("/cases/{id}/entities", get(api::case_entities))
-        .route("/cases/{id}/export", get(api::case_export))
-        .route(
-            "/import",
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::cases_list, api::case_create))
+        .routes(routes!(api::case_get, api::case_update))
+        .routes(routes!(api::case_close))
+        .routes(routes!(api::case_reopen))
+        .routes(routes!(api::case_entities))
+        .routes(routes!(api::case_export))
+        .routes({
             // The body is streamed and counted by the handler itself.
-            post(api::import).layer(axum::extract::DefaultBodyLimit::disable()),
-        )
+            let (schemas, paths, method) = routes!(api::import);
+            (
+                schemas,
+                paths,
+                method.layer(axum::extract::DefaultBodyLimit::disable()),
+            )
+        })
 }

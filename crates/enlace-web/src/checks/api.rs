@@ -4,17 +4,22 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde_json::json;
+use enlace_app::checks::{CheckAnswer, CheckInput};
 
+/// A hit/no-hit check: does any member country hold a record on this subject? One answer
+/// per member country. Limited to 60 checks per user per hour.
+#[utoipa::path(post, path = "/checks", tag = "checks", request_body = CheckInput,
+    responses((status = 200, body = CheckAnswer),
+        (status = 429, description = "Too many checks this hour (see Retry-After)", body = ErrorBody)))]
 pub(crate) async fn check_run(
     State(s): State<AppState>,
     a: ApiCtx,
-    ApiJson(input): ApiJson<enlace_app::checks::CheckInput>,
+    ApiJson(input): ApiJson<CheckInput>,
 ) -> ApiResult {
     let answer = s
         .app
         .run_check(&a.ctx, &input)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(json!({"id": answer.id, "results": answer.results})).into_response())
+    Ok(Json(answer).into_response())
 }

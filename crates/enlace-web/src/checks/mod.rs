@@ -1,6 +1,8 @@
 use crate::AppState;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -13,7 +15,7 @@ pub fn pages() -> Router<AppState> {
     )
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new().route("/checks", post(api::check_run))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api::check_run))
 }

@@ -4,18 +4,26 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::Json;
+use enlace_domain::Country;
+use enlace_store::countries::CountryRow;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
+/// The member countries, with their names and how many accounts each has.
+#[utoipa::path(get, path = "/countries", tag = "countries",
+    responses((status = 200, body = Items<CountryRow>)))]
 pub(crate) async fn countries(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
     let list = s.app.countries().await.map_err(|e| a.err(e))?;
-    Ok(Json(json!({"items": list})).into_response())
+    Ok(Json(Items { items: list }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct CountryBody {
+    #[schema(min_length = 1, max_length = 100)]
     name_es: String,
+    #[schema(min_length = 1, max_length = 100)]
     name_en: String,
+    /// Default true.
     #[serde(default = "yes")]
     active: bool,
 }
@@ -24,6 +32,10 @@ pub(crate) fn yes() -> bool {
     true
 }
 
+/// Renames a member country or marks it inactive (the secretariat).
+#[utoipa::path(patch, path = "/countries/{code}", tag = "countries",
+    params(("code" = Country, Path)), request_body = CountryBody,
+    responses((status = 204, description = "Changed")))]
 pub(crate) async fn country_update(
     State(s): State<AppState>,
     a: ApiCtx,

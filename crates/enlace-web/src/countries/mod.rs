@@ -1,6 +1,8 @@
 use crate::AppState;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -12,9 +14,9 @@ pub fn pages() -> Router<AppState> {
         .route("/admin/countries/{code}", post(pages::country_update))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/countries", get(api::countries))
-        .route("/countries/{code}", patch(api::country_update))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::countries))
+        .routes(routes!(api::country_update))
 }

@@ -1,47 +1,82 @@
 use crate::api::*;
 use crate::extract::ApiCtx;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use enlace_app::directory::{DirectoryData, DirectoryFilter};
+use enlace_domain::Country;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-pub(crate) fn directory_json(e: &enlace_app::directory::DirectoryEntry) -> Value {
-    json!({
-        "id": e.id,
-        "country": e.country,
-        "status": e.status,
-        "entry": e.shown,
-        "approved": e.approved,
-        "pending_change": e.draft,
-        "public": e.public,
-        "stale": e.stale,
-        "confirmed_at": e.confirmed_at.map(ts),
-    })
+/// A directory entry: a focal point of a country.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryView {
+    pub id: String,
+    pub country: Country,
+    /// `approved`, or `pending` (own country only: a change awaits approval).
+    pub status: String,
+    /// What the caller sees: other countries the approved version; the own country the
+    /// latest.
+    pub entry: DirectoryData,
+    pub approved: Option<DirectoryData>,
+    pub pending_change: Option<DirectoryData>,
+    /// Shown on the public portal.
+    pub public: bool,
+    /// Not re-confirmed for 6 months.
+    pub stale: bool,
+    pub confirmed_at: Option<String>,
 }
 
+pub(crate) fn directory_json(e: &enlace_app::directory::DirectoryEntry) -> DirectoryView {
+    DirectoryView {
+        id: e.id.clone(),
+        country: e.country,
+        status: e.status.clone(),
+        entry: e.shown.clone(),
+        approved: e.approved.clone(),
+        pending_change: e.draft.clone(),
+        public: e.public,
+        stale: e.stale,
+        confirmed_at: e.confirmed_at.map(ts),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryList {
+    pub items: Vec<DirectoryView>,
+    pub total: usize,
+}
+
+/// The focal points the caller may see: its own country's entries and the approved entries of others.
+#[utoipa::path(get, path = "/directory", tag = "directory", params(DirectoryFilter),
+    responses((status = 200, body = DirectoryList)))]
 pub(crate) async fn directory_list(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(f): Query<enlace_app::directory::DirectoryFilter>,
+    ApiQuery(f): ApiQuery<DirectoryFilter>,
 ) -> ApiResult {
     let list = s.app.directory(&a.ctx, &f).await.map_err(|e| a.err(e))?;
-    Ok(Json(
-        json!({"items": list.iter().map(directory_json).collect::<Vec<_>>(), "total": list.len()}),
-    )
+    Ok(Json(DirectoryList {
+        total: list.len(),
+        items: list.iter().map(directory_json).collect(),
+    })
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct DirectoryBody {
     #[serde(flatten)]
     data: enlace_app::directory::DirectoryData,
+    /// Shown on the public portal once approved.
     #[serde(default)]
     public: bool,
 }
 
+/// Proposes an entry of the caller's country (published once its foreign-ministry approver approves it).
+#[utoipa::path(post, path = "/directory", tag = "directory", request_body = DirectoryBody,
+    responses((status = 201, body = DirectoryView)))]
 pub(crate) async fn directory_create(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -55,6 +90,9 @@ pub(crate) async fn directory_create(
     Ok((StatusCode::CREATED, Json(directory_json(&e))).into_response())
 }
 
+/// One directory entry.
+#[utoipa::path(get, path = "/directory/{id}", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryView)))]
 pub(crate) async fn directory_get(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -68,6 +106,9 @@ pub(crate) async fn directory_get(
     Ok(Json(directory_json(&e)).into_response())
 }
 
+/// Changes an entry (the change awaits approval; the approved version stays visible).
+#[utoipa::path(patch, path = "/directory/{id}", tag = "directory", params(("id" = String, Path)), request_body = DirectoryBody,
+    responses((status = 200, body = DirectoryView)))]
 pub(crate) async fn directory_update(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -82,6 +123,9 @@ pub(crate) async fn directory_update(
     Ok(Json(directory_json(&e)).into_response())
 }
 
+/// Approves the pending version (the country's foreign-ministry approver).
+#[utoipa::path(post, path = "/directory/{id}/approve", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryView)))]
 pub(crate) async fn directory_approve(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -95,6 +139,9 @@ pub(crate) async fn directory_approve(
     Ok(Json(directory_json(&e)).into_response())
 }
 
+/// Confirms an entry is still current (clears the stale flag).
+#[utoipa::path(post, path = "/directory/{id}/confirm", tag = "directory", params(("id" = String, Path)),
+    responses((status = 200, body = DirectoryView)))]
 pub(crate) async fn directory_confirm(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -108,10 +155,13 @@ pub(crate) async fn directory_confirm(
     Ok(Json(directory_json(&e)).into_response())
 }
 
+/// The directory the caller may see, as CSV.
+#[utoipa::path(get, path = "/directory/export.csv", tag = "directory", params(DirectoryFilter),
+    responses((status = 200, description = "CSV, one entry per row", content_type = "text/csv", body = String)))]
 pub async fn directory_csv(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(f): Query<enlace_app::directory::DirectoryFilter>,
+    ApiQuery(f): ApiQuery<DirectoryFilter>,
 ) -> ApiResult {
     let list = s.app.directory(&a.ctx, &f).await.map_err(|e| a.err(e))?;
     Ok((
@@ -127,10 +177,13 @@ pub async fn directory_csv(
         .into_response())
 }
 
+/// The directory the caller may see, as vCards.
+#[utoipa::path(get, path = "/directory/export.vcf", tag = "directory", params(DirectoryFilter),
+    responses((status = 200, description = "vCard 4.0, one card per entry", content_type = "text/vcard", body = String)))]
 pub async fn directory_vcf(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(f): Query<enlace_app::directory::DirectoryFilter>,
+    ApiQuery(f): ApiQuery<DirectoryFilter>,
 ) -> ApiResult {
     let list = s.app.directory(&a.ctx, &f).await.map_err(|e| a.err(e))?;
     Ok((

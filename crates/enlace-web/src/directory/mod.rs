@@ -1,6 +1,8 @@
 use crate::AppState;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -21,19 +23,13 @@ pub fn pages() -> Router<AppState> {
         )
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/directory",
-            get(api::directory_list).post(api::directory_create),
-        )
-        .route("/directory/export.csv", get(api::directory_csv))
-        .route("/directory/export.vcf", get(api::directory_vcf))
-        .route(
-            "/directory/{id}",
-            get(api::directory_get).patch(api::directory_update),
-        )
-        .route("/directory/{id}/approve", post(api::directory_approve))
-        .route("/directory/{id}/confirm", post(api::directory_confirm))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::directory_list, api::directory_create))
+        .routes(routes!(api::directory_csv))
+        .routes(routes!(api::directory_vcf))
+        .routes(routes!(api::directory_get, api::directory_update))
+        .routes(routes!(api::directory_approve))
+        .routes(routes!(api::directory_confirm))
 }

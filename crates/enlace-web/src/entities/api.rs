@@ -1,90 +1,208 @@
 use crate::api::*;
 use crate::extract::ApiCtx;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use enlace_app::AppError;
-use enlace_domain::{Country, Invalid};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use enlace_domain::case::{Distribution, Evaluation, Handling};
+use enlace_domain::Country;
+use enlace_store::entities::Entity;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 
-pub(crate) fn entity_input(v: &Value) -> Result<enlace_app::entities::EntityInput, AppError> {
-    enlace_app::entities::EntityInput::from_json(v).map_err(AppError::Invalid)
+/// An entity as FollowTheMoney JSON, with the sharing it takes from its case file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntityView {
+    pub id: String,
+    /// The FollowTheMoney schema, e.g. `Person`, `Organization`, `Trip`.
+    pub schema: String,
+    /// FollowTheMoney properties: each name holds a list of values.
+    pub properties: BTreeMap<String, Vec<String>>,
+    pub caption: String,
+    pub case_id: String,
+    pub owner_country: Country,
+    pub distribution: Distribution,
+    pub handling: Handling,
+    pub evaluation: Evaluation,
 }
 
+impl From<&Entity> for EntityView {
+    fn from(e: &Entity) -> EntityView {
+        EntityView {
+            id: e.id.clone(),
+            schema: e.schema.clone(),
+            properties: e.properties.clone(),
+            caption: e.caption.clone(),
+            case_id: e.case_id.clone(),
+            owner_country: e.owner_country,
+            distribution: e.distribution.clone(),
+            handling: e.handling,
+            evaluation: e.evaluation,
+        }
+    }
+}
+
+/// An entity whose property points at this one (a membership, a call…).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Referrer {
+    /// The property of the referring entity that points here.
+    pub property: String,
+    pub id: String,
+    pub schema: String,
+    pub caption: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntityDetail {
+    #[serde(flatten)]
+    pub entity: EntityView,
+    pub referenced_by: Vec<Referrer>,
+}
+
+/// A FollowTheMoney entity as sent: its schema and properties (each a list of values).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EntityBody {
+    /// Only on creation: the case file it belongs to.
+    pub case_id: Option<String>,
+    /// Ignored on creation: the platform gives the id.
+    pub id: Option<String>,
+    #[schema(min_length = 1)]
+    pub schema: String,
+    #[serde(default)]
+    pub properties: BTreeMap<String, Vec<String>>,
+    /// On PATCH: the version the change was made on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+impl EntityBody {
+    fn input(&self) -> enlace_app::entities::EntityInput {
+        enlace_app::entities::EntityInput {
+            schema: self.schema.clone(),
+            properties: serde_json::to_value(&self.properties).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Adds an entity to a case file of the caller's country.
+#[utoipa::path(post, path = "/entities", tag = "entities", request_body = EntityBody,
+    responses((status = 201, body = EntityView)))]
 pub(crate) async fn entity_create(
     State(s): State<AppState>,
     a: ApiCtx,
-    ApiJson(v): ApiJson<Value>,
+    ApiJson(b): ApiJson<EntityBody>,
 ) -> ApiResult {
-    let case_id = v
-        .get("case_id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| a.err(AppError::Invalid(Invalid::one("case_id", "required"))))?
-        .to_string();
-    let input = entity_input(&v).map_err(|e| a.err(e))?;
+    let case_id = b.case_id.clone().ok_or_else(|| {
+        a.err(AppError::Invalid(enlace_domain::Invalid::one(
+            "case_id", "required",
+        )))
+    })?;
     let e = s
         .app
-        .create_entity(&a.ctx, &case_id, &input)
+        .create_entity(&a.ctx, &case_id, &b.input())
         .await
         .map_err(|e| a.err(e))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(enlace_app::entities::ftm_json(&e)),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Json(EntityView::from(&e))).into_response())
 }
 
+/// One entity, with the entities that point at it.
+#[utoipa::path(get, path = "/entities/{id}", tag = "entities", params(("id" = String, Path)),
+    responses((status = 200, body = EntityDetail)))]
 pub(crate) async fn entity_get(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
     let (e, referring) = s.app.get_entity(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    let mut body = enlace_app::entities::ftm_json(&e);
-    body["referenced_by"] = referring
+    let referenced_by = referring
         .iter()
-        .map(|(prop, r)| json!({"property": prop, "id": r.id, "schema": r.schema, "caption": r.caption}))
+        .map(|(prop, r)| Referrer {
+            property: prop.clone(),
+            id: r.id.clone(),
+            schema: r.schema.clone(),
+            caption: r.caption.clone(),
+        })
         .collect();
-    Ok(Json(body).into_response())
+    Ok(Json(EntityDetail {
+        entity: EntityView::from(&e),
+        referenced_by,
+    })
+    .into_response())
 }
 
+/// Replaces an entity's properties (its owner country only).
+#[utoipa::path(patch, path = "/entities/{id}", tag = "entities", params(("id" = String, Path)),
+    request_body = EntityBody,
+    responses((status = 200, body = EntityView),
+        (status = 409, description = "The entity changed since `version`", body = ErrorBody)))]
 pub(crate) async fn entity_update(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
-    ApiJson(v): ApiJson<Value>,
+    ApiJson(b): ApiJson<EntityBody>,
 ) -> ApiResult {
-    let input = entity_input(&v).map_err(|e| a.err(e))?;
-    let version = v.get("version").and_then(Value::as_i64);
     let e = s
         .app
-        .update_entity(&a.ctx, &id, &input, version)
+        .update_entity(&a.ctx, &id, &b.input(), b.version)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(enlace_app::entities::ftm_json(&e)).into_response())
+    Ok(Json(EntityView::from(&e)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchQuery {
+    /// Names, aliases, phone numbers, documents, plates…
     #[serde(default)]
     q: String,
+    /// Only this FollowTheMoney schema.
     schema: Option<String>,
+    /// Only records owned by this country.
+    #[param(value_type = Option<Country>)]
     country: Option<String>,
+    /// Why the caller searches (kept in the audit log).
     purpose: Option<String>,
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<i64>,
 }
 
+/// A search result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub id: String,
+    pub schema: String,
+    pub properties: BTreeMap<String, Vec<String>>,
+    pub caption: String,
+    pub owner_country: Country,
+    pub case_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub results: Vec<SearchHit>,
+    /// How many records match (only those the caller may see).
+    pub total: i64,
+    /// False when a broad search stopped counting (the total is then a lower bound).
+    pub total_exact: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Full-text search over the records the caller may see, newest first.
+#[utoipa::path(get, path = "/search", tag = "entities", params(SearchQuery),
+    responses((status = 200, body = SearchResults)))]
 pub(crate) async fn search(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult {
-    let per = q.per_page.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (page, per, offset) = paging(q.page, q.per_page);
     let filter = enlace_store::entities::EntityFilter {
         schema: q.schema.clone().filter(|s| !s.is_empty()),
         owner: q.country.as_deref().and_then(Country::parse),
@@ -92,36 +210,47 @@ pub(crate) async fn search(
     };
     let (list, total, exact) = s
         .app
-        .search_entities(
-            &a.ctx,
-            &q.q,
-            filter,
-            q.purpose.as_deref(),
-            per,
-            (page - 1) * per,
-        )
+        .search_entities(&a.ctx, &q.q, filter, q.purpose.as_deref(), per, offset)
         .await
         .map_err(|e| a.err(e))?;
-    let results: Vec<Value> = list
+    let results = list
         .iter()
-        .map(|e| json!({"id": e.id, "schema": e.schema, "properties": e.properties, "caption": e.caption, "owner_country": e.owner_country, "case_id": e.case_id}))
+        .map(|e| SearchHit {
+            id: e.id.clone(),
+            schema: e.schema.clone(),
+            properties: e.properties.clone(),
+            caption: e.caption.clone(),
+            owner_country: e.owner_country,
+            case_id: e.case_id.clone(),
+        })
         .collect();
-    Ok(
-        Json(json!({"results": results, "total": total, "total_exact": exact, "page": page, "per_page": per}))
-            .into_response(),
-    )
+    Ok(Json(SearchResults {
+        results,
+        total,
+        total_exact: exact,
+        page,
+        per_page: per,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DepthQuery {
+    /// How many links away from the entity (1 to 3, default 1).
+    #[param(minimum = 1, maximum = 3)]
     depth: Option<usize>,
 }
 
+/// The network of entities linked to one, as far as the caller may see.
+#[utoipa::path(get, path = "/entities/{id}/graph", tag = "entities",
+    params(("id" = String, Path), DepthQuery),
+    responses((status = 200, body = enlace_app::graph::Graph)))]
 pub(crate) async fn entity_graph(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
-    Query(q): Query<DepthQuery>,
+    ApiQuery(q): ApiQuery<DepthQuery>,
 ) -> ApiResult {
     let g = s
         .app
@@ -131,6 +260,46 @@ pub(crate) async fn entity_graph(
     Ok(Json(g).into_response())
 }
 
+/// One piece of evidence in a score's explanation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Evidence {
+    /// `name_part`, `birth_date`, `nationality`, `gender`, `identifier`, `namesakes`…
+    pub feature: String,
+    /// Log-odds this feature added (positive: for a match; negative: against).
+    pub contribution: f64,
+    /// What was compared, in words.
+    pub detail: String,
+}
+
+impl From<enlace_match::Feature> for Evidence {
+    fn from(f: enlace_match::Feature) -> Evidence {
+        Evidence {
+            feature: f.feature,
+            contribution: f.contribution,
+            detail: f.detail,
+        }
+    }
+}
+
+/// A likely match among the records the caller may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchCandidate {
+    pub id: String,
+    pub schema: String,
+    pub caption: String,
+    pub owner_country: Country,
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub score: f64,
+    /// What matched and how much each part counted.
+    pub explanation: Vec<Evidence>,
+    /// The caller's country's decision: `same`, `different` or `unsure`.
+    pub decision: Option<String>,
+}
+
+/// Cross-referencing: records the caller may see that look like this one.
+#[utoipa::path(get, path = "/entities/{id}/matches", tag = "entities",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Items<MatchCandidate>)))]
 pub(crate) async fn entity_matches(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -141,28 +310,54 @@ pub(crate) async fn entity_matches(
         .cross_references(&a.ctx, &id)
         .await
         .map_err(|e| a.err(e))?;
-    let items: Vec<Value> = list
-        .iter()
-        .map(|c| json!({"id": c.entity.id, "schema": c.entity.schema, "caption": c.entity.caption, "owner_country": c.entity.owner_country, "score": c.score, "explanation": c.explanation, "decision": c.decision}))
+    let items = list
+        .into_iter()
+        .map(|c| MatchCandidate {
+            id: c.entity.id,
+            schema: c.entity.schema,
+            caption: c.entity.caption,
+            owner_country: c.entity.owner_country,
+            score: c.score,
+            explanation: c.explanation.into_iter().map(Evidence::from).collect(),
+            decision: c.decision,
+        })
         .collect();
-    Ok(Json(json!({"items": items})).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum XrefDecision {
+    Same,
+    Different,
+    Unsure,
+}
+
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct DecisionBody {
-    #[serde(default)]
-    decision: String,
+    decision: XrefDecision,
 }
 
+/// Marks a candidate as the same record, a different one, or unsure (kept for the
+/// caller's country).
+#[utoipa::path(post, path = "/entities/{id}/matches/{candidate}", tag = "entities",
+    params(("id" = String, Path), ("candidate" = String, Path)),
+    request_body = DecisionBody,
+    responses((status = 204, description = "Decision kept")))]
 pub(crate) async fn entity_match_decide(
     State(s): State<AppState>,
     a: ApiCtx,
     Path((id, candidate)): Path<(String, String)>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> ApiResult {
+    let decision = match b.decision {
+        XrefDecision::Same => "same",
+        XrefDecision::Different => "different",
+        XrefDecision::Unsure => "unsure",
+    };
     a.done(
         s.app
-            .decide_cross_reference(&a.ctx, &id, &candidate, &b.decision)
+            .decide_cross_reference(&a.ctx, &id, &candidate, decision)
             .await,
     )
 }

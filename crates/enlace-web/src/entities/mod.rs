@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -20,19 +22,13 @@ pub fn pages() -> Router<AppState> {
         .route("/search", get(pages::search_page))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/entities", post(api::entity_create))
-        .route(
-            "/entities/{id}",
-            get(api::entity_get).patch(api::entity_update),
-        )
-        .route("/entities/{id}/graph", get(api::entity_graph))
-        .route("/entities/{id}/matches", get(api::entity_matches))
-        .route(
-            "/entities/{id}/matches/{candidate}",
-            post(api::entity_match_decide),
-        )
-        .route("/search", get(api::search))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::entity_create))
+        .routes(routes!(api::entity_get, api::entity_update))
+        .routes(routes!(api::entity_graph))
+        .routes(routes!(api::entity_matches))
+        .routes(routes!(api::entity_match_decide))
+        .routes(routes!(api::search))
 }

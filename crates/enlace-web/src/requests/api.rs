@@ -1,63 +1,120 @@
 use crate::api::*;
+use crate::entities::api::EntityView;
 use crate::extract::ApiCtx;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use enlace_domain::Country;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-pub fn request_json(r: &enlace_store::requests::Request, status: &str) -> Value {
-    json!({
-        "id": r.id,
-        "number": r.number,
-        "from": r.from_country,
-        "to": r.to_country,
-        "purpose": r.purpose,
-        "legal_basis": r.legal_basis,
-        "urgency": r.urgency,
-        "deadline": ts(r.deadline),
-        "message": r.message,
-        "status": status,
-        "decline_reason": r.decline_reason,
-        "decline_text": r.decline_text,
-        "mla_reference": r.mla_reference,
-        "references": r.references,
-        "created_at": ts(r.created_at),
-        "updated_at": ts(r.updated_at),
-    })
+/// An information request between two countries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: String,
+    pub number: String,
+    pub from: Country,
+    pub to: Country,
+    pub purpose: String,
+    pub legal_basis: String,
+    /// `urgent` or `normal`.
+    pub urgency: String,
+    pub deadline: String,
+    pub message: String,
+    /// `sent`, `acknowledged`, `answered`, `declined`, `withdrawn` or `overdue`.
+    pub status: String,
+    pub decline_reason: Option<String>,
+    pub decline_text: Option<String>,
+    pub mla_reference: Option<String>,
+    /// The hit references the request is about.
+    pub references: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
-#[derive(Deserialize)]
+pub fn request_json(r: &enlace_store::requests::Request, status: &str) -> RequestView {
+    RequestView {
+        id: r.id.clone(),
+        number: r.number.clone(),
+        from: r.from_country,
+        to: r.to_country,
+        purpose: r.purpose.clone(),
+        legal_basis: r.legal_basis.clone(),
+        urgency: r.urgency.clone(),
+        deadline: ts(r.deadline),
+        message: r.message.clone(),
+        status: status.to_string(),
+        decline_reason: r.decline_reason.clone(),
+        decline_text: r.decline_text.clone(),
+        mla_reference: r.mla_reference.clone(),
+        references: r.references.clone(),
+        created_at: ts(r.created_at),
+        updated_at: ts(r.updated_at),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestMessageView {
+    pub author: String,
+    pub country: String,
+    pub body: String,
+    pub at: String,
+}
+
+/// A request with its thread and the records it shares.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub request: RequestView,
+    pub messages: Vec<RequestMessageView>,
+    /// Records the receiver shared in its answer.
+    pub shared: Vec<EntityView>,
+    /// The asker's own records the request refers to, when the caller may see them.
+    pub referenced: Vec<EntityView>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Mailbox {
+    In,
+    Out,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct BoxQuery {
-    #[serde(default)]
-    r#box: String,
+    /// `in` (default): requests to the caller's country; `out`: requests it sent.
+    r#box: Option<Mailbox>,
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<i64>,
 }
 
+/// The requests to (or, with `box=out`, from) the caller's country.
+#[utoipa::path(get, path = "/requests", tag = "requests", params(BoxQuery),
+    responses((status = 200, body = Page<RequestView>)))]
 pub(crate) async fn requests_list(
     State(s): State<AppState>,
     a: ApiCtx,
-    Query(q): Query<BoxQuery>,
+    ApiQuery(q): ApiQuery<BoxQuery>,
 ) -> ApiResult {
-    let per = q.per_page.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let paging = paging(q.page, q.per_page);
     let (list, total) = s
         .app
-        .list_requests(&a.ctx, q.r#box == "out", per, (page - 1) * per)
+        .list_requests(&a.ctx, q.r#box == Some(Mailbox::Out), paging.1, paging.2)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(page_json(
-        list.iter().map(|(r, st)| request_json(r, st)).collect(),
-        total,
-        page,
-        per,
-    ))
-    .into_response())
+    let items = list.iter().map(|(r, st)| request_json(r, st)).collect();
+    Ok(Json(Page::new(items, total, paging)).into_response())
 }
 
+/// Sends an information request to another member country.
+#[utoipa::path(post, path = "/requests", tag = "requests", request_body = enlace_app::requests::RequestInput,
+    responses((status = 201, body = RequestView)))]
 pub(crate) async fn request_create(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -71,31 +128,36 @@ pub(crate) async fn request_create(
     Ok((StatusCode::CREATED, Json(request_json(&r, &r.status))).into_response())
 }
 
+/// One request (only the two countries involved see it).
+#[utoipa::path(get, path = "/requests/{id}", tag = "requests", params(("id" = String, Path)),
+    responses((status = 200, body = RequestDetail)))]
 pub(crate) async fn request_get(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
     let v = s.app.get_request(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    let mut body = request_json(&v.request, &v.effective_status);
-    body["messages"] = v
-        .messages
-        .iter()
-        .map(|m| json!({"author": m.author_username, "country": m.author_country, "body": m.body, "at": ts(m.created_at)}))
-        .collect();
-    body["shared"] = v
-        .shared
-        .iter()
-        .map(enlace_app::entities::ftm_json)
-        .collect();
-    body["referenced"] = v
-        .referenced
-        .iter()
-        .map(enlace_app::entities::ftm_json)
-        .collect();
+    let body = RequestDetail {
+        request: request_json(&v.request, &v.effective_status),
+        messages: v
+            .messages
+            .iter()
+            .map(|m| RequestMessageView {
+                author: m.author_username.clone(),
+                country: m.author_country.clone(),
+                body: m.body.clone(),
+                at: ts(m.created_at),
+            })
+            .collect(),
+        shared: v.shared.iter().map(EntityView::from).collect(),
+        referenced: v.referenced.iter().map(EntityView::from).collect(),
+    };
     Ok(Json(body).into_response())
 }
 
+/// The receiver acknowledges the request.
+#[utoipa::path(post, path = "/requests/{id}/acknowledge", tag = "requests", params(("id" = String, Path)),
+    responses((status = 204, description = "Acknowledged"), (status = 409, description = "Not in a state that allows it", body = ErrorBody)))]
 pub(crate) async fn request_ack(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -104,7 +166,7 @@ pub(crate) async fn request_ack(
     a.done(s.app.acknowledge_request(&a.ctx, &id).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct AnswerBody {
     #[serde(default)]
     message: String,
@@ -112,6 +174,9 @@ pub(crate) struct AnswerBody {
     share: Vec<String>,
 }
 
+/// The receiver answers, sharing chosen records with the asking country.
+#[utoipa::path(post, path = "/requests/{id}/answer", tag = "requests", params(("id" = String, Path)), request_body = AnswerBody,
+    responses((status = 204, description = "Answered"), (status = 409, description = "Not in a state that allows it", body = ErrorBody)))]
 pub(crate) async fn request_answer(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -125,7 +190,7 @@ pub(crate) async fn request_answer(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct DeclineBody {
     #[serde(default)]
     reason: String,
@@ -133,6 +198,9 @@ pub(crate) struct DeclineBody {
     text: String,
 }
 
+/// The receiver declines, with a reason from the fixed list.
+#[utoipa::path(post, path = "/requests/{id}/decline", tag = "requests", params(("id" = String, Path)), request_body = DeclineBody,
+    responses((status = 204, description = "Declined"), (status = 409, description = "Not in a state that allows it", body = ErrorBody)))]
 pub(crate) async fn request_decline(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -142,6 +210,9 @@ pub(crate) async fn request_decline(
     a.done(s.app.decline_request(&a.ctx, &id, &b.reason, &b.text).await)
 }
 
+/// The asker withdraws the request.
+#[utoipa::path(post, path = "/requests/{id}/withdraw", tag = "requests", params(("id" = String, Path)),
+    responses((status = 204, description = "Withdrawn"), (status = 409, description = "Not in a state that allows it", body = ErrorBody)))]
 pub(crate) async fn request_withdraw(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -150,12 +221,15 @@ pub(crate) async fn request_withdraw(
     a.done(s.app.withdraw_request(&a.ctx, &id).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct MessageBody {
     #[serde(default)]
     pub(crate) body: String,
 }
 
+/// Adds a message to the request's thread.
+#[utoipa::path(post, path = "/requests/{id}/messages", tag = "requests", params(("id" = String, Path)), request_body = MessageBody,
+    responses((status = 204, description = "Posted")))]
 pub(crate) async fn request_message(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -165,12 +239,15 @@ pub(crate) async fn request_message(
     a.done(s.app.post_request_message(&a.ctx, &id, &b.body).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct MlaBody {
     #[serde(default)]
     mla_reference: String,
 }
 
+/// Attaches the mutual legal assistance (MLA) reference once the request is formalised.
+#[utoipa::path(post, path = "/requests/{id}/mla", tag = "requests", params(("id" = String, Path)), request_body = MlaBody,
+    responses((status = 204, description = "Attached")))]
 pub(crate) async fn request_mla(
     State(s): State<AppState>,
     a: ApiCtx,

@@ -1,6 +1,8 @@
 use crate::AppState;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -19,18 +21,15 @@ pub fn pages() -> Router<AppState> {
         )
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/requests",
-            get(api::requests_list).post(api::request_create),
-        )
-        .route("/requests/{id}", get(api::request_get))
-        .route("/requests/{id}/acknowledge", post(api::request_ack))
-        .route("/requests/{id}/answer", post(api::request_answer))
-        .route("/requests/{id}/decline", post(api::request_decline))
-        .route("/requests/{id}/withdraw", post(api::request_withdraw))
-        .route("/requests/{id}/messages", post(api::request_message))
-        .route("/requests/{id}/mla", post(api::request_mla))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::requests_list, api::request_create))
+        .routes(routes!(api::request_get))
+        .routes(routes!(api::request_ack))
+        .routes(routes!(api::request_answer))
+        .routes(routes!(api::request_decline))
+        .routes(routes!(api::request_withdraw))
+        .routes(routes!(api::request_message))
+        .routes(routes!(api::request_mla))
 }

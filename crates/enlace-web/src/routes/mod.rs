@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -15,9 +17,9 @@ pub fn pages() -> Router<AppState> {
         .route("/routes", get(pages::routes_page))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/routes", get(api::routes_list))
-        .route("/modus-operandi", get(api::mo_list).post(api::mo_add))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::routes_list))
+        .routes(routes!(api::mo_list, api::mo_add))
 }

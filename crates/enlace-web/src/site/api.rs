@@ -3,24 +3,40 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database does not answer.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Whether the server can serve (its database answers).
+#[utoipa::path(get, path = "/healthz", tag = "platform",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(s): State<AppState>) -> Response {
     if s.app.store.ping().await {
-        (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
+        (StatusCode::OK, Json(Health { status: "ok" })).into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable"})),
+            Json(Health {
+                status: "unavailable",
+            }),
         )
             .into_response()
     }
 }
 
+/// This document: every operation of the API, generated from the code.
+#[utoipa::path(get, path = "/openapi.json", tag = "platform",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 pub(crate) async fn openapi() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../../openapi.json"),
+        crate::api::document(),
     )
         .into_response()
 }

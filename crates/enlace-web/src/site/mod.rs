@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -8,7 +10,6 @@ pub mod pages;
 /// The pages of this feature.
 pub fn pages() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(api::healthz))
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .route("/", get(pages::home))
@@ -16,6 +17,6 @@ pub fn pages() -> Router<AppState> {
 }
 
 /// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(api::openapi))
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api::openapi))
 }

@@ -1,6 +1,8 @@
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
@@ -19,12 +21,12 @@ pub fn pages() -> Router<AppState> {
         .route("/admin/users/{id}/reset", post(pages::user_reset))
 }
 
-/// The API routes of this feature, under /api/v1.
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(api::users_list).post(api::user_create))
-        .route("/users/{id}", get(api::user_get))
-        .route("/users/{id}/disable", post(api::user_disable))
-        .route("/users/{id}/enable", post(api::user_enable))
-        .route("/users/{id}/reset", post(api::user_reset))
+/// The API routes of this feature, under /api/v1, each with its operation in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::users_list, api::user_create))
+        .routes(routes!(api::user_get))
+        .routes(routes!(api::user_disable))
+        .routes(routes!(api::user_enable))
+        .routes(routes!(api::user_reset))
 }
