@@ -22,19 +22,28 @@ pub const DECLINE_REASONS: [&str; 5] = [
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequestInput {
+    /// The receiving member country (not the caller's own).
     #[serde(default)]
+    #[schema(required = true, value_type = enlace_domain::Country)]
     pub to: String,
+    /// Hit references (`HIT-…`) the request is about.
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 1000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub purpose: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 1000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub legal_basis: String,
+    /// `normal` (default) or `urgent`.
     #[serde(default)]
+    #[schema(pattern = "^(normal|urgent)?$")]
     pub urgency: String,
     /// Hours until the deadline; default 8 when urgent, 7 days otherwise.
+    #[schema(minimum = 1, maximum = 2160)]
     pub deadline_hours: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 10000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub message: String,
 }
 

@@ -198,10 +198,10 @@ pub struct CaseInput {
     /// Who sees the case file (default: own country only).
     pub distribution: Option<DistributionInput>,
     /// What receivers may do with it (default `intelligence_only`).
-    #[schema(value_type = Option<Handling>)]
+    #[schema(pattern = "^(intelligence_only|no_court_without_consent|no_onward_sharing)?$")]
     pub handling: Option<String>,
     /// The 4×4 grading, e.g. `B2` (default `X4`).
-    #[schema(value_type = Option<Evaluation>)]
+    #[schema(pattern = "^([A-DX][1-4])?$")]
     pub evaluation: Option<String>,
     /// Victims or minors: never distributed to all members.
     #[serde(default)]

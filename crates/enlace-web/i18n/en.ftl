@@ -200,6 +200,7 @@ line_too_long = line too long (over 1 MiB)
 incomplete = arrived incomplete
 bad_json = is not valid JSON with the expected fields
 bad_query = is not a valid query string for this list
+out_of_range = is out of the allowed range
 bad_status = is not a valid status
 unknown_schema = is not a known entity type
 bad_properties = must be an object of lists of strings

@@ -200,6 +200,7 @@ line_too_long = línea demasiado larga (más de 1 MiB)
 incomplete = llegó incompleto
 bad_json = no es JSON válido con los campos esperados
 bad_query = no es una consulta válida para esta lista
+out_of_range = está fuera del rango permitido
 bad_status = no es un estado válido
 unknown_schema = no es un tipo de entidad conocido
 bad_properties = deben ser un objeto de listas de textos

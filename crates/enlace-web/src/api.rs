@@ -106,11 +106,37 @@ impl Paging {
     }
 }
 
-/// (page, per page, offset), out-of-range values brought into range.
+/// (page, per page, offset); out-of-range values are brought into range here, and refused
+/// at the edge by `check_paging`.
 pub(crate) fn paging(page: Option<i64>, per_page: Option<i64>) -> (i64, i64, i64) {
     let per = per_page.unwrap_or(50).clamp(1, 200);
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
     (page, per, (page - 1) * per)
+}
+
+/// Refuses a page or page size outside what the document allows.
+pub(crate) fn check_paging(page: Option<i64>, per_page: Option<i64>) -> Result<(), AppError> {
+    let mut errs = Invalid::default();
+    if page.is_some_and(|p| !(1..=1_000_000).contains(&p)) {
+        errs.push("page", "out_of_range");
+    }
+    if per_page.is_some_and(|p| !(1..=200).contains(&p)) {
+        errs.push("per_page", "out_of_range");
+    }
+    errs.into_result().map_err(AppError::Invalid)
+}
+
+/// A country filter: absent, or a member country (anything else is refused, not ignored).
+pub(crate) fn country_filter(
+    field: &'static str,
+    code: Option<&str>,
+) -> Result<Option<enlace_domain::Country>, AppError> {
+    match code {
+        None | Some("") => Ok(None),
+        Some(c) => enlace_domain::Country::parse(c)
+            .map(Some)
+            .ok_or_else(|| AppError::Invalid(Invalid::one(field, "unknown_country"))),
+    }
 }
 
 /// One page of a list.
@@ -176,8 +202,7 @@ pub struct FieldProblem {
             `{\"error\":{\"code\",\"message\",\"request_id\"}}`.",
         license(name = "AGPL-3.0-only")
     ),
-    components(schemas(ErrorBody)),
-    modifiers(&Conventions)
+    components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
 
@@ -247,9 +272,15 @@ impl Modify for Conventions {
                         "The caller's role may not do this (or a browser request lacks its CSRF token)",
                     );
                     add("422", "Invalid input: the fields and why");
-                    if has_params {
-                        add("404", "No such record, or one the caller may not see");
-                    }
+                    // Hidden means not found: also for a role that has no such records.
+                    add(
+                        "404",
+                        if has_params {
+                            "No such record, or one the caller may not see"
+                        } else {
+                            "Nothing of this kind for the caller's role"
+                        },
+                    );
                     op.security = Some(vec![
                         utoipa::openapi::security::SecurityRequirement::new(
                             "token",
@@ -296,9 +327,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 pub fn document() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        api_router()
-            .into_openapi()
-            .to_pretty_json()
-            .unwrap_or_default()
+        let mut doc = api_router().into_openapi();
+        // After the routes are in: the modifier adds what every operation shares.
+        Conventions.modify(&mut doc);
+        doc.to_pretty_json().unwrap_or_default()
     })
 }

@@ -9,6 +9,15 @@ use enlace_domain::Country;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+/// One event of the stream (its `data` is a JSON object in text).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamEvent {
+    pub id: String,
+    /// `alert`, `notification`, `ack`, `reply`…
+    pub event: String,
+    pub data: String,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct EventsQuery {
@@ -21,7 +30,7 @@ pub(crate) struct EventsQuery {
 /// `Last-Event-ID` (browsers do it by themselves) and first receives what it missed.
 #[utoipa::path(get, path = "/events", tag = "alerts", params(EventsQuery),
     responses((status = 200, description = "A server-sent event stream: `alert`, `notification`…, each with its id",
-        content_type = "text/event-stream", body = String)))]
+        content_type = "text/event-stream", body = StreamEvent)))]
 pub(crate) async fn events(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -33,6 +42,12 @@ pub(crate) async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
+    if q.since.is_some_and(|n| n < 0) {
+        return Err(a.err(enlace_app::AppError::Invalid(enlace_domain::Invalid::one(
+            "since",
+            "out_of_range",
+        ))));
+    }
     // Subscribe before reading the log, so nothing falls between catch-up and live.
     let rx = s.app.hub().subscribe();
     let since = match last_id.or(q.since) {
@@ -156,6 +171,7 @@ pub fn alert_json(al: &enlace_store::live::Alert) -> AlertView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AlertsQuery {
     /// Only alerts of this kind.
+    #[param(inline)]
     kind: Option<AlertKind>,
     #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
@@ -205,6 +221,7 @@ pub(crate) async fn alerts_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = paging(q.page, q.per_page);
     let kind = q
         .kind
@@ -286,7 +303,8 @@ pub(crate) async fn alert_get(
 
 /// Acknowledges an alert for the caller's country.
 #[utoipa::path(post, path = "/alerts/{id}/acknowledge", tag = "alerts", params(("id" = String, Path)),
-    responses((status = 204, description = "Acknowledged")))]
+    responses((status = 204, description = "Acknowledged"),
+        (status = 409, description = "The caller's country sent it, or acknowledged it already", body = ErrorBody)))]
 pub(crate) async fn alert_ack(
     State(s): State<AppState>,
     a: ApiCtx,

@@ -72,6 +72,7 @@ pub(crate) enum Scope {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// `own` (default) or, for a country admin, `country`.
+    #[param(inline)]
     scope: Option<Scope>,
     #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
@@ -88,6 +89,7 @@ pub(crate) async fn audit_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = paging(q.page, q.per_page);
     let scope = match q.scope {
         Some(Scope::Country) => AuditScope::Country,

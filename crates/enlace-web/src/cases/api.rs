@@ -64,6 +64,7 @@ impl From<&Case> for CaseView {
 pub(crate) struct CasesQuery {
     /// Words of the title or the reference.
     q: Option<String>,
+    #[param(inline)]
     status: Option<CaseStatus>,
     /// Owner country.
     #[param(value_type = Option<Country>)]
@@ -83,11 +84,12 @@ pub(crate) async fn cases_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<CasesQuery>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = paging(q.page, q.per_page);
     let filter = CaseFilter {
         text: q.q.clone(),
         status: q.status,
-        owner: q.owner.as_deref().and_then(Country::parse),
+        owner: country_filter("owner", q.owner.as_deref()).map_err(|e| a.err(e))?,
     };
     let (cases, total) = s
         .app
@@ -194,6 +196,7 @@ pub(crate) async fn case_entities(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = q.get();
     let (list, total) = s
         .app

@@ -202,10 +202,11 @@ pub(crate) async fn search(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let (page, per, offset) = paging(q.page, q.per_page);
     let filter = enlace_store::entities::EntityFilter {
         schema: q.schema.clone().filter(|s| !s.is_empty()),
-        owner: q.country.as_deref().and_then(Country::parse),
+        owner: country_filter("country", q.country.as_deref()).map_err(|e| a.err(e))?,
         ..Default::default()
     };
     let (list, total, exact) = s
@@ -252,6 +253,12 @@ pub(crate) async fn entity_graph(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DepthQuery>,
 ) -> ApiResult {
+    if q.depth.is_some_and(|d| !(1..=3).contains(&d)) {
+        return Err(a.err(AppError::Invalid(enlace_domain::Invalid::one(
+            "depth",
+            "out_of_range",
+        ))));
+    }
     let g = s
         .app
         .network(&a.ctx, &id, q.depth.unwrap_or(1))

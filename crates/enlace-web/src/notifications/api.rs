@@ -35,6 +35,7 @@ pub(crate) async fn notifications_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = q.get();
     let (list, total, unread) = s
         .app

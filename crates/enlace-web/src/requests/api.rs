@@ -86,6 +86,7 @@ pub(crate) enum Mailbox {
 #[into_params(parameter_in = Query)]
 pub(crate) struct BoxQuery {
     /// `in` (default): requests to the caller's country; `out`: requests it sent.
+    #[param(inline)]
     r#box: Option<Mailbox>,
     #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
@@ -102,6 +103,7 @@ pub(crate) async fn requests_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<BoxQuery>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = paging(q.page, q.per_page);
     let (list, total) = s
         .app
@@ -169,7 +171,9 @@ pub(crate) async fn request_ack(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct AnswerBody {
     #[serde(default)]
+    #[schema(max_length = 10000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     message: String,
+    /// Ids of the receiver's records to share with the asking country.
     #[serde(default)]
     share: Vec<String>,
 }
@@ -193,8 +197,11 @@ pub(crate) async fn request_answer(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct DeclineBody {
     #[serde(default)]
+    #[schema(required = true, pattern = "^(insufficient_grounds|legal_impediment|ongoing_operation|not_held)$")]
     reason: String,
+    /// Required with the reason `other`.
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     text: String,
 }
 
@@ -224,6 +231,7 @@ pub(crate) async fn request_withdraw(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct MessageBody {
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 10000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub(crate) body: String,
 }
 
@@ -242,6 +250,7 @@ pub(crate) async fn request_message(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct MlaBody {
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     mla_reference: String,
 }
 

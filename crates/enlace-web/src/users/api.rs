@@ -60,6 +60,7 @@ pub(crate) async fn users_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult {
+    check_paging(q.page, q.per_page).map_err(|e| a.err(e))?;
     let paging = q.get();
     let (users, total) = s
         .app
