@@ -1,6 +1,7 @@
 //! The network around an entity: the entities linked to it up to a depth, as the viewer may
 //! see them, laid out on the server as concentric rings and drawn as SVG (no client library,
 //! nothing fetched from outside).
+use crate::words::Words;
 use crate::{App, AppError, AppResult, Ctx};
 use enlace_domain::ftm::{self, PropType, LINKS};
 use enlace_store::entities::Entity;
@@ -24,7 +25,34 @@ pub struct Node {
 pub struct Edge {
     pub from: String,
     pub to: String,
+    /// The stable internal name of the link (a property such as `owner`, a link schema such
+    /// as `Membership`) or the link's own role or relationship as typed.
     pub label: String,
+    /// What `label` is, so a page can name it in its reader's language (not in the API).
+    #[serde(skip)]
+    pub kind: EdgeKind,
+}
+
+/// What an edge's label is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// A property of an entity of `schema` that refers to the other end (`owner`, `involved`).
+    Property { schema: String },
+    /// The schema of a link entity (`Membership`, `Family`…) that has no role of its own.
+    Link,
+    /// A link's role or relationship, as its author typed it.
+    Typed,
+}
+
+impl Edge {
+    /// The edge's label in the reader's words.
+    pub fn words(&self, w: &dyn Words) -> String {
+        match &self.kind {
+            EdgeKind::Property { schema } => w.property(schema, &self.label),
+            EdgeKind::Link => w.schema(&self.label),
+            EdgeKind::Typed => self.label.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -66,11 +94,18 @@ impl App {
         for d in 1..=depth {
             let mut next = vec![];
             for n in &frontier {
-                // (neighbour id, label) pairs, resolved below against what the viewer sees.
-                let mut around: Vec<(String, String)> = vec![];
+                // (neighbour id, label, kind) triples, resolved below against what the viewer sees.
+                let mut around: Vec<(String, String, EdgeKind)> = vec![];
                 for (prop, values) in &n.properties {
                     if ftm::prop_type(&n.schema, prop) == Some(PropType::Entity) {
-                        around.extend(values.iter().map(|v| (v.clone(), prop.clone())));
+                        let kind = EdgeKind::Property {
+                            schema: n.schema.clone(),
+                        };
+                        around.extend(
+                            values
+                                .iter()
+                                .map(|v| (v.clone(), prop.clone(), kind.clone())),
+                        );
                     }
                 }
                 for (prop, e) in tx.entities_referring_visible(&viewer, &n.id).await? {
@@ -82,19 +117,27 @@ impl App {
                             } else {
                                 first(&e, a)
                             };
-                            let label = first(&e, "role")
-                                .or_else(|| first(&e, "relationship"))
-                                .unwrap_or_else(|| e.schema.clone());
+                            let (label, kind) =
+                                match first(&e, "role").or_else(|| first(&e, "relationship")) {
+                                    Some(typed) => (typed, EdgeKind::Typed),
+                                    None => (e.schema.clone(), EdgeKind::Link),
+                                };
                             if let Some(o) = other {
-                                around.push((o, label));
+                                around.push((o, label, kind));
                             }
                         }
-                        None => around.push((e.id.clone(), prop)),
+                        None => around.push((
+                            e.id.clone(),
+                            prop,
+                            EdgeKind::Property {
+                                schema: e.schema.clone(),
+                            },
+                        )),
                     }
                 }
                 let ids: Vec<String> = around
                     .iter()
-                    .map(|(i, _)| i.clone())
+                    .map(|(i, _, _)| i.clone())
                     .filter(|i| !nodes.contains_key(i))
                     .collect();
                 for e in tx.entities_visible_by_ids(&viewer, &ids).await? {
@@ -109,7 +152,7 @@ impl App {
                     nodes.insert(e.id.clone(), e.clone());
                     next.push(e);
                 }
-                for (other, label) in around {
+                for (other, label, kind) in around {
                     if nodes.contains_key(&other) && other != n.id {
                         let (a, b) = if n.id < other {
                             (n.id.clone(), other)
@@ -120,6 +163,7 @@ impl App {
                             from: a,
                             to: b,
                             label,
+                            kind,
                         });
                     }
                 }
@@ -206,8 +250,9 @@ fn colour(schema: &str) -> &'static str {
     }
 }
 
-/// The graph as an SVG document; each node links to its own network ("click to move").
-pub fn to_svg(g: &Graph, lang: &str) -> String {
+/// The graph as an SVG document named `title`, in the reader's `words`; each node links to its
+/// own network ("click to move").
+pub fn to_svg(g: &Graph, words: &dyn Words, title: &str) -> String {
     let extent = 170.0 * g.depth as f64 + 140.0;
     let pos: HashMap<&str, (f64, f64)> = g
         .nodes
@@ -215,26 +260,27 @@ pub fn to_svg(g: &Graph, lang: &str) -> String {
         .map(|n| (n.id.as_str(), (n.x, n.y)))
         .collect();
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{} {} {} {}\" role=\"img\" class=\"graph\">",
-        -extent, -extent, 2.0 * extent, 2.0 * extent
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{} {} {} {}\" role=\"img\" aria-label=\"{}\" class=\"graph\">",
+        -extent, -extent, 2.0 * extent, 2.0 * extent, xml(title)
     );
     for e in &g.edges {
         if let (Some(a), Some(b)) = (pos.get(e.from.as_str()), pos.get(e.to.as_str())) {
             s.push_str(&format!(
                 "<g class=\"edge\" data-from=\"{}\" data-to=\"{}\"><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa5b1\" stroke-width=\"1.5\"/><text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#5b6570\" text-anchor=\"middle\">{}</text></g>",
-                xml(&e.from), xml(&e.to), a.0, a.1, b.0, b.1, (a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0 - 3.0, xml(&e.label)
+                xml(&e.from), xml(&e.to), a.0, a.1, b.0, b.1, (a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0 - 3.0, xml(&e.words(words))
             ));
         }
     }
     for n in &g.nodes {
         let r = if n.level == 0 { 16 } else { 11 };
-        let label: String = n.caption.chars().take(28).collect();
+        let caption = words.caption(&n.schema, &n.caption);
+        let label: String = caption.chars().take(28).collect();
         s.push_str(&format!(
             "<a href=\"/entities/{id}/graph?depth={d}\" class=\"node\" data-id=\"{id}\"><title>{title} — {schema}</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{c}\"/><text x=\"{x}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1b1f24\">{label}</text></a>",
             id = xml(&n.id),
             d = g.depth,
-            title = xml(&n.caption),
-            schema = xml(ftm::schema_label(&n.schema, lang)),
+            title = xml(&caption),
+            schema = xml(&words.schema(&n.schema)),
             x = n.x,
             y = n.y,
             r = r,
@@ -245,4 +291,84 @@ pub fn to_svg(g: &Graph, lang: &str) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names everything in capitals, so a test sees what went through the reader's words.
+    struct Loud;
+    impl Words for Loud {
+        fn schema(&self, schema: &str) -> String {
+            format!("SCHEMA {}", schema.to_uppercase())
+        }
+        fn property(&self, schema: &str, prop: &str) -> String {
+            format!("PROP {} OF {}", prop.to_uppercase(), schema.to_uppercase())
+        }
+        fn mode(&self, mode: &str) -> String {
+            mode.to_uppercase()
+        }
+        fn unknown_place(&self) -> String {
+            "NOWHERE".into()
+        }
+    }
+
+    #[test]
+    fn the_drawing_names_schemas_and_links_in_the_readers_words() {
+        let node = |id: &str, schema: &str, caption: &str, level: usize| Node {
+            id: id.into(),
+            schema: schema.into(),
+            caption: caption.into(),
+            level,
+            x: 10.0 * level as f64,
+            y: 0.0,
+        };
+        let edge = |to: &str, label: &str, kind: EdgeKind| Edge {
+            from: "a".into(),
+            to: to.into(),
+            label: label.into(),
+            kind,
+        };
+        let g = Graph {
+            root: "a".into(),
+            depth: 1,
+            nodes: vec![
+                node("a", "Person", "Ana", 0),
+                node("b", "UserAccount", "+502 5555", 1),
+                node("c", "Organization", "Organization", 1),
+                node("d", "Person", "Bruno", 1),
+            ],
+            edges: vec![
+                edge(
+                    "b",
+                    "owner",
+                    EdgeKind::Property {
+                        schema: "UserAccount".into(),
+                    },
+                ),
+                edge("c", "Membership", EdgeKind::Link),
+                edge("d", "compadre", EdgeKind::Typed),
+            ],
+            truncated: false,
+        };
+        let svg = to_svg(&g, &Loud, "The network");
+        assert!(svg.contains("aria-label=\"The network\""), "{svg}");
+        assert!(svg.contains(">PROP OWNER OF USERACCOUNT</text>"), "{svg}");
+        assert!(svg.contains(">SCHEMA MEMBERSHIP</text>"), "{svg}");
+        assert!(
+            svg.contains(">compadre</text>"),
+            "typed roles stay as typed: {svg}"
+        );
+        assert!(svg.contains("<title>Ana — SCHEMA PERSON</title>"), "{svg}");
+        // A caption that is only the schema is the schema's name.
+        assert!(
+            svg.contains("<title>SCHEMA ORGANIZATION — SCHEMA ORGANIZATION</title>"),
+            "{svg}"
+        );
+        // The API keeps the internal names and says nothing of the kinds.
+        let json = serde_json::to_value(&g).unwrap_or_default();
+        assert_eq!(json["edges"][0]["label"], "owner");
+        assert!(json["edges"][0].get("kind").is_none());
+    }
 }

@@ -326,6 +326,20 @@ pub const LINKS: &[(&str, &str, &str)] = &[
     ("Call", "caller", "receiver"),
 ];
 
+/// The values a `Gender` property takes.
+pub const GENDERS: &[&str] = &["male", "female", "other"];
+/// The values a `Mode` property takes (how a route leg travels).
+pub const MODES: &[&str] = &["land", "sea", "air", "river"];
+/// The values an `EventType` property takes.
+pub const EVENT_TYPES: &[&str] = &[
+    "interdiction",
+    "arrest",
+    "rescue",
+    "seizure",
+    "death_in_transit",
+    "other",
+];
+
 pub const MAX_VALUES: usize = 50;
 pub const MAX_VALUE_LEN: usize = 2_000;
 
@@ -441,12 +455,9 @@ pub fn validate_properties(
                 Date => valid_date(val),
                 Country => val.len() == 2 && val.chars().all(|c| c.is_ascii_alphabetic()),
                 Number => val.parse::<f64>().is_ok(),
-                Gender => matches!(val.as_str(), "male" | "female" | "other"),
-                Mode => matches!(val.as_str(), "land" | "sea" | "air" | "river"),
-                EventType => matches!(
-                    val.as_str(),
-                    "interdiction" | "arrest" | "rescue" | "seizure" | "death_in_transit" | "other"
-                ),
+                Gender => GENDERS.contains(&val.as_str()),
+                Mode => MODES.contains(&val.as_str()),
+                EventType => EVENT_TYPES.contains(&val.as_str()),
                 CountByCountry => val.split_once(':').is_some_and(|(c, n)| {
                     c.len() == 2
                         && c.chars().all(|x| x.is_ascii_alphabetic())

@@ -130,6 +130,62 @@ impl Tr {
             name.to_string()
         }
     }
+    /// The message for `key` if the catalogue has it, else `fallback` as it is.
+    fn or(&self, key: &str, fallback: &str) -> String {
+        if self.has(key) {
+            self.t(key)
+        } else {
+            fallback.to_string()
+        }
+    }
+    /// The name of a FollowTheMoney schema (`Person` → «Persona»); an unknown one as it is
+    /// (a test checks every schema the domain knows has a name).
+    pub fn schema(&self, schema: &str) -> String {
+        self.or(&format!("schema_{schema}"), schema)
+    }
+    /// The name of a property of a schema: `prop_<Schema>_<prop>` where that schema means it
+    /// otherwise (a trip's `startDate` is when it was first seen), else `prop_<prop>`.
+    pub fn prop(&self, schema: &str, prop: &str) -> String {
+        let own = format!("prop_{schema}_{prop}");
+        if self.has(&own) {
+            self.t(&own)
+        } else {
+            self.or(&format!("prop_{prop}"), prop)
+        }
+    }
+    /// What to call an entity: its caption, or the name of its schema when the caption is
+    /// only the schema (what captions fall back to when the entity has nothing better).
+    pub fn caption(&self, schema: &str, caption: &str) -> String {
+        enlace_app::words::Words::caption(self, schema, caption)
+    }
+    /// The name of a mode of transport (`sea` → «Marítimo»).
+    pub fn mode(&self, mode: &str) -> String {
+        self.or(&format!("mode_{mode}"), mode)
+    }
+    /// One value of a property as a page shows it: countries by name, modes, event types and
+    /// genders in words, counts by nationality as «Honduras: 12». Other values (names,
+    /// numbers, dates, free text) as they are; entity references and modus operandi codes are
+    /// resolved by the page, which knows the records and the vocabulary.
+    pub fn value(&self, schema: &str, prop: &str, value: &str) -> String {
+        use enlace_domain::ftm::PropType;
+        match enlace_domain::ftm::prop_type(schema, prop) {
+            Some(PropType::Country) => self.country_name(value),
+            Some(PropType::Mode) => self.mode(value),
+            Some(PropType::EventType) => self.or(&format!("event_type_{value}"), value),
+            Some(PropType::Gender) => self.or(&format!("gender_{value}"), value),
+            Some(PropType::CountByCountry) => match value.split_once(':') {
+                Some((c, n)) => format!("{}: {n}", self.country_name(c)),
+                None => value.to_string(),
+            },
+            _ => value.to_string(),
+        }
+    }
+    /// A country's name for a member country, else its ISO code in capitals (`HT`).
+    fn country_name(&self, code: &str) -> String {
+        enlace_domain::Country::parse(code)
+            .map(|c| c.name(self.lang.code()).to_string())
+            .unwrap_or_else(|| code.to_ascii_uppercase())
+    }
     pub fn has(&self, key: &str) -> bool {
         self.bundle().has_message(key)
     }
@@ -155,6 +211,22 @@ impl Tr {
     }
     pub fn opt_datetime(&self, ms: &Option<i64>) -> String {
         ms.map(|m| self.datetime(&m)).unwrap_or_else(|| "—".into())
+    }
+}
+
+/// The server-drawn graph and route map name schemas, properties and modes from the catalogues.
+impl enlace_app::words::Words for Tr {
+    fn schema(&self, schema: &str) -> String {
+        Tr::schema(self, schema)
+    }
+    fn property(&self, schema: &str, prop: &str) -> String {
+        Tr::prop(self, schema, prop)
+    }
+    fn mode(&self, mode: &str) -> String {
+        Tr::mode(self, mode)
+    }
+    fn unknown_place(&self) -> String {
+        self.t("place_unknown")
     }
 }
 
@@ -251,6 +323,98 @@ mod tests {
                 assert!(t.has(&format!("feature_{f}")), "feature_{f} ({})", t.code());
             }
         }
+    }
+
+    /// Pages name every schema the domain knows, every property of each and every value of
+    /// the enumerated properties in both languages, never by the internal name; and no
+    /// catalogue name is left over for a schema or property the domain no longer has.
+    #[test]
+    fn every_schema_property_and_value_has_a_name_in_both_languages() {
+        use enlace_domain::ftm;
+        let mut missing = vec![];
+        for lang in [Lang::Es, Lang::En] {
+            let t = Tr::new(lang);
+            let lc = t.code();
+            let mut schemas = 0;
+            for s in ftm::schemas() {
+                schemas += 1;
+                if !t.has(&format!("schema_{s}")) {
+                    missing.push(format!("{lc}: schema_{s}"));
+                }
+                for (p, _) in ftm::props_of(s) {
+                    if !t.has(&format!("prop_{s}_{p}")) && !t.has(&format!("prop_{p}")) {
+                        missing.push(format!("{lc}: prop_{p} (of {s})"));
+                    }
+                    if lang == Lang::Es {
+                        assert_ne!(t.prop(s, p), p, "{s}.{p} is named by its internal name");
+                    }
+                }
+                if lang == Lang::Es {
+                    assert_ne!(t.schema(s), s, "{s} is named by its internal name");
+                }
+            }
+            assert!(schemas >= 18, "the domain's schemas were not found");
+            for (prefix, values) in [
+                ("gender", ftm::GENDERS),
+                ("mode", ftm::MODES),
+                ("event_type", ftm::EVENT_TYPES),
+            ] {
+                for v in values {
+                    if !t.has(&format!("{prefix}_{v}")) {
+                        missing.push(format!("{lc}: {prefix}_{v}"));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing names: {missing:?}");
+        for k in keys(ES_FTL) {
+            // Schema names are capitalised (`schema_Person`); `schema_change` is an error code.
+            if let Some(s) = k
+                .strip_prefix("schema_")
+                .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+            {
+                assert!(ftm::is_schema(s), "{k} names no schema");
+            } else if let Some(rest) = k.strip_prefix("prop_") {
+                let known = match rest.split_once('_') {
+                    Some((s, p)) => ftm::prop_type(s, p).is_some(),
+                    None => ftm::schemas().any(|s| ftm::prop_type(s, rest).is_some()),
+                };
+                assert!(known, "{k} names no property");
+            }
+        }
+    }
+
+    #[test]
+    fn values_and_captions_are_shown_in_words() {
+        let es = Tr::new(Lang::Es);
+        let en = Tr::new(Lang::En);
+        assert_eq!(
+            es.schema("UserAccount"),
+            "Cuenta (correo, red social o teléfono)"
+        );
+        assert_eq!(en.schema("Trip"), "Route leg");
+        // A schema's own name for a property wins over the general one.
+        assert_eq!(es.prop("Trip", "startDate"), "Visto por primera vez");
+        assert_eq!(es.prop("Membership", "startDate"), "Fecha de inicio");
+        assert_eq!(es.prop("UserAccount", "owner"), "Propietario");
+        assert_eq!(en.prop("Trip", "startLocation"), "Departure place");
+        assert_eq!(es.value("Trip", "enlaceMode", "sea"), "Marítimo");
+        assert_eq!(
+            es.value("Event", "enlaceEventType", "death_in_transit"),
+            "Muerte en tránsito"
+        );
+        assert_eq!(en.value("Person", "gender", "female"), "Female");
+        assert_eq!(es.value("Person", "nationality", "gt"), "Guatemala");
+        assert_eq!(es.value("Person", "nationality", "ht"), "HT");
+        assert_eq!(es.value("Event", "enlaceMigrants", "hn:12"), "Honduras: 12");
+        assert_eq!(
+            es.value("Person", "name", "sea"),
+            "sea",
+            "free text stays as typed"
+        );
+        // A caption that fell back to the schema is the schema's name.
+        assert_eq!(es.caption("Membership", "Membership"), "Membresía");
+        assert_eq!(es.caption("Person", "Ana Ruiz"), "Ana Ruiz");
     }
 
     #[test]

@@ -170,7 +170,7 @@ async fn main() {
     for _ in 0..10 {
         let t = Instant::now();
         let g = app.network(&mx, &org, 1).await.unwrap();
-        let svg = enlace_app::graph::to_svg(&g, "es");
+        let svg = enlace_app::graph::to_svg(&g, &enlace_app::words::InternalNames, "graph");
         assert_eq!(g.nodes.len(), 500);
         assert!(svg.len() > 10_000);
         times.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -470,7 +470,15 @@ pub async fn graph_page(
         t,
         user: req.page_user(),
         path: req.path.clone(),
-        svg: enlace_app::graph::to_svg(&g, t.code()),
+        svg: enlace_app::graph::to_svg(
+            &g,
+            &t,
+            &t.t1(
+                "graph_map_label",
+                "name",
+                &t.caption(&root.schema, &root.caption),
+            ),
+        ),
         root,
         g,
     }))

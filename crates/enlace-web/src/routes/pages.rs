@@ -25,11 +25,12 @@ pub async fn routes_page(State(s): State<AppState>, req: Req) -> PageResult {
     let ctx = req.ctx()?;
     let routes = s.app.routes(&ctx).await.map_err(|e| req.err(e))?;
     let mo = s.app.mo_vocabulary().await.map_err(|e| req.err(e))?;
+    let t = req.tr();
     Ok(render(&RoutesPage {
-        t: req.tr(),
+        t,
         user: req.page_user(),
         path: req.path.clone(),
-        svg: enlace_app::routes::map_svg(&routes),
+        svg: enlace_app::routes::map_svg(&routes, &t, &t.t("routes_map_label")),
         routes,
         mo,
     }))
