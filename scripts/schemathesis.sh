@@ -107,6 +107,7 @@ stop_server() {
 }
 cleanup() {
     local rc=$?
+    echo "CLEANUP rc=$rc line=${BASH_LINENO[*]} cmd=$BASH_COMMAND dir=$DIR" >>/tmp/st-exit.log
     stop_server
     rm -rf "$DIR"
     exit "$rc"

@@ -25,13 +25,24 @@ pub const BODY_MAX: usize = 20_000;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AlertInput {
     #[serde(default)]
-    #[schema(required = true, pattern = "^(new_route|modus_operandi|wanted_person|forged_document|vessel_at_sea|centre_in_crisis|other)$")]
+    #[schema(
+        required = true,
+        pattern = "^(new_route|modus_operandi|wanted_person|forged_document|vessel_at_sea|centre_in_crisis|other)$"
+    )]
     pub kind: String,
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
     #[serde(default)]
-    #[schema(max_length = 20000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        max_length = 20000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
     /// `normal` (default), `urgent` or `flash`.
     #[serde(default)]

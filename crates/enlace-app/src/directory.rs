@@ -23,10 +23,18 @@ pub const STALE_AFTER_MS: i64 = 183 * 24 * 3600 * 1000;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DirectoryData {
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 120, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub position: String,
     #[serde(default)]
     pub institution: String,
@@ -35,13 +43,19 @@ pub struct DirectoryData {
     #[schema(inline, value_type = Vec<u8>, max_items = 4)]
     pub axes: Vec<u8>,
     #[serde(default)]
-    #[schema(max_length = 500, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub topics: String,
     #[serde(default)]
     #[schema(max_length = 50, pattern = "^[0-9+() .-]*$")]
     pub phone: String,
     #[serde(default)]
-    #[schema(max_length = 200, pattern = "^([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,})?$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,})?$"
+    )]
     pub email: String,
     #[serde(default)]
     pub languages: Vec<String>,

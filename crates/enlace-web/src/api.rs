@@ -333,3 +333,69 @@ pub fn document() -> &'static str {
         doc.to_pretty_json().unwrap_or_default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every API route goes through `routes!`, which puts its operation in the document:
+    /// a plain `.route(` in a feature's `api()` would serve a path the document omits.
+    /// And the document holds one operation per handler listed in those `routes!` calls.
+    #[test]
+    fn every_api_route_is_in_the_document() {
+        let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut handlers = 1; // healthz, registered in api_router itself
+        for dir in std::fs::read_dir(&src).unwrap() {
+            let module = dir.unwrap().path().join("mod.rs");
+            let Ok(text) = std::fs::read_to_string(&module) else {
+                continue;
+            };
+            let Some(start) = text.find("pub fn api()") else {
+                continue;
+            };
+            let body = &text[start..];
+            assert!(
+                !body.contains(".route("),
+                "{}: API routes must be registered with routes!(…)",
+                module.display()
+            );
+            for call in body.split("routes!(").skip(1) {
+                let args = &call[..call.find(')').unwrap()];
+                handlers += args.split(',').filter(|a| !a.trim().is_empty()).count();
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        let operations: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        assert_eq!(
+            operations, handlers,
+            "operations in the document vs handlers routed"
+        );
+        assert!(operations > 50);
+    }
+
+    /// Every operation but the public ones says how to authenticate and what a refusal
+    /// looks like.
+    #[test]
+    fn every_private_operation_documents_auth_and_errors() {
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if PUBLIC.contains(&path.as_str()) {
+                    continue;
+                }
+                for code in ["401", "403", "404", "422", "500"] {
+                    assert!(
+                        op["responses"].get(code).is_some(),
+                        "{method} {path} lacks {code}"
+                    );
+                }
+                assert!(op["security"].is_array(), "{method} {path} lacks security");
+            }
+        }
+    }
+}

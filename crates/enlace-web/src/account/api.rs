@@ -40,7 +40,12 @@ pub(crate) async fn tokens_list(State(s): State<AppState>, a: ApiCtx) -> ApiResu
 pub(crate) struct TokenBody {
     /// What the token is for, e.g. the national system that uses it.
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 100, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     name: String,
 }
 

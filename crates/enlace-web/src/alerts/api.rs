@@ -43,10 +43,12 @@ pub(crate) async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     if q.since.is_some_and(|n| n < 0) {
-        return Err(a.err(enlace_app::AppError::Invalid(enlace_domain::Invalid::one(
-            "since",
-            "out_of_range",
-        ))));
+        return Err(
+            a.err(enlace_app::AppError::Invalid(enlace_domain::Invalid::one(
+                "since",
+                "out_of_range",
+            ))),
+        );
     }
     // Subscribe before reading the log, so nothing falls between catch-up and live.
     let rx = s.app.hub().subscribe();

@@ -171,7 +171,10 @@ pub(crate) async fn request_ack(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct AnswerBody {
     #[serde(default)]
-    #[schema(max_length = 10000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     message: String,
     /// Ids of the receiver's records to share with the asking country.
     #[serde(default)]
@@ -197,11 +200,17 @@ pub(crate) async fn request_answer(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct DeclineBody {
     #[serde(default)]
-    #[schema(required = true, pattern = "^(insufficient_grounds|legal_impediment|ongoing_operation|not_held)$")]
+    #[schema(
+        required = true,
+        pattern = "^(insufficient_grounds|legal_impediment|ongoing_operation|not_held)$"
+    )]
     reason: String,
     /// Required with the reason `other`.
     #[serde(default)]
-    #[schema(max_length = 2000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     text: String,
 }
 
@@ -231,7 +240,12 @@ pub(crate) async fn request_withdraw(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct MessageBody {
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 10000, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub(crate) body: String,
 }
 
@@ -250,7 +264,12 @@ pub(crate) async fn request_message(
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct MlaBody {
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     mla_reference: String,
 }
 
