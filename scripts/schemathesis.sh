@@ -19,7 +19,10 @@
 # Environment: ENLACE_ST_VENV (virtualenv, default target/st-venv), ENLACE_ST_REPORT_DIR
 # (default target/schemathesis: per user the console log, a JUnit XML and an NDJSON event file).
 #
-# What a run does (checks: all; phases: all four; modes: positive and negative):
+# What a run does (phases: all four; modes: positive and negative; checks: all of them, which is
+# schemathesis's default, plus max_response_time at 10 s. Not `--checks all`: in 4.32.5 a check
+# named on the command line overrides `enabled = false` in the config file, which would void
+# every entry of scripts/schemathesis-exemptions.toml):
 # - its own demo server and data directory per user: the admin run may reset or disable
 #   officer.mx (which revokes its tokens) and the secretariat run may do the same to admin.mx,
 #   so runs sharing a server would depend on their order; and each user's hourly quota of 60
@@ -107,13 +110,15 @@ stop_server() {
 }
 cleanup() {
     local rc=$?
-    echo "CLEANUP rc=$rc line=${BASH_LINENO[*]} cmd=$BASH_COMMAND dir=$DIR" >>/tmp/st-exit.log
     stop_server
-    rm -rf "$DIR"
+    rm -rf "$DIR" || true
     exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "schemathesis.sh: interrupted" >&2; exit 130' INT TERM
+# Says where a failing command stopped the script (set -e alone exits silently).
+set -o errtrace
+trap 'echo "schemathesis.sh: line $LINENO: \`$BASH_COMMAND\` failed (exit $?)" >&2' ERR
 
 # Starts a fresh demo server on $1 (a data directory); sets SERVER_PID and BASE.
 start_server() {
@@ -156,7 +161,7 @@ run_as() {
         "$ST" --config-file "$work/schemathesis.toml" run "$BASE/api/v1/openapi.json"
         --origin "$BASE"
         --header "Authorization: Bearer $token"
-        --checks all
+        --max-response-time 10
         --phases "$PHASES"
         --mode all
         --max-examples "$MAX_EXAMPLES"
@@ -175,14 +180,12 @@ run_as() {
     printf ' %q' "${cmd[@]:1}" | sed "s|$token|***|g"
     echo
     started=$(date +%s)
-    set +e
+    rc=0
     # The working directory holds no schemathesis.toml, so only the generated one applies.
     (cd "$work" && SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py" \
-        ENLACE_ST_TOKEN_IDS="$work/token-ids.json" "${cmd[@]}") 2>&1 | tee "$report/console.log"
-    rc=${PIPESTATUS[0]}
-    set -e
+        ENLACE_ST_TOKEN_IDS="$work/token-ids.json" "${cmd[@]}") 2>&1 | tee "$report/console.log" || rc=$?
     SECONDS_TAKEN[$user]=$(($(date +%s) - started))
-    final=$(grep -E '^=+ .* =+$' "$report/console.log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
+    final=$(grep -E '^=+ .* =+$' "$report/console.log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//' || true)
     FINAL_LINE[$user]=${final:-"(no summary line)"}
     status=ok
     [[ $rc -eq 0 ]] || status="failed (st exit $rc)"
@@ -213,7 +216,7 @@ for user in "${USERS[@]}"; do
     printf '  %-12s %-8s %4ss  %s\n' "$user" "${RESULT[$user]%% *}" "${SECONDS_TAKEN[$user]}" "${FINAL_LINE[$user]}"
     [[ "${RESULT[$user]}" == ok ]] || printf '  %-12s %s\n' "" "${RESULT[$user]}"
 done
-echo "  logs and reports: $REPORT_ROOT/<user>/ (console.log, junit.xml, ndjson, server.log)"
+echo "  logs and reports: $REPORT_ROOT/<user>/ (console.log, junit.xml, events.ndjson, schemathesis.toml, server.log)"
 if [[ $FAILED -ne 0 ]]; then
     die "the API does not conform to its OpenAPI document (see the failures above)"
 fi

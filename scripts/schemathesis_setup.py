@@ -114,9 +114,9 @@ for path, item in doc.get("paths", {}).items():
             continue
         ok = op.get("responses", {}).get("200", {})
         if isinstance(ok, dict) and "text/event-stream" in (ok.get("content") or {}):
+            # One filter: schemathesis ORs the filters of a block (path OR method would be every GET).
             blocks.append(["# An event stream never ends: read it for 2 s.", "[[operations]]",
-                           f"include-path = {q(path)}", f"include-method = {q(method.upper())}",
-                           "request-timeout = 2"])
+                           f"include-name = {q(method.upper() + ' ' + path)}", "request-timeout = 2"])
     # Real ids for the path parameters, by the segment before each one.
     params = {}
     segments = path.strip("/").split("/")
