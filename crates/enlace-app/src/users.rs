@@ -9,14 +9,29 @@ use enlace_store::users::{NewUser, User};
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
+    /// 3–64 letters, digits, dots, dashes or underscores (kept in lower case).
     #[serde(default)]
+    #[schema(required = true, pattern = "^[A-Za-z0-9._-]{3,64}$")]
     pub username: String,
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub display_name: String,
+    /// A country admin gives `officer`, `prosecutor`, `analyst` or `approver`; the
+    /// secretariat gives `admin`.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "^(officer|prosecutor|analyst|approver|admin)$"
+    )]
     pub role: String,
     /// Only the secretariat names a country (for a country admin); admins create in their own.
     #[serde(default)]
+    #[schema(value_type = Option<enlace_domain::Country>)]
     pub country: Option<String>,
 }
 
@@ -83,18 +98,29 @@ impl App {
                 }
             }
         } else {
+            // A country admin creates in its own country; naming another is refused, and a
+            // name that is no member country is invalid, not silently ignored.
+            match input.country.as_deref().map(str::trim) {
+                None | Some("") => {}
+                Some(c) => match Country::parse(c) {
+                    None => errs.push("country", "unknown_country"),
+                    Some(c) if Some(c) != ctx.actor.country => {
+                        errs.into_result()?;
+                        return Err(AppError::Forbidden);
+                    }
+                    Some(_) => {}
+                },
+            }
             ctx.actor.country
         };
         errs.into_result()?;
         let role = role.ok_or(AppError::Invalid(Invalid::one("role", "bad_role")))?;
         if !policy::may_manage_user(&ctx.actor, role, country) {
-            return Err(AppError::Invalid(Invalid::one("role", "role_not_allowed")));
+            // Not the caller's to give: a refusal, not a malformed request.
+            return Err(AppError::Forbidden);
         }
         if self.store.user_by_username(&username).await?.is_some() {
-            return Err(AppError::Invalid(Invalid::one(
-                "username",
-                "username_taken",
-            )));
+            return Err(AppError::Conflict("username_taken"));
         }
         let temporary_password = crypto::temporary_password();
         let hash = crypto::hash_password(temporary_password.clone())
@@ -118,12 +144,7 @@ impl App {
         {
             Ok(id) => id,
             // Lost a race with another creation of the same name.
-            Err(e) if e.is_unique_violation() => {
-                return Err(AppError::Invalid(Invalid::one(
-                    "username",
-                    "username_taken",
-                )))
-            }
+            Err(e) if e.is_unique_violation() => return Err(AppError::Conflict("username_taken")),
             Err(e) => return Err(e.into()),
         };
         let mut e = ctx.entry("user.create", "ok");
@@ -259,10 +280,7 @@ impl App {
         errs.into_result()?;
         let role = role.ok_or(AppError::Invalid(Invalid::one("role", "bad_role")))?;
         if self.store.user_by_username(&username).await?.is_some() {
-            return Err(AppError::Invalid(Invalid::one(
-                "username",
-                "username_taken",
-            )));
+            return Err(AppError::Conflict("username_taken"));
         }
         let pw = crypto::temporary_password();
         let hash = crypto::hash_password(pw.clone())
@@ -329,7 +347,7 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if !tx.add_mo_term(&code, &es, &en, now).await? {
-            return Err(AppError::Invalid(Invalid::one("code", "code_taken")));
+            return Err(AppError::Conflict("code_taken"));
         }
         let mut e = ctx.entry("mo.add", "ok");
         e.object_kind = Some("mo_term".into());

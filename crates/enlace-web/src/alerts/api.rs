@@ -317,13 +317,13 @@ pub(crate) async fn alert_ack(
 
 /// Replies in the alert's thread.
 #[utoipa::path(post, path = "/alerts/{id}/replies", tag = "alerts", params(("id" = String, Path)),
-    request_body = crate::requests::api::MessageBody,
+    request_body = crate::requests::api::ReplyBody,
     responses((status = 204, description = "Posted")))]
 pub(crate) async fn alert_reply(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<crate::requests::api::MessageBody>,
+    ApiJson(b): ApiJson<crate::requests::api::ReplyBody>,
 ) -> ApiResult {
     a.done(s.app.reply_alert(&a.ctx, &id, &b.body).await)
 }

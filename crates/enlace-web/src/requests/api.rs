@@ -261,6 +261,19 @@ pub(crate) async fn request_message(
     a.done(s.app.post_request_message(&a.ctx, &id, &b.body).await)
 }
 
+/// A reply in an alert's thread.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ReplyBody {
+    #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 20000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    pub(crate) body: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct MlaBody {
     #[serde(default)]

@@ -94,6 +94,11 @@ pub async fn modus_add(
     {
         Ok(()) => Ok(Redirect::to("/admin/modus-operandi").into_response()),
         Err(AppError::Invalid(inv)) => modus_page(&s, &req, shown(req.tr(), &inv.0)).await,
+        // The API answers 409; the form shows it next to the code.
+        Err(AppError::Conflict(code @ "code_taken")) => {
+            let inv = enlace_domain::Invalid::one("code", code);
+            modus_page(&s, &req, shown(req.tr(), &inv.0)).await
+        }
         Err(e) => Err(req.err(e)),
     }
 }

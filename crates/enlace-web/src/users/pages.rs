@@ -150,6 +150,14 @@ pub async fn user_create(
             f.display_name,
             shown(req.tr(), &inv.0),
         )),
+        // The API answers 409; the form shows it next to the name.
+        Err(AppError::Conflict(code @ "username_taken")) => Ok(user_form_page(
+            &req,
+            &ctx,
+            f.username,
+            f.display_name,
+            shown(req.tr(), &enlace_domain::Invalid::one("username", code).0),
+        )),
         Err(e) => Err(req.err(e)),
     }
 }

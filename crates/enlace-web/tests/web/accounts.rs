@@ -389,9 +389,13 @@ async fn admins_manage_only_their_own_country_and_the_secretariat_only_admins() 
             assert_eq!(st, StatusCode::NOT_FOUND);
         }
         let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.admin", "display_name": "X", "role": "admin"}))).await;
-        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "country admins do not create admins");
-        let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "luis.mx", "display_name": "Dup", "role": "officer"}))).await;
-        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "duplicate username");
+        assert_eq!(st, StatusCode::FORBIDDEN, "country admins do not create admins");
+        let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.gt", "display_name": "X", "role": "officer", "country": "gt"}))).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "country admins create only in their own country");
+        let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.xx", "display_name": "X", "role": "officer", "country": "xx"}))).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "an unknown country is refused, not ignored");
+        let (st, body) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "luis.mx", "display_name": "Dup", "role": "officer"}))).await;
+        assert_eq!((st, body["error"]["code"].clone()), (StatusCode::CONFLICT, json!("username_taken")), "duplicate username");
         // Disable: the user's tokens stop working at once; enable brings them back.
         let luis_tok = s.token("luis.mx").await;
         assert_eq!(s.api(Some(&luis_tok), Method::GET, "/api/v1/me", None).await.0, StatusCode::OK);
@@ -409,7 +413,7 @@ async fn admins_manage_only_their_own_country_and_the_secretariat_only_admins() 
         let (st, body) = s.api(Some(&st_), Method::POST, "/api/v1/users", Some(json!({"username": "admin2.pa", "display_name": "Admin PA", "role": "admin", "country": "pa"}))).await;
         assert_eq!(st, StatusCode::CREATED, "{body}");
         let (st, _) = s.api(Some(&st_), Method::POST, "/api/v1/users", Some(json!({"username": "of.pa", "display_name": "X", "role": "officer", "country": "pa"}))).await;
-        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(st, StatusCode::FORBIDDEN, "the secretariat creates admins only");
         let (_, list) = s.api(Some(&st_), Method::GET, "/api/v1/users?per_page=200", None).await;
         assert!(list["items"].as_array().unwrap().iter().all(|u| u["role"] == "admin"));
         let (_, cases) = s.api(Some(&st_), Method::GET, "/api/v1/cases", None).await;

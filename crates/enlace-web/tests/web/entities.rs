@@ -335,7 +335,7 @@ async fn routes_derive_their_countries_and_modus_operandi_is_a_controlled_vocabu
         assert_eq!(s.api(Some(&pa), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "teleportation", "label_es": "Teletransporte", "label_en": "Teleportation"}))).await.0, StatusCode::FORBIDDEN);
         let st_ = s.token("secretariat").await;
         assert_eq!(s.api(Some(&st_), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "tunnel", "label_es": "Túnel", "label_en": "Tunnel"}))).await.0, StatusCode::CREATED);
-        assert_eq!(s.api(Some(&st_), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "tunnel", "label_es": "Túnel", "label_en": "Tunnel"}))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(s.api(Some(&st_), Method::POST, "/api/v1/modus-operandi", Some(json!({"code": "tunnel", "label_es": "Túnel", "label_en": "Tunnel"}))).await.0, StatusCode::CONFLICT);
         let (st, _) = s
             .api(Some(&pa), Method::POST, "/api/v1/entities", Some(json!({"case_id": c, "schema": "Organization", "properties": {"name": ["Red Y"], "enlaceModusOperandi": ["tunnel"]}})))
             .await;
