@@ -220,7 +220,16 @@ test('a file import shows its report without leaving the page', async () => {
 
     await follow(gtPage, `ul.entities a:has-text("${personName}")`);
     await gtPage.locator('ul#links').waitFor();
-    assert.match(await text(gtPage, 'ul#links'), /member/, 'the imported membership refers to the person');
+    assert.equal(
+      await gtPage.locator('ul#links li[data-prop="member"]').count(),
+      1,
+      'the imported membership refers to the person as its member',
+    );
+    assert.match(
+      await text(gtPage, 'ul#links'),
+      (await htmlLang(gtPage)) === 'en' ? /Member/ : /Miembro/,
+      'the link says which property refers, in the page language',
+    );
     const personPath = pathOf(gtPage);
     await follow(gtPage, 'ul#links a');
     const refs = await gtPage
