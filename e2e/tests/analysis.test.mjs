@@ -207,7 +207,12 @@ test('a file import shows its report without leaving the page', async () => {
     const rejected = await gtPage.locator('#import-report #rejected li').allTextContents();
     assert.equal(rejected.length, 1, `one rejected line: ${JSON.stringify(rejected)}`);
     assert.match(rejected[0], /\b4\b/, 'the rejected line is line 4');
-    assert.match(rejected[0], /bad_json/, 'rejected as bad JSON');
+    assert.match(rejected[0], /no es JSON válido|is not valid JSON/, 'rejected as bad JSON, said in words');
+    assert.equal(
+      await gtPage.locator('#import-report #rejected li').first().getAttribute('data-code'),
+      'bad_json',
+      'the stable code stays on the line for programs',
+    );
     assert.equal(await gtPage.locator('#import-status.error').count(), 0, 'no error status');
 
     // The case lists what was imported; the file's ids linked the membership to both ends.

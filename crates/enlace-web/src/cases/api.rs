@@ -198,8 +198,19 @@ pub(crate) async fn import(
     // A body that broke off or grew too large: the lines before the break are in (each one
     // whole and audited), and the answer says the file was not read to its end.
     read.map_err(|e| a.err(e))?;
+    // Each rejection keeps its stable code and fields and, like error answers, says why in
+    // the caller's language (the import page shows that message).
+    let t = crate::i18n::Tr::new(a.lang);
+    let rejected: Vec<Value> = report
+        .rejected
+        .iter()
+        .map(|r| {
+            json!({"line": r.line, "code": r.code, "fields": r.fields,
+                "message": t.rejection(&r.code, &r.fields)})
+        })
+        .collect();
     Ok(
-        Json(json!({"accepted": report.accepted, "rejected": report.rejected, "ids": report.ids}))
+        Json(json!({"accepted": report.accepted, "rejected": rejected, "ids": report.ids}))
             .into_response(),
     )
 }
