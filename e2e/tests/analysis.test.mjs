@@ -207,7 +207,12 @@ test('a file import shows its report without leaving the page', async () => {
     const rejected = await gtPage.locator('#import-report #rejected li').allTextContents();
     assert.equal(rejected.length, 1, `one rejected line: ${JSON.stringify(rejected)}`);
     assert.match(rejected[0], /\b4\b/, 'the rejected line is line 4');
-    assert.match(rejected[0], /bad_json/, 'rejected as bad JSON');
+    assert.match(rejected[0], /no es JSON válido|is not valid JSON/, 'rejected as bad JSON, said in words');
+    assert.equal(
+      await gtPage.locator('#import-report #rejected li').first().getAttribute('data-code'),
+      'bad_json',
+      'the stable code stays on the line for programs',
+    );
     assert.equal(await gtPage.locator('#import-status.error').count(), 0, 'no error status');
 
     // The case lists what was imported; the file's ids linked the membership to both ends.
@@ -220,7 +225,16 @@ test('a file import shows its report without leaving the page', async () => {
 
     await follow(gtPage, `ul.entities a:has-text("${personName}")`);
     await gtPage.locator('ul#links').waitFor();
-    assert.match(await text(gtPage, 'ul#links'), /member/, 'the imported membership refers to the person');
+    assert.equal(
+      await gtPage.locator('ul#links li[data-prop="member"]').count(),
+      1,
+      'the imported membership refers to the person as its member',
+    );
+    assert.match(
+      await text(gtPage, 'ul#links'),
+      (await htmlLang(gtPage)) === 'en' ? /Member/ : /Miembro/,
+      'the link says which property refers, in the page language',
+    );
     const personPath = pathOf(gtPage);
     await follow(gtPage, 'ul#links a');
     const refs = await gtPage

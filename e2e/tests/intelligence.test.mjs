@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   follow,
+  htmlLang,
   launchBrowser,
   loginDemo,
   newPage,
@@ -55,10 +56,10 @@ after(async () => {
 const pages = () => ({ gt: gtPage, mx: mxPage, prosecutor: prosecutorPage });
 
 /** The value of the `<th scope=row>` row of table#properties named `prop`. */
+/** The values cell of a property row; rows carry the internal name in data-prop, the header
+ * shows the property's name in the page's language. */
 function propertyCell(page, prop) {
-  return page.locator('table#properties tbody tr', {
-    has: page.locator('th', { hasText: new RegExp(`^\\s*${prop}\\s*$`) }),
-  }).locator('td');
+  return page.locator(`table#properties tbody tr[data-prop="${prop}"]`).locator('td');
 }
 
 /** Fills and submits the check form; fields absent from `fields` are left empty. */
@@ -123,6 +124,13 @@ test('an officer records a person and their account, linked both ways', async ()
     // The account page links to its owner.
     const ownerLink = propertyCell(gtPage, 'owner').locator(`a[href="${personPath}"]`);
     assert.equal(await ownerLink.count(), 1, "the account's owner property links to the person");
+    assert.match(await ownerLink.innerText(), /Barrientos/, 'the link names the person, not their id');
+    const spanish = (await htmlLang(gtPage)) !== 'en';
+    assert.match(
+      await text(gtPage, 'table#properties tr[data-prop="owner"] th'),
+      spanish ? /^Propietario$/ : /^Owner$/,
+      'the property is named in the page language',
+    );
     assert.match(await propertyCell(gtPage, 'service').innerText(), /WhatsApp/);
 
     // --- the person page lists the account among the entities that refer to it
@@ -132,7 +140,16 @@ test('an officer records a person and their account, linked both ways', async ()
     const link = gtPage.locator(`ul#links a[href="${accountPath}"]`);
     assert.equal(await link.count(), 1, 'the person page links to the account under ul#links');
     assert.match(await link.innerText(), /5555/);
-    assert.match(await text(gtPage, 'ul#links'), /owner/, 'the link says which property refers');
+    assert.equal(
+      await gtPage.locator(`ul#links li[data-prop="owner"] a[href="${accountPath}"]`).count(),
+      1,
+      'the link is through the owner property',
+    );
+    assert.match(
+      await text(gtPage, 'ul#links'),
+      (await htmlLang(gtPage)) === 'en' ? /Owner/ : /Propietario/,
+      'the link says which property refers, in the page language',
+    );
   });
 });
 

@@ -122,7 +122,7 @@ pub struct ImportReport {
     pub ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportRejection {
     pub line: usize,
     pub code: String,
@@ -328,6 +328,27 @@ impl App {
         ctx: &Ctx,
         id: &str,
     ) -> AppResult<(Entity, Vec<(String, Entity)>)> {
+        let (e, referring, _) = self.read_entity(ctx, id, false).await?;
+        Ok((e, referring))
+    }
+
+    /// The entity and the visible entities referring to it, as [`App::get_entity`], and also
+    /// the visible entities its own properties refer to: its page names them instead of
+    /// showing their ids. One audited read.
+    pub async fn get_entity_linked(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> AppResult<(Entity, Vec<(String, Entity)>, Vec<Entity>)> {
+        self.read_entity(ctx, id, true).await
+    }
+
+    async fn read_entity(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        with_referred: bool,
+    ) -> AppResult<(Entity, Vec<(String, Entity)>, Vec<Entity>)> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let viewer = Viewer::of(&ctx.actor);
@@ -340,10 +361,21 @@ impl App {
             return Err(AppError::NotFound);
         };
         let referring = tx.entities_referring_visible(&viewer, id).await?;
+        let referred = if with_referred {
+            let ids: Vec<String> = e
+                .properties
+                .iter()
+                .filter(|(k, _)| ftm::prop_type(&e.schema, k) == Some(PropType::Entity))
+                .flat_map(|(_, v)| v.iter().cloned())
+                .collect();
+            tx.entities_visible_by_ids(&viewer, &ids).await?
+        } else {
+            vec![]
+        };
         tx.audit(now, entity_entry(ctx, "entity.read", &e, None))
             .await?;
         tx.commit().await?;
-        Ok((e, referring))
+        Ok((e, referring, referred))
     }
 
     /// Visible entities whose terms match every word of `q` (prefixes; accents and case

@@ -180,6 +180,27 @@ impl Tr {
             _ => value.to_string(),
         }
     }
+    /// A rejected field as the import report gives it (`properties:unknown_property`), in
+    /// words: «Propiedades: contiene una propiedad que este tipo de entidad no tiene».
+    pub fn field_error(&self, spec: &str) -> String {
+        match spec.split_once(':') {
+            Some((field, code)) => format!(
+                "{}: {}",
+                self.or(&format!("field_{field}"), field),
+                crate::error::message(*self, code)
+            ),
+            None => crate::error::message(*self, spec),
+        }
+    }
+    /// Why an import line was rejected, in words: its code's message, then its fields'.
+    pub fn rejection(&self, code: &str, fields: &[String]) -> String {
+        let mut out = crate::error::message(*self, code);
+        if !fields.is_empty() {
+            let shown: Vec<String> = fields.iter().map(|f| self.field_error(f)).collect();
+            out.push_str(&format!(" ({})", shown.join("; ")));
+        }
+        out
+    }
     /// A country's name for a member country, else its ISO code in capitals (`HT`).
     fn country_name(&self, code: &str) -> String {
         enlace_domain::Country::parse(code)
@@ -415,6 +436,10 @@ mod tests {
         // A caption that fell back to the schema is the schema's name.
         assert_eq!(es.caption("Membership", "Membership"), "Membresía");
         assert_eq!(es.caption("Person", "Ana Ruiz"), "Ana Ruiz");
+        assert_eq!(
+            es.field_error("properties:unknown_property"),
+            "Propiedades: contiene una propiedad que este tipo de entidad no tiene"
+        );
     }
 
     #[test]

@@ -132,7 +132,9 @@ document.addEventListener('submit', (ev) => {
         ul.id = 'rejected';
         for (const r of data.rejected) {
           const li = document.createElement('li');
-          li.textContent = report.dataset.lineLabel + ' ' + r.line + ': ' + r.code + (r.fields.length ? ' (' + r.fields.join(', ') + ')' : '');
+          // The message says why in the page's language; the code is for programs.
+          li.textContent = report.dataset.lineLabel + ' ' + r.line + ': ' + (r.message || r.code);
+          li.dataset.code = r.code;
           ul.appendChild(li);
         }
         report.appendChild(ul);

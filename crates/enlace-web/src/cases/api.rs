@@ -237,12 +237,25 @@ pub(crate) struct ImportQuery {
     case_id: String,
 }
 
+/// A refused line of an import.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Rejection {
+    /// From 1.
+    line: usize,
+    /// Stable snake_case reason (also the translation key).
+    code: String,
+    /// The properties or fields at fault.
+    fields: Vec<String>,
+    /// The reason in the caller's language.
+    message: String,
+}
+
 /// What an import took in and what it refused.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ImportOutcome {
     accepted: usize,
     /// The refused lines (each line writes all or nothing).
-    rejected: Vec<enlace_app::entities::ImportRejection>,
+    rejected: Vec<Rejection>,
     /// The ids given to the accepted entities, in file order.
     ids: Vec<String>,
 }
@@ -275,9 +288,22 @@ pub(crate) async fn import(
     // A body that broke off or grew too large: the lines before the break are in (each one
     // whole and audited), and the answer says the file was not read to its end.
     read.map_err(|e| a.err(e))?;
+    // Each rejection keeps its stable code and fields and, like error answers, says why in
+    // the caller's language (the import page shows that message).
+    let t = crate::i18n::Tr::new(a.lang);
+    let rejected = report
+        .rejected
+        .iter()
+        .map(|r| Rejection {
+            message: t.rejection(&r.code, &r.fields),
+            line: r.line,
+            code: r.code.clone(),
+            fields: r.fields.clone(),
+        })
+        .collect();
     Ok(Json(ImportOutcome {
         accepted: report.accepted,
-        rejected: report.rejected,
+        rejected,
         ids: report.ids,
     })
     .into_response())

@@ -253,10 +253,7 @@ pub async fn case_view(State(s): State<AppState>, req: Req, Path(id): Path<Strin
             .cloned()
             .collect();
         if !of.is_empty() {
-            groups.push((
-                enlace_domain::ftm::schema_label(schema, t.code()).to_string(),
-                of,
-            ));
+            groups.push((t.schema(schema), of));
         }
     }
     Ok(render(&CasePage {

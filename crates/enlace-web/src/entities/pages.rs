@@ -19,23 +19,91 @@ pub(crate) struct EntityPage {
     user: Option<PageUser>,
     path: String,
     e: Entity,
-    schema_label: String,
     rows: Vec<PropRow>,
     referring: Vec<(String, Entity)>,
     can_edit: bool,
     xrefs: Vec<enlace_app::checks::XrefCandidate>,
 }
 
-/// One property of an entity as its page shows it.
+/// One property of an entity as its page shows it: its name in the reader's language (the
+/// internal name only in `data-prop`, for scripts and tests) and its values in words.
 pub(crate) struct PropRow {
+    prop: String,
     name: String,
-    values: Vec<String>,
-    is_ref: bool,
+    values: Vec<ShownValue>,
 }
 
-/// One input of the entity form.
+/// One value as a page shows it; a reference to a visible entity links to it by its caption.
+pub(crate) struct ShownValue {
+    text: String,
+    href: Option<String>,
+}
+
+/// The rows of an entity's properties table, in the form's order: `referred` are the visible
+/// entities its references point at, `mo` the modus operandi vocabulary.
+pub(crate) fn prop_rows(
+    t: Tr,
+    e: &Entity,
+    referred: &[Entity],
+    mo: &[enlace_store::countries::MoTerm],
+) -> Vec<PropRow> {
+    use enlace_domain::ftm::{self, PropType};
+    let order: Vec<&str> = ftm::props_of(&e.schema)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    let mut props: Vec<(&String, &Vec<String>)> = e.properties.iter().collect();
+    props.sort_by_key(|(k, _)| order.iter().position(|p| p == k).unwrap_or(usize::MAX));
+    props
+        .into_iter()
+        .map(|(k, vals)| {
+            let ty = ftm::prop_type(&e.schema, k);
+            let values = vals
+                .iter()
+                .map(|v| match ty {
+                    Some(PropType::Entity) => match referred.iter().find(|r| &r.id == v) {
+                        Some(r) => ShownValue {
+                            text: t.caption(&r.schema, &r.caption),
+                            href: Some(format!("/entities/{}", r.id)),
+                        },
+                        None => ShownValue {
+                            text: t.t("entity_not_visible"),
+                            href: None,
+                        },
+                    },
+                    Some(PropType::ModusOperandi) => ShownValue {
+                        text: mo
+                            .iter()
+                            .find(|m| &m.code == v)
+                            .map(|m| {
+                                if t.code() == "en" {
+                                    m.label_en.clone()
+                                } else {
+                                    m.label_es.clone()
+                                }
+                            })
+                            .unwrap_or_else(|| v.clone()),
+                        href: None,
+                    },
+                    _ => ShownValue {
+                        text: t.value(&e.schema, k, v),
+                        href: None,
+                    },
+                })
+                .collect();
+            PropRow {
+                prop: k.clone(),
+                name: t.prop(&e.schema, k),
+                values,
+            }
+        })
+        .collect()
+}
+
+/// One input of the entity form: `name` is the property, `label` its name for the reader.
 pub(crate) struct FormField {
     name: String,
+    label: String,
     value: String,
     kind: String,
 }
@@ -72,12 +140,7 @@ pub(crate) struct SearchPage {
 
 pub(crate) fn schema_options(t: Tr) -> Vec<(String, String)> {
     enlace_domain::ftm::schemas()
-        .map(|s| {
-            (
-                s.to_string(),
-                enlace_domain::ftm::schema_label(s, t.code()).to_string(),
-            )
-        })
+        .map(|s| (s.to_string(), t.schema(s)))
         .collect()
 }
 
@@ -101,6 +164,7 @@ pub(crate) fn entity_form_page(req: &Req, a: EntityFormArgs<'_>) -> Response {
         .into_iter()
         .map(|(name, ty)| FormField {
             name: name.to_string(),
+            label: t.prop(a.schema, name),
             value: a.values.get(name).map(|v| v.join("; ")).unwrap_or_default(),
             kind: match ty {
                 enlace_domain::ftm::PropType::Date => "date",
@@ -125,7 +189,7 @@ pub(crate) fn entity_form_page(req: &Req, a: EntityFormArgs<'_>) -> Response {
             action: a.action,
             case_id: a.case_id,
             schema: a.schema.to_string(),
-            schema_label: enlace_domain::ftm::schema_label(a.schema, t.code()).to_string(),
+            schema_label: t.schema(a.schema),
             fields,
             errors: a.errors,
             version: a.version,
@@ -154,8 +218,8 @@ pub(crate) async fn link_options(
                 e.id.clone(),
                 format!(
                     "{} ({})",
-                    e.caption,
-                    enlace_domain::ftm::schema_label(&e.schema, t.code())
+                    t.caption(&e.schema, &e.caption),
+                    t.schema(&e.schema)
                 ),
             )
         })
@@ -272,28 +336,23 @@ pub async fn entity_view(
     Path(id): Path<String>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    let (e, referring) = s.app.get_entity(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let (e, referring, referred) = s
+        .app
+        .get_entity_linked(&ctx, &id)
+        .await
+        .map_err(|e| req.err(e))?;
+    let mo = s.app.mo_vocabulary().await.map_err(|e| req.err(e))?;
     let xrefs = s
         .app
         .cross_references(&ctx, &id)
         .await
         .map_err(|e| req.err(e))?;
     let t = req.tr();
-    let rows = e
-        .properties
-        .iter()
-        .map(|(k, v)| PropRow {
-            name: k.clone(),
-            values: v.clone(),
-            is_ref: enlace_domain::ftm::prop_type(&e.schema, k)
-                == Some(enlace_domain::ftm::PropType::Entity),
-        })
-        .collect();
+    let rows = prop_rows(t, &e, &referred, &mo);
     Ok(render(&EntityPage {
         t,
         user: req.page_user(),
         path: req.path.clone(),
-        schema_label: enlace_domain::ftm::schema_label(&e.schema, t.code()).to_string(),
         can_edit: can_edit_entity(&ctx, &e),
         e,
         rows,

@@ -125,6 +125,11 @@ async fn import_reports_each_rejected_line_and_export_round_trips() {
         assert_eq!(rep["accepted"], 3, "{rep}");
         let rejected: Vec<(i64, String)> = rep["rejected"].as_array().unwrap().iter().map(|r| (r["line"].as_i64().unwrap(), r["code"].as_str().unwrap().to_string())).collect();
         assert_eq!(rejected, vec![(2, "bad_json".into()), (5, "invalid_input".into()), (6, "invalid_input".into())]);
+        // Beside the stable codes, each rejection says why in the caller's language (Spanish
+        // by default), naming the fields in words.
+        assert_eq!(rep["rejected"][0]["message"], "no es JSON válido con los campos esperados");
+        assert_eq!(rep["rejected"][1]["fields"], json!(["schema:unknown_schema"]), "{rep}");
+        assert_eq!(rep["rejected"][1]["message"], "Datos no válidos. (Tipo de entidad: no es un tipo de entidad conocido)");
         // Export: JSON Lines with the links rewritten to the platform's ids.
         let res = s.http.get(format!("{}/api/v1/cases/{c}/export", s.base)).bearer_auth(&cr).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);

@@ -9,3 +9,4 @@ mod entities;
 mod matrix;
 mod requests;
 mod testkit;
+mod words;
