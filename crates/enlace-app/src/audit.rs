@@ -2,7 +2,7 @@
 //! their country's records, whoever made it.
 use crate::{App, AppError, AppResult, Ctx};
 use enlace_domain::policy;
-use enlace_store::audit::{Checkpoint, Entry, Verdict};
+use enlace_store::audit::{AuditFilter, AuditOf, Checkpoint, Entry, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditScope {
@@ -10,11 +10,25 @@ pub enum AuditScope {
     Country,
 }
 
+/// What an audit entry may show a reader of another country than the record's: a hit of a
+/// check names the record it hit only to the record's owner (to the asker and its country
+/// the record is hidden; its id would date it and link the hits of different checks).
+fn redact(mut e: Entry, viewer: Option<enlace_domain::Country>) -> Entry {
+    let owner = e.object_country.as_deref();
+    if e.action == "check.hit" && owner != viewer.map(|c| c.code()) {
+        e.object_id = None;
+    }
+    e
+}
+
 impl App {
+    /// The caller's own entries, or (a country admin) every entry by its country's users or
+    /// on its country's records, narrowed by `filter`.
     pub async fn audit_entries(
         &self,
         ctx: &Ctx,
         scope: AuditScope,
+        filter: &AuditFilter,
         limit: i64,
         offset: i64,
     ) -> AppResult<(Vec<Entry>, i64)> {
@@ -23,14 +37,21 @@ impl App {
         let page = match scope {
             AuditScope::Mine => {
                 self.store
-                    .audit_by_actor(&ctx.actor.user_id, limit, offset)
+                    .audit_entries(AuditOf::Actor(&ctx.actor.user_id), filter, limit, offset)
                     .await?
             }
             AuditScope::Country => {
                 let c = policy::may_read_country_audit(&ctx.actor).ok_or(AppError::NotFound)?;
-                self.store.audit_about_country(c, limit, offset).await?
+                self.store
+                    .audit_entries(AuditOf::Country(c.code()), filter, limit, offset)
+                    .await?
             }
         };
+        let viewer = ctx.actor.country;
+        let page = (
+            page.0.into_iter().map(|e| redact(e, viewer)).collect(),
+            page.1,
+        );
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let mut e = ctx.entry("audit.read", "ok");

@@ -92,11 +92,18 @@ impl App {
         let username = username.trim().to_ascii_lowercase();
         let account_key = format!("u:{username}");
         let client_key = format!("c:{}", origin.client_addr);
-        let blocked = self
-            .limits
-            .per_client
-            .blocked(&client_key, now)
-            .or_else(|| self.limits.per_account.blocked(&account_key, now));
+        // Count the attempt before the slow password check, so concurrent attempts cannot all
+        // pass the limit before any of them is counted; a success gives the slots back.
+        let blocked = match self.limits.per_client.take(&client_key, now) {
+            Err(wait) => Some(wait),
+            Ok(()) => match self.limits.per_account.take(&account_key, now) {
+                Err(wait) => {
+                    self.limits.per_client.give_back(&client_key, now);
+                    Some(wait)
+                }
+                Ok(()) => None,
+            },
+        };
         if let Some(retry_after_secs) = blocked {
             let mut tx = self.store.begin().await?;
             let mut e = anonymous_entry(origin, "login", "rate_limited");
@@ -118,8 +125,7 @@ impl App {
         let user = match user {
             Some(u) if ok && !u.disabled => u,
             other => {
-                self.limits.per_account.record(&account_key, now);
-                self.limits.per_client.record(&client_key, now);
+                // The slots taken above stay counted: this was a failure.
                 let mut tx = self.store.begin().await?;
                 let mut e = anonymous_entry(origin, "login", "failed");
                 e.actor_username = Some(username.chars().take(64).collect());
@@ -129,6 +135,8 @@ impl App {
                 return Err(AppError::BadCredentials);
             }
         };
+        self.limits.per_client.give_back(&client_key, now);
+        self.limits.per_account.give_back(&account_key, now);
         let stage = if user.has_totp() {
             STAGE_TOTP
         } else if user.demo {
@@ -192,7 +200,8 @@ impl App {
         }
         let now = self.now_ms();
         let key = format!("t:{}", auth.user.id);
-        if let Some(retry_after_secs) = self.limits.per_code.blocked(&key, now) {
+        // Counted before the code is checked (see login); a good code clears the count.
+        if let Err(retry_after_secs) = self.limits.per_code.take(&key, now) {
             return Err(AppError::RateLimited { retry_after_secs });
         }
         let ctx = Ctx {
@@ -218,7 +227,6 @@ impl App {
             }
         };
         if !accepted {
-            self.limits.per_code.record(&key, now);
             tx.audit(now, ctx.entry("login.second_factor", "failed"))
                 .await?;
             tx.commit().await?;

@@ -1,8 +1,9 @@
 //! Case files (expedientes): create, list, view, edit, close. Every read and change is
 //! audited in the same transaction.
 use crate::{App, AppError, AppResult, Ctx};
-use enlace_domain::case::CaseInput;
+use enlace_domain::case::{CaseInput, CasePatch};
 use enlace_domain::policy;
+use enlace_domain::CaseDraft;
 use enlace_domain::CaseStatus;
 use enlace_store::cases::{Case, CaseFilter};
 use enlace_store::Viewer;
@@ -87,17 +88,26 @@ impl App {
 
     /// Rewrites a case. Only the owner country's intelligence users may; `version` guards
     /// against overwriting someone else's change.
+    /// Changes what the patch names; the rest keeps its value. A stale `version` is a 409.
     pub async fn update_case(
         &self,
         ctx: &Ctx,
         id: &str,
-        input: &CaseInput,
+        patch: &CasePatch,
         version: Option<i64>,
     ) -> AppResult<Case> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let case = self.editable_case(&mut tx, ctx, id).await?;
-        let draft = input.validate(case.owner_country)?;
+        let current = CaseDraft {
+            title: case.title.clone(),
+            summary: case.summary.clone(),
+            distribution: case.distribution.clone(),
+            handling: case.handling,
+            evaluation: case.evaluation,
+            sensitive: case.sensitive,
+        };
+        let draft = patch.over(&current).validate(case.owner_country)?;
         tx.update_case(id, &draft, version.unwrap_or(case.version), now)
             .await?;
         let updated = tx

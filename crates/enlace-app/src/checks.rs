@@ -3,6 +3,7 @@
 //! place that looks past distribution), revealing only owner country, an opaque reference,
 //! the score and which features matched — never content the asker may not see.
 use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::disclosure::{self, Band};
 use enlace_domain::ftm::Properties;
 use enlace_domain::{Country, Invalid};
 use enlace_match::{Index, PersonRecord};
@@ -50,16 +51,24 @@ impl CheckIndex {
 
 pub(crate) type SharedIndex = std::sync::Arc<RwLock<CheckIndex>>;
 
-/// One country's answer.
+/// One country's answer. For a record the asker may not see it says only hit or no hit, an
+/// opaque reference, the band and the owner's focal point (`enlace_domain::disclosure`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CountryAnswer {
     pub country: Country,
     pub hit: bool,
     /// Opaque: it means nothing outside the platform; information requests cite it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// `strong` or `possible`, on a hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band: Option<Band>,
+    /// On a hit: the match score when the asker may see the record, otherwise the band's
+    /// fixed value (strong 0.9, possible 0.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
-    /// Which features matched and how much each counted. The wording of each feature
-    /// (which may quote the record) only when the asker may see the record.
+    /// Which features matched and how much each counted: only when the asker may see the
+    /// record.
     #[schema(value_type = Vec<Object>)]
     pub explanation: Vec<Value>,
     /// The record itself, when the asker may already see it.
@@ -203,13 +212,6 @@ impl App {
             "nothing_to_match",
         )))?;
         let now = self.now_ms();
-        let since = now - 3600 * 1000;
-        if self.store.checks_since(&ctx.actor.user_id, since).await? >= self.config.checks_per_hour
-        {
-            return Err(AppError::RateLimited {
-                retry_after_secs: 600,
-            });
-        }
         // Matches per owner country, best first.
         let matches = {
             let idx = self.checks.read().unwrap_or_else(|p| p.into_inner());
@@ -224,6 +226,14 @@ impl App {
         let check_id = enlace_store::new_id();
         let viewer = Viewer::of(&ctx.actor);
         let mut tx = self.store.begin().await?;
+        // Counted and recorded in the same write transaction: the hourly limit holds under
+        // concurrent checks.
+        let since = now - 3600 * 1000;
+        if tx.checks_since(&ctx.actor.user_id, since).await? >= self.config.checks_per_hour {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 600,
+            });
+        }
         tx.insert_check(
             &NewCheck {
                 id: &check_id,
@@ -244,6 +254,7 @@ impl App {
                     country,
                     hit: false,
                     reference: None,
+                    band: None,
                     score: None,
                     explanation: vec![],
                     record: None,
@@ -251,7 +262,9 @@ impl App {
                 });
                 continue;
             };
-            // Show a record the asker may already see when there is one; otherwise the best.
+            // Show a record the asker may already see when there is one; otherwise the best
+            // one that may be answered at all (a sensitive record exists only for the
+            // countries its distribution names).
             let mut chosen = None;
             for m in list.iter().take(20) {
                 if let Some(e) = tx.entity_visible(&viewer, &m.id).await? {
@@ -259,9 +272,28 @@ impl App {
                     break;
                 }
             }
-            let Some((m, visible)) = chosen.or_else(|| list.first().map(|m| (m, None))) else {
+            if chosen.is_none() {
+                for m in list.iter().take(20) {
+                    if tx.unrestricted_hit_allowed(&m.id, my_country).await? {
+                        chosen = Some((m, None));
+                        break;
+                    }
+                }
+            }
+            let Some((m, visible)) = chosen else {
+                results.push(CountryAnswer {
+                    country,
+                    hit: false,
+                    reference: None,
+                    band: None,
+                    score: None,
+                    explanation: vec![],
+                    record: None,
+                    focal_point: None,
+                });
                 continue;
             };
+            let shown = disclosure::hit(m.score, visible.is_some());
             let reference = format!("HIT-{}", &enlace_store::random_token()[..16].to_uppercase());
             tx.insert_check_hit(
                 &reference,
@@ -271,31 +303,35 @@ impl App {
                 (m.score * 1000.0).round() as i64,
             )
             .await?;
-            let explanation = m
-                .explanation
-                .iter()
-                .map(|f| {
-                    if visible.is_some() {
-                        json!({"feature": f.feature, "contribution": round2(f.contribution), "detail": f.detail})
-                    } else {
-                        json!({"feature": f.feature, "contribution": round2(f.contribution)})
-                    }
-                })
-                .collect();
-            // The owner country sees in its audit that this country checked and hit its record.
+            let explanation = if shown.explain {
+                m.explanation
+                    .iter()
+                    // A count of namesakes is taken over every record, hidden ones included.
+                    .filter(|f| f.feature != "namesakes")
+                    .map(|f| json!({"feature": f.feature, "contribution": round2(f.contribution), "detail": f.detail}))
+                    .collect()
+            } else {
+                vec![]
+            };
+            // The owner country sees in its audit that this country checked and hit its
+            // record (the id is the owner's to read: the asker's own view hides it).
             let mut hit = ctx.entry("check.hit", "ok");
             hit.object_kind = Some("entity".into());
             hit.object_id = Some(m.id.clone());
             hit.object_country = Some(country.code().to_string());
             hit.purpose = Some(purpose.clone());
             hit.case_reference = Some(case_ref.clone());
-            hit.detail = Some(format!("reference={reference} score={:.2}", m.score));
+            hit.detail = Some(format!(
+                "reference={reference} band={}",
+                shown.band.as_str()
+            ));
             tx.audit(now, hit).await?;
             results.push(CountryAnswer {
                 country,
                 hit: true,
                 reference: Some(reference),
-                score: Some(round2(m.score)),
+                band: Some(shown.band),
+                score: Some(shown.score),
                 explanation,
                 record: visible.map(|e| json!({"id": e.id, "schema": e.schema, "caption": e.caption, "case_id": e.case_id})),
                 focal_point: None,

@@ -98,7 +98,40 @@ pub struct EntityInput {
     pub properties: Value,
 }
 
+/// How an update treats the properties it does not name.
+pub enum Change<'a> {
+    Replace(&'a EntityInput),
+    Patch(&'a EntityInput),
+}
+
 impl EntityInput {
+    /// This input laid over the entity as it is: an empty schema keeps the entity's, each
+    /// named property replaces the stored one (an empty list removes it), the rest stays.
+    fn over(&self, old: &Entity) -> EntityInput {
+        let mut props: serde_json::Map<String, Value> = old
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        if let Some(named) = self.properties.as_object() {
+            for (k, v) in named {
+                if v.as_array().is_some_and(|a| a.is_empty()) || v.is_null() {
+                    props.remove(k);
+                } else {
+                    props.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        EntityInput {
+            schema: if self.schema.is_empty() {
+                old.schema.clone()
+            } else {
+                self.schema.clone()
+            },
+            properties: Value::Object(props),
+        }
+    }
+
     pub fn from_json(v: &Value) -> Result<EntityInput, Invalid> {
         let schema = v
             .get("schema")
@@ -258,11 +291,14 @@ impl App {
             .await
     }
 
+    /// Changes an entity. `Change::Replace` (a form, which sends every field) sets exactly the
+    /// properties given; `Change::Patch` (the API's PATCH) changes only the properties it
+    /// names, an empty list removing one, and keeps the rest. A stale `version` is a 409.
     pub async fn update_entity(
         &self,
         ctx: &Ctx,
         id: &str,
-        input: &EntityInput,
+        change: Change<'_>,
         version: Option<i64>,
     ) -> AppResult<Entity> {
         let now = self.now_ms();
@@ -273,6 +309,14 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let case = self.editable_case(&mut tx, ctx, &old.case_id).await?;
+        let merged;
+        let input = match change {
+            Change::Replace(input) => input,
+            Change::Patch(input) => {
+                merged = input.over(&old);
+                &merged
+            }
+        };
         if input.schema != old.schema {
             return Err(AppError::Invalid(Invalid::one("schema", "schema_change")));
         }

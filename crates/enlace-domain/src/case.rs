@@ -219,6 +219,82 @@ pub struct DistributionInput {
     pub countries: Vec<String>,
 }
 
+/// A partial change of a case file: what is omitted (or null) keeps its value.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CasePatch {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    pub title: Option<String>,
+    #[schema(
+        max_length = 20000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    pub summary: Option<String>,
+    pub distribution: Option<DistributionInput>,
+    #[schema(pattern = "^(intelligence_only|no_court_without_consent|no_onward_sharing)?$")]
+    pub handling: Option<String>,
+    #[schema(pattern = "^([A-DX][1-4])?$")]
+    pub evaluation: Option<String>,
+    /// Victims or minors. Omitted, it stays as it is: a PATCH never widens a sensitive case
+    /// by accident.
+    pub sensitive: Option<bool>,
+}
+
+impl CasePatch {
+    /// The whole input this patch makes of the case as it is now.
+    pub fn over(&self, current: &CaseDraft) -> CaseInput {
+        CaseInput {
+            title: self.title.clone().unwrap_or_else(|| current.title.clone()),
+            summary: self
+                .summary
+                .clone()
+                .unwrap_or_else(|| current.summary.clone()),
+            distribution: Some(self.distribution.clone().unwrap_or_else(|| {
+                DistributionInput {
+                    level: current.distribution.level.as_str().to_string(),
+                    countries: current
+                        .distribution
+                        .countries
+                        .iter()
+                        .map(|c| c.code().to_string())
+                        .collect(),
+                }
+            })),
+            handling: Some(
+                self.handling
+                    .clone()
+                    .unwrap_or_else(|| current.handling.as_str().to_string()),
+            ),
+            evaluation: Some(
+                self.evaluation
+                    .clone()
+                    .unwrap_or_else(|| current.evaluation.code()),
+            ),
+            sensitive: self.sensitive.unwrap_or(current.sensitive),
+        }
+    }
+}
+
+impl From<CaseInput> for CasePatch {
+    /// A form sends every field: nothing is kept from before.
+    fn from(i: CaseInput) -> CasePatch {
+        CasePatch {
+            title: Some(i.title),
+            summary: Some(i.summary),
+            distribution: Some(i.distribution.unwrap_or(DistributionInput {
+                level: "country".into(),
+                countries: vec![],
+            })),
+            handling: Some(i.handling.unwrap_or_default()),
+            evaluation: Some(i.evaluation.unwrap_or_default()),
+            sensitive: Some(i.sensitive),
+        }
+    }
+}
+
 pub const TITLE_MAX: usize = 200;
 pub const SUMMARY_MAX: usize = 20_000;
 
@@ -306,6 +382,34 @@ mod tests {
 
     fn mx() -> Country {
         Country::parse("mx").unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn a_patch_keeps_what_it_omits() {
+        let draft = CaseInput {
+            title: "Red del sur".into(),
+            summary: "Resumen".into(),
+            distribution: Some(DistributionInput {
+                level: "countries".into(),
+                countries: vec!["gt".into()],
+            }),
+            handling: Some("no_onward_sharing".into()),
+            evaluation: Some("B2".into()),
+            sensitive: true,
+        }
+        .validate(mx())
+        .unwrap();
+        let patch = CasePatch {
+            title: Some("Nuevo título".into()),
+            ..Default::default()
+        };
+        let after = patch.over(&draft).validate(mx()).unwrap();
+        assert_eq!(after.title, "Nuevo título");
+        assert_eq!(after.summary, draft.summary);
+        assert_eq!(after.distribution, draft.distribution);
+        assert_eq!(after.handling, draft.handling);
+        assert_eq!(after.evaluation, draft.evaluation);
+        assert!(after.sensitive, "an omitted sensitive flag stays set");
     }
 
     #[test]

@@ -61,6 +61,48 @@ pub fn format_utc(ms: i64) -> String {
     )
 }
 
+/// Parses `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM:SSZ` into epoch milliseconds.
+pub fn parse_utc(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let num = |a: usize, b: usize| -> Option<i64> {
+        let part = s.get(a..b)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    if s.get(4..5)? != "-"
+        || s.get(7..8)? != "-"
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+    {
+        return None;
+    }
+    let secs = match s.len() {
+        10 => 0,
+        20 if &s[10..11] == "T" && &s[13..14] == ":" && &s[16..17] == ":" && &s[19..] == "Z" => {
+            let (h, mi, se) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+            if h > 23 || mi > 59 || se > 59 {
+                return None;
+            }
+            h * 3600 + mi * 60 + se
+        }
+        _ => return None,
+    };
+    Some((days_from_civil(y, m, d) * 86_400 + secs) * 1000)
+}
+
+// Howard Hinnant's civil-to-days algorithm.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 // Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -78,6 +120,23 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_utc_reads_what_format_utc_writes() {
+        for ms in [0, 1_764_567_890_000, 951_782_400_000, -86_400_000] {
+            assert_eq!(parse_utc(&format_utc(ms)), Some(ms));
+        }
+        assert_eq!(parse_utc("2026-12-01"), Some(1_796_083_200_000));
+        for bad in [
+            "2026-13-01",
+            "2026-12-01T24:00:00Z",
+            "2026-12-1",
+            "x",
+            "2026-12-01T10:00:00+01:00",
+        ] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
+        }
+    }
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");

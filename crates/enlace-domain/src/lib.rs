@@ -4,6 +4,7 @@
 pub mod case;
 pub mod clock;
 pub mod country;
+pub mod disclosure;
 pub mod ftm;
 pub mod policy;
 pub mod role;

@@ -220,6 +220,27 @@ impl Tx {
 }
 
 /// A signed statement "the chain had `seq` entries and its head hash was `hash`".
+/// Whose audit entries to read.
+#[derive(Debug, Clone, Copy)]
+pub enum AuditOf<'a> {
+    /// One user's own actions.
+    Actor(&'a str),
+    /// Every action by a country's users or on its records.
+    Country(&'a str),
+}
+
+/// Narrows a reading of the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub object_id: Option<String>,
+    pub actor_country: Option<String>,
+    pub action: Option<String>,
+    /// From this time (UTC ms), inclusive.
+    pub from_ms: Option<i64>,
+    /// Up to this time (UTC ms), exclusive.
+    pub to_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Checkpoint {
     pub seq: i64,
@@ -449,51 +470,54 @@ impl Store {
         .collect()
     }
 
-    /// Audit entries made by one user, newest first.
-    pub async fn audit_by_actor(
+    /// Audit entries of one user, or by or about one country, narrowed by `filter`, newest
+    /// first.
+    pub async fn audit_entries(
         &self,
-        actor_id: &str,
+        of: AuditOf<'_>,
+        filter: &AuditFilter,
         limit: i64,
         offset: i64,
     ) -> crate::Result<(Vec<Entry>, i64)> {
-        self.audit_page("actor_id", actor_id, limit, offset).await
-    }
-
-    /// Audit entries about records owned by `country`, whoever made them, newest first.
-    pub async fn audit_about_country(
-        &self,
-        country: enlace_domain::Country,
-        limit: i64,
-        offset: i64,
-    ) -> crate::Result<(Vec<Entry>, i64)> {
-        self.audit_page("object_country", country.code(), limit, offset)
-            .await
-    }
-
-    async fn audit_page(
-        &self,
-        column: &'static str,
-        value: &str,
-        limit: i64,
-        offset: i64,
-    ) -> crate::Result<(Vec<Entry>, i64)> {
-        let rows = self
-            .fetch_all(
-                &Q::new(&format!(
-                    "SELECT {COLUMNS} FROM audit_log WHERE {column} = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
-                ))
-                .arg(value)
-                .arg(limit)
-                .arg(offset),
-            )
-            .await?;
+        let build = |head: &str| {
+            let mut q = Q::new(head);
+            match of {
+                AuditOf::Actor(id) => {
+                    q.push(" WHERE actor_id = ").bind(id);
+                }
+                AuditOf::Country(c) => {
+                    q.push(" WHERE (object_country = ")
+                        .bind(c)
+                        .push(" OR actor_country = ")
+                        .bind(c)
+                        .push(")");
+                }
+            }
+            if let Some(v) = &filter.object_id {
+                q.push(" AND object_id = ").bind(v.as_str());
+            }
+            if let Some(v) = &filter.actor_country {
+                q.push(" AND actor_country = ").bind(v.as_str());
+            }
+            if let Some(v) = &filter.action {
+                q.push(" AND action = ").bind(v.as_str());
+            }
+            if let Some(v) = filter.from_ms {
+                q.push(" AND at >= ").bind(v);
+            }
+            if let Some(v) = filter.to_ms {
+                q.push(" AND at < ").bind(v);
+            }
+            q
+        };
+        let mut page = build(&format!("SELECT {COLUMNS} FROM audit_log"));
+        page.push(" ORDER BY seq DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rows = self.fetch_all(&page).await?;
         let total = self
-            .fetch_optional(
-                &Q::new(&format!(
-                    "SELECT COUNT(*) AS n FROM audit_log WHERE {column} = $1"
-                ))
-                .arg(value),
-            )
+            .fetch_optional(&build("SELECT COUNT(*) AS n FROM audit_log"))
             .await?
             .map(|r| r.try_get::<i64, _>("n"))
             .transpose()?

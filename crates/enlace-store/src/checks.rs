@@ -13,6 +13,22 @@ pub struct NewCheck<'a> {
 }
 
 impl Tx {
+    /// How many checks a user ran since `since_ms`, read inside the write transaction that
+    /// records the next one: concurrent checks queue on the write lock, so the count holds.
+    pub async fn checks_since(&mut self, user_id: &str, since_ms: i64) -> crate::Result<i64> {
+        let row = self
+            .fetch_optional(
+                &Q::new("SELECT COUNT(*) AS n FROM checks WHERE user_id = $1 AND created_at > $2")
+                    .arg(user_id)
+                    .arg(since_ms),
+            )
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("n"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
     pub async fn insert_check(&mut self, c: &NewCheck<'_>, now_ms: i64) -> crate::Result<()> {
         self.execute(
             &Q::new("INSERT INTO checks (id, user_id, country, purpose, case_reference, subject, hits, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")

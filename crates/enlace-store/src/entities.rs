@@ -656,6 +656,29 @@ fn other_filters(q: &mut Q, f: &EntityFilter) {
     }
 }
 
+impl Tx {
+    /// Whether a hit on this record may be answered to `asker` at all: a sensitive record
+    /// (victims, minors) exists only for its owner and the countries its distribution names
+    /// or it was shared with. Only for the hit/no-hit matcher, whose answers pass the
+    /// disclosure policy.
+    pub async fn unrestricted_hit_allowed(
+        &mut self,
+        id: &str,
+        asker: Country,
+    ) -> crate::Result<bool> {
+        let mut q = Q::new("SELECT 1 AS ok FROM entities e WHERE e.id = ");
+        q.bind(id)
+            .push(" AND (e.sensitive = 0 OR e.owner_country = ")
+            .bind(asker)
+            .push(" OR (e.dist_level = 'countries' AND EXISTS (SELECT 1 FROM record_countries rc WHERE rc.record_id = e.id AND rc.country = ")
+            .bind(asker)
+            .push(")) OR EXISTS (SELECT 1 FROM record_shares rs WHERE rs.record_id = e.id AND rs.country = ")
+            .bind(asker)
+            .push("))");
+        Ok(self.fetch_optional(&q).await?.is_some())
+    }
+}
+
 impl crate::Store {
     /// Every entity of the given schemas, whoever owns it. Only for building the hit/no-hit
     /// index, whose answers reveal existence and owner but never content.

@@ -223,7 +223,15 @@ async fn audit_chain_verifies_and_is_append_only() {
             .await
             .is_err());
         drop(tx);
-        let (mine, total) = store.audit_by_actor("nobody", 10, 0).await.unwrap();
+        let (mine, total) = store
+            .audit_entries(
+                enlace_store::audit::AuditOf::Actor("nobody"),
+                &Default::default(),
+                10,
+                0,
+            )
+            .await
+            .unwrap();
         assert!(mine.is_empty() && total == 0);
     })
     .await;

@@ -139,5 +139,4 @@ pub struct Empty {}
 #[derive(Deserialize)]
 pub struct PageQuery {
     pub(crate) page: Option<i64>,
-    pub(crate) scope: Option<String>,
 }

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use enlace_app::AppError;
-use enlace_domain::case::{CaseInput, Distribution, Evaluation, Handling};
+use enlace_domain::case::{CaseInput, CasePatch, Distribution, Evaluation, Handling};
 use enlace_domain::{CaseStatus, Country, Invalid};
 use enlace_store::cases::{Case, CaseFilter};
 use serde::{Deserialize, Serialize};
@@ -128,15 +128,17 @@ pub(crate) async fn case_get(
     Ok(Json(CaseView::from(&case)).into_response())
 }
 
+/// A partial change: omitted (or null) fields keep their value.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct CaseUpdate {
     #[serde(flatten)]
-    input: CaseInput,
+    patch: CasePatch,
     /// The version the change was made on; a stale one answers 409.
     version: Option<i64>,
 }
 
-/// Changes a case file (its owner country's officers, prosecutors and analysts).
+/// Changes what the body names of a case file, keeping the rest (its owner country's
+/// officers, prosecutors and analysts).
 #[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
     request_body = CaseUpdate,
     responses((status = 200, body = CaseView),
@@ -149,7 +151,7 @@ pub(crate) async fn case_update(
 ) -> ApiResult {
     let case = s
         .app
-        .update_case(&a.ctx, &id, &b.input, b.version)
+        .update_case(&a.ctx, &id, &b.patch, b.version)
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(CaseView::from(&case)).into_response())

@@ -307,7 +307,8 @@ pub async fn case_update(
     let ctx = req.ctx()?;
     let (input, v) = case_input(&pairs);
     let version = Some(v.version).filter(|v| *v > 0);
-    match s.app.update_case(&ctx, &id, &input, version).await {
+    let patch = enlace_domain::case::CasePatch::from(input.clone());
+    match s.app.update_case(&ctx, &id, &patch, version).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
         Err(AppError::Invalid(inv)) => Ok(case_form_page(
             &req,

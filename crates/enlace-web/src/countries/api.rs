@@ -17,6 +17,7 @@ pub(crate) async fn countries(State(s): State<AppState>, a: ApiCtx) -> ApiResult
     Ok(Json(Items { items: list }).into_response())
 }
 
+/// A partial change: omitted (or null) fields keep their value.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct CountryBody {
     #[schema(
@@ -24,20 +25,15 @@ pub(crate) struct CountryBody {
         max_length = 100,
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
-    name_es: String,
+    name_es: Option<String>,
     #[schema(
         min_length = 1,
         max_length = 100,
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
-    name_en: String,
-    /// Default true.
-    #[serde(default = "yes")]
-    active: bool,
-}
-
-pub(crate) fn yes() -> bool {
-    true
+    name_en: Option<String>,
+    /// Whether the country takes part (an inactive country's users cannot log in).
+    active: Option<bool>,
 }
 
 /// Renames a member country or marks it inactive (the secretariat).
@@ -50,9 +46,21 @@ pub(crate) async fn country_update(
     Path(code): Path<String>,
     ApiJson(b): ApiJson<CountryBody>,
 ) -> ApiResult {
-    a.done(
-        s.app
-            .update_country(&a.ctx, &code, &b.name_es, &b.name_en, b.active)
-            .await,
-    )
+    // Laid over the country as it is: the secretariat's list (others get 404 from the
+    // update itself, which checks the role first).
+    let list = s.app.countries().await.map_err(|e| a.err(e))?;
+    let current = list.iter().find(|c| c.code == code.to_ascii_lowercase());
+    let (es, en, active) = match current {
+        Some(c) => (
+            b.name_es.unwrap_or_else(|| c.name_es.clone()),
+            b.name_en.unwrap_or_else(|| c.name_en.clone()),
+            b.active.unwrap_or(c.active),
+        ),
+        None => (
+            b.name_es.unwrap_or_default(),
+            b.name_en.unwrap_or_default(),
+            b.active.unwrap_or(true),
+        ),
+    };
+    a.done(s.app.update_country(&a.ctx, &code, &es, &en, active).await)
 }

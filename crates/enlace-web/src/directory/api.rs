@@ -106,18 +106,82 @@ pub(crate) async fn directory_get(
     Ok(Json(directory_json(&e)).into_response())
 }
 
-/// Changes an entry (the change awaits approval; the approved version stays visible).
-#[utoipa::path(patch, path = "/directory/{id}", tag = "directory", params(("id" = String, Path)), request_body = DirectoryBody,
+/// A partial change of a directory entry: omitted (or null) fields keep their value.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct DirectoryPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    name: Option<String>,
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    position: Option<String>,
+    institution: Option<String>,
+    /// Work-plan axes covered (1–4).
+    #[schema(max_items = 4)]
+    axes: Option<Vec<u8>>,
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    topics: Option<String>,
+    #[schema(max_length = 50, pattern = "^[0-9+() .-]*$")]
+    phone: Option<String>,
+    #[schema(max_length = 200)]
+    email: Option<String>,
+    languages: Option<Vec<String>>,
+    hours: Option<String>,
+    available_24_7: Option<bool>,
+    /// Shown on the public portal once approved.
+    public: Option<bool>,
+}
+
+impl DirectoryPatch {
+    /// The whole entry this patch makes of the current one.
+    fn over(self, current: &DirectoryData, public: bool) -> (DirectoryData, bool) {
+        let c = current.clone();
+        (
+            DirectoryData {
+                name: self.name.unwrap_or(c.name),
+                position: self.position.unwrap_or(c.position),
+                institution: self.institution.unwrap_or(c.institution),
+                axes: self.axes.unwrap_or(c.axes),
+                topics: self.topics.unwrap_or(c.topics),
+                phone: self.phone.unwrap_or(c.phone),
+                email: self.email.unwrap_or(c.email),
+                languages: self.languages.unwrap_or(c.languages),
+                hours: self.hours.unwrap_or(c.hours),
+                available_24_7: self.available_24_7.unwrap_or(c.available_24_7),
+            },
+            self.public.unwrap_or(public),
+        )
+    }
+}
+
+/// Changes what the body names of an entry, keeping the rest (the change awaits approval;
+/// the approved version stays visible).
+#[utoipa::path(patch, path = "/directory/{id}", tag = "directory", params(("id" = String, Path)), request_body = DirectoryPatch,
     responses((status = 200, body = DirectoryView)))]
 pub(crate) async fn directory_update(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<DirectoryBody>,
+    ApiJson(b): ApiJson<DirectoryPatch>,
 ) -> ApiResult {
+    // The caller's own entry shows its latest version: the patch is laid over that.
+    let current = s
+        .app
+        .directory_entry(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    let (data, public) = b.over(&current.shown, current.public);
     let e = s
         .app
-        .edit_directory(&a.ctx, &id, &b.data, b.public)
+        .edit_directory(&a.ctx, &id, &data, public)
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(directory_json(&e)).into_response())

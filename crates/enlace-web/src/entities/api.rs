@@ -74,8 +74,6 @@ pub struct EntityBody {
     pub schema: String,
     #[serde(default)]
     pub properties: BTreeMap<String, Vec<String>>,
-    /// On PATCH: the version the change was made on; a stale one answers 409.
-    pub version: Option<i64>,
 }
 
 impl EntityBody {
@@ -133,20 +131,42 @@ pub(crate) async fn entity_get(
     .into_response())
 }
 
-/// Replaces an entity's properties (its owner country only).
+/// A partial change of an entity: each named property replaces the stored one (an empty
+/// list removes it); properties not named keep their values.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EntityPatch {
+    /// If given, it must be the entity's schema (a schema never changes).
+    pub schema: Option<String>,
+    #[serde(default)]
+    pub properties: BTreeMap<String, Vec<String>>,
+    /// The version the change was made on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+/// Changes the properties the body names (its owner country only); the others keep their
+/// values.
 #[utoipa::path(patch, path = "/entities/{id}", tag = "entities", params(("id" = String, Path)),
-    request_body = EntityBody,
+    request_body = EntityPatch,
     responses((status = 200, body = EntityView),
         (status = 409, description = "The entity changed since `version`", body = ErrorBody)))]
 pub(crate) async fn entity_update(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<EntityBody>,
+    ApiJson(b): ApiJson<EntityPatch>,
 ) -> ApiResult {
+    let input = enlace_app::entities::EntityInput {
+        schema: b.schema.clone().unwrap_or_default(),
+        properties: serde_json::to_value(&b.properties).unwrap_or(Value::Null),
+    };
     let e = s
         .app
-        .update_entity(&a.ctx, &id, &b.input(), b.version)
+        .update_entity(
+            &a.ctx,
+            &id,
+            enlace_app::entities::Change::Patch(&input),
+            b.version,
+        )
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(EntityView::from(&e)).into_response())

@@ -401,7 +401,16 @@ pub async fn entity_update(
         schema: schema.clone(),
         properties: serde_json::to_value(&props).unwrap_or_default(),
     };
-    match s.app.update_entity(&ctx, &id, &input, version).await {
+    match s
+        .app
+        .update_entity(
+            &ctx,
+            &id,
+            enlace_app::entities::Change::Replace(&input),
+            version,
+        )
+        .await
+    {
         Ok(e) => Ok(Redirect::to(&format!("/entities/{}", e.id)).into_response()),
         Err(AppError::Invalid(inv)) if enlace_domain::ftm::is_schema(&schema) => {
             let case_id = pairs

@@ -92,7 +92,13 @@ async fn unknown_user_and_wrong_password_answer_alike_and_are_rate_limited() {
     let ctx = s.ctx("officer.mx").await;
     let (mine, _) = s
         .app
-        .audit_entries(&ctx, enlace_app::audit::AuditScope::Mine, 100, 0)
+        .audit_entries(
+            &ctx,
+            enlace_app::audit::AuditScope::Mine,
+            &Default::default(),
+            100,
+            0,
+        )
         .await
         .unwrap();
     assert!(mine
@@ -523,10 +529,26 @@ async fn tokens_are_created_listed_and_revoked_and_audit_is_scoped() {
             .any(|e| e["action"] == "case.read"
                 && e["actor_username"] == "officer.gt"
                 && e["object_id"] == id));
+        // Guatemala's admin sees what its own officer did (actions by its country)…
         let gt_admin = s.token("admin.gt").await;
         let (_, a) = s
             .api(
                 Some(&gt_admin),
+                Method::GET,
+                "/api/v1/audit?scope=country&per_page=200",
+                None,
+            )
+            .await;
+        assert!(a["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["object_id"] != id || e["actor_country"] == "gt"));
+        // …and a third country's admin nothing of it.
+        let hn_admin = s.token("admin.hn").await;
+        let (_, a) = s
+            .api(
+                Some(&hn_admin),
                 Method::GET,
                 "/api/v1/audit?scope=country&per_page=200",
                 None,

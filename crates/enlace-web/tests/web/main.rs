@@ -9,4 +9,5 @@ mod entities;
 mod matrix;
 mod requests;
 mod testkit;
+mod trust;
 mod words;

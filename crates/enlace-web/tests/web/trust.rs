@@ -1,0 +1,302 @@
+//! The trust issue's attacks, each through HTTP: what a hidden record reveals through checks
+//! and the audit, limits under concurrency, and PATCH that keeps what it omits.
+use crate::testkit::{each_engine, sqlite_server};
+use enlace_app::AppConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const PW: &str = "enlace-demo";
+
+async fn case(s: &crate::testkit::Server, tok: &str, body: Value) -> String {
+    let (st, c) = s
+        .api(Some(tok), Method::POST, "/api/v1/cases", Some(body))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn person(s: &crate::testkit::Server, tok: &str, case_id: &str, props: Value) -> String {
+    let (st, p) = s
+        .api(
+            Some(tok),
+            Method::POST,
+            "/api/v1/entities",
+            Some(json!({"case_id": case_id, "schema": "Person", "properties": props})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    p["id"].as_str().unwrap().to_string()
+}
+
+async fn check(s: &crate::testkit::Server, tok: &str, props: Value) -> Value {
+    let body = json!({"purpose": "Verificación previa", "case_reference": "EXP-77",
+        "subject": {"schema": "Person", "properties": props}});
+    let (st, v) = s
+        .api(Some(tok), Method::POST, "/api/v1/checks", Some(body))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v
+}
+
+fn answer(v: &Value, cc: &str) -> Value {
+    let mut a = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["country"] == cc)
+        .unwrap()
+        .clone();
+    // The reference is random by design: compare everything else.
+    a.as_object_mut().unwrap().remove("reference");
+    a
+}
+
+/// Point 1: for a hidden record, the answer carries only hit, reference, band and focal
+/// point; asking with several birth dates that keep the hit and the band gets the same
+/// answer, so the hidden date cannot be read from it.
+#[tokio::test]
+async fn a_hidden_record_answers_the_same_whatever_is_asked_of_it() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("prosecutor.mx").await;
+        let c = case(&s, &gt, json!({"title": "Red ficticia del altiplano"})).await;
+        let id = person(&s, &gt, &c, json!({"firstName": ["Evaristo"], "lastName": ["Quintanilla"], "secondName": ["Borja"], "birthDate": ["1979-06-14"], "nationality": ["gt"], "gender": ["male"]})).await;
+        let name = json!(["Evaristo Quintanilla Borja"]);
+        let mut seen: Vec<Value> = vec![];
+        for dob in ["1979-06-14", "1979-06-15", "1979-07-14", "1980-06-14", "1979-01-01"] {
+            for extra in [json!({}), json!({"nationality": ["hn"]}), json!({"gender": ["female"]})] {
+                let mut props = json!({"name": name, "birthDate": [dob]});
+                for (k, v) in extra.as_object().unwrap() {
+                    props[k] = v.clone();
+                }
+                let v = check(&s, &mx, props).await;
+                let a = answer(&v, "gt");
+                let text = v.to_string();
+                assert!(!text.contains(&id), "no internal id: {text}");
+                assert!(!text.contains("1979"), "no hidden content: {text}");
+                if a["hit"] == true {
+                    assert!(a["band"] == "strong" || a["band"] == "possible", "{a}");
+                    assert!(a["score"] == 0.9 || a["score"] == 0.6, "a band's fixed score: {a}");
+                    assert!(a.get("explanation").is_none_or(|e| e.as_array().unwrap().is_empty()), "{a}");
+                    assert!(a["record"].is_null());
+                } else {
+                    assert!(a.get("band").is_none() && a.get("score").is_none(), "{a}");
+                }
+                seen.push(a);
+            }
+        }
+        // Same hit and band, same answer: at most one answer per band and one for no hit.
+        let mut distinct: Vec<&Value> = vec![];
+        for a in &seen {
+            if !distinct.contains(&a) {
+                distinct.push(a);
+            }
+        }
+        assert!(distinct.len() <= 3, "answers vary with hidden values: {distinct:?}");
+        assert!(seen.iter().any(|a| a["hit"] == true), "the record is found at all");
+    })
+    .await;
+}
+
+/// Point 2: the asker's own audit trail, and its country admin's, never name the hidden
+/// record; the owner's admin still sees which record was hit.
+#[tokio::test]
+async fn the_askers_audit_never_names_the_hidden_record() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("prosecutor.mx").await;
+        let c = case(&s, &gt, json!({"title": "Caso reservado"})).await;
+        let id = person(&s, &gt, &c, json!({"firstName": ["Anselmo"], "lastName": ["Villatoro"], "birthDate": ["1970-03-03"]})).await;
+        let v = check(&s, &mx, json!({"name": ["Anselmo Villatoro"], "birthDate": ["1970-03-03"]})).await;
+        assert_eq!(answer(&v, "gt")["hit"], true, "{v}");
+        for (tok, scope) in [(mx.clone(), "own"), (s.token("admin.mx").await, "country")] {
+            let (st, a) = s.api(Some(&tok), Method::GET, &format!("/api/v1/audit?scope={scope}&per_page=200"), None).await;
+            assert_eq!(st, StatusCode::OK, "{a}");
+            let text = a.to_string();
+            assert!(text.contains("check.hit"), "{scope}: {text}");
+            assert!(!text.contains(&id), "{scope} audit names the hidden record: {text}");
+            assert!(!text.contains("score="), "no score in the audit: {text}");
+        }
+        let (_, own) = s.api(Some(&mx), Method::GET, "/api/v1/audit?per_page=200", None).await;
+        assert!(own["items"].as_array().unwrap().iter().any(|e| e["action"] == "check.hit" && e["case_reference"] == "EXP-77"), "the asker keeps its case reference");
+        let (_, owner) = s.api(Some(&s.token("admin.gt").await), Method::GET, "/api/v1/audit?scope=country&per_page=200", None).await;
+        assert!(owner["items"].as_array().unwrap().iter().any(|e| e["action"] == "check.hit" && e["object_id"] == id.as_str()), "the owner sees its record was hit");
+    })
+    .await;
+}
+
+/// Sensitive records answer hits only to the countries their distribution names.
+#[tokio::test]
+async fn a_sensitive_record_exists_only_for_the_countries_it_names() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let c = case(&s, &gt, json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["sv"]}})).await;
+        person(&s, &gt, &c, json!({"firstName": ["Marisol"], "lastName": ["Etchegaray"], "birthDate": ["2009-11-02"]})).await;
+        let props = json!({"name": ["Marisol Etchegaray"], "birthDate": ["2009-11-02"]});
+        let named = check(&s, &s.token("officer.sv").await, props.clone()).await;
+        assert_eq!(answer(&named, "gt")["hit"], true, "{named}");
+        let other = check(&s, &s.token("officer.hn").await, props).await;
+        assert_eq!(answer(&other, "gt")["hit"], false, "{other}");
+    })
+    .await;
+}
+
+/// Point 9: a visible record's explanation carries no count of namesakes (taken over every
+/// record, hidden ones included).
+#[tokio::test]
+async fn explanations_carry_no_count_over_hidden_records() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let c = case(&s, &gt, json!({"title": "Compartido", "distribution": {"level": "members"}})).await;
+        person(&s, &gt, &c, json!({"firstName": ["José"], "lastName": ["García"], "birthDate": ["1990-01-01"]})).await;
+        let hidden = case(&s, &gt, json!({"title": "Reservado"})).await;
+        for i in 0..5 {
+            person(&s, &gt, &hidden, json!({"firstName": ["José"], "lastName": ["García"], "birthDate": [format!("19{}-02-02", 60 + i)]})).await;
+        }
+        let v = check(&s, &s.token("officer.mx").await, json!({"name": ["José García"], "birthDate": ["1990-01-01"]})).await;
+        let a = answer(&v, "gt");
+        assert_eq!(a["hit"], true, "{v}");
+        assert!(a["record"].is_object(), "the shared record is shown: {a}");
+        assert!(a["explanation"].as_array().unwrap().iter().all(|f| f["feature"] != "namesakes"), "{a}");
+    })
+    .await;
+}
+
+/// Point 3: 120 concurrent checks by one user: exactly the limit is answered.
+#[tokio::test]
+async fn the_check_limit_holds_under_concurrency() {
+    let s = std::sync::Arc::new(sqlite_server(AppConfig::default()).await);
+    let tok = s.token("analyst.cr").await;
+    let mut tasks = vec![];
+    for i in 0..120 {
+        let s = s.clone();
+        let tok = tok.clone();
+        tasks.push(tokio::spawn(async move {
+            s.api(Some(&tok), Method::POST, "/api/v1/checks", Some(json!({"purpose": "p", "case_reference": "r",
+                "subject": {"schema": "Person", "properties": {"name": [format!("Nadie Ficticio {i}")]}}})))
+                .await
+                .0
+        }));
+    }
+    let mut ok = 0;
+    let mut limited = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((ok, limited), (60, 60));
+}
+
+/// Point 3: concurrent wrong passwords on one account are counted before any is checked.
+#[tokio::test]
+async fn the_login_limit_holds_under_concurrency() {
+    let s = std::sync::Arc::new(sqlite_server(AppConfig::default()).await);
+    let mut tasks = vec![];
+    for _ in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.browser_login("officer.mx", "nope").await.0
+        }));
+    }
+    let mut failed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::UNAUTHORIZED => failed += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        failed, 10,
+        "exactly the per-account limit of password checks"
+    );
+    assert_eq!(
+        s.browser_login("officer.mx", PW).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// Point 4: PATCH keeps what it omits, on every PATCH endpoint; a stale version is a 409.
+#[tokio::test]
+async fn patch_changes_only_what_it_names() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        // Case files: a new title leaves the sensitive flag and the distribution alone.
+        let c = case(&s, &gt, json!({"title": "Víctimas", "summary": "Resumen", "sensitive": true, "handling": "no_onward_sharing", "evaluation": "B2", "distribution": {"level": "countries", "countries": ["sv"]}})).await;
+        let (st, v) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/cases/{c}"), Some(json!({"title": "Víctimas (rev.)"}))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["title"], "Víctimas (rev.)");
+        assert_eq!(v["sensitive"], true);
+        assert_eq!(v["summary"], "Resumen");
+        assert_eq!(v["handling"], "no_onward_sharing");
+        assert_eq!(v["evaluation"], "B2");
+        assert_eq!(v["distribution"], json!({"level": "countries", "countries": ["sv"]}));
+        let (st, _) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/cases/{c}"), Some(json!({"summary": "x", "version": 1}))).await;
+        assert_eq!(st, StatusCode::CONFLICT, "a stale version");
+        let (st, _) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/cases/{c}"), Some(json!({"distribution": {"level": "members"}}))).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a sensitive case is never widened to all members");
+        // Entities: one property changed, the others kept; an empty list removes one.
+        let p = person(&s, &gt, &c, json!({"firstName": ["Rosa"], "lastName": ["Iturbide"], "birthDate": ["1988-08-08"]})).await;
+        let (st, v) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/entities/{p}"), Some(json!({"properties": {"lastName": ["Iturbide Sosa"], "birthDate": []}}))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["properties"]["firstName"], json!(["Rosa"]));
+        assert_eq!(v["properties"]["lastName"], json!(["Iturbide Sosa"]));
+        assert!(v["properties"].get("birthDate").is_none(), "{v}");
+        // Directory entries: a new phone keeps the name, position and axes.
+        let (st, d) = s.api(Some(&gt), Method::POST, "/api/v1/directory", Some(json!({"name": "Punto focal ficticio", "position": "Jefa de unidad", "institution": "police", "axes": [1], "phone": "+502 2222 1111"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{d}");
+        let did = d["id"].as_str().unwrap();
+        let (st, d) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/directory/{did}"), Some(json!({"phone": "+502 2222 0000"}))).await;
+        assert_eq!(st, StatusCode::OK, "{d}");
+        assert_eq!(d["entry"]["name"], "Punto focal ficticio");
+        assert_eq!(d["entry"]["position"], "Jefa de unidad");
+        assert_eq!(d["entry"]["axes"], json!([1]));
+        // Countries: a new name keeps the country inactive.
+        let st_ = s.token("secretariat").await;
+        let (st, _) = s.api(Some(&st_), Method::PATCH, "/api/v1/countries/bz", Some(json!({"active": false}))).await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, _) = s.api(Some(&st_), Method::PATCH, "/api/v1/countries/bz", Some(json!({"name_es": "Belice (ficticio)"}))).await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (_, list) = s.api(Some(&st_), Method::GET, "/api/v1/countries", None).await;
+        let bz = list["items"].as_array().unwrap().iter().find(|c| c["code"] == "bz").unwrap().clone();
+        assert_eq!((bz["name_es"].clone(), bz["name_en"].clone(), bz["active"].clone()), (json!("Belice (ficticio)"), json!("Belize"), json!(false)));
+    })
+    .await;
+}
+
+/// Point 8: the owner's admin lists every read of one of its records by another country,
+/// filtered by record, actor country, action and dates; no one else can.
+#[tokio::test]
+async fn the_owner_lists_who_read_its_record() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let c = case(&s, &gt, json!({"title": "Compartido con la región", "distribution": {"level": "members"}})).await;
+        let id = person(&s, &gt, &c, json!({"firstName": ["Teodoro"], "lastName": ["Ficticio"]})).await;
+        let mx = s.token("analyst.mx").await;
+        let (st, _) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{id}"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        let admin = s.token("admin.gt").await;
+        let (st, a) = s
+            .api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&object={id}&actor_country=mx&action=entity.read&from=2000-01-01"), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{a}");
+        let items = a["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{a}");
+        assert!(items.iter().all(|e| e["object_id"] == id.as_str() && e["actor_country"] == "mx" && e["action"] == "entity.read"), "{a}");
+        assert_eq!(items[0]["actor_username"], "analyst.mx");
+        // Dates narrow it; bad filters are refused, not ignored.
+        let (_, none) = s.api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&object={id}&to=2000-01-01"), None).await;
+        assert_eq!(none["total"], 0, "{none}");
+        for bad in ["from=yesterday", "actor_country=zz", "action=DROP%20TABLE"] {
+            let (st, _) = s.api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&{bad}"), None).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        }
+        // Another country's admin sees nothing of it.
+        let (_, other) = s.api(Some(&s.token("admin.hn").await), Method::GET, &format!("/api/v1/audit?scope=country&object={id}"), None).await;
+        assert_eq!(other["total"], 0, "{other}");
+    })
+    .await;
+}
