@@ -625,3 +625,5 @@ audit_filter_from = From
 audit_filter_to = To (exclusive)
 bad_date = is not a date (YYYY-MM-DD)
 bad_action = is not an action name
+band_strong = Strong match
+band_possible = Possible match

@@ -625,3 +625,5 @@ audit_filter_from = Desde
 audit_filter_to = Hasta (sin incluir)
 bad_date = no es una fecha (AAAA-MM-DD)
 bad_action = no es un nombre de acción
+band_strong = Coincidencia fuerte
+band_possible = Coincidencia posible

@@ -122,6 +122,11 @@ impl Tr {
     }
     /// The name of a matcher feature (`name_part`, `birth_date`…) in this language; an
     /// unknown one as it is.
+    /// The band of a hit, in words ("Coincidencia fuerte").
+    pub fn band(&self, band: &enlace_domain::disclosure::Band) -> String {
+        self.t(&format!("band_{}", band.as_str()))
+    }
+
     pub fn feature(&self, name: &str) -> String {
         let key = format!("feature_{name}");
         if self.has(&key) {
