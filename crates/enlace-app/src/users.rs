@@ -35,6 +35,15 @@ pub struct UserInput {
     pub country: Option<String>,
 }
 
+/// What a creation or reset of an account came to.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Done: the account and its one-time temporary password.
+    Issued(IssuedCredentials),
+    /// A country admin's creation or reset awaiting its country's approval.
+    Pending(User),
+}
+
 /// A created or reset account and its one-time temporary password.
 #[derive(Debug, Clone)]
 pub struct IssuedCredentials {
@@ -69,15 +78,23 @@ impl App {
         Ok((users, total))
     }
 
-    /// A user the caller may manage; anyone else does not exist for them.
+    /// A user the caller may manage; anyone else does not exist for them. The secretariat is
+    /// refused (403) any admin of a country that has an active admin.
     pub async fn managed_user(&self, ctx: &Ctx, id: &str) -> AppResult<User> {
         match self.store.user_by_id(id).await? {
-            Some(u) if policy::may_manage_user(&ctx.actor, u.role, u.country) => Ok(u),
+            Some(u) if policy::may_manage_user(&ctx.actor, u.role, u.country) => {
+                self.secretariat_may_touch(ctx, &u).await?;
+                Ok(u)
+            }
             _ => Err(AppError::NotFound),
         }
     }
 
-    pub async fn create_user(&self, ctx: &Ctx, input: &UserInput) -> AppResult<IssuedCredentials> {
+    /// Creates an account. A country admin's users are created at once; a country admin is
+    /// created at once only by the secretariat and only while the country has no active
+    /// admin (its first); a country admin proposing another admin waits for the country's
+    /// approval (`approve_user`).
+    pub async fn create_user(&self, ctx: &Ctx, input: &UserInput) -> AppResult<Outcome> {
         if !policy::may_list_users(&ctx.actor) {
             return Err(AppError::NotFound);
         }
@@ -128,6 +145,17 @@ impl App {
             .map_err(AppError::Internal)?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
+        let proposal = role == Role::Admin && ctx.actor.role == Role::Admin;
+        if role == Role::Admin && ctx.actor.role == Role::Secretariat {
+            let c = country.ok_or(AppError::Invalid(Invalid::one(
+                "country",
+                "unknown_country",
+            )))?;
+            // Checked in the transaction that creates the admin: two first admins cannot race.
+            if tx.active_admins(c).await? > 0 {
+                return Err(AppError::Forbidden);
+            }
+        }
         let id = match tx
             .insert_user(
                 &NewUser {
@@ -147,6 +175,24 @@ impl App {
             Err(e) if e.is_unique_violation() => return Err(AppError::Conflict("username_taken")),
             Err(e) => return Err(e.into()),
         };
+        if proposal {
+            let c = country.ok_or(AppError::NotFound)?;
+            // Nobody holds a working credential until the country approves: the account
+            // waits disabled, and the password above is thrown away.
+            tx.set_user_disabled(&id, true, now).await?;
+            tx.insert_approval(&id, "create", c, &ctx.actor.user_id, now)
+                .await?;
+            let mut e = ctx.entry("user.propose_admin", "ok");
+            e.object_kind = Some("user".into());
+            e.object_id = Some(id.clone());
+            e.object_country = Some(c.code().to_string());
+            e.detail = Some(format!("username={username}"));
+            tx.audit(now, e).await?;
+            let user = tx.user_by_id(&id).await?.ok_or(AppError::NotFound)?;
+            self.ask_for_approval(&mut tx, ctx, &user, c, now).await?;
+            tx.commit().await?;
+            return Ok(Outcome::Pending(user));
+        }
         let mut e = ctx.entry("user.create", "ok");
         e.object_kind = Some("user".into());
         e.object_id = Some(id.clone());
@@ -155,14 +201,148 @@ impl App {
         tx.audit(now, e).await?;
         let user = tx.user_by_id(&id).await?.ok_or(AppError::NotFound)?;
         tx.commit().await?;
+        Ok(Outcome::Issued(IssuedCredentials {
+            user,
+            temporary_password,
+        }))
+    }
+
+    /// Tells the country's approver and its other admins that an admin account awaits them.
+    async fn ask_for_approval(
+        &self,
+        tx: &mut enlace_store::Tx,
+        ctx: &Ctx,
+        user: &User,
+        country: Country,
+        now: i64,
+    ) -> AppResult<()> {
+        let mut out = crate::live::Outbox::default();
+        let to: Vec<String> = tx
+            .users_with_roles(country, &["approver", "admin"])
+            .await?
+            .into_iter()
+            .filter(|id| *id != ctx.actor.user_id && *id != user.id)
+            .collect();
+        out.notify(
+            tx,
+            &to,
+            "account_approval",
+            &crate::live::bilingual(
+                &format!("Cuenta de administración por aprobar: {}", user.username),
+                &format!("Admin account awaiting approval: {}", user.username),
+            ),
+            &format!("/admin/users/{}", user.id),
+            now,
+        )
+        .await?;
+        self.publish(out);
+        Ok(())
+    }
+
+    /// An account as the page shows it to someone who may administer or approve it, with what
+    /// awaits approval (`create`, `reset`) and whether this caller may approve it. The
+    /// country's approver sees only accounts awaiting approval.
+    pub async fn account_for_review(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> AppResult<(User, Option<String>, bool)> {
+        let user = match self.managed_user(ctx, id).await {
+            Ok(u) => u,
+            Err(AppError::NotFound) if ctx.actor.role == Role::Approver => self
+                .store
+                .user_by_id(id)
+                .await?
+                .filter(|u| u.country.is_some() && u.country == ctx.actor.country)
+                .ok_or(AppError::NotFound)?,
+            Err(e) => return Err(e),
+        };
+        let mut tx = self.store.begin().await?;
+        let pending = tx.approval(&user.id).await?;
+        drop(tx);
+        if ctx.actor.role == Role::Approver && pending.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let may_approve = pending.as_ref().is_some_and(|(_, by)| {
+            matches!(ctx.actor.role, Role::Approver | Role::Admin)
+                && *by != ctx.actor.user_id
+                && user.id != ctx.actor.user_id
+                && user.country == ctx.actor.country
+        });
+        Ok((user, pending.map(|(kind, _)| kind), may_approve))
+    }
+
+    /// The country's approver, or another of its admins, approves a pending creation or reset
+    /// of an admin: the account gets a temporary password, shown only to the approver.
+    pub async fn approve_user(&self, ctx: &Ctx, id: &str) -> AppResult<IssuedCredentials> {
+        let me = ctx.actor.country.ok_or(AppError::NotFound)?;
+        if !matches!(ctx.actor.role, Role::Approver | Role::Admin) {
+            return Err(AppError::NotFound);
+        }
+        let target = self
+            .store
+            .user_by_id(id)
+            .await?
+            .filter(|u| u.country == Some(me))
+            .ok_or(AppError::NotFound)?;
+        let temporary_password = crypto::temporary_password();
+        let hash = crypto::hash_password(temporary_password.clone())
+            .await
+            .map_err(AppError::Internal)?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let (kind, proposer) = tx
+            .approval(&target.id)
+            .await?
+            .ok_or(AppError::Conflict("nothing_to_approve"))?;
+        if proposer == ctx.actor.user_id || target.id == ctx.actor.user_id {
+            // Two people of the country, never one alone.
+            return Err(AppError::Forbidden);
+        }
+        tx.set_password_hash(&target.id, &hash, now).await?;
+        tx.set_totp(&target.id, None, 0, now).await?;
+        tx.replace_recovery_codes(&target.id, &[]).await?;
+        tx.delete_user_sessions(&target.id).await?;
+        tx.revoke_user_tokens(&target.id, now).await?;
+        if kind == "create" {
+            tx.set_user_disabled(&target.id, false, now).await?;
+        }
+        tx.delete_approval(&target.id).await?;
+        let mut e = ctx.entry("user.approve", "ok");
+        e.object_kind = Some("user".into());
+        e.object_id = Some(target.id.clone());
+        e.object_country = Some(me.code().to_string());
+        e.detail = Some(format!("kind={kind} proposed_by={proposer}"));
+        tx.audit(now, e).await?;
+        let user = tx.user_by_id(&target.id).await?.ok_or(AppError::NotFound)?;
+        tx.commit().await?;
         Ok(IssuedCredentials {
             user,
             temporary_password,
         })
     }
 
+    /// For the secretariat, a country's admin accounts exist only while the country has no
+    /// active admin (it creates the first, or recovers a country locked out of its own).
+    async fn secretariat_may_touch(&self, ctx: &Ctx, target: &User) -> AppResult<()> {
+        if ctx.actor.role == Role::Secretariat {
+            let c = target.country.ok_or(AppError::NotFound)?;
+            let mut tx = self.store.begin().await?;
+            let active = tx.active_admins(c).await?;
+            drop(tx);
+            if active > 0 {
+                return Err(AppError::Forbidden);
+            }
+        }
+        Ok(())
+    }
+
     pub async fn set_user_disabled(&self, ctx: &Ctx, id: &str, disabled: bool) -> AppResult<User> {
         let target = self.managed_user(ctx, id).await?;
+        // Between a country's admins only proposals: one admin never locks out another.
+        if target.role == Role::Admin && ctx.actor.role == Role::Admin {
+            return Err(AppError::Forbidden);
+        }
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         tx.set_user_disabled(&target.id, disabled, now).await?;
@@ -187,8 +367,27 @@ impl App {
     }
 
     /// Issues a new temporary password and removes the second factor: the user enrols again.
-    pub async fn reset_user(&self, ctx: &Ctx, id: &str) -> AppResult<IssuedCredentials> {
+    /// A country admin's reset of another admin waits for the country's approval.
+    pub async fn reset_user(&self, ctx: &Ctx, id: &str) -> AppResult<Outcome> {
         let target = self.managed_user(ctx, id).await?;
+        if target.role == Role::Admin && ctx.actor.role == Role::Admin {
+            let c = target.country.ok_or(AppError::NotFound)?;
+            let now = self.now_ms();
+            let mut tx = self.store.begin().await?;
+            if tx.approval(&target.id).await?.is_some() {
+                return Err(AppError::Conflict("approval_pending"));
+            }
+            tx.insert_approval(&target.id, "reset", c, &ctx.actor.user_id, now)
+                .await?;
+            let mut e = ctx.entry("user.propose_reset", "ok");
+            e.object_kind = Some("user".into());
+            e.object_id = Some(target.id.clone());
+            e.object_country = Some(c.code().to_string());
+            tx.audit(now, e).await?;
+            self.ask_for_approval(&mut tx, ctx, &target, c, now).await?;
+            tx.commit().await?;
+            return Ok(Outcome::Pending(target));
+        }
         let temporary_password = crypto::temporary_password();
         let hash = crypto::hash_password(temporary_password.clone())
             .await
@@ -207,10 +406,10 @@ impl App {
         tx.audit(now, e).await?;
         let user = tx.user_by_id(&target.id).await?.ok_or(AppError::NotFound)?;
         tx.commit().await?;
-        Ok(IssuedCredentials {
+        Ok(Outcome::Issued(IssuedCredentials {
             user,
             temporary_password,
-        })
+        }))
     }
 
     pub async fn countries(&self) -> AppResult<Vec<CountryRow>> {

@@ -70,10 +70,12 @@ pub fn decide_edit_record(actor: &Actor, rec: &RecordAccess<'_>) -> Decision {
 /// country admins (and nothing else); nobody manages the secretariat through the platform.
 pub fn may_manage_user(actor: &Actor, target_role: Role, target_country: Option<Country>) -> bool {
     match actor.role {
+        // A country admin manages its country's users, and proposes (never decides alone)
+        // the creation or reset of another of its admins.
         Role::Admin => {
             actor.country.is_some()
                 && target_country == actor.country
-                && Role::COUNTRY_ASSIGNABLE.contains(&target_role)
+                && (Role::COUNTRY_ASSIGNABLE.contains(&target_role) || target_role == Role::Admin)
         }
         Role::Secretariat => target_role == Role::Admin && target_country.is_some(),
         _ => false,

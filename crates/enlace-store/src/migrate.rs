@@ -111,6 +111,14 @@ const V8_SQLITE: &[&str] = &[
 /// and updates now delete the terms that changed by primary key.
 const V9: &[&str] = &["DROP INDEX entity_terms_entity"];
 
+/// Country admins approved by their own country: a pending creation or reset of an admin
+/// waits here until the country's approver or another of its admins approves it. And the
+/// country view of the audit also reads by the actor's country.
+const V10: &[&str] = &[
+    "CREATE TABLE account_approvals (user_id TEXT PRIMARY KEY REFERENCES users(id), kind TEXT NOT NULL, country TEXT NOT NULL REFERENCES countries(code), proposed_by TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX audit_actor_country ON audit_log(actor_country, seq)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -170,6 +178,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 9,
         common: V9,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 10,
+        common: V10,
         sqlite: &[],
         postgres: &[],
     },

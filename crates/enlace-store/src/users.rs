@@ -80,6 +80,31 @@ pub struct NewUser<'a> {
 }
 
 impl Store {
+    /// Which of these users await their country's approval, and of what (`create`, `reset`).
+    pub async fn approvals_for(
+        &self,
+        user_ids: &[String],
+    ) -> crate::Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in user_ids.chunks(200) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let mut q = Q::new("SELECT user_id, kind FROM account_approvals WHERE user_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(id.as_str());
+            }
+            q.push(")");
+            for r in self.fetch_all(&q).await? {
+                out.insert(r.try_get("user_id")?, r.try_get("kind")?);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn user_by_username(&self, username: &str) -> crate::Result<Option<User>> {
         self.fetch_optional(
             &Q::new(&format!("SELECT {COLS} FROM users WHERE username = $1")).arg(username),
@@ -160,6 +185,59 @@ impl Tx {
         .await?;
         Ok(id)
     }
+    /// The country's admins who can act now: enabled and not awaiting approval.
+    pub async fn active_admins(&mut self, country: Country) -> crate::Result<i64> {
+        let row = self
+            .fetch_optional(
+                &Q::new("SELECT COUNT(*) AS n FROM users u WHERE u.country = $1 AND u.role = 'admin' AND u.disabled = 0 AND NOT EXISTS (SELECT 1 FROM account_approvals a WHERE a.user_id = u.id AND a.kind = 'create')")
+                    .arg(country.code()),
+            )
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("n"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// Records that a creation or reset of an admin awaits its country's approval.
+    pub async fn insert_approval(
+        &mut self,
+        user_id: &str,
+        kind: &str,
+        country: Country,
+        proposed_by: &str,
+        now_ms: i64,
+    ) -> crate::Result<()> {
+        self.execute(
+            &Q::new("INSERT INTO account_approvals (user_id, kind, country, proposed_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .arg(user_id)
+                .arg(kind)
+                .arg(country.code())
+                .arg(proposed_by)
+                .arg(now_ms),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The pending approval of a user: (kind, proposer's user id).
+    pub async fn approval(&mut self, user_id: &str) -> crate::Result<Option<(String, String)>> {
+        let row = self
+            .fetch_optional(
+                &Q::new("SELECT kind, proposed_by FROM account_approvals WHERE user_id = $1")
+                    .arg(user_id),
+            )
+            .await?;
+        row.map(|r| Ok((r.try_get("kind")?, r.try_get("proposed_by")?)))
+            .transpose()
+    }
+
+    pub async fn delete_approval(&mut self, user_id: &str) -> crate::Result<()> {
+        self.execute(&Q::new("DELETE FROM account_approvals WHERE user_id = $1").arg(user_id))
+            .await?;
+        Ok(())
+    }
+
     pub async fn user_by_id(&mut self, id: &str) -> crate::Result<Option<User>> {
         self.fetch_optional(&Q::new(&format!("SELECT {COLS} FROM users WHERE id = $1")).arg(id))
             .await?

@@ -627,3 +627,7 @@ bad_date = is not a date (YYYY-MM-DD)
 bad_action = is not an action name
 band_strong = Strong match
 band_possible = Possible match
+user_pending_create = This admin account awaits approval by the country (its foreign-ministry approver or another of its admins). Until then nobody can log in with it.
+user_pending_reset = A reset of this admin account awaits approval by the country (its foreign-ministry approver or another of its admins).
+user_approve = Approve
+approval_pending = a change of this account already awaits approval

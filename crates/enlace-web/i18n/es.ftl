@@ -627,3 +627,7 @@ bad_date = no es una fecha (AAAA-MM-DD)
 bad_action = no es un nombre de acción
 band_strong = Coincidencia fuerte
 band_possible = Coincidencia posible
+user_pending_create = Esta cuenta de administración espera la aprobación del país (su aprobador de Cancillería u otro de sus administradores). Mientras tanto nadie puede entrar con ella.
+user_pending_reset = El restablecimiento de esta cuenta de administración espera la aprobación del país (su aprobador de Cancillería u otro de sus administradores).
+user_approve = Aprobar
+approval_pending = ya hay un cambio de esta cuenta por aprobar

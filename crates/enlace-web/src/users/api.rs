@@ -24,6 +24,10 @@ pub struct UserView {
     /// `es` or `en`, once chosen.
     pub language: Option<String>,
     pub created_at: String,
+    /// `create` or `reset` while a country admin's creation or reset awaits the country's
+    /// approval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
 }
 
 impl From<&User> for UserView {
@@ -38,7 +42,45 @@ impl From<&User> for UserView {
             disabled: u.disabled,
             language: u.language.clone(),
             created_at: ts(u.created_at),
+            pending: None,
         }
+    }
+}
+
+impl UserView {
+    fn pending(mut self, approvals: &std::collections::HashMap<String, String>) -> UserView {
+        self.pending = approvals.get(&self.id).cloned();
+        self
+    }
+}
+
+/// A creation or reset that waits for the country's approval.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingUser {
+    /// Always `pending`.
+    #[schema(example = "pending")]
+    pub status: &'static str,
+    pub id: String,
+}
+
+/// Answers a creation or reset: done (with the temporary password) or pending.
+fn outcome(o: enlace_app::users::Outcome, done: StatusCode) -> axum::response::Response {
+    match o {
+        enlace_app::users::Outcome::Issued(issued) => {
+            let body = IssuedUser {
+                user: UserView::from(&issued.user),
+                temporary_password: issued.temporary_password,
+            };
+            (done, Json(body)).into_response()
+        }
+        enlace_app::users::Outcome::Pending(u) => (
+            StatusCode::ACCEPTED,
+            Json(PendingUser {
+                status: "pending",
+                id: u.id,
+            }),
+        )
+            .into_response(),
     }
 }
 
@@ -67,7 +109,17 @@ pub(crate) async fn users_list(
         .list_users(&a.ctx, paging.1, paging.2)
         .await
         .map_err(|e| a.err(e))?;
-    let items = users.iter().map(UserView::from).collect();
+    let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+    let approvals = s
+        .app
+        .store
+        .approvals_for(&ids)
+        .await
+        .map_err(|e| a.err(e.into()))?;
+    let items = users
+        .iter()
+        .map(|u| UserView::from(u).pending(&approvals))
+        .collect();
     Ok(Json(Page::new(items, total, paging)).into_response())
 }
 
@@ -75,22 +127,19 @@ pub(crate) async fn users_list(
 /// approver); the secretariat a country's admin.
 #[utoipa::path(post, path = "/users", tag = "users", request_body = enlace_app::users::UserInput,
     responses((status = 201, body = IssuedUser),
+        (status = 202, description = "A country admin proposed another admin: it waits for the country's approval", body = PendingUser),
         (status = 409, description = "The username is taken", body = ErrorBody)))]
 pub(crate) async fn user_create(
     State(s): State<AppState>,
     a: ApiCtx,
     ApiJson(input): ApiJson<enlace_app::users::UserInput>,
 ) -> ApiResult {
-    let issued = s
+    let o = s
         .app
         .create_user(&a.ctx, &input)
         .await
         .map_err(|e| a.err(e))?;
-    let body = IssuedUser {
-        user: UserView::from(&issued.user),
-        temporary_password: issued.temporary_password,
-    };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(outcome(o, StatusCode::CREATED))
 }
 
 /// One account the caller administers.
@@ -106,7 +155,13 @@ pub(crate) async fn user_get(
         .managed_user(&a.ctx, &id)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(UserView::from(&u)).into_response())
+    let approvals = s
+        .app
+        .store
+        .approvals_for(std::slice::from_ref(&u.id))
+        .await
+        .map_err(|e| a.err(e.into()))?;
+    Ok(Json(UserView::from(&u).pending(&approvals)).into_response())
 }
 
 /// Disables an account (its sessions and tokens stop working).
@@ -143,16 +198,37 @@ pub(crate) async fn user_enable(
 
 /// Resets an account: a new temporary password, the second factor removed.
 #[utoipa::path(post, path = "/users/{id}/reset", tag = "users", params(("id" = String, Path)),
-    responses((status = 200, body = IssuedUser)))]
+    responses((status = 200, body = IssuedUser),
+        (status = 202, description = "A country admin's reset of another admin waits for the country's approval", body = PendingUser),
+        (status = 409, description = "A change of this account already awaits approval", body = ErrorBody)))]
 pub(crate) async fn user_reset(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let issued = s.app.reset_user(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    let body = IssuedUser {
+    let o = s.app.reset_user(&a.ctx, &id).await.map_err(|e| a.err(e))?;
+    Ok(outcome(o, StatusCode::OK))
+}
+
+/// The country's foreign-ministry approver, or another of its admins (never the one who
+/// proposed it), approves a pending creation or reset of an admin. The temporary password is
+/// shown to the approver, inside the country.
+#[utoipa::path(post, path = "/users/{id}/approve", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = IssuedUser),
+        (status = 409, description = "Nothing awaits approval", body = ErrorBody)))]
+pub(crate) async fn user_approve(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let issued = s
+        .app
+        .approve_user(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(IssuedUser {
         user: UserView::from(&issued.user),
         temporary_password: issued.temporary_password,
-    };
-    Ok(Json(body).into_response())
+    })
+    .into_response())
 }

@@ -19,6 +19,7 @@ pub fn pages() -> Router<AppState> {
         .route("/admin/users/{id}/disable", post(pages::user_disable))
         .route("/admin/users/{id}/enable", post(pages::user_enable))
         .route("/admin/users/{id}/reset", post(pages::user_reset))
+        .route("/admin/users/{id}/approve", post(pages::user_approve))
 }
 
 /// The API routes of this feature, under /api/v1, each with its operation in the document.
@@ -29,4 +30,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::user_disable))
         .routes(routes!(api::user_enable))
         .routes(routes!(api::user_reset))
+        .routes(routes!(api::user_approve))
 }

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::response::{IntoResponse, Redirect};
 use enlace_app::AppError;
 use enlace_domain::policy::{self};
 use enlace_domain::{Country, Role};
@@ -53,6 +54,9 @@ pub(crate) struct UserPage {
     user: Option<PageUser>,
     path: String,
     target: User,
+    /// `create` or `reset` while it awaits the country's approval.
+    pending: Option<String>,
+    may_approve: bool,
 }
 
 pub async fn users_list(
@@ -135,7 +139,10 @@ pub async fn user_create(
 ) -> PageResult {
     let ctx = req.ctx()?;
     match s.app.create_user(&ctx, &f).await {
-        Ok(issued) => Ok(render(&UserIssuedPage {
+        Ok(enlace_app::users::Outcome::Pending(u)) => {
+            Ok(Redirect::to(&format!("/admin/users/{}", u.id)).into_response())
+        }
+        Ok(enlace_app::users::Outcome::Issued(issued)) => Ok(render(&UserIssuedPage {
             t: req.tr(),
             user: req.page_user(),
             path: req.path.clone(),
@@ -164,9 +171,9 @@ pub async fn user_create(
 
 pub async fn user_view(State(s): State<AppState>, req: Req, Path(id): Path<String>) -> PageResult {
     let ctx = req.ctx()?;
-    let target = s
+    let (target, pending, may_approve) = s
         .app
-        .managed_user(&ctx, &id)
+        .account_for_review(&ctx, &id)
         .await
         .map_err(|e| req.err(e))?;
     Ok(render(&UserPage {
@@ -174,6 +181,29 @@ pub async fn user_view(State(s): State<AppState>, req: Req, Path(id): Path<Strin
         user: req.page_user(),
         path: req.path.clone(),
         target,
+        pending,
+        may_approve,
+    }))
+}
+
+pub async fn user_approve(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(req, _f): CsrfForm<Empty>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let issued = s
+        .app
+        .approve_user(&ctx, &id)
+        .await
+        .map_err(|e| req.err(e))?;
+    Ok(render(&UserIssuedPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        target: issued.user,
+        temp_password: issued.temporary_password,
+        reset: true,
     }))
 }
 
@@ -207,13 +237,17 @@ pub async fn user_reset(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    let issued = s.app.reset_user(&ctx, &id).await.map_err(|e| req.err(e))?;
-    Ok(render(&UserIssuedPage {
-        t: req.tr(),
-        user: req.page_user(),
-        path: req.path.clone(),
-        target: issued.user,
-        temp_password: issued.temporary_password,
-        reset: true,
-    }))
+    match s.app.reset_user(&ctx, &id).await.map_err(|e| req.err(e))? {
+        enlace_app::users::Outcome::Pending(u) => {
+            Ok(Redirect::to(&format!("/admin/users/{}", u.id)).into_response())
+        }
+        enlace_app::users::Outcome::Issued(issued) => Ok(render(&UserIssuedPage {
+            t: req.tr(),
+            user: req.page_user(),
+            path: req.path.clone(),
+            target: issued.user,
+            temp_password: issued.temporary_password,
+            reset: true,
+        })),
+    }
 }

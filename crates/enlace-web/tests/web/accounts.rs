@@ -394,8 +394,9 @@ async fn admins_manage_only_their_own_country_and_the_secretariat_only_admins() 
             let (st, _) = s.api(Some(t), Method::POST, &format!("/api/v1/users/{id}/disable"), None).await;
             assert_eq!(st, StatusCode::NOT_FOUND);
         }
-        let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.admin", "display_name": "X", "role": "admin"}))).await;
-        assert_eq!(st, StatusCode::FORBIDDEN, "country admins do not create admins");
+        let (st, body) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.admin", "display_name": "X", "role": "admin"}))).await;
+        assert_eq!((st, body["status"].clone()), (StatusCode::ACCEPTED, json!("pending")), "another admin waits for the country's approval: {body}");
+        assert!(body.get("temporary_password").is_none());
         let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.gt", "display_name": "X", "role": "officer", "country": "gt"}))).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "country admins create only in their own country");
         let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/users", Some(json!({"username": "otro.xx", "display_name": "X", "role": "officer", "country": "xx"}))).await;
@@ -415,9 +416,10 @@ async fn admins_manage_only_their_own_country_and_the_secretariat_only_admins() 
         // Lists are scoped: Mexico's admin sees only Mexican users.
         let (_, list) = s.api(Some(&mx), Method::GET, "/api/v1/users?per_page=200", None).await;
         assert!(list["items"].as_array().unwrap().iter().all(|u| u["country"] == "mx"));
-        // The secretariat creates a country admin, lists admins only, and reads no case.
+        // The secretariat may not create an admin of a country that has one, lists admins
+        // only, and reads no case.
         let (st, body) = s.api(Some(&st_), Method::POST, "/api/v1/users", Some(json!({"username": "admin2.pa", "display_name": "Admin PA", "role": "admin", "country": "pa"}))).await;
-        assert_eq!(st, StatusCode::CREATED, "{body}");
+        assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
         let (st, _) = s.api(Some(&st_), Method::POST, "/api/v1/users", Some(json!({"username": "of.pa", "display_name": "X", "role": "officer", "country": "pa"}))).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "the secretariat creates admins only");
         let (_, list) = s.api(Some(&st_), Method::GET, "/api/v1/users?per_page=200", None).await;

@@ -300,3 +300,66 @@ async fn the_owner_lists_who_read_its_record() {
     })
     .await;
 }
+
+/// Point 5: each country rules its own accounts. The secretariat creates only a country's
+/// first admin; afterwards a new admin or an admin reset takes effect only when the country
+/// approves it, and no temporary password leaves the country.
+#[tokio::test]
+async fn each_country_rules_its_own_admins() {
+    each_engine(|s| async move {
+        let sec = s.token("secretariat").await;
+        let admin = s.token("admin.pa").await;
+        let approver = s.token("approver.pa").await;
+        let (_, list) = s.api(Some(&admin), Method::GET, "/api/v1/users?per_page=200", None).await;
+        let admin_pa = list["items"].as_array().unwrap().iter().find(|u| u["username"] == "admin.pa").unwrap()["id"].as_str().unwrap().to_string();
+        // The secretariat: nothing of an account of a country that has an active admin.
+        let (st, v) = s.api(Some(&sec), Method::POST, "/api/v1/users", Some(json!({"username": "intruso.pa", "display_name": "X", "role": "admin", "country": "pa"}))).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+        assert!(v.get("temporary_password").is_none());
+        for action in ["reset", "disable"] {
+            let (st, v) = s.api(Some(&sec), Method::POST, &format!("/api/v1/users/{admin_pa}/{action}"), None).await;
+            assert_eq!(st, StatusCode::FORBIDDEN, "{action}: {v}");
+        }
+        // A country admin proposes another admin: pending, disabled, no password anywhere.
+        let (st, p) = s.api(Some(&admin), Method::POST, "/api/v1/users", Some(json!({"username": "admin2.pa", "display_name": "Segunda admin (ficticia)", "role": "admin"}))).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{p}");
+        assert_eq!(p["status"], "pending");
+        let new_id = p["id"].as_str().unwrap().to_string();
+        assert_eq!(s.browser_login("admin2.pa", PW).await.0, StatusCode::UNAUTHORIZED);
+        let (_, got) = s.api(Some(&admin), Method::GET, &format!("/api/v1/users/{new_id}"), None).await;
+        assert_eq!((got["pending"].clone(), got["disabled"].clone()), (json!("create"), json!(true)), "{got}");
+        // The approver was told; the proposer alone cannot approve; another country cannot.
+        let (_, n) = s.api(Some(&approver), Method::GET, "/api/v1/notifications", None).await;
+        assert!(n["items"].as_array().unwrap().iter().any(|x| x["kind"] == "account_approval"), "{n}");
+        assert_eq!(s.api(Some(&admin), Method::POST, &format!("/api/v1/users/{new_id}/approve"), None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(s.api(Some(&s.token("approver.cr").await), Method::POST, &format!("/api/v1/users/{new_id}/approve"), None).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(s.api(Some(&sec), Method::POST, &format!("/api/v1/users/{new_id}/approve"), None).await.0, StatusCode::NOT_FOUND);
+        let (st, ok) = s.api(Some(&approver), Method::POST, &format!("/api/v1/users/{new_id}/approve"), None).await;
+        assert_eq!(st, StatusCode::OK, "{ok}");
+        assert!(ok["temporary_password"].as_str().unwrap().len() >= 16);
+        assert_eq!(ok["disabled"], false);
+        assert_eq!(s.api(Some(&approver), Method::POST, &format!("/api/v1/users/{new_id}/approve"), None).await.0, StatusCode::CONFLICT, "approved once");
+        // An admin reset of a fellow admin also waits; the target cannot approve its own.
+        let (st, r) = s.api(Some(&admin), Method::POST, &format!("/api/v1/users/{new_id}/reset"), None).await;
+        assert_eq!((st, r.get("temporary_password").is_none()), (StatusCode::ACCEPTED, true), "{r}");
+        let (st, _) = s.api(Some(&admin), Method::POST, &format!("/api/v1/users/{new_id}/disable"), None).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "one admin never locks out another");
+        // The country's audit holds the proposals and the approval.
+        let (_, a) = s.api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&object={new_id}&per_page=50"), None).await;
+        let actions: Vec<&str> = a["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        for want in ["user.propose_admin", "user.approve", "user.propose_reset"] {
+            assert!(actions.contains(&want), "{want} in {actions:?}");
+        }
+        // A country with no active admin: the secretariat creates its first one.
+        let ctx = s.ctx("admin.bz").await;
+        let mut tx = s.app.store.begin().await.unwrap();
+        tx.set_user_disabled(&ctx.actor.user_id, true, 0).await.unwrap();
+        tx.commit().await.unwrap();
+        let (st, first) = s.api(Some(&sec), Method::POST, "/api/v1/users", Some(json!({"username": "nueva.bz", "display_name": "Primera admin (ficticia)", "role": "admin", "country": "bz"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{first}");
+        assert!(first["temporary_password"].is_string());
+        let (st, _) = s.api(Some(&sec), Method::POST, "/api/v1/users", Some(json!({"username": "otra.bz", "display_name": "X", "role": "admin", "country": "bz"}))).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "only the first");
+    })
+    .await;
+}
