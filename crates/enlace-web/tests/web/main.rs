@@ -8,5 +8,6 @@ mod directory;
 mod entities;
 mod matrix;
 mod requests;
+mod site;
 mod testkit;
 mod words;
