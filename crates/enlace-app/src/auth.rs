@@ -408,7 +408,9 @@ impl App {
         Ok(())
     }
 
-    /// Changes the caller's password; other sessions of the user end.
+    /// Changes the caller's password. In the same transaction, the user's other sessions end
+    /// and all their API tokens are revoked (a token taken along with the old password must
+    /// not outlive it); this session goes on. The audit entry says how many of each.
     pub async fn change_password(
         &self,
         ctx: &Ctx,
@@ -435,9 +437,15 @@ impl App {
             .map_err(AppError::Internal)?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(&auth.user.id, &hash, now).await?;
-        tx.delete_user_sessions(&auth.user.id).await?;
-        tx.insert_session(&auth.session).await?;
-        tx.audit(now, ctx.entry("password.change", "ok")).await?;
+        let sessions = tx
+            .delete_other_sessions(&auth.user.id, &auth.session.token_hash)
+            .await?;
+        let tokens = tx.revoke_user_tokens(&auth.user.id, now).await?;
+        let mut e = ctx.entry("password.change", "ok");
+        e.detail = Some(format!(
+            "other sessions ended={sessions} api tokens revoked={tokens}"
+        ));
+        tx.audit(now, e).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -959,3 +959,82 @@ async fn replacing_the_second_factor_needs_the_password_and_a_current_code() {
     }
     assert_eq!(stored().await, newer);
 }
+
+/// A password change revokes every API token of the user and ends their other sessions, in
+/// the same step and audited; the session that changed it goes on.
+#[tokio::test]
+async fn changing_the_password_revokes_api_tokens_and_other_sessions() {
+    each_engine(|s| async move {
+        let first = s.token("prosecutor.bz").await;
+        let (st, body) = s
+            .api(
+                Some(&first),
+                Method::POST,
+                "/api/v1/tokens",
+                Some(json!({"name": "Sistema nacional BZ"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        let second = body["token"].as_str().unwrap().to_string();
+        let (_, a, _) = s.browser_login("prosecutor.bz", PW).await;
+        let (_, b, _) = s.browser_login("prosecutor.bz", PW).await;
+        let (a, b) = (a.unwrap(), b.unwrap());
+        for t in [&first, &second] {
+            let (st, _) = s.api(Some(t), Method::GET, "/api/v1/me", None).await;
+            assert_eq!(st, StatusCode::OK, "the token works before");
+        }
+        let csrf = csrf_of(&s.page(&a, "/account").await.text().await.unwrap());
+        let new_pw = "otra-clave-bien-larga";
+        let res = s
+            .post_form(
+                &a,
+                "/account/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current_password", PW),
+                    ("new_password", new_pw),
+                    ("confirm_password", new_pw),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        for t in [&first, &second] {
+            let (st, body) = s.api(Some(t), Method::GET, "/api/v1/me", None).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED, "the token is revoked: {body}");
+            let (st, _) = s.api(Some(t), Method::GET, "/api/v1/cases", None).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(
+            s.page(&a, "/").await.status(),
+            StatusCode::OK,
+            "this session goes on"
+        );
+        assert_eq!(
+            s.page(&b, "/").await.status(),
+            StatusCode::SEE_OTHER,
+            "the other ended"
+        );
+        // The change is audited with what it ended; a token made afterwards works.
+        let ctx = s.ctx("prosecutor.bz").await;
+        let (mine, _) = s
+            .app
+            .audit_entries(&ctx, enlace_app::audit::AuditScope::Mine, 100, 0)
+            .await
+            .unwrap();
+        let e = mine
+            .iter()
+            .find(|e| e.action == "password.change" && e.outcome == "ok")
+            .expect("audited");
+        let detail = e.detail.as_deref().unwrap_or("");
+        assert!(
+            detail.contains("other sessions ended=1") && detail.contains("api tokens revoked=2"),
+            "{detail}"
+        );
+        let fresh = s.token("prosecutor.bz").await;
+        assert_eq!(
+            s.api(Some(&fresh), Method::GET, "/api/v1/me", None).await.0,
+            StatusCode::OK
+        );
+    })
+    .await;
+}
