@@ -179,7 +179,7 @@ pub async fn directory_csv(
 
 /// The directory the caller may see, as vCards.
 #[utoipa::path(get, path = "/directory/export.vcf", tag = "directory", params(DirectoryFilter),
-    responses((status = 200, description = "vCard 4.0, one card per entry", content_type = "text/vcard", body = String)))]
+    responses((status = 200, description = "vCard 3.0 (text escaped as RFC 6350 says), one card per entry", content_type = "text/vcard", body = String)))]
 pub async fn directory_vcf(
     State(s): State<AppState>,
     a: ApiCtx,

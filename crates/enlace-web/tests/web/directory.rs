@@ -133,3 +133,69 @@ async fn stale_entries_are_flagged_and_their_country_reminded() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v["stale"], false);
 }
+
+/// Creates and approves a Costa Rican entry; returns its id.
+async fn approved_entry(s: &crate::testkit::Server, data: serde_json::Value) -> String {
+    let off = s.token("officer.cr").await;
+    let appr = s.token("approver.cr").await;
+    let (st, e) = s
+        .api(Some(&off), Method::POST, "/api/v1/directory", Some(data))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    let (st, _) = s
+        .api(
+            Some(&appr),
+            Method::POST,
+            &format!("/api/v1/directory/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    id
+}
+
+async fn export(s: &crate::testkit::Server, token: &str, file: &str) -> String {
+    let res = s
+        .http
+        .get(format!("{}/api/v1/directory/{file}", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+/// Line breaks in an entry (CR, CRLF, LF) cannot start a property of their own in the vCard
+/// export: every line of the output is one the exporter wrote.
+#[tokio::test]
+async fn the_vcard_export_lets_no_field_inject_a_property() {
+    each_engine(|s| async move {
+        let mut data = entry("Ana Ficticia\r\nEMAIL:name@evil.example");
+        data["position"] = json!("Jefa\rEMAIL;TYPE=INTERNET:robo@evil.example\r\nTEL:+1 555 0100\nURL:https://evil.example");
+        data["topics"] = json!("rutas\r\nEND:VCARD\r\nBEGIN:VCARD\rFN:Falso");
+        data["hours"] = json!("08:00\r\u{2028}PHOTO:x");
+        approved_entry(&s, data).await;
+        let other = s.token("officer.gt").await;
+        let vcf = export(&s, &other, "export.vcf").await;
+        assert!(!vcf.replace("\r\n", "").contains(['\r', '\n']), "no lone CR or LF: {vcf:?}");
+        assert!(vcf.ends_with("\r\n"));
+        // Unfolded, each line is a property the exporter writes, and cards pair up.
+        let unfolded = vcf.replace("\r\n ", "");
+        let lines: Vec<&str> = unfolded.split_terminator("\r\n").collect();
+        let generated = ["BEGIN:", "VERSION:", "FN:", "ORG:", "TITLE:", "TEL;TYPE=WORK:", "EMAIL;TYPE=INTERNET:", "NOTE:", "END:"];
+        for l in &lines {
+            assert!(generated.iter().any(|p| l.starts_with(p)), "injected line {l:?} in {vcf:?}");
+        }
+        assert_eq!(lines.iter().filter(|l| **l == "BEGIN:VCARD").count(), lines.iter().filter(|l| **l == "END:VCARD").count());
+        assert!(!lines.iter().any(|l| l.starts_with("EMAIL") && l.contains("evil")), "{vcf:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("TEL") && l.contains("555")), "{vcf:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("FN:Falso")), "{vcf:?}");
+        // The text is kept, escaped.
+        assert!(lines.contains(&"FN:Ana Ficticia\\nEMAIL:name@evil.example"), "{vcf:?}");
+        assert!(lines.contains(&"TITLE:Jefa\\nEMAIL\\;TYPE=INTERNET:robo@evil.example\\nTEL:+1 555 0100\\nURL:https://evil.example"), "{vcf:?}");
+        assert!(lines.contains(&"NOTE:rutas\\nEND:VCARD\\nBEGIN:VCARD\\nFN:Falso 08:00\\n\\nPHOTO:x"), "{vcf:?}");
+    })
+    .await;
+}
