@@ -427,22 +427,20 @@ impl App {
     }
 }
 
-/// CSV of directory entries (RFC 4180 quoting).
-pub fn to_csv(entries: &[DirectoryEntry]) -> String {
-    fn q(s: &str) -> String {
-        // Cells starting with a formula sign are prefixed so spreadsheets do not run them.
-        let formula = s.starts_with(['=', '@'])
-            || (s.starts_with(['+', '-'])
-                && s.chars()
-                    .any(|c| !(c.is_ascii_digit() || " ()-+.".contains(c))));
-        let s = if formula {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        };
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
-    let mut out = String::from("country,name,position,institution,axes,topics,phone,email,languages,hours,available_24_7,status,stale\r\n");
+/// CSV of directory entries: RFC 4180, every cell quoted, CRLF line ends.
+///
+/// A cell that starts with `=`, `+`, `-`, `@`, a tab, CR or LF (or with spaces and then one
+/// of the first four, for readers that trim) is one a spreadsheet may run as a formula (CSV
+/// injection): it gets a leading `'`, as OWASP advises, so it is shown as text. That
+/// includes phone numbers written `+506 …`.
+pub fn to_csv(entries: &[DirectoryEntry]) -> AppResult<String> {
+    // The header, written as it always was: plain names need no quotes.
+    let header = b"country,name,position,institution,axes,topics,phone,email,languages,hours,available_24_7,status,stale\r\n";
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(header.to_vec());
+    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     for e in entries {
         let d = &e.shown;
         let row = [
@@ -464,10 +462,22 @@ pub fn to_csv(entries: &[DirectoryEntry]) -> String {
             e.status.clone(),
             e.stale.to_string(),
         ];
-        out.push_str(&row.iter().map(|c| q(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(failed)?;
     }
-    out
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {}", e.error())))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+/// A cell a spreadsheet will not run as a formula.
+fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['\t', '\r', '\n']) || s.trim_start().starts_with(['=', '+', '-', '@']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
 }
 
 /// vCard 3.0 cards of directory entries.
@@ -559,7 +569,19 @@ fn vcard_line(out: &mut String, line: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{vcard_line, vcard_text};
+    use super::{csv_cell, vcard_line, vcard_text};
+
+    #[test]
+    fn formula_cells_become_text() {
+        for bad in [
+            "=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "  =1",
+        ] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"));
+        }
+        for good in ["Ana", "a=b", "", "'quoted", " a-b"] {
+            assert_eq!(csv_cell(good), good);
+        }
+    }
 
     #[test]
     fn vcard_text_leaves_no_line_break() {

