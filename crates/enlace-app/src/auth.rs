@@ -294,7 +294,8 @@ impl App {
         }
         let now = self.now_ms();
         let replacing = auth.user.has_totp();
-        let limit_key = format!("t:{}", auth.user.id);
+        // Its own key: failures here do not lock the user out of logging in.
+        let limit_key = format!("r:{}", auth.user.id);
         if replacing {
             if let Some(retry_after_secs) = self.limits.per_code.blocked(&limit_key, now) {
                 return Err(AppError::RateLimited { retry_after_secs });

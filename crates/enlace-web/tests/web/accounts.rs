@@ -920,7 +920,7 @@ async fn replacing_the_second_factor_needs_the_password_and_a_current_code() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let full = session_cookie(&res).expect("session rotated");
+    let mut full = session_cookie(&res).expect("session rotated");
     let recovery2 = recovery_codes_of(&res.text().await.unwrap());
     assert_eq!(recovery2.len(), 10);
     assert_eq!(stored().await, new);
@@ -956,8 +956,32 @@ async fn replacing_the_second_factor_needs_the_password_and_a_current_code() {
             )
             .await;
         assert_eq!(res.status(), expected);
+        if expected == StatusCode::OK {
+            full = session_cookie(&res).unwrap();
+        }
     }
     assert_eq!(stored().await, newer);
+
+    // Guessing is limited (10 failures per 15 minutes), apart from logging in.
+    let html = s.page(&full, "/enrol").await.text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("code", "000000"),
+        ("current_password", "no-es-la-clave"),
+        ("current_code", "000000"),
+    ];
+    for _ in 0..10 {
+        let res = s.post_form(&full, "/recovery-codes", &wrong).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = s.post_form(&full, "/recovery-codes", &wrong).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    s.clock.advance_secs(30);
+    assert!(
+        login(newer.clone()).await.is_some(),
+        "logging in is not blocked"
+    );
 }
 
 /// A password change revokes every API token of the user and ends their other sessions, in
