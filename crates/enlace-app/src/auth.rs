@@ -52,6 +52,38 @@ pub struct Enrolment {
 
 pub const RECOVERY_CODES: usize = 10;
 
+/// Proof that the person at the keyboard is the account's owner, asked before a second
+/// factor is replaced: the current password and a current code (TOTP or recovery).
+#[derive(Debug, Clone, Copy)]
+pub struct Reauth<'a> {
+    pub password: &'a str,
+    pub current_code: &'a str,
+}
+
+/// Whether `code` is a current TOTP code of the user's second factor (not replayed) or one of
+/// their unused recovery codes; either is used up inside `tx`.
+async fn current_code_ok(
+    tx: &mut enlace_store::Tx,
+    user: &User,
+    code: &str,
+    now_ms: i64,
+) -> AppResult<bool> {
+    let Some(secret) = user.totp_secret.as_deref().and_then(crypto::base32_decode) else {
+        return Ok(false);
+    };
+    Ok(match crypto::totp_match(&secret, code, now_ms / 1000) {
+        // A code whose step is not newer than the last one used is a replay.
+        Some(step) => tx.consume_totp_step(&user.id, step).await?,
+        None => {
+            let rc = crypto::normalize_recovery_code(code);
+            rc.len() == 14
+                && tx
+                    .use_recovery_code(&user.id, &crypto::sha256_hex(&rc), now_ms)
+                    .await?
+        }
+    })
+}
+
 impl App {
     async fn new_session(
         &self,
@@ -208,24 +240,11 @@ impl App {
             actor: auth.user.actor(),
             origin: origin.clone(),
         };
-        let secret = auth
-            .user
-            .totp_secret
-            .as_deref()
-            .and_then(crypto::base32_decode)
-            .ok_or(AppError::Unauthenticated)?;
+        if auth.user.totp_secret.is_none() {
+            return Err(AppError::Unauthenticated);
+        }
         let mut tx = self.store.begin().await?;
-        let accepted = match crypto::totp_match(&secret, code, now / 1000) {
-            // A code whose step is not newer than the last one used is a replay.
-            Some(step) => tx.consume_totp_step(&auth.user.id, step).await?,
-            None => {
-                let rc = crypto::normalize_recovery_code(code);
-                rc.len() == 14
-                    && tx
-                        .use_recovery_code(&auth.user.id, &crypto::sha256_hex(&rc), now)
-                        .await?
-            }
-        };
+        let accepted = current_code_ok(&mut tx, &auth.user, code, now).await?;
         if !accepted {
             tx.audit(now, ctx.entry("login.second_factor", "failed"))
                 .await?;
@@ -265,16 +284,31 @@ impl App {
 
     /// Confirms an enrolment with a code from the new secret; returns the recovery codes,
     /// shown once, and a rotated full session.
+    ///
+    /// Replacing a second factor the user already has also takes `reauth`: the current
+    /// password and a current code (TOTP or recovery). A session alone — left open on a
+    /// shared computer, or stolen — must not be enough to take over the second factor. A
+    /// replacement ends the user's other sessions. First enrolment (at first login) needs
+    /// only the new code.
     pub async fn confirm_enrolment(
         &self,
         auth: &Authenticated,
         code: &str,
+        reauth: Option<&Reauth<'_>>,
         origin: &Origin,
     ) -> AppResult<(NewSession, Vec<String>)> {
         if auth.session.stage != STAGE_ENROL && auth.session.stage != STAGE_FULL {
             return Err(AppError::Unauthenticated);
         }
         let now = self.now_ms();
+        let replacing = auth.user.has_totp();
+        // Its own key: failures here do not lock the user out of logging in.
+        let limit_key = format!("r:{}", auth.user.id);
+        if replacing {
+            if let Some(retry_after_secs) = self.limits.per_code.blocked(&limit_key, now) {
+                return Err(AppError::RateLimited { retry_after_secs });
+            }
+        }
         let secret_b32 = auth
             .session
             .pending_secret
@@ -285,23 +319,88 @@ impl App {
             actor: auth.user.actor(),
             origin: origin.clone(),
         };
+        let failed = |detail: &'static str| {
+            let mut e = ctx.entry("totp.enrol", "failed");
+            e.detail = Some(detail.to_string());
+            e
+        };
+        if replacing {
+            // Both are checked whatever the outcome of the first, and one answer covers
+            // both, so a failure does not say which was wrong.
+            let password_ok = match reauth {
+                Some(r) if r.password.len() <= 1024 => {
+                    crypto::verify_password(r.password.to_string(), auth.user.password_hash.clone())
+                        .await
+                }
+                _ => false,
+            };
+            let mut tx = self.store.begin().await?;
+            let code_ok = match reauth {
+                Some(r) => current_code_ok(&mut tx, &auth.user, r.current_code, now).await?,
+                None => false,
+            };
+            if !(password_ok && code_ok) {
+                // Rolls back a current code this attempt may have used.
+                drop(tx);
+                self.limits.per_code.record(&limit_key, now);
+                let mut tx = self.store.begin().await?;
+                tx.audit(now, failed("reauthentication")).await?;
+                tx.commit().await?;
+                return Err(AppError::BadCredentials);
+            }
+            let Some(step) = crypto::totp_match(&secret, code, now / 1000) else {
+                drop(tx);
+                self.limits.per_code.record(&limit_key, now);
+                let mut tx = self.store.begin().await?;
+                tx.audit(now, failed("new code")).await?;
+                tx.commit().await?;
+                return Err(AppError::BadCode);
+            };
+            self.limits.per_code.clear(&limit_key);
+            return self
+                .finish_enrolment(tx, &ctx, auth, &secret_b32, step, true)
+                .await;
+        }
         let Some(step) = crypto::totp_match(&secret, code, now / 1000) else {
             let mut tx = self.store.begin().await?;
-            tx.audit(now, ctx.entry("totp.enrol", "failed")).await?;
+            tx.audit(now, failed("new code")).await?;
             tx.commit().await?;
             return Err(AppError::BadCode);
         };
+        let tx = self.store.begin().await?;
+        self.finish_enrolment(tx, &ctx, auth, &secret_b32, step, false)
+            .await
+    }
+
+    /// Stores the new second factor and fresh recovery codes, and rotates the session.
+    async fn finish_enrolment(
+        &self,
+        mut tx: enlace_store::Tx,
+        ctx: &Ctx,
+        auth: &Authenticated,
+        secret_b32: &str,
+        step: i64,
+        replacing: bool,
+    ) -> AppResult<(NewSession, Vec<String>)> {
+        let now = self.now_ms();
         let codes: Vec<String> = (0..RECOVERY_CODES)
             .map(|_| crypto::recovery_code())
             .collect();
         let hashes: Vec<String> = codes.iter().map(|c| crypto::sha256_hex(c)).collect();
-        let mut tx = self.store.begin().await?;
-        tx.set_totp(&auth.user.id, Some(&secret_b32), step, now)
+        tx.set_totp(&auth.user.id, Some(secret_b32), step, now)
             .await?;
         tx.replace_recovery_codes(&auth.user.id, &hashes).await?;
-        tx.delete_session(&auth.session.token_hash).await?;
+        if replacing {
+            tx.delete_user_sessions(&auth.user.id).await?;
+        } else {
+            tx.delete_session(&auth.session.token_hash).await?;
+        }
         let s = self.new_session(&mut tx, &auth.user, STAGE_FULL).await?;
-        tx.audit(now, ctx.entry("totp.enrol", "ok")).await?;
+        let mut e = ctx.entry("totp.enrol", "ok");
+        if replacing {
+            e.detail = Some("replaced the second factor; other sessions ended".into());
+        }
+        tx.audit(now, e).await?;
         tx.commit().await?;
         Ok((s, codes))
     }
@@ -318,7 +417,9 @@ impl App {
         Ok(())
     }
 
-    /// Changes the caller's password; other sessions of the user end.
+    /// Changes the caller's password. In the same transaction, the user's other sessions end
+    /// and all their API tokens are revoked (a token taken along with the old password must
+    /// not outlive it); this session goes on. The audit entry says how many of each.
     pub async fn change_password(
         &self,
         ctx: &Ctx,
@@ -345,9 +446,15 @@ impl App {
             .map_err(AppError::Internal)?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(&auth.user.id, &hash, now).await?;
-        tx.delete_user_sessions(&auth.user.id).await?;
-        tx.insert_session(&auth.session).await?;
-        tx.audit(now, ctx.entry("password.change", "ok")).await?;
+        let sessions = tx
+            .delete_other_sessions(&auth.user.id, &auth.session.token_hash)
+            .await?;
+        let tokens = tx.revoke_user_tokens(&auth.user.id, now).await?;
+        let mut e = ctx.entry("password.change", "ok");
+        e.detail = Some(format!(
+            "other sessions ended={sessions} api tokens revoked={tokens}"
+        ));
+        tx.audit(now, e).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -427,22 +427,20 @@ impl App {
     }
 }
 
-/// CSV of directory entries (RFC 4180 quoting).
-pub fn to_csv(entries: &[DirectoryEntry]) -> String {
-    fn q(s: &str) -> String {
-        // Cells starting with a formula sign are prefixed so spreadsheets do not run them.
-        let formula = s.starts_with(['=', '@'])
-            || (s.starts_with(['+', '-'])
-                && s.chars()
-                    .any(|c| !(c.is_ascii_digit() || " ()-+.".contains(c))));
-        let s = if formula {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        };
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
-    let mut out = String::from("country,name,position,institution,axes,topics,phone,email,languages,hours,available_24_7,status,stale\r\n");
+/// CSV of directory entries: RFC 4180, every cell quoted, CRLF line ends.
+///
+/// A cell that starts with `=`, `+`, `-`, `@`, a tab, CR or LF (or with spaces and then one
+/// of the first four, for readers that trim) is one a spreadsheet may run as a formula (CSV
+/// injection): it gets a leading `'`, as OWASP advises, so it is shown as text. That
+/// includes phone numbers written `+506 …`.
+pub fn to_csv(entries: &[DirectoryEntry]) -> AppResult<String> {
+    // The header, written as it always was: plain names need no quotes.
+    let header = b"country,name,position,institution,axes,topics,phone,email,languages,hours,available_24_7,status,stale\r\n";
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(header.to_vec());
+    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     for e in entries {
         let d = &e.shown;
         let row = [
@@ -464,44 +462,152 @@ pub fn to_csv(entries: &[DirectoryEntry]) -> String {
             e.status.clone(),
             e.stale.to_string(),
         ];
-        out.push_str(&row.iter().map(|c| q(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(failed)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {}", e.error())))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+/// A cell a spreadsheet will not run as a formula.
+fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['\t', '\r', '\n']) || s.trim_start().starts_with(['=', '+', '-', '@']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// vCard 3.0 cards of directory entries.
+///
+/// Text values are escaped as RFC 6350 §3.4 (and RFC 2426 before it) say: a backslash,
+/// comma or semicolon gets a backslash; every line break — CRLF, a lone CR, a lone LF, and
+/// the other characters some readers break lines on — becomes `\n`; other control characters
+/// are dropped. So no value can end its line and start a property of its own. Lines longer
+/// than 75 octets are folded (RFC 6350 §3.2), never inside a character or an escape.
+pub fn to_vcard(entries: &[DirectoryEntry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let d = &e.shown;
+        vcard_line(&mut out, "BEGIN:VCARD");
+        vcard_line(&mut out, "VERSION:3.0");
+        vcard_line(&mut out, &format!("FN:{}", vcard_text(&d.name)));
+        vcard_line(
+            &mut out,
+            &format!(
+                "ORG:{};{}",
+                vcard_text(e.country.name("es")),
+                vcard_text(&d.institution)
+            ),
+        );
+        if !d.position.is_empty() {
+            vcard_line(&mut out, &format!("TITLE:{}", vcard_text(&d.position)));
+        }
+        if !d.phone.is_empty() {
+            vcard_line(&mut out, &format!("TEL;TYPE=WORK:{}", vcard_text(&d.phone)));
+        }
+        if !d.email.is_empty() {
+            vcard_line(
+                &mut out,
+                &format!("EMAIL;TYPE=INTERNET:{}", vcard_text(&d.email)),
+            );
+        }
+        vcard_line(
+            &mut out,
+            &format!("NOTE:{}", vcard_text(&format!("{} {}", d.topics, d.hours))),
+        );
+        vcard_line(&mut out, "END:VCARD");
     }
     out
 }
 
-/// vCard 3.0 cards of directory entries.
-pub fn to_vcard(entries: &[DirectoryEntry]) -> String {
-    fn esc(s: &str) -> String {
-        s.replace('\\', "\\\\")
-            .replace(',', "\\,")
-            .replace(';', "\\;")
-            .replace('\n', "\\n")
-    }
-    let mut out = String::new();
-    for e in entries {
-        let d = &e.shown;
-        out.push_str("BEGIN:VCARD\r\nVERSION:3.0\r\n");
-        out.push_str(&format!("FN:{}\r\n", esc(&d.name)));
-        out.push_str(&format!(
-            "ORG:{};{}\r\n",
-            esc(e.country.name("es")),
-            esc(&d.institution)
-        ));
-        if !d.position.is_empty() {
-            out.push_str(&format!("TITLE:{}\r\n", esc(&d.position)));
+/// A vCard text value (RFC 6350 §3.4): the result holds no CR, LF or other control character
+/// but tab.
+fn vcard_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\\n");
+            }
+            '\n' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => out.push_str("\\n"),
+            '\t' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
         }
-        if !d.phone.is_empty() {
-            out.push_str(&format!("TEL;TYPE=WORK:{}\r\n", esc(&d.phone)));
-        }
-        if !d.email.is_empty() {
-            out.push_str(&format!("EMAIL;TYPE=INTERNET:{}\r\n", esc(&d.email)));
-        }
-        out.push_str(&format!(
-            "NOTE:{}\r\n",
-            esc(&format!("{} {}", d.topics, d.hours))
-        ));
-        out.push_str("END:VCARD\r\n");
     }
     out
+}
+
+/// Appends one content line, folded at 75 octets with CRLF and a space, and its CRLF.
+fn vcard_line(out: &mut String, line: &str) {
+    let mut width = 0;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        // An escape is kept whole on one line.
+        let next = if c == '\\' { chars.next() } else { None };
+        let n = c.len_utf8() + next.map_or(0, char::len_utf8);
+        if width + n > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        out.extend(next);
+        width += n;
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csv_cell, vcard_line, vcard_text};
+
+    #[test]
+    fn formula_cells_become_text() {
+        for bad in [
+            "=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "  =1",
+        ] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"));
+        }
+        for good in ["Ana", "a=b", "", "'quoted", " a-b"] {
+            assert_eq!(csv_cell(good), good);
+        }
+    }
+
+    #[test]
+    fn vcard_text_leaves_no_line_break() {
+        assert_eq!(
+            vcard_text("a\rEMAIL:x\r\nTEL:1\nb;c,d\\e\u{2028}f\u{7}g\th"),
+            "a\\nEMAIL:x\\nTEL:1\\nb\\;c\\,d\\\\e\\nfg\th"
+        );
+    }
+
+    #[test]
+    fn long_lines_fold_at_75_octets_between_characters_and_escapes() {
+        let mut out = String::new();
+        let value = format!("{}{}", "ñ".repeat(40), vcard_text(&"a,".repeat(40)));
+        vcard_line(&mut out, &format!("NOTE:{value}"));
+        let lines: Vec<&str> = out
+            .strip_suffix("\r\n")
+            .unwrap_or("")
+            .split("\r\n")
+            .collect();
+        assert!(lines.len() > 2);
+        assert!(lines.iter().all(|l| l.len() <= 75), "{lines:?}");
+        assert!(lines[1..].iter().all(|l| l.starts_with(' ')));
+        assert!(
+            lines.iter().all(|l| !l.ends_with('\\')),
+            "an escape is never split"
+        );
+        assert_eq!(out.replace("\r\n ", ""), format!("NOTE:{value}\r\n"));
+    }
 }

@@ -143,11 +143,13 @@ mod tests {
     }
 
     #[test]
-    fn admins_manage_only_their_country_non_admins() {
+    fn admins_manage_only_their_country() {
         let a = actor(Role::Admin, Some("cr"));
         assert!(may_manage_user(&a, Role::Officer, Some(c("cr"))));
         assert!(!may_manage_user(&a, Role::Officer, Some(c("pa"))));
-        assert!(!may_manage_user(&a, Role::Admin, Some(c("cr"))));
+        // Fellow admins only through proposals the country approves (enlace-app users.rs).
+        assert!(may_manage_user(&a, Role::Admin, Some(c("cr"))));
+        assert!(!may_manage_user(&a, Role::Admin, Some(c("pa"))));
         assert!(!may_manage_user(&a, Role::Secretariat, None));
         let s = actor(Role::Secretariat, None);
         assert!(may_manage_user(&s, Role::Admin, Some(c("pa"))));

@@ -78,6 +78,19 @@ impl Tx {
             .await?;
         Ok(())
     }
+    /// Ends every session of the user but `keep_hash`; returns how many ended.
+    pub async fn delete_other_sessions(
+        &mut self,
+        user_id: &str,
+        keep_hash: &str,
+    ) -> crate::Result<u64> {
+        self.execute(
+            &Q::new("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .arg(user_id)
+                .arg(keep_hash),
+        )
+        .await
+    }
     pub async fn set_session_pending_secret(
         &mut self,
         token_hash: &str,

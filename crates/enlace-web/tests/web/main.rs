@@ -8,6 +8,7 @@ mod directory;
 mod entities;
 mod matrix;
 mod requests;
+mod site;
 mod testkit;
 mod trust;
 mod words;
