@@ -82,6 +82,19 @@ impl App {
             filter.text.as_deref().unwrap_or("")
         ));
         tx.audit(now, e).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "case.list",
+            "case",
+            cases
+                .iter()
+                .map(|c| (c.id.clone(), c.owner_country, c.sensitive))
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok((cases, total))
     }

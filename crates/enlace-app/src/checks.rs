@@ -438,7 +438,21 @@ impl App {
         a.object_id = Some(e.id.clone());
         a.object_country = Some(e.owner_country.code().to_string());
         a.detail = Some(format!("candidates={}", visible.len()));
-        tx.audit(self.now_ms(), a).await?;
+        let now = self.now_ms();
+        tx.audit(now, a).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "entity.xref.read",
+            "entity",
+            visible
+                .iter()
+                .map(|e| (e.id.clone(), e.owner_country, e.sensitive))
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         let mut out: Vec<XrefCandidate> = matches
             .into_iter()

@@ -472,6 +472,18 @@ impl App {
             list.len()
         ));
         tx.audit(now, a).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "entity.search",
+            "entity",
+            list.iter()
+                .map(|e| (e.id.clone(), e.owner_country, e.sensitive))
+                .collect(),
+            purpose,
+        )
+        .await?;
         tx.commit().await?;
         Ok((list, total, exact))
     }
@@ -501,7 +513,21 @@ impl App {
         a.object_country = Some(case.owner_country.code().to_string());
         a.case_reference = Some(case.reference.clone());
         a.detail = Some(format!("returned={}", page.0.len()));
-        tx.audit(self.now_ms(), a).await?;
+        let now = self.now_ms();
+        tx.audit(now, a).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "case.entities",
+            "entity",
+            page.0
+                .iter()
+                .map(|e| (e.id.clone(), e.owner_country, e.sensitive))
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(page)
     }
@@ -527,6 +553,18 @@ impl App {
                 break;
             }
             offset += page.len() as i64;
+            crate::audit_returned(
+                &mut tx,
+                ctx,
+                now,
+                "case.export",
+                "entity",
+                page.iter()
+                    .map(|e| (e.id.clone(), e.owner_country, e.sensitive))
+                    .collect(),
+                None,
+            )
+            .await?;
             for e in &page {
                 out.push_str(
                     &json!({"id": e.id, "schema": e.schema, "properties": e.properties})

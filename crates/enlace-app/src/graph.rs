@@ -176,6 +176,20 @@ impl App {
         a.object_country = Some(root.owner_country.code().to_string());
         a.detail = Some(format!("depth={depth} nodes={}", nodes.len()));
         tx.audit(now, a).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "entity.graph",
+            "entity",
+            nodes
+                .values()
+                .filter(|n| n.id != root.id)
+                .map(|n| (n.id.clone(), n.owner_country, n.sensitive))
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(layout(
             root.id,

@@ -81,6 +81,43 @@ impl Ctx {
     }
 }
 
+/// One audit row per record a read returned that its owner must be able to see in its
+/// audit: every record of another country, and every sensitive record (flagged), with the
+/// record's id and owner country, under the read's own action. Written in the read's
+/// transaction, so a read is answered only once its rows are.
+pub(crate) async fn audit_returned(
+    tx: &mut enlace_store::Tx,
+    ctx: &Ctx,
+    now: i64,
+    action: &str,
+    kind: &str,
+    records: Vec<(String, enlace_domain::Country, bool)>,
+    purpose: Option<&str>,
+) -> AppResult<()> {
+    let mine = ctx.actor.country;
+    let mut seen = std::collections::HashSet::new();
+    for (id, owner, sensitive) in records {
+        if (Some(owner) == mine && !sensitive) || !seen.insert(id.clone()) {
+            continue;
+        }
+        let mut e = ctx.entry(action, "ok");
+        e.object_kind = Some(kind.to_string());
+        e.object_id = Some(id);
+        e.object_country = Some(owner.code().to_string());
+        e.purpose = purpose.map(|p| p.chars().take(500).collect());
+        e.detail = Some(
+            if sensitive {
+                "returned sensitive"
+            } else {
+                "returned"
+            }
+            .to_string(),
+        );
+        tx.audit(now, e).await?;
+    }
+    Ok(())
+}
+
 pub(crate) fn anonymous_entry(origin: &Origin, action: &str, outcome: &str) -> NewEntry {
     NewEntry {
         action: action.to_string(),

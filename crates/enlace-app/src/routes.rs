@@ -110,7 +110,22 @@ impl App {
         let mut a = ctx.entry("route.list", "ok");
         a.object_kind = Some("entity".into());
         a.detail = Some(format!("legs={}", trips.len()));
-        tx.audit(self.now_ms(), a).await?;
+        let now = self.now_ms();
+        tx.audit(now, a).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "route.list",
+            "entity",
+            trips
+                .iter()
+                .chain(places.values())
+                .map(|e| (e.id.clone(), e.owner_country, e.sensitive))
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         let place = |id: Option<String>| -> Place {
             match id.as_ref().and_then(|i| places.get(i)) {

@@ -287,6 +287,21 @@ async fn the_owner_lists_who_read_its_record() {
         assert!(!items.is_empty(), "{a}");
         assert!(items.iter().all(|e| e["object_id"] == id.as_str() && e["actor_country"] == "mx" && e["action"] == "entity.read"), "{a}");
         assert_eq!(items[0]["actor_username"], "analyst.mx");
+        // Lists too: a search, the case's entity list and its export each leave a row per
+        // record of another country, with its id and owner.
+        let (st, found) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=Teodoro&purpose=An%C3%A1lisis%20regional", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(found["results"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()), "{found}");
+        assert_eq!(s.api(Some(&mx), Method::GET, &format!("/api/v1/cases/{c}/entities"), None).await.0, StatusCode::OK);
+        assert_eq!(s.api(Some(&mx), Method::GET, &format!("/api/v1/cases/{c}/export"), None).await.0, StatusCode::OK);
+        let (_, all) = s.api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&object={id}&actor_country=mx&per_page=100"), None).await;
+        let actions: Vec<&str> = all["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        for want in ["entity.read", "entity.search", "case.entities", "case.export"] {
+            assert!(actions.contains(&want), "{want} in {actions:?}");
+        }
+        let search_row = all["items"].as_array().unwrap().iter().find(|e| e["action"] == "entity.search").unwrap();
+        assert_eq!(search_row["purpose"], "Análisis regional", "the owner sees why");
+        assert_eq!(search_row["object_country"], "gt");
         // Dates narrow it; bad filters are refused, not ignored.
         let (_, none) = s.api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&object={id}&to=2000-01-01"), None).await;
         assert_eq!(none["total"], 0, "{none}");
