@@ -241,6 +241,24 @@ impl App {
                 offset.max(0),
             )
             .await?;
+        let now = self.now_ms();
+        let mut e = ctx.entry("alert.list", "ok");
+        e.object_kind = Some("alert".into());
+        e.detail = Some(format!("returned={}", page.0.len()));
+        tx.audit(now, e).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "alert.list",
+            "alert",
+            page.0
+                .iter()
+                .map(|a| (a.id.clone(), a.country, false))
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(page)
     }

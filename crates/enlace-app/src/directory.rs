@@ -198,7 +198,7 @@ impl App {
                 .map(enlace_domain::text::fold)
                 .unwrap_or_default();
         let axis: Option<u8> = f.axis.as_deref().and_then(|a| a.trim().parse().ok());
-        Ok(rows
+        let list: Vec<DirectoryEntry> = rows
             .into_iter()
             .filter_map(|r| self.view(r, me))
             .filter(|e| {
@@ -220,7 +220,28 @@ impl App {
                     ))
                     .contains(&q)
             })
-            .collect())
+            .collect();
+        // Each country's entries read (or exported) by another country reach its audit.
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let mut e = ctx.entry("directory.list", "ok");
+        e.object_kind = Some("directory_entry".into());
+        e.detail = Some(format!("returned={}", list.len()));
+        tx.audit(now, e).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "directory.list",
+            "directory_entry",
+            list.iter()
+                .map(|d| (d.id.clone(), d.country, false))
+                .collect(),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(list)
     }
 
     pub async fn directory_entry(&self, ctx: &Ctx, id: &str) -> AppResult<DirectoryEntry> {

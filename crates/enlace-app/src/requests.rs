@@ -257,6 +257,32 @@ impl App {
                 offset.max(0),
             )
             .await?;
+        // A request belongs to both countries: each one's audit shows the other reading it.
+        let now = self.now_ms();
+        let mine = ctx.actor.country;
+        let mut e = ctx.entry("request.list", "ok");
+        e.object_kind = Some("request".into());
+        e.detail = Some(format!("returned={}", list.len()));
+        tx.audit(now, e).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "request.list",
+            "request",
+            list.iter()
+                .map(|r| {
+                    let other = if Some(r.from_country) == mine {
+                        r.to_country
+                    } else {
+                        r.from_country
+                    };
+                    (r.id.clone(), other, false)
+                })
+                .collect(),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok((
             list.into_iter()
