@@ -42,7 +42,16 @@ impl App {
         let found = tx.case_visible(&Viewer::of(&ctx.actor), id).await?;
         match found {
             Some(case) => {
-                tx.audit(now, case_entry(ctx, "case.read", &case)).await?;
+                let mut e = case_entry(ctx, "case.read", &case);
+                if case.sensitive {
+                    // Found first, so a hidden case still answers 404, never 422.
+                    let Some(purpose) = ctx.origin.purpose.clone() else {
+                        return Err(AppError::PurposeRequired);
+                    };
+                    e.purpose = Some(purpose);
+                    e.detail = Some("sensitive".into());
+                }
+                tx.audit(now, e).await?;
                 tx.commit().await?;
                 Ok(case)
             }

@@ -404,6 +404,10 @@ impl App {
             tx.commit().await?;
             return Err(AppError::NotFound);
         };
+        // Found first, so a hidden entity still answers 404, never 422.
+        if e.sensitive && ctx.origin.purpose.is_none() {
+            return Err(AppError::PurposeRequired);
+        }
         let referring = tx.entities_referring_visible(&viewer, id).await?;
         let referred = if with_referred {
             let ids: Vec<String> = e
@@ -416,8 +420,12 @@ impl App {
         } else {
             vec![]
         };
-        tx.audit(now, entity_entry(ctx, "entity.read", &e, None))
-            .await?;
+        let mut a = entity_entry(ctx, "entity.read", &e, None);
+        if e.sensitive {
+            a.purpose = ctx.origin.purpose.clone();
+            a.detail = Some("sensitive".into());
+        }
+        tx.audit(now, a).await?;
         tx.commit().await?;
         Ok((e, referring, referred))
     }

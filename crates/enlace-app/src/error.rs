@@ -16,6 +16,9 @@ pub enum AppError {
     BadCode,
     #[error("invalid input")]
     Invalid(Invalid),
+    /// A sensitive record (victims, minors) is read only with a stated purpose.
+    #[error("purpose required")]
+    PurposeRequired,
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("too many attempts")]
@@ -33,6 +36,7 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::BadCode => "bad_code",
             AppError::Invalid(_) => "invalid_input",
+            AppError::PurposeRequired => "purpose_required",
             AppError::Conflict(c) => c,
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal(_) => "internal",

@@ -60,6 +60,8 @@ impl Default for AppConfig {
 pub struct Origin {
     pub request_id: String,
     pub client_addr: String,
+    /// Why the caller reads (`?purpose=` on a GET): required to open a sensitive record.
+    pub purpose: Option<String>,
 }
 
 /// An authenticated request: who and from where.

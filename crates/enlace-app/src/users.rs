@@ -504,6 +504,7 @@ impl App {
             &crate::Origin {
                 request_id: "cli".into(),
                 client_addr: "command-line".into(),
+                purpose: None,
             },
             "user.create",
             "ok",

@@ -634,3 +634,6 @@ user_pending_create = This admin account awaits approval by the country (its for
 user_pending_reset = A reset of this admin account awaits approval by the country (its foreign-ministry approver or another of its admins).
 user_approve = Approve
 approval_pending = a change of this account already awaits approval
+purpose_required = This record concerns victims or minors: state why you open it (the owner country sees it in its audit).
+purpose_prompt = Purpose of this reading
+purpose_open = Open the record

@@ -634,3 +634,6 @@ user_pending_create = Esta cuenta de administración espera la aprobación del p
 user_pending_reset = El restablecimiento de esta cuenta de administración espera la aprobación del país (su aprobador de Cancillería u otro de sus administradores).
 user_approve = Aprobar
 approval_pending = ya hay un cambio de esta cuenta por aprobar
+purpose_required = Este registro se refiere a víctimas o menores: indique para qué lo abre (el país propietario lo verá en su auditoría).
+purpose_prompt = Propósito de esta consulta
+purpose_open = Abrir el registro

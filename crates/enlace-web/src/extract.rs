@@ -51,9 +51,19 @@ fn origin_of(parts: &Parts) -> Origin {
         .get::<ConnectInfo<crate::ClientAddr>>()
         .map(|c| c.0 .0.ip().to_string())
         .unwrap_or_default();
+    // A stated purpose travels with the request (sensitive records need one).
+    let purpose = parts.uri.query().and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "purpose")
+            .map(|(_, v)| v.trim().chars().take(500).collect::<String>())
+            .filter(|v| !v.is_empty())
+    });
     Origin {
         request_id,
         client_addr,
+        purpose,
     }
 }
 

@@ -267,6 +267,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 origin: enlace_app::Origin {
                     request_id: "cli".into(),
                     client_addr: "command-line".into(),
+                    purpose: None,
                 },
             };
             let (_, token) = app

@@ -117,7 +117,8 @@ pub(crate) async fn case_create(
 }
 
 /// One case file.
-#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = String, Path),
+        ("purpose" = Option<String>, Query, description = "Why the record is read: required (422 `purpose_required`) for a sensitive record, kept in the owner's audit")),
     responses((status = 200, body = CaseView)))]
 pub(crate) async fn case_get(
     State(s): State<AppState>,

@@ -107,7 +107,8 @@ pub(crate) async fn entity_create(
 }
 
 /// One entity, with the entities that point at it.
-#[utoipa::path(get, path = "/entities/{id}", tag = "entities", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/entities/{id}", tag = "entities", params(("id" = String, Path),
+        ("purpose" = Option<String>, Query, description = "Why the record is read: required (422 `purpose_required`) for a sensitive record, kept in the owner's audit")),
     responses((status = 200, body = EntityDetail)))]
 pub(crate) async fn entity_get(
     State(s): State<AppState>,

@@ -85,6 +85,7 @@ impl Server {
             origin: Origin {
                 request_id: "test".into(),
                 client_addr: "127.0.0.1".into(),
+                purpose: None,
             },
         }
     }

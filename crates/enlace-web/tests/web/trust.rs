@@ -378,3 +378,37 @@ async fn each_country_rules_its_own_admins() {
     })
     .await;
 }
+
+/// Sensitive records: every read states its purpose, which the owner's audit shows flagged;
+/// a hidden one still answers 404, not 422.
+#[tokio::test]
+async fn a_sensitive_read_needs_a_purpose_and_is_flagged() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let c = case(&s, &gt, json!({"title": "Menores (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["sv"]}})).await;
+        let p = person(&s, &gt, &c, json!({"firstName": ["Lucía"], "lastName": ["Ficticia"]})).await;
+        let sv = s.token("analyst.sv").await;
+        for path in [format!("/api/v1/cases/{c}"), format!("/api/v1/entities/{p}")] {
+            let (st, v) = s.api(Some(&sv), Method::GET, &path, None).await;
+            assert_eq!((st, v["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("purpose_required")), "{path}: {v}");
+            let (st, _) = s.api(Some(&sv), Method::GET, &format!("{path}?purpose=Protecci%C3%B3n%20de%20la%20v%C3%ADctima"), None).await;
+            assert_eq!(st, StatusCode::OK, "{path}");
+            // Not named: it does not exist, purpose or not.
+            let (st, _) = s.api(Some(&s.token("analyst.hn").await), Method::GET, &format!("{path}?purpose=x"), None).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{path}");
+        }
+        let (_, a) = s.api(Some(&s.token("admin.gt").await), Method::GET, &format!("/api/v1/audit?scope=country&object={p}&actor_country=sv"), None).await;
+        let read = a["items"].as_array().unwrap().iter().find(|e| e["action"] == "entity.read").expect("the read is audited");
+        assert_eq!(read["purpose"], "Protección de la víctima");
+        assert_eq!(read["detail"], "sensitive");
+        // The page asks for the purpose instead of showing the record.
+        let cookie = s.browser_login("analyst.sv", PW).await.1.unwrap();
+        let res = s.page(&cookie, &format!("/cases/{c}")).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("id=\"purpose-form\"") && !html.contains("Menores (ficticio)"), "{html}");
+        let res = s.page(&cookie, &format!("/cases/{c}?purpose=Seguimiento")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    })
+    .await;
+}

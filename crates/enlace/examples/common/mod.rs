@@ -23,6 +23,7 @@ pub async fn ctx(app: &App, username: &str) -> Ctx {
         origin: Origin {
             request_id: "bench".into(),
             client_addr: "127.0.0.1".into(),
+            purpose: None,
         },
     }
 }
