@@ -8,5 +8,6 @@ mod directory;
 mod entities;
 mod matrix;
 mod requests;
+mod streams;
 mod testkit;
 mod words;
