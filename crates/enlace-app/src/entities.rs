@@ -115,11 +115,63 @@ impl EntityInput {
     }
 }
 
+/// What an import took in and refused. Its size is bounded whatever the file: it lists at
+/// most [`IMPORT_REPORT_LIMIT`] rejected lines and ids, and counts the rest.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {
+    /// Accepted lines (entities written).
     pub accepted: usize,
+    /// Rejected lines, all of them counted.
+    pub rejected_total: usize,
+    /// The first [`IMPORT_REPORT_LIMIT`] rejected lines with their reasons, in file order.
     pub rejected: Vec<ImportRejection>,
+    /// The ids given to the first [`IMPORT_REPORT_LIMIT`] accepted entities, in file order.
     pub ids: Vec<String>,
+}
+
+/// How many rejected lines, and how many ids of accepted entities, an import report lists.
+pub const IMPORT_REPORT_LIMIT: usize = 1000;
+
+impl ImportReport {
+    fn reject(&mut self, r: ImportRejection) {
+        self.rejected_total += 1;
+        if self.rejected.len() < IMPORT_REPORT_LIMIT {
+            self.rejected.push(r);
+        }
+    }
+    fn accept(&mut self, id: &str) {
+        self.accepted += 1;
+        if self.ids.len() < IMPORT_REPORT_LIMIT {
+            self.ids.push(id.to_string());
+        }
+    }
+}
+
+/// The ids an import file gives its lines, each mapped to the platform id its entity
+/// received: how a later line links to an earlier one. Kept as two 128-bit values per
+/// entity (a SHA-256 prefix of the file's id, the platform id), so memory grows by a fixed
+/// few dozen bytes per accepted entity, never with the length of the ids in the file.
+#[derive(Default)]
+pub(crate) struct FileIds(HashMap<[u8; 16], [u8; 16]>);
+
+impl FileIds {
+    fn key(file_id: &str) -> [u8; 16] {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::digest(file_id.as_bytes());
+        let mut k = [0u8; 16];
+        k.copy_from_slice(&d[..16]);
+        k
+    }
+    fn insert(&mut self, file_id: &str, id: &str) {
+        let mut v = [0u8; 16];
+        // Platform ids are 32 hex digits (`new_id`).
+        if hex::decode_to_slice(id, &mut v).is_ok() {
+            self.0.insert(Self::key(file_id), v);
+        }
+    }
+    fn get(&self, file_id: &str) -> Option<String> {
+        self.0.get(&Self::key(file_id)).map(hex::encode)
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -174,7 +226,7 @@ impl App {
         tx: &mut Tx,
         ctx: &Ctx,
         input: &EntityInput,
-        local: &HashMap<String, String>,
+        local: &FileIds,
     ) -> AppResult<(Properties, Vec<(String, String)>)> {
         let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
         self.resolve(tx, ctx, &input.schema, props, refs, local)
@@ -190,7 +242,7 @@ impl App {
         schema: &str,
         mut props: Properties,
         refs: Vec<(String, String)>,
-        local: &HashMap<String, String>,
+        local: &FileIds,
     ) -> AppResult<(Properties, Vec<(String, String)>)> {
         for (k, values) in &props {
             if ftm::prop_type(schema, k) == Some(PropType::ModusOperandi) {
@@ -205,7 +257,7 @@ impl App {
         let mut resolved = vec![];
         for (prop, target) in refs {
             let id = match local.get(&target) {
-                Some(id) => id.clone(),
+                Some(id) => id,
                 None => {
                     if tx.entity_visible(&viewer, &target).await?.is_none() {
                         return Err(AppError::Invalid(Invalid::one(
@@ -237,7 +289,9 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let case = self.editable_case(&mut tx, ctx, case_id).await?;
-        let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
+        let (props, refs) = self
+            .prepare(&mut tx, ctx, input, &FileIds::default())
+            .await?;
         let caption = ftm::caption(&input.schema, &props);
         let terms = terms_of(&input.schema, &props);
         let id = tx
@@ -276,7 +330,9 @@ impl App {
         if input.schema != old.schema {
             return Err(AppError::Invalid(Invalid::one("schema", "schema_change")));
         }
-        let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
+        let (props, refs) = self
+            .prepare(&mut tx, ctx, input, &FileIds::default())
+            .await?;
         let caption = ftm::caption(&old.schema, &props);
         let terms = terms_of(&old.schema, &props);
         // The term index has no entry by entity: the old terms are worked out to delete them.
@@ -518,18 +574,22 @@ impl App {
             .await
     }
 
-    /// [`App::import_lines`] fed by a channel, for a file streamed in (the API reads the
-    /// request body line by line): at most a few batches of lines are ever held in memory.
+    /// [`App::import_lines`] fed by a channel of packets of lines, for a file streamed in
+    /// (the API reads the request body line by line): at most a few batches of lines are
+    /// ever held in memory, bounded in bytes as well as in lines.
     pub async fn import_stream(
         &self,
         ctx: &Ctx,
         case_id: &str,
-        lines: tokio::sync::mpsc::Receiver<ImportLine>,
+        lines: tokio::sync::mpsc::Receiver<Vec<ImportLine>>,
     ) -> AppResult<ImportReport> {
         self.import_from(
             ctx,
             case_id,
-            ImportSource::<std::iter::Empty<String>>::Stream(lines),
+            ImportSource::<std::iter::Empty<String>>::Stream {
+                rx: lines,
+                pending: Vec::new().into_iter(),
+            },
         )
         .await
     }
@@ -547,10 +607,11 @@ impl App {
         const BATCH: usize = 4000;
         let mut report = ImportReport {
             accepted: 0,
+            rejected_total: 0,
             rejected: vec![],
             ids: vec![],
         };
-        let mut local: HashMap<String, String> = HashMap::new();
+        let mut local = FileIds::default();
         let mut line_no = 0usize;
         // Parsing and validation need no database: the next batch is parsed on a blocking
         // thread while this one is written, so a bulk import keeps both cores busy.
@@ -570,11 +631,24 @@ impl App {
         let mut parsing = parse(first);
         // The match index of the previous batch, updated while this one is parsed and written.
         let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
+        let mut written_once = false;
         loop {
             let parsed = parsing.await.map_err(lost)?;
             let chunk = source.next_chunk(BATCH, &mut line_no).await;
             let more = !chunk.is_empty();
             parsing = parse(chunk);
+            // A batch with nothing to write (only refused or blank lines) needs no
+            // transaction once the case has been checked and the import audited: a file of
+            // junk costs neither a commit nor an audit row per batch.
+            if written_once && more && parsed.iter().all(Result::is_err) {
+                for p in parsed {
+                    if let Err(rejection) = p {
+                        report.reject(rejection);
+                    }
+                }
+                continue;
+            }
+            written_once = true;
             let now = self.now_ms();
             let mut tx = self.store.begin().await?;
             let case = self.editable_case(&mut tx, ctx, case_id).await?;
@@ -583,7 +657,7 @@ impl App {
                 let p = match p {
                     Ok(p) => p,
                     Err(rejection) => {
-                        report.rejected.push(rejection);
+                        report.reject(rejection);
                         continue;
                     }
                 };
@@ -594,9 +668,7 @@ impl App {
                 {
                     Ok(r) => r,
                     Err(AppError::Invalid(inv)) => {
-                        report
-                            .rejected
-                            .push(rejection(p.line, "invalid_input", &inv));
+                        report.reject(rejection(p.line, "invalid_input", &inv));
                         continue;
                     }
                     Err(e) => return Err(e),
@@ -608,19 +680,18 @@ impl App {
                 } else {
                     (p.caption, p.terms)
                 };
+                if let Some(given) = p.given_id {
+                    local.insert(&given, &id);
+                }
+                report.accept(&id);
                 rows.push(enlace_store::entities::BulkEntity {
-                    id: id.clone(),
+                    id,
                     schema: p.schema,
                     caption,
                     terms,
                     properties: props,
                     refs,
                 });
-                if let Some(given) = p.given_id {
-                    local.insert(given, id.clone());
-                }
-                report.ids.push(id);
-                report.accepted += 1;
             }
             let mut a = ctx.entry("entity.import", "ok");
             a.object_kind = Some("case".into());
@@ -692,25 +763,58 @@ pub enum ImportLine {
 /// The longest line an import accepts (bytes).
 pub const MAX_IMPORT_LINE: usize = 1024 * 1024;
 
+/// The most text one batch of an import holds (besides its 4,000-line limit): with long
+/// lines, a batch closes early, so the batches in flight stay a few dozen megabytes.
+pub const IMPORT_BATCH_BYTES: usize = 16 * 1024 * 1024;
+
+impl ImportLine {
+    /// The text it holds, in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            ImportLine::Text(t) => t.len(),
+            ImportLine::TooLong | ImportLine::BadUtf8 => 0,
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Where an import's lines come from.
 enum ImportSource<I> {
     Lines(I),
-    Stream(tokio::sync::mpsc::Receiver<ImportLine>),
+    /// Packets of lines from a channel; `pending` is what is left of the last packet.
+    Stream {
+        rx: tokio::sync::mpsc::Receiver<Vec<ImportLine>>,
+        pending: std::vec::IntoIter<ImportLine>,
+    },
 }
 
 impl<I: Iterator<Item = String>> ImportSource<I> {
-    /// Up to `n` more lines, numbered from `*line_no + 1`; empty at the end.
+    /// Up to `n` more lines (fewer once they hold [`IMPORT_BATCH_BYTES`]), numbered from
+    /// `*line_no + 1`; empty at the end.
     async fn next_chunk(&mut self, n: usize, line_no: &mut usize) -> Vec<(usize, ImportLine)> {
         let mut out = Vec::with_capacity(n.min(4096));
-        while out.len() < n {
+        let mut bytes = 0usize;
+        while out.len() < n && bytes < IMPORT_BATCH_BYTES {
             let next = match self {
                 ImportSource::Lines(it) => it.next().map(ImportLine::Text),
-                ImportSource::Stream(rx) => rx.recv().await,
+                ImportSource::Stream { rx, pending } => match pending.next() {
+                    Some(line) => Some(line),
+                    None => match rx.recv().await {
+                        Some(packet) => {
+                            *pending = packet.into_iter();
+                            continue;
+                        }
+                        None => None,
+                    },
+                },
             };
             let Some(line) = next else {
                 break;
             };
             *line_no += 1;
+            bytes += line.len();
             out.push((*line_no, line));
         }
         out

@@ -6,6 +6,7 @@ mod alerts;
 mod checks;
 mod directory;
 mod entities;
+mod imports;
 mod matrix;
 mod requests;
 mod streams;
