@@ -1,5 +1,6 @@
 //! Login with password and second factor, TOTP enrolment, sessions and API tokens.
 use crate::crypto;
+use crate::live::Ended;
 use crate::ratelimit::Limiter;
 use crate::{anonymous_entry, App, AppConfig, AppError, AppResult, Ctx, Origin};
 use enlace_domain::validate::{self, Invalid};
@@ -82,6 +83,24 @@ async fn current_code_ok(
                     .await?
         }
     })
+}
+
+/// The credential a request was authenticated with. A long-lived response (the event
+/// stream) keeps it and ends when it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// An API token, by its id.
+    Token { id: String, user_id: String },
+    /// A browser session, by the SHA-256 of its token.
+    Session { token_hash: String, user_id: String },
+}
+
+impl Credential {
+    pub fn user_id(&self) -> &str {
+        match self {
+            Credential::Token { user_id, .. } | Credential::Session { user_id, .. } => user_id,
+        }
+    }
 }
 
 impl App {
@@ -215,6 +234,7 @@ impl App {
                 let mut tx = self.store.begin().await?;
                 tx.delete_session(&hash).await?;
                 tx.commit().await?;
+                self.credential_ended(Ended::Session(hash));
                 Ok(None)
             }
         }
@@ -402,6 +422,12 @@ impl App {
         }
         tx.audit(now, e).await?;
         tx.commit().await?;
+        // A replacement ended every session of the user: so do their streams.
+        self.credential_ended(if replacing {
+            Ended::User(auth.user.id.clone())
+        } else {
+            Ended::Session(auth.session.token_hash.clone())
+        });
         Ok((s, codes))
     }
 
@@ -414,6 +440,7 @@ impl App {
         tx.delete_session(&auth.session.token_hash).await?;
         tx.audit(self.now_ms(), ctx.entry("logout", "ok")).await?;
         tx.commit().await?;
+        self.credential_ended(Ended::Session(auth.session.token_hash.clone()));
         Ok(())
     }
 
@@ -456,6 +483,8 @@ impl App {
         ));
         tx.audit(now, e).await?;
         tx.commit().await?;
+        // The user's other sessions are gone: their streams re-check and end (this one stays).
+        self.credential_ended(Ended::User(auth.user.id.clone()));
         Ok(())
     }
 
@@ -469,8 +498,9 @@ impl App {
         Ok(())
     }
 
-    /// The user behind an API bearer token, if the token is live and the user enabled.
-    pub async fn token_user(&self, token: &str) -> AppResult<Option<User>> {
+    /// The live token behind an API bearer token and its user, if the token is unrevoked
+    /// and the user enabled.
+    pub async fn token_user(&self, token: &str) -> AppResult<Option<(Credential, User)>> {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
@@ -485,7 +515,48 @@ impl App {
             .store
             .user_by_id(&t.user_id)
             .await?
-            .filter(|u| !u.disabled))
+            .filter(|u| !u.disabled)
+            .map(|u| {
+                (
+                    Credential::Token {
+                        id: t.id,
+                        user_id: t.user_id,
+                    },
+                    u,
+                )
+            }))
+    }
+
+    /// Whether a credential still stands and, if nothing else happens, until when at the
+    /// latest (epoch ms): a session's idle and absolute limits, `i64::MAX` for a token.
+    /// `None` once it has ended: token revoked, session gone or timed out, user disabled.
+    /// One read by primary key: open event streams call it every second.
+    pub async fn credential_valid_until(&self, c: &Credential) -> AppResult<Option<i64>> {
+        match c {
+            Credential::Token { id, user_id } => Ok(self
+                .store
+                .token_live(id, user_id)
+                .await?
+                .then_some(i64::MAX)),
+            Credential::Session {
+                token_hash,
+                user_id,
+            } => {
+                let Some(s) = self.store.session_liveness(token_hash, user_id).await? else {
+                    return Ok(None);
+                };
+                // The same limits as `session`: live while now - last_seen <= idle, and
+                // now - created_at <= absolute.
+                let until =
+                    s.last_seen
+                        .saturating_add(self.config.idle_timeout_secs.saturating_mul(1000))
+                        .min(s.created_at.saturating_add(
+                            self.config.absolute_timeout_secs.saturating_mul(1000),
+                        ));
+                let live = s.stage == STAGE_FULL && !s.user_disabled && self.now_ms() <= until;
+                Ok(live.then_some(until))
+            }
+        }
     }
 
     /// A new API token for the caller. The raw token is returned once; only its hash is kept.
@@ -522,6 +593,7 @@ impl App {
         e.object_id = Some(id.to_string());
         tx.audit(now, e).await?;
         tx.commit().await?;
+        self.credential_ended(Ended::Token(id.to_string()));
         Ok(())
     }
 }

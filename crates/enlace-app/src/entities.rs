@@ -10,7 +10,13 @@ use enlace_store::cases::Case;
 use enlace_store::entities::{Entity, EntityFilter, NewEntity};
 use enlace_store::{Tx, Viewer};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+
+mod import;
+use import::FileIds;
+pub use import::{
+    ImportLine, ImportRejection, ImportReport, IMPORT_BATCH_BYTES, IMPORT_REPORT_LIMIT,
+    MAX_IMPORT_LINE,
+};
 
 /// Search terms of an entity: words of its names and texts, compacted identifiers.
 pub fn terms_of(schema: &str, props: &Properties) -> Vec<String> {
@@ -148,20 +154,6 @@ impl EntityInput {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ImportReport {
-    pub accepted: usize,
-    pub rejected: Vec<ImportRejection>,
-    pub ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ImportRejection {
-    pub line: usize,
-    pub code: String,
-    pub fields: Vec<String>,
-}
-
 impl App {
     /// The case, if the actor may change it (closed or not): hidden cases are not found.
     pub(crate) async fn case_to_edit(
@@ -207,7 +199,7 @@ impl App {
         tx: &mut Tx,
         ctx: &Ctx,
         input: &EntityInput,
-        local: &HashMap<String, String>,
+        local: &FileIds,
     ) -> AppResult<(Properties, Vec<(String, String)>)> {
         let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
         self.resolve(tx, ctx, &input.schema, props, refs, local)
@@ -223,7 +215,7 @@ impl App {
         schema: &str,
         mut props: Properties,
         refs: Vec<(String, String)>,
-        local: &HashMap<String, String>,
+        local: &FileIds,
     ) -> AppResult<(Properties, Vec<(String, String)>)> {
         for (k, values) in &props {
             if ftm::prop_type(schema, k) == Some(PropType::ModusOperandi) {
@@ -238,7 +230,7 @@ impl App {
         let mut resolved = vec![];
         for (prop, target) in refs {
             let id = match local.get(&target) {
-                Some(id) => id.clone(),
+                Some(id) => id,
                 None => {
                     if tx.entity_visible(&viewer, &target).await?.is_none() {
                         return Err(AppError::Invalid(Invalid::one(
@@ -270,7 +262,9 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let case = self.editable_case(&mut tx, ctx, case_id).await?;
-        let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
+        let (props, refs) = self
+            .prepare(&mut tx, ctx, input, &FileIds::default())
+            .await?;
         let caption = ftm::caption(&input.schema, &props);
         let terms = terms_of(&input.schema, &props);
         let id = tx
@@ -320,7 +314,9 @@ impl App {
         if input.schema != old.schema {
             return Err(AppError::Invalid(Invalid::one("schema", "schema_change")));
         }
-        let (props, refs) = self.prepare(&mut tx, ctx, input, &HashMap::new()).await?;
+        let (props, refs) = self
+            .prepare(&mut tx, ctx, input, &FileIds::default())
+            .await?;
         let caption = ftm::caption(&old.schema, &props);
         let terms = terms_of(&old.schema, &props);
         // The term index has no entry by entity: the old terms are worked out to delete them.
@@ -591,273 +587,4 @@ impl App {
         tx.commit().await?;
         Ok(out)
     }
-
-    /// Imports FollowTheMoney JSON Lines into a case. Each line is accepted whole or rejected
-    /// with its reason; accepted lines are written in batches, each batch in one transaction
-    /// with its audit row. Ids in the file link lines to each other.
-    pub async fn import_lines<I>(
-        &self,
-        ctx: &Ctx,
-        case_id: &str,
-        lines: I,
-    ) -> AppResult<ImportReport>
-    where
-        I: IntoIterator<Item = String>,
-    {
-        self.import_from(ctx, case_id, ImportSource::Lines(lines.into_iter()))
-            .await
-    }
-
-    /// [`App::import_lines`] fed by a channel, for a file streamed in (the API reads the
-    /// request body line by line): at most a few batches of lines are ever held in memory.
-    pub async fn import_stream(
-        &self,
-        ctx: &Ctx,
-        case_id: &str,
-        lines: tokio::sync::mpsc::Receiver<ImportLine>,
-    ) -> AppResult<ImportReport> {
-        self.import_from(
-            ctx,
-            case_id,
-            ImportSource::<std::iter::Empty<String>>::Stream(lines),
-        )
-        .await
-    }
-
-    async fn import_from<I>(
-        &self,
-        ctx: &Ctx,
-        case_id: &str,
-        mut source: ImportSource<I>,
-    ) -> AppResult<ImportReport>
-    where
-        I: Iterator<Item = String>,
-    {
-        // Lines per transaction: large enough that the fsync of each commit is amortised.
-        const BATCH: usize = 4000;
-        let mut report = ImportReport {
-            accepted: 0,
-            rejected: vec![],
-            ids: vec![],
-        };
-        let mut local: HashMap<String, String> = HashMap::new();
-        let mut line_no = 0usize;
-        // Parsing and validation need no database: the next batch is parsed on a blocking
-        // thread while this one is written, so a bulk import keeps both cores busy.
-        let parse = |chunk: Vec<(usize, ImportLine)>| {
-            tokio::task::spawn_blocking(move || {
-                chunk
-                    .into_iter()
-                    .filter_map(|(n, line)| parse_import_line(n, line))
-                    .collect::<Vec<_>>()
-            })
-        };
-        let lost = |_| AppError::Internal("import worker".into());
-        let first = source.next_chunk(BATCH, &mut line_no).await;
-        if first.is_empty() {
-            return Ok(report);
-        }
-        let mut parsing = parse(first);
-        // The match index of the previous batch, updated while this one is parsed and written.
-        let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
-        loop {
-            let parsed = parsing.await.map_err(lost)?;
-            let chunk = source.next_chunk(BATCH, &mut line_no).await;
-            let more = !chunk.is_empty();
-            parsing = parse(chunk);
-            let now = self.now_ms();
-            let mut tx = self.store.begin().await?;
-            let case = self.editable_case(&mut tx, ctx, case_id).await?;
-            let mut rows: Vec<enlace_store::entities::BulkEntity> = vec![];
-            for p in parsed {
-                let p = match p {
-                    Ok(p) => p,
-                    Err(rejection) => {
-                        report.rejected.push(rejection);
-                        continue;
-                    }
-                };
-                let linked = !p.refs.is_empty();
-                let (props, refs) = match self
-                    .resolve(&mut tx, ctx, &p.schema, p.props, p.refs, &local)
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(AppError::Invalid(inv)) => {
-                        report
-                            .rejected
-                            .push(rejection(p.line, "invalid_input", &inv));
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                let id = enlace_store::new_id();
-                // Links were rewritten to platform ids: their caption and terms follow.
-                let (caption, terms) = if linked {
-                    (ftm::caption(&p.schema, &props), terms_of(&p.schema, &props))
-                } else {
-                    (p.caption, p.terms)
-                };
-                rows.push(enlace_store::entities::BulkEntity {
-                    id: id.clone(),
-                    schema: p.schema,
-                    caption,
-                    terms,
-                    properties: props,
-                    refs,
-                });
-                if let Some(given) = p.given_id {
-                    local.insert(given, id.clone());
-                }
-                report.ids.push(id);
-                report.accepted += 1;
-            }
-            let mut a = ctx.entry("entity.import", "ok");
-            a.object_kind = Some("case".into());
-            a.object_id = Some(case.id.clone());
-            a.object_country = Some(case.owner_country.code().to_string());
-            a.case_reference = Some(case.reference.clone());
-            a.detail = Some(format!("accepted={}", rows.len()));
-            tx.insert_entities_bulk(&case, &rows, &ctx.actor.user_id, now)
-                .await?;
-            tx.audit(now, a).await?;
-            tx.commit().await?;
-            if let Some(h) = indexing.take() {
-                h.await
-                    .map_err(|_| AppError::Internal("match index update".into()))?;
-            }
-            let owner = case.owner_country;
-            indexing = Some(
-                self.index_entities_in_background(
-                    rows.into_iter()
-                        .map(|r| (r.id, owner, r.schema, r.properties))
-                        .collect(),
-                ),
-            );
-            if !more {
-                break;
-            }
-        }
-        if let Some(h) = indexing {
-            h.await
-                .map_err(|_| AppError::Internal("match index update".into()))?;
-        }
-        Ok(report)
-    }
-}
-
-/// An import line that passed the checks needing no database.
-struct ParsedLine {
-    line: usize,
-    given_id: Option<String>,
-    schema: String,
-    props: Properties,
-    refs: Vec<(String, String)>,
-    caption: String,
-    terms: Vec<String>,
-}
-
-fn rejection(line: usize, code: &str, inv: &Invalid) -> ImportRejection {
-    ImportRejection {
-        line,
-        code: code.into(),
-        fields: inv
-            .0
-            .iter()
-            .map(|f| format!("{}:{}", f.field, f.code))
-            .collect(),
-    }
-}
-
-/// One line of an import as it arrives.
-#[derive(Debug)]
-pub enum ImportLine {
-    Text(String),
-    /// Longer than an entity may be ([`MAX_IMPORT_LINE`]): rejected unread.
-    TooLong,
-    /// Not UTF-8.
-    BadUtf8,
-}
-
-/// The longest line an import accepts (bytes).
-pub const MAX_IMPORT_LINE: usize = 1024 * 1024;
-
-/// Where an import's lines come from.
-enum ImportSource<I> {
-    Lines(I),
-    Stream(tokio::sync::mpsc::Receiver<ImportLine>),
-}
-
-impl<I: Iterator<Item = String>> ImportSource<I> {
-    /// Up to `n` more lines, numbered from `*line_no + 1`; empty at the end.
-    async fn next_chunk(&mut self, n: usize, line_no: &mut usize) -> Vec<(usize, ImportLine)> {
-        let mut out = Vec::with_capacity(n.min(4096));
-        while out.len() < n {
-            let next = match self {
-                ImportSource::Lines(it) => it.next().map(ImportLine::Text),
-                ImportSource::Stream(rx) => rx.recv().await,
-            };
-            let Some(line) = next else {
-                break;
-            };
-            *line_no += 1;
-            out.push((*line_no, line));
-        }
-        out
-    }
-}
-
-/// Parses and validates one import line (`None` for a blank line).
-fn parse_import_line(line: usize, text: ImportLine) -> Option<Result<ParsedLine, ImportRejection>> {
-    let text = match text {
-        ImportLine::Text(t) => t,
-        ImportLine::TooLong | ImportLine::BadUtf8 => {
-            let code = if matches!(text, ImportLine::TooLong) {
-                "line_too_long"
-            } else {
-                "bad_utf8"
-            };
-            return Some(Err(ImportRejection {
-                line,
-                code: code.into(),
-                fields: vec![],
-            }));
-        }
-    };
-    if text.trim().is_empty() {
-        return None;
-    }
-    if text.len() > MAX_IMPORT_LINE {
-        return Some(Err(ImportRejection {
-            line,
-            code: "line_too_long".into(),
-            fields: vec![],
-        }));
-    }
-    let v: Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(_) => {
-            return Some(Err(ImportRejection {
-                line,
-                code: "bad_json".into(),
-                fields: vec![],
-            }))
-        }
-    };
-    let checked = EntityInput::from_json(&v).and_then(|input| {
-        let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
-        Ok((input.schema, props, refs))
-    });
-    Some(match checked {
-        Ok((schema, props, refs)) => Ok(ParsedLine {
-            line,
-            given_id: v.get("id").and_then(Value::as_str).map(str::to_string),
-            caption: ftm::caption(&schema, &props),
-            terms: terms_of(&schema, &props),
-            schema,
-            props,
-            refs,
-        }),
-        Err(inv) => Err(rejection(line, "invalid_input", &inv)),
-    })
 }

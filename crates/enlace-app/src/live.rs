@@ -1,6 +1,8 @@
 //! Real-time delivery: events are written to a durable log in the same transaction as the
 //! change (so a reconnecting client catches up on what it missed), then broadcast to the
-//! open streams after commit. Each stream delivers only what its user may see.
+//! open streams after commit. Each stream delivers only what its user may see, and only as
+//! long as the credential that opened it stands ([`CredentialWatch`]).
+use crate::auth::Credential;
 use crate::{App, AppResult, Ctx};
 use enlace_domain::Country;
 use enlace_store::live::LiveEvent;
@@ -13,13 +15,130 @@ use tokio::sync::broadcast;
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<LiveEvent>>,
+    /// Credentials that ended (or may have): the streams they opened re-check and close.
+    ended: broadcast::Sender<Ended>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         // A slow client that falls this far behind is dropped and reconnects with its last id.
         let (tx, _) = broadcast::channel(4096);
-        Hub { tx }
+        // A stream that misses some of these re-checks its credential anyway.
+        let (ended, _) = broadcast::channel(256);
+        Hub { tx, ended }
+    }
+}
+
+/// A credential that has ended, or may have: every open stream whose credential it
+/// concerns re-checks it at once and closes if it no longer stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// An API token, by id (revoked).
+    Token(String),
+    /// A browser session, by the hash of its token (logout, rotation, timeout).
+    Session(String),
+    /// Any credential of this user (disabled, reset, password changed).
+    User(String),
+}
+
+impl Ended {
+    pub fn concerns(&self, c: &Credential) -> bool {
+        match (self, c) {
+            (Ended::Token(id), Credential::Token { id: t, .. }) => id == t,
+            (Ended::Session(h), Credential::Session { token_hash, .. }) => h == token_hash,
+            (Ended::User(u), c) => u == c.user_id(),
+            _ => false,
+        }
+    }
+}
+
+/// How often an open stream re-checks its credential even without a signal: catches
+/// session timeouts (time passes without anyone acting) and anything that ended a
+/// credential without telling this process.
+pub const CREDENTIAL_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Ties an open stream to the credential that opened it. The stream waits on [`wait`]
+/// alongside its events and then awaits [`check`]; before delivering an event it awaits
+/// [`still_live`]. A credential revoked, logged out, reset or disabled in this process is
+/// signalled at once; a session timing out is seen before the next event and within
+/// [`CREDENTIAL_RECHECK`] otherwise.
+///
+/// [`wait`]: CredentialWatch::wait
+/// [`check`]: CredentialWatch::check
+/// [`still_live`]: CredentialWatch::still_live
+pub struct CredentialWatch {
+    app: App,
+    credential: Credential,
+    ended: broadcast::Receiver<Ended>,
+    tick: tokio::time::Interval,
+    /// Live until this instant (epoch ms, the app's clock) unless something happens.
+    until: i64,
+    /// The hub is gone (the server is stopping).
+    closed: bool,
+}
+
+impl CredentialWatch {
+    /// Resolves when the credential must be checked again: a signal that concerns it (or
+    /// signals were missed), or the periodic re-check. Cancel-safe, so it can sit in a
+    /// `select!` next to the stream's events; await [`CredentialWatch::check`] after it.
+    pub async fn wait(&mut self) {
+        loop {
+            tokio::select! {
+                biased;
+                r = self.ended.recv() => match r {
+                    Ok(e) if !e.concerns(&self.credential) => continue,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        self.closed = true;
+                        return;
+                    }
+                },
+                _ = self.tick.tick() => return,
+            }
+        }
+    }
+
+    /// Whether a signal concerning the credential is already waiting (without waiting);
+    /// then await [`CredentialWatch::check`].
+    pub fn signalled(&mut self) -> bool {
+        loop {
+            match self.ended.try_recv() {
+                Ok(e) if !e.concerns(&self.credential) => continue,
+                Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => return true,
+                Err(broadcast::error::TryRecvError::Closed) => {
+                    self.closed = true;
+                    return true;
+                }
+                Err(broadcast::error::TryRecvError::Empty) => return false,
+            }
+        }
+    }
+
+    /// Re-reads the credential; false once it has ended (or cannot be read: the stream
+    /// closes and the client reconnects, authenticating again).
+    pub async fn check(&mut self) -> bool {
+        if self.closed {
+            return false;
+        }
+        match self.app.credential_valid_until(&self.credential).await {
+            Ok(Some(until)) => {
+                self.until = until;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether an event may go out now: re-checks first when a time limit has passed since
+    /// the last check, so a timed-out session delivers nothing more.
+    pub async fn still_live(&mut self) -> bool {
+        if self.closed {
+            return false;
+        }
+        if self.app.now_ms() > self.until {
+            return self.check().await;
+        }
+        true
     }
 }
 
@@ -107,6 +226,35 @@ impl Outbox {
 impl App {
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// Tells open streams that a credential ended (call after the change commits).
+    pub fn credential_ended(&self, e: Ended) {
+        // No receivers is fine: no stream is open.
+        let _ = self.hub.ended.send(e);
+    }
+
+    /// Starts watching the credential of a stream about to open; `None` if it has already
+    /// ended. Subscribes before checking, so an end between the two is not missed.
+    pub async fn watch_credential(
+        &self,
+        credential: Credential,
+    ) -> AppResult<Option<CredentialWatch>> {
+        let ended = self.hub.ended.subscribe();
+        let Some(until) = self.credential_valid_until(&credential).await? else {
+            return Ok(None);
+        };
+        let start = tokio::time::Instant::now() + CREDENTIAL_RECHECK;
+        let mut tick = tokio::time::interval_at(start, CREDENTIAL_RECHECK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Ok(Some(CredentialWatch {
+            app: self.clone(),
+            credential,
+            ended,
+            tick,
+            until,
+            closed: false,
+        }))
     }
 
     /// Broadcasts committed events.

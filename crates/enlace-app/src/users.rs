@@ -316,6 +316,8 @@ impl App {
         tx.audit(now, e).await?;
         let user = tx.user_by_id(&target.id).await?.ok_or(AppError::NotFound)?;
         tx.commit().await?;
+        // A reset ends the account's sessions and tokens, and so its open streams.
+        self.credential_ended(crate::live::Ended::User(target.id.clone()));
         Ok(IssuedCredentials {
             user,
             temporary_password,
@@ -363,6 +365,10 @@ impl App {
         tx.audit(now, e).await?;
         let user = tx.user_by_id(&target.id).await?.ok_or(AppError::NotFound)?;
         tx.commit().await?;
+        if disabled {
+            // Every stream the user has open ends (their tokens stop working too).
+            self.credential_ended(crate::live::Ended::User(target.id.clone()));
+        }
         Ok(user)
     }
 
@@ -406,6 +412,8 @@ impl App {
         tx.audit(now, e).await?;
         let user = tx.user_by_id(&target.id).await?.ok_or(AppError::NotFound)?;
         tx.commit().await?;
+        // Sessions and tokens are gone: every stream the user has open ends.
+        self.credential_ended(crate::live::Ended::User(target.id.clone()));
         Ok(Outcome::Issued(IssuedCredentials {
             user,
             temporary_password,

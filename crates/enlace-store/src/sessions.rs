@@ -14,6 +14,15 @@ pub struct Session {
     pub last_seen: i64,
 }
 
+/// A session as a long-lived response re-checks it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionLiveness {
+    pub stage: String,
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub user_disabled: bool,
+}
+
 impl Store {
     pub async fn session(&self, token_hash: &str) -> crate::Result<Option<Session>> {
         let row = self
@@ -37,6 +46,32 @@ impl Store {
                 },
                 created_at: r.try_get("created_at")?,
                 last_seen: r.try_get("last_seen")?,
+            })
+        })
+        .transpose()
+    }
+    /// What an open event stream re-checks every second about the session that opened it:
+    /// its stage, times and whether its user is enabled (one read by primary key, no
+    /// decryption). `None` once the session is gone (logout, rotation, expiry purge) or
+    /// belongs to another user.
+    pub async fn session_liveness(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+    ) -> crate::Result<Option<SessionLiveness>> {
+        let row = self
+            .fetch_optional(
+                &Q::new("SELECT s.stage, s.created_at, s.last_seen, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.user_id = $2")
+                    .arg(token_hash)
+                    .arg(user_id),
+            )
+            .await?;
+        row.map(|r| {
+            Ok(SessionLiveness {
+                stage: r.try_get("stage")?,
+                created_at: r.try_get("created_at")?,
+                last_seen: r.try_get("last_seen")?,
+                user_disabled: r.try_get::<i64, _>("disabled")? != 0,
             })
         })
         .transpose()

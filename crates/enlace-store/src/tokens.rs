@@ -36,6 +36,21 @@ impl Store {
         .map(from_row)
         .transpose()
     }
+    /// Whether the token with this id is unrevoked, belongs to `user_id` and that user is
+    /// enabled: what an open event stream re-checks every second (one read by primary key).
+    pub async fn token_live(&self, id: &str, user_id: &str) -> crate::Result<bool> {
+        let row = self
+            .fetch_optional(
+                &Q::new("SELECT u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL")
+                    .arg(id)
+                    .arg(user_id),
+            )
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64, _>("disabled")? == 0,
+            None => false,
+        })
+    }
     pub async fn tokens_of(&self, user_id: &str) -> crate::Result<Vec<ApiToken>> {
         self.fetch_all(
             &Q::new("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id")

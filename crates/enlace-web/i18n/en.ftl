@@ -409,6 +409,7 @@ import_paste = …or paste the lines here
 import_submit = Import
 import_accepted = Accepted
 import_rejected = Rejected
+import_rejected_shown = Only the first 1,000 rejected lines are listed.
 import_line = Line
 import_uploading = Uploading…
 import_processing = Processing on the server…

@@ -409,6 +409,7 @@ import_paste = …o pegue las líneas aquí
 import_submit = Importar
 import_accepted = Aceptadas
 import_rejected = Rechazadas
+import_rejected_shown = Solo se listan las primeras 1.000 líneas rechazadas.
 import_line = Línea
 import_uploading = Enviando…
 import_processing = Procesando en el servidor…

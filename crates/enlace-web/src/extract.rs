@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use enlace_app::auth::{Authenticated, STAGE_FULL};
+use enlace_app::auth::{Authenticated, Credential, STAGE_FULL};
 use enlace_app::{AppError, Ctx, Origin};
 use serde::de::DeserializeOwned;
 
@@ -232,6 +232,8 @@ where
 pub struct ApiCtx {
     pub ctx: Ctx,
     pub lang: Lang,
+    /// The token or session the request came with (the event stream ends with it).
+    pub credential: Credential,
 }
 
 impl ApiCtx {
@@ -285,14 +287,18 @@ where
                     {
                         return Err(fail(AppError::Forbidden).with_code("bad_csrf"));
                     }
-                    Some(a.user)
+                    let credential = Credential::Session {
+                        token_hash: a.session.token_hash,
+                        user_id: a.user.id.clone(),
+                    };
+                    Some((credential, a.user))
                 }
                 _ => None,
             }
         } else {
             None
         };
-        let user = user.ok_or_else(|| fail(AppError::Unauthenticated))?;
+        let (credential, user) = user.ok_or_else(|| fail(AppError::Unauthenticated))?;
         let lang = user
             .language
             .as_deref()
@@ -304,6 +310,7 @@ where
                 origin,
             },
             lang,
+            credential,
         })
     }
 }

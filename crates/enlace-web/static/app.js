@@ -120,7 +120,7 @@ document.addEventListener('submit', (ev) => {
       status.className = '';
       status.textContent = '';
       const p = document.createElement('p');
-      p.textContent = report.dataset.acceptedLabel + ': ' + data.accepted + ' · ' + report.dataset.rejectedLabel + ': ' + data.rejected.length;
+      p.textContent = report.dataset.acceptedLabel + ': ' + data.accepted + ' · ' + report.dataset.rejectedLabel + ': ' + data.rejected_total;
       const acc = document.createElement('span');
       acc.id = 'accepted-count';
       acc.hidden = true;
@@ -138,6 +138,14 @@ document.addEventListener('submit', (ev) => {
           ul.appendChild(li);
         }
         report.appendChild(ul);
+      }
+      // The report lists the first 1,000 rejected lines and counts them all.
+      if (data.rejected_total > data.rejected.length) {
+        const more = document.createElement('p');
+        more.id = 'rejected-shown';
+        more.className = 'muted';
+        more.textContent = report.dataset.shownLabel;
+        report.appendChild(more);
       }
     };
     xhr.onerror = () => { progress.hidden = true; status.textContent = 'network error'; status.className = 'error'; };

@@ -7,6 +7,8 @@ use axum::response::IntoResponse;
 use axum::Json;
 use enlace_domain::Country;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
 /// One event of the stream (its `data` is a JSON object in text).
@@ -27,9 +29,12 @@ pub(crate) struct EventsQuery {
 }
 
 /// Server-sent events: the caller's alerts and notifications. A reconnecting client sends
-/// `Last-Event-ID` (browsers do it by themselves) and first receives what it missed.
+/// `Last-Event-ID` (browsers do it by themselves) and first receives what it missed. The
+/// stream lasts as long as the token or session that opened it: it closes within a second
+/// of the token's revocation, a logout, the session's timeout, or the user being disabled
+/// or reset, and delivers nothing after.
 #[utoipa::path(get, path = "/events", tag = "alerts", params(EventsQuery),
-    responses((status = 200, description = "A server-sent event stream: `alert`, `notification`…, each with its id",
+    responses((status = 200, description = "A server-sent event stream: `alert`, `notification`…, each with its id; it ends when the credential that opened it does",
         content_type = "text/event-stream", body = StreamEvent)))]
 pub(crate) async fn events(
     State(s): State<AppState>,
@@ -50,6 +55,13 @@ pub(crate) async fn events(
             ))),
         );
     }
+    // Watch the credential first: an end from here on closes the stream.
+    let watch = s
+        .app
+        .watch_credential(a.credential.clone())
+        .await
+        .map_err(|e| a.err(e))?
+        .ok_or_else(|| a.err(enlace_app::AppError::Unauthenticated))?;
     // Subscribe before reading the log, so nothing falls between catch-up and live.
     let rx = s.app.hub().subscribe();
     let since = match last_id.or(q.since) {
@@ -70,32 +82,59 @@ pub(crate) async fn events(
             .event(e.kind.clone())
             .data(e.payload.clone())
     };
-    let first: Vec<Result<Event, std::convert::Infallible>> =
-        backlog.iter().map(|e| Ok(to_event(e))).collect();
-    let live = futures_util::stream::unfold((rx, cursor), move |(mut rx, mut cursor)| {
-        let user_id = user_id.clone();
-        async move {
-            loop {
-                match rx.recv().await {
-                    Ok(e) => {
-                        if e.seq <= cursor || !e.reaches(&user_id, country) {
-                            continue;
+    let first: Vec<Event> = backlog.iter().map(to_event).collect();
+    // Every event, the backlog's included, goes out only while the credential stands.
+    enum Step {
+        Check,
+        Live(Result<Arc<enlace_store::live::LiveEvent>, RecvError>),
+    }
+    let state = (watch, first.into_iter(), rx, cursor);
+    let stream =
+        futures_util::stream::unfold(state, move |(mut watch, mut first, mut rx, mut cursor)| {
+            let user_id = user_id.clone();
+            async move {
+                loop {
+                    let ev = if let Some(ev) = first.next() {
+                        if watch.signalled() && !watch.check().await {
+                            return None;
                         }
-                        cursor = e.seq;
-                        let ev = Event::default()
-                            .id(e.seq.to_string())
-                            .event(e.kind.clone())
-                            .data(e.payload.clone());
-                        return Some((Ok(ev), (rx, cursor)));
+                        ev
+                    } else {
+                        // A signal that the credential ended wins over events already waiting.
+                        let step = tokio::select! {
+                            biased;
+                            _ = watch.wait() => Step::Check,
+                            ev = rx.recv() => Step::Live(ev),
+                        };
+                        match step {
+                            Step::Check => {
+                                if watch.check().await {
+                                    continue;
+                                }
+                                return None;
+                            }
+                            Step::Live(Ok(e)) => {
+                                if e.seq <= cursor || !e.reaches(&user_id, country) {
+                                    continue;
+                                }
+                                cursor = e.seq;
+                                to_event(&e)
+                            }
+                            // Fell behind or the server is stopping: end the stream; the
+                            // client reconnects with its last id and catches up from the log.
+                            Step::Live(Err(_)) => return None,
+                        }
+                    };
+                    if !watch.still_live().await {
+                        return None;
                     }
-                    // Fell behind or the server is stopping: end the stream; the client
-                    // reconnects with its last id and catches up from the log.
-                    Err(_) => return None,
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(ev),
+                        (watch, first, rx, cursor),
+                    ));
                 }
             }
-        }
-    });
-    let stream = futures_util::StreamExt::chain(futures_util::stream::iter(first), live);
+        });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
         .into_response())

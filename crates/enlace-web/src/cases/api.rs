@@ -253,18 +253,27 @@ pub(crate) struct Rejection {
     message: String,
 }
 
-/// What an import took in and what it refused.
+/// What an import took in and what it refused. Its size does not grow with the file: it
+/// lists the first 1,000 refused lines and the ids of the first 1,000 accepted entities,
+/// and counts them all.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ImportOutcome {
+    /// How many lines were accepted (entities written).
     accepted: usize,
-    /// The refused lines (each line writes all or nothing).
+    /// How many lines were refused (each line writes all or nothing).
+    rejected_total: usize,
+    /// The first 1,000 refused lines, in file order, each with its reason.
+    #[schema(max_items = 1000)]
     rejected: Vec<Rejection>,
-    /// The ids given to the accepted entities, in file order.
+    /// The ids given to the first 1,000 accepted entities, in file order (`accepted` counts
+    /// them all; the case's export lists every entity).
+    #[schema(max_items = 1000)]
     ids: Vec<String>,
 }
 
 /// Imports FollowTheMoney JSON Lines into a case file, read line by line as the body
-/// arrives (up to 4 GiB; lines up to 1 MiB).
+/// arrives (up to 4 GiB; lines up to 1 MiB). The answer lists at most 1,000 refused lines
+/// and 1,000 ids, with the totals; memory stays bounded whatever the file holds.
 #[utoipa::path(post, path = "/import", tag = "cases", params(ImportQuery),
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One FollowTheMoney entity per line"),
@@ -277,7 +286,7 @@ pub(crate) async fn import(
 ) -> ApiResult {
     // Lines are read from the body as it arrives and handed over through a bounded channel,
     // so a file of a million entities never sits in memory whole.
-    let (tx, rx) = tokio::sync::mpsc::channel(8192);
+    let (tx, rx) = tokio::sync::mpsc::channel(PACKETS_IN_FLIGHT);
     let reader = tokio::spawn(read_lines(body, tx));
     let imported = s.app.import_stream(&a.ctx, &q.case_id, rx).await;
     let read = reader
@@ -306,6 +315,7 @@ pub(crate) async fn import(
         .collect();
     Ok(Json(ImportOutcome {
         accepted: report.accepted,
+        rejected_total: report.rejected_total,
         rejected,
         ids: report.ids,
     })
@@ -317,14 +327,60 @@ pub(crate) enum ReadError {
     Broken,
 }
 
-/// Splits a request body into lines for an import, as it arrives.
+/// Lines are handed to the import in packets of up to this many lines...
+const PACKET_LINES: usize = 1024;
+/// ...or this much text, whichever comes first; and at most this many packets wait in the
+/// channel. With lines of up to 1 MiB, what waits stays around ten megabytes.
+const PACKET_BYTES: usize = 256 * 1024;
+const PACKETS_IN_FLIGHT: usize = 8;
+
+/// The packet of lines being filled.
+#[derive(Default)]
+struct Packet {
+    lines: Vec<enlace_app::entities::ImportLine>,
+    bytes: usize,
+}
+
+impl Packet {
+    /// Adds a line; sends the packet once full. False when the import stopped reading.
+    async fn push(
+        &mut self,
+        line: enlace_app::entities::ImportLine,
+        tx: &tokio::sync::mpsc::Sender<Vec<enlace_app::entities::ImportLine>>,
+    ) -> bool {
+        self.bytes += line.len();
+        self.lines.push(line);
+        if self.lines.len() < PACKET_LINES && self.bytes < PACKET_BYTES {
+            return true;
+        }
+        self.bytes = 0;
+        tx.send(std::mem::take(&mut self.lines)).await.is_ok()
+    }
+}
+
+/// Splits a request body into lines for an import, as it arrives. Lines read before the
+/// body broke off or outgrew the limit are handed over all the same.
 pub(crate) async fn read_lines(
     body: axum::body::Body,
-    tx: tokio::sync::mpsc::Sender<enlace_app::entities::ImportLine>,
+    tx: tokio::sync::mpsc::Sender<Vec<enlace_app::entities::ImportLine>>,
+) -> Result<(), ReadError> {
+    let mut packet = Packet::default();
+    let read = split_lines(body, &tx, &mut packet).await;
+    if !packet.lines.is_empty() {
+        // An error here means the import stopped (a refused case, say): nothing to do.
+        let _ = tx.send(packet.lines).await;
+    }
+    read
+}
+
+async fn split_lines(
+    body: axum::body::Body,
+    tx: &tokio::sync::mpsc::Sender<Vec<enlace_app::entities::ImportLine>>,
+    packet: &mut Packet,
 ) -> Result<(), ReadError> {
     use enlace_app::entities::{ImportLine, MAX_IMPORT_LINE};
     use futures_util::StreamExt;
-    let send = |line: &[u8]| {
+    let line_of = |line: &[u8]| {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         match std::str::from_utf8(line) {
             Ok(t) => ImportLine::Text(t.to_string()),
@@ -351,14 +407,14 @@ pub(crate) async fn read_lines(
                 carry.clear();
                 continue;
             } else if carry.is_empty() {
-                send(head)
+                line_of(head)
             } else {
                 carry.extend_from_slice(head);
-                let l = send(&carry);
+                let l = line_of(&carry);
                 carry.clear();
                 l
             };
-            if tx.send(line).await.is_err() {
+            if !packet.push(line, tx).await {
                 return Ok(()); // the import stopped (refused case, say): nothing more to read
             }
         }
@@ -367,14 +423,14 @@ pub(crate) async fn read_lines(
             if carry.len() > MAX_IMPORT_LINE {
                 carry.clear();
                 skipping = true;
-                if tx.send(ImportLine::TooLong).await.is_err() {
+                if !packet.push(ImportLine::TooLong, tx).await {
                     return Ok(());
                 }
             }
         }
     }
     if !skipping && !carry.is_empty() {
-        let _ = tx.send(send(&carry)).await;
+        let _ = packet.push(line_of(&carry), tx).await;
     }
     Ok(())
 }

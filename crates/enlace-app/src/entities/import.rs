@@ -1,0 +1,394 @@
+//! FollowTheMoney JSON Lines import into a case file: streamed in batches, each line
+//! accepted whole or rejected with its reason; the report and the memory it takes stay
+//! bounded whatever the file holds.
+use super::{terms_of, EntityInput};
+use crate::{App, AppError, AppResult, Ctx};
+use enlace_domain::ftm::{self, Properties};
+use enlace_domain::Invalid;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What an import took in and refused. Its size is bounded whatever the file: it lists at
+/// most [`IMPORT_REPORT_LIMIT`] rejected lines and ids, and counts the rest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    /// Accepted lines (entities written).
+    pub accepted: usize,
+    /// Rejected lines, all of them counted.
+    pub rejected_total: usize,
+    /// The first [`IMPORT_REPORT_LIMIT`] rejected lines with their reasons, in file order.
+    pub rejected: Vec<ImportRejection>,
+    /// The ids given to the first [`IMPORT_REPORT_LIMIT`] accepted entities, in file order.
+    pub ids: Vec<String>,
+}
+
+/// How many rejected lines, and how many ids of accepted entities, an import report lists.
+pub const IMPORT_REPORT_LIMIT: usize = 1000;
+
+impl ImportReport {
+    fn reject(&mut self, r: ImportRejection) {
+        self.rejected_total += 1;
+        if self.rejected.len() < IMPORT_REPORT_LIMIT {
+            self.rejected.push(r);
+        }
+    }
+    fn accept(&mut self, id: &str) {
+        self.accepted += 1;
+        if self.ids.len() < IMPORT_REPORT_LIMIT {
+            self.ids.push(id.to_string());
+        }
+    }
+}
+
+/// The ids an import file gives its lines, each mapped to the platform id its entity
+/// received: how a later line links to an earlier one. Kept as two 128-bit values per
+/// entity (a SHA-256 prefix of the file's id, the platform id), so memory grows by a fixed
+/// few dozen bytes per accepted entity, never with the length of the ids in the file.
+#[derive(Default)]
+pub(crate) struct FileIds(HashMap<[u8; 16], [u8; 16]>);
+
+impl FileIds {
+    fn key(file_id: &str) -> [u8; 16] {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::digest(file_id.as_bytes());
+        let mut k = [0u8; 16];
+        k.copy_from_slice(&d[..16]);
+        k
+    }
+    fn insert(&mut self, file_id: &str, id: &str) {
+        let mut v = [0u8; 16];
+        // Platform ids are 32 hex digits (`new_id`).
+        if hex::decode_to_slice(id, &mut v).is_ok() {
+            self.0.insert(Self::key(file_id), v);
+        }
+    }
+    pub(super) fn get(&self, file_id: &str) -> Option<String> {
+        self.0.get(&Self::key(file_id)).map(hex::encode)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportRejection {
+    pub line: usize,
+    pub code: String,
+    pub fields: Vec<String>,
+}
+
+impl App {
+    /// Imports FollowTheMoney JSON Lines into a case. Each line is accepted whole or rejected
+    /// with its reason; accepted lines are written in batches, each batch in one transaction
+    /// with its audit row. Ids in the file link lines to each other.
+    pub async fn import_lines<I>(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        lines: I,
+    ) -> AppResult<ImportReport>
+    where
+        I: IntoIterator<Item = String>,
+    {
+        self.import_from(ctx, case_id, ImportSource::Lines(lines.into_iter()))
+            .await
+    }
+
+    /// [`App::import_lines`] fed by a channel of packets of lines, for a file streamed in
+    /// (the API reads the request body line by line): at most a few batches of lines are
+    /// ever held in memory, bounded in bytes as well as in lines.
+    pub async fn import_stream(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        lines: tokio::sync::mpsc::Receiver<Vec<ImportLine>>,
+    ) -> AppResult<ImportReport> {
+        self.import_from(
+            ctx,
+            case_id,
+            ImportSource::<std::iter::Empty<String>>::Stream {
+                rx: lines,
+                pending: Vec::new().into_iter(),
+            },
+        )
+        .await
+    }
+
+    async fn import_from<I>(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        mut source: ImportSource<I>,
+    ) -> AppResult<ImportReport>
+    where
+        I: Iterator<Item = String>,
+    {
+        // Lines per transaction: large enough that the fsync of each commit is amortised.
+        const BATCH: usize = 4000;
+        let mut report = ImportReport {
+            accepted: 0,
+            rejected_total: 0,
+            rejected: vec![],
+            ids: vec![],
+        };
+        let mut local = FileIds::default();
+        let mut line_no = 0usize;
+        // Parsing and validation need no database: the next batch is parsed on a blocking
+        // thread while this one is written, so a bulk import keeps both cores busy.
+        let parse = |chunk: Vec<(usize, ImportLine)>| {
+            tokio::task::spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .filter_map(|(n, line)| parse_import_line(n, line))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let lost = |_| AppError::Internal("import worker".into());
+        let first = source.next_chunk(BATCH, &mut line_no).await;
+        if first.is_empty() {
+            return Ok(report);
+        }
+        let mut parsing = parse(first);
+        // The match index of the previous batch, updated while this one is parsed and written.
+        let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
+        let mut written_once = false;
+        loop {
+            let parsed = parsing.await.map_err(lost)?;
+            let chunk = source.next_chunk(BATCH, &mut line_no).await;
+            let more = !chunk.is_empty();
+            parsing = parse(chunk);
+            // A batch with nothing to write (only refused or blank lines) needs no
+            // transaction once the case has been checked and the import audited: a file of
+            // junk costs neither a commit nor an audit row per batch.
+            if written_once && more && parsed.iter().all(Result::is_err) {
+                for p in parsed {
+                    if let Err(rejection) = p {
+                        report.reject(rejection);
+                    }
+                }
+                continue;
+            }
+            written_once = true;
+            let now = self.now_ms();
+            let mut tx = self.store.begin().await?;
+            let case = self.editable_case(&mut tx, ctx, case_id).await?;
+            let mut rows: Vec<enlace_store::entities::BulkEntity> = vec![];
+            for p in parsed {
+                let p = match p {
+                    Ok(p) => p,
+                    Err(rejection) => {
+                        report.reject(rejection);
+                        continue;
+                    }
+                };
+                let linked = !p.refs.is_empty();
+                let (props, refs) = match self
+                    .resolve(&mut tx, ctx, &p.schema, p.props, p.refs, &local)
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(AppError::Invalid(inv)) => {
+                        report.reject(rejection(p.line, "invalid_input", &inv));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let id = enlace_store::new_id();
+                // Links were rewritten to platform ids: their caption and terms follow.
+                let (caption, terms) = if linked {
+                    (ftm::caption(&p.schema, &props), terms_of(&p.schema, &props))
+                } else {
+                    (p.caption, p.terms)
+                };
+                if let Some(given) = p.given_id {
+                    local.insert(&given, &id);
+                }
+                report.accept(&id);
+                rows.push(enlace_store::entities::BulkEntity {
+                    id,
+                    schema: p.schema,
+                    caption,
+                    terms,
+                    properties: props,
+                    refs,
+                });
+            }
+            let mut a = ctx.entry("entity.import", "ok");
+            a.object_kind = Some("case".into());
+            a.object_id = Some(case.id.clone());
+            a.object_country = Some(case.owner_country.code().to_string());
+            a.case_reference = Some(case.reference.clone());
+            a.detail = Some(format!("accepted={}", rows.len()));
+            tx.insert_entities_bulk(&case, &rows, &ctx.actor.user_id, now)
+                .await?;
+            tx.audit(now, a).await?;
+            tx.commit().await?;
+            if let Some(h) = indexing.take() {
+                h.await
+                    .map_err(|_| AppError::Internal("match index update".into()))?;
+            }
+            let owner = case.owner_country;
+            indexing = Some(
+                self.index_entities_in_background(
+                    rows.into_iter()
+                        .map(|r| (r.id, owner, r.schema, r.properties))
+                        .collect(),
+                ),
+            );
+            if !more {
+                break;
+            }
+        }
+        if let Some(h) = indexing {
+            h.await
+                .map_err(|_| AppError::Internal("match index update".into()))?;
+        }
+        Ok(report)
+    }
+}
+
+/// An import line that passed the checks needing no database.
+struct ParsedLine {
+    line: usize,
+    given_id: Option<String>,
+    schema: String,
+    props: Properties,
+    refs: Vec<(String, String)>,
+    caption: String,
+    terms: Vec<String>,
+}
+
+fn rejection(line: usize, code: &str, inv: &Invalid) -> ImportRejection {
+    ImportRejection {
+        line,
+        code: code.into(),
+        fields: inv
+            .0
+            .iter()
+            .map(|f| format!("{}:{}", f.field, f.code))
+            .collect(),
+    }
+}
+
+/// One line of an import as it arrives.
+#[derive(Debug)]
+pub enum ImportLine {
+    Text(String),
+    /// Longer than an entity may be ([`MAX_IMPORT_LINE`]): rejected unread.
+    TooLong,
+    /// Not UTF-8.
+    BadUtf8,
+}
+
+/// The longest line an import accepts (bytes).
+pub const MAX_IMPORT_LINE: usize = 1024 * 1024;
+
+/// The most text one batch of an import holds (besides its 4,000-line limit): with long
+/// lines, a batch closes early, so the batches in flight stay a few dozen megabytes.
+pub const IMPORT_BATCH_BYTES: usize = 16 * 1024 * 1024;
+
+impl ImportLine {
+    /// The text it holds, in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            ImportLine::Text(t) => t.len(),
+            ImportLine::TooLong | ImportLine::BadUtf8 => 0,
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where an import's lines come from.
+enum ImportSource<I> {
+    Lines(I),
+    /// Packets of lines from a channel; `pending` is what is left of the last packet.
+    Stream {
+        rx: tokio::sync::mpsc::Receiver<Vec<ImportLine>>,
+        pending: std::vec::IntoIter<ImportLine>,
+    },
+}
+
+impl<I: Iterator<Item = String>> ImportSource<I> {
+    /// Up to `n` more lines (fewer once they hold [`IMPORT_BATCH_BYTES`]), numbered from
+    /// `*line_no + 1`; empty at the end.
+    async fn next_chunk(&mut self, n: usize, line_no: &mut usize) -> Vec<(usize, ImportLine)> {
+        let mut out = Vec::with_capacity(n.min(4096));
+        let mut bytes = 0usize;
+        while out.len() < n && bytes < IMPORT_BATCH_BYTES {
+            let next = match self {
+                ImportSource::Lines(it) => it.next().map(ImportLine::Text),
+                ImportSource::Stream { rx, pending } => match pending.next() {
+                    Some(line) => Some(line),
+                    None => match rx.recv().await {
+                        Some(packet) => {
+                            *pending = packet.into_iter();
+                            continue;
+                        }
+                        None => None,
+                    },
+                },
+            };
+            let Some(line) = next else {
+                break;
+            };
+            *line_no += 1;
+            bytes += line.len();
+            out.push((*line_no, line));
+        }
+        out
+    }
+}
+
+/// Parses and validates one import line (`None` for a blank line).
+fn parse_import_line(line: usize, text: ImportLine) -> Option<Result<ParsedLine, ImportRejection>> {
+    let text = match text {
+        ImportLine::Text(t) => t,
+        ImportLine::TooLong | ImportLine::BadUtf8 => {
+            let code = if matches!(text, ImportLine::TooLong) {
+                "line_too_long"
+            } else {
+                "bad_utf8"
+            };
+            return Some(Err(ImportRejection {
+                line,
+                code: code.into(),
+                fields: vec![],
+            }));
+        }
+    };
+    if text.trim().is_empty() {
+        return None;
+    }
+    if text.len() > MAX_IMPORT_LINE {
+        return Some(Err(ImportRejection {
+            line,
+            code: "line_too_long".into(),
+            fields: vec![],
+        }));
+    }
+    let v: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(_) => {
+            return Some(Err(ImportRejection {
+                line,
+                code: "bad_json".into(),
+                fields: vec![],
+            }))
+        }
+    };
+    let checked = EntityInput::from_json(&v).and_then(|input| {
+        let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
+        Ok((input.schema, props, refs))
+    });
+    Some(match checked {
+        Ok((schema, props, refs)) => Ok(ParsedLine {
+            line,
+            given_id: v.get("id").and_then(Value::as_str).map(str::to_string),
+            caption: ftm::caption(&schema, &props),
+            terms: terms_of(&schema, &props),
+            schema,
+            props,
+            refs,
+        }),
+        Err(inv) => Err(rejection(line, "invalid_input", &inv)),
+    })
+}
