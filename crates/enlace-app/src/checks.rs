@@ -293,7 +293,7 @@ impl App {
                 });
                 continue;
             };
-            let shown = disclosure::hit(m.score, visible.is_some());
+            let shown = disclosure::hit(without_namesakes(m), visible.is_some());
             let reference = format!("HIT-{}", &enlace_store::random_token()[..16].to_uppercase());
             tx.insert_check_hit(
                 &reference,
@@ -386,6 +386,24 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// A match's score without its namesakes evidence, which counts every record of the index
+/// (hidden ones included): what a caller is told never varies with how many hidden records
+/// share a name.
+fn without_namesakes(m: &enlace_match::Match) -> f64 {
+    let namesakes: f64 = m
+        .explanation
+        .iter()
+        .filter(|f| f.feature == "namesakes")
+        .map(|f| f.contribution)
+        .sum();
+    if namesakes == 0.0 {
+        return m.score;
+    }
+    let p = m.score.clamp(1e-12, 1.0 - 1e-12);
+    let logit = (p / (1.0 - p)).ln() - namesakes;
+    1.0 / (1.0 + (-logit).exp())
+}
+
 /// A likely match for an entity among the records the viewer may see.
 #[derive(Debug, Clone, Serialize)]
 pub struct XrefCandidate {
@@ -461,8 +479,12 @@ impl App {
                 Some(XrefCandidate {
                     decision: decisions.get(&m.id).cloned(),
                     entity: ent,
-                    score: round2(m.score),
-                    explanation: m.explanation,
+                    score: round2(without_namesakes(&m)),
+                    explanation: m
+                        .explanation
+                        .into_iter()
+                        .filter(|f| f.feature != "namesakes")
+                        .collect(),
                 })
             })
             .collect();

@@ -158,6 +158,20 @@ async fn explanations_carry_no_count_over_hidden_records() {
         assert_eq!(a["hit"], true, "{v}");
         assert!(a["record"].is_object(), "the shared record is shown: {a}");
         assert!(a["explanation"].as_array().unwrap().iter().all(|f| f["feature"] != "namesakes"), "{a}");
+        // Cross-references: the score of a visible look-alike does not move when hidden
+        // records with the same name appear.
+        let mx = s.token("officer.mx").await;
+        let mine_case = case(&s, &mx, json!({"title": "Caso propio"})).await;
+        let mine = person(&s, &mx, &mine_case, json!({"firstName": ["José"], "lastName": ["García"], "birthDate": ["1990-01-01"]})).await;
+        let score_of = |v: &Value| v["items"].as_array().unwrap().iter().map(|c| c["score"].as_f64().unwrap()).fold(0.0, f64::max);
+        let (_, before) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{mine}/matches"), None).await;
+        for i in 0..5 {
+            person(&s, &gt, &hidden, json!({"firstName": ["José"], "lastName": ["García"], "birthDate": [format!("19{}-03-03", 70 + i)]})).await;
+        }
+        let (_, after) = s.api(Some(&mx), Method::GET, &format!("/api/v1/entities/{mine}/matches"), None).await;
+        assert!(score_of(&before) > 0.0, "{before}");
+        assert_eq!(score_of(&before), score_of(&after), "{before} vs {after}");
+        assert!(!after.to_string().contains("namesakes"), "{after}");
     })
     .await;
 }
