@@ -78,6 +78,21 @@ pub struct CountryAnswer {
     pub focal_point: Option<crate::directory::DirectoryData>,
 }
 
+impl CountryAnswer {
+    fn no_hit(country: Country) -> CountryAnswer {
+        CountryAnswer {
+            country,
+            hit: false,
+            reference: None,
+            band: None,
+            score: None,
+            explanation: vec![],
+            record: None,
+            focal_point: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     pub id: String,
@@ -250,16 +265,7 @@ impl App {
         let mut results = vec![];
         for country in Country::all() {
             let Some(list) = matches.get(&country) else {
-                results.push(CountryAnswer {
-                    country,
-                    hit: false,
-                    reference: None,
-                    band: None,
-                    score: None,
-                    explanation: vec![],
-                    record: None,
-                    focal_point: None,
-                });
+                results.push(CountryAnswer::no_hit(country));
                 continue;
             };
             // Show a record the asker may already see when there is one; otherwise the best
@@ -281,16 +287,7 @@ impl App {
                 }
             }
             let Some((m, visible)) = chosen else {
-                results.push(CountryAnswer {
-                    country,
-                    hit: false,
-                    reference: None,
-                    band: None,
-                    score: None,
-                    explanation: vec![],
-                    record: None,
-                    focal_point: None,
-                });
+                results.push(CountryAnswer::no_hit(country));
                 continue;
             };
             let shown = disclosure::hit(without_namesakes(m), visible.is_some());

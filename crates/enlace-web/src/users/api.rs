@@ -47,6 +47,15 @@ impl From<&User> for UserView {
     }
 }
 
+impl From<enlace_app::users::IssuedCredentials> for IssuedUser {
+    fn from(issued: enlace_app::users::IssuedCredentials) -> IssuedUser {
+        IssuedUser {
+            user: UserView::from(&issued.user),
+            temporary_password: issued.temporary_password,
+        }
+    }
+}
+
 impl UserView {
     fn pending(mut self, approvals: &std::collections::HashMap<String, String>) -> UserView {
         self.pending = approvals.get(&self.id).cloned();
@@ -67,11 +76,7 @@ pub struct PendingUser {
 fn outcome(o: enlace_app::users::Outcome, done: StatusCode) -> axum::response::Response {
     match o {
         enlace_app::users::Outcome::Issued(issued) => {
-            let body = IssuedUser {
-                user: UserView::from(&issued.user),
-                temporary_password: issued.temporary_password,
-            };
-            (done, Json(body)).into_response()
+            (done, Json(IssuedUser::from(issued))).into_response()
         }
         enlace_app::users::Outcome::Pending(u) => (
             StatusCode::ACCEPTED,

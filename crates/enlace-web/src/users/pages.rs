@@ -142,14 +142,7 @@ pub async fn user_create(
         Ok(enlace_app::users::Outcome::Pending(u)) => {
             Ok(Redirect::to(&format!("/admin/users/{}", u.id)).into_response())
         }
-        Ok(enlace_app::users::Outcome::Issued(issued)) => Ok(render(&UserIssuedPage {
-            t: req.tr(),
-            user: req.page_user(),
-            path: req.path.clone(),
-            target: issued.user,
-            temp_password: issued.temporary_password,
-            reset: false,
-        })),
+        Ok(enlace_app::users::Outcome::Issued(issued)) => Ok(issued_page(&req, issued, false)),
         Err(AppError::Invalid(inv)) => Ok(user_form_page(
             &req,
             &ctx,
@@ -184,6 +177,18 @@ pub async fn user_view(State(s): State<AppState>, req: Req, Path(id): Path<Strin
         pending,
         may_approve,
     }))
+}
+
+/// The page that shows a temporary password once.
+fn issued_page(req: &Req, issued: enlace_app::users::IssuedCredentials, reset: bool) -> Response {
+    render(&UserIssuedPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+        target: issued.user,
+        temp_password: issued.temporary_password,
+        reset,
+    })
 }
 
 pub async fn user_approve(
@@ -241,13 +246,6 @@ pub async fn user_reset(
         enlace_app::users::Outcome::Pending(u) => {
             Ok(Redirect::to(&format!("/admin/users/{}", u.id)).into_response())
         }
-        enlace_app::users::Outcome::Issued(issued) => Ok(render(&UserIssuedPage {
-            t: req.tr(),
-            user: req.page_user(),
-            path: req.path.clone(),
-            target: issued.user,
-            temp_password: issued.temporary_password,
-            reset: true,
-        })),
+        enlace_app::users::Outcome::Issued(issued) => Ok(issued_page(&req, issued, true)),
     }
 }
