@@ -202,14 +202,7 @@ pub async fn user_approve(
         .approve_user(&ctx, &id)
         .await
         .map_err(|e| req.err(e))?;
-    Ok(render(&UserIssuedPage {
-        t: req.tr(),
-        user: req.page_user(),
-        path: req.path.clone(),
-        target: issued.user,
-        temp_password: issued.temporary_password,
-        reset: true,
-    }))
+    Ok(issued_page(&req, issued, true))
 }
 
 pub async fn user_disable(
