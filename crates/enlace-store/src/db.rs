@@ -1,9 +1,10 @@
 use enlace_domain::Country;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
 use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -47,10 +48,12 @@ pub struct Store {
     /// keeps its cache (and the hot ends of the indexes) warm from one transaction to the next.
     writer: AnyPool,
     engine: Engine,
-    /// Serialises write transactions: SQLite allows one writer, and the audit chain needs its
-    /// appends in order on both engines (PostgreSQL also takes an advisory lock, for other
-    /// processes).
-    write_lock: Arc<Mutex<()>>,
+    /// The one writing connection and its open batch. Holding it serialises write
+    /// transactions: SQLite allows one writer, and the audit chain needs its appends in order
+    /// on both engines (PostgreSQL also takes an advisory lock, for other processes).
+    write_lock: Arc<Mutex<Writer>>,
+    /// The last batch made durable (or failed): what `Tx::commit` waits for.
+    durable: watch::Sender<Durable>,
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
     /// Seals stored secrets (TOTP seeds) with a key from the data folder.
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
@@ -64,30 +67,183 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Group commit. Write transactions are savepoints inside one batch transaction on the
+/// writing connection: a transaction's `commit` releases its savepoint and the write lock,
+/// then waits until its batch is durable. Whoever gets the lock next while the batch is
+/// open either joins it (a new transaction) or commits it (a waiter): so concurrent requests
+/// share one fsync, and each answers only after the commit that holds its rows. A
+/// transaction dropped without `commit` is rolled back to its savepoint by the next holder.
+pub(crate) struct Writer {
+    conn: Option<PoolConnection<Any>>,
+    /// A batch transaction is open.
+    open: bool,
+    /// A transaction was dropped without committing: roll its savepoint back first.
+    dirty: bool,
+    /// The number of the open (or last) batch.
+    batch: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Durable {
+    /// Every batch up to this one is resolved.
+    done: u64,
+    /// The latest batches whose commit failed (bounded).
+    failed: Vec<u64>,
+}
+
+impl Durable {
+    fn resolve(&mut self, batch: u64, ok: bool) {
+        self.done = self.done.max(batch);
+        if !ok {
+            if self.failed.len() >= 64 {
+                self.failed.remove(0);
+            }
+            self.failed.push(batch);
+        }
+    }
+}
+
+impl Writer {
+    fn conn(&mut self) -> crate::Result<&mut sqlx::AnyConnection> {
+        self.conn
+            .as_deref_mut()
+            .ok_or(StoreError::Db(sqlx::Error::PoolClosed))
+    }
+    /// Rolls back what a dropped transaction left, and opens a batch if none is.
+    async fn ready(&mut self, engine: Engine) -> crate::Result<()> {
+        if self.dirty {
+            let conn = self.conn()?;
+            conn.execute("ROLLBACK TO SAVEPOINT tx").await?;
+            conn.execute("RELEASE SAVEPOINT tx").await?;
+            self.dirty = false;
+        }
+        if !self.open {
+            let conn = self.conn()?;
+            conn.execute("BEGIN").await?;
+            if engine == Engine::Postgres {
+                conn.execute("SELECT pg_advisory_xact_lock(7419)").await?;
+            }
+            self.open = true;
+            self.batch += 1;
+        }
+        Ok(())
+    }
+    /// Commits the open batch; Ok(false) when its commit failed (it is rolled back).
+    async fn commit_batch(&mut self) -> crate::Result<bool> {
+        if self.dirty {
+            let conn = self.conn()?;
+            conn.execute("ROLLBACK TO SAVEPOINT tx").await?;
+            conn.execute("RELEASE SAVEPOINT tx").await?;
+            self.dirty = false;
+        }
+        if !self.open {
+            return Ok(true);
+        }
+        self.open = false;
+        let conn = self.conn()?;
+        match conn.execute("COMMIT").await {
+            Ok(_) => Ok(true),
+            Err(_) => {
+                let _ = conn.execute("ROLLBACK").await;
+                Ok(false)
+            }
+        }
+    }
+}
+
 /// A write transaction holding the process write lock.
 pub struct Tx {
-    pub(crate) tx: sqlx::Transaction<'static, Any>,
+    /// None once committed.
+    w: Option<OwnedMutexGuard<Writer>>,
+    durable: watch::Sender<Durable>,
+    lock: Arc<Mutex<Writer>>,
     pub(crate) engine: Engine,
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
-    _guard: OwnedMutexGuard<()>,
 }
 
 impl Tx {
-    pub async fn commit(self) -> crate::Result<()> {
-        self.tx.commit().await?;
-        Ok(())
+    /// Keeps this transaction's writes and answers once they are durable (see `Writer`).
+    pub async fn commit(mut self) -> crate::Result<()> {
+        let mut w = self
+            .w
+            .take()
+            .ok_or(StoreError::Db(sqlx::Error::PoolClosed))?;
+        w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
+        w.dirty = false;
+        let batch = w.batch;
+        drop(w);
+        wait_durable(&self.lock, &self.durable, batch).await
+    }
+    fn w(&mut self) -> crate::Result<&mut Writer> {
+        self.w
+            .as_deref_mut()
+            .ok_or(StoreError::Db(sqlx::Error::PoolClosed))
     }
     pub fn engine(&self) -> Engine {
         self.engine
     }
-    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+    pub(crate) fn conn(&mut self) -> crate::Result<&mut sqlx::AnyConnection> {
+        self.w()?.conn()
     }
     /// Runs raw SQL. Only for tests and tooling that must step outside the rules (tamper tests).
     pub async fn unrestricted_execute(&mut self, sql: &str) -> crate::Result<u64> {
-        Ok(sqlx::query(sql).execute(self.conn()).await?.rows_affected())
+        Ok(sqlx::query(sql)
+            .execute(self.conn()?)
+            .await?
+            .rows_affected())
     }
+}
+
+impl Drop for Tx {
+    /// Dropped without commit (an error): its savepoint is rolled back and the batch of the
+    /// others is committed at once, so no batch stays open holding the database's write lock.
+    fn drop(&mut self) {
+        if self.w.take().is_some() {
+            let (lock, durable) = (self.lock.clone(), self.durable.clone());
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let mut w = lock.lock().await;
+                    let batch = w.batch;
+                    let ok = w.commit_batch().await.unwrap_or(false);
+                    drop(w);
+                    durable.send_modify(|d| d.resolve(batch, ok));
+                });
+            }
+        }
+    }
+}
+
+/// Waits until `batch` is durable, committing it if nobody else has.
+async fn wait_durable(
+    lock: &Arc<Mutex<Writer>>,
+    durable: &watch::Sender<Durable>,
+    batch: u64,
+) -> crate::Result<()> {
+    let outcome = |d: &Durable| {
+        if d.failed.contains(&batch) {
+            Err(StoreError::Db(sqlx::Error::WorkerCrashed))
+        } else {
+            Ok(())
+        }
+    };
+    let seen = durable.borrow().clone();
+    if seen.done >= batch {
+        return outcome(&seen);
+    }
+    // Queue for the lock: the transactions queued before us join the batch first (the lock
+    // is fair), then whoever holds the lock with the batch still open commits it.
+    let mut w = lock.lock().await;
+    let seen = durable.borrow().clone();
+    if seen.done >= batch {
+        return outcome(&seen);
+    }
+    let ok = w.commit_batch().await?;
+    let done = w.batch;
+    durable.send_modify(|d| d.resolve(done, ok));
+    drop(w);
+    let seen = durable.borrow().clone();
+    outcome(&seen)
 }
 
 impl Store {
@@ -122,11 +278,18 @@ impl Store {
             Some(dir) => Some(Arc::new(crate::sealed::Sealer::load_or_create(dir)?)),
             None => None,
         };
+        let conn = writer.acquire().await?;
         let store = Store {
             pool,
             writer,
             engine,
-            write_lock: Arc::new(Mutex::new(())),
+            write_lock: Arc::new(Mutex::new(Writer {
+                conn: Some(conn),
+                open: false,
+                dirty: false,
+                batch: 0,
+            })),
+            durable: watch::Sender::new(Durable::default()),
             signer,
             sealer,
         };
@@ -140,19 +303,18 @@ impl Store {
 
     /// Starts a write transaction (also used for audited reads: a read writes its audit row).
     pub async fn begin(&self) -> crate::Result<Tx> {
-        let guard = self.write_lock.clone().lock_owned().await;
-        let mut tx = self.writer.begin().await?;
-        if self.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7419)")
-                .execute(&mut *tx)
-                .await?;
-        }
+        let mut w = self.write_lock.clone().lock_owned().await;
+        w.ready(self.engine).await?;
+        w.conn()?.execute("SAVEPOINT tx").await?;
+        // Until commit releases it: a transaction dropped on an error is rolled back.
+        w.dirty = true;
         Ok(Tx {
-            tx,
+            w: Some(w),
+            durable: self.durable.clone(),
+            lock: self.write_lock.clone(),
             engine: self.engine,
             signer: self.signer.clone(),
             sealer: self.sealer.clone(),
-            _guard: guard,
         })
     }
 
@@ -166,9 +328,12 @@ impl Store {
         Ok(q.query(&sql).fetch_all(&self.pool).await?)
     }
     pub(crate) async fn execute(&self, q: &Q) -> crate::Result<u64> {
-        let sql = q.render(self.engine);
-        // Writes go through the writer, so that on SQLite no other connection writes.
-        Ok(q.query(&sql).execute(&self.writer).await?.rows_affected())
+        // Writes go through the writer's transactions, so that on SQLite no other
+        // connection writes, and they are durable before this returns.
+        let mut tx = self.begin().await?;
+        let n = tx.execute(q).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     pub async fn ping(&self) -> bool {
@@ -176,6 +341,11 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        {
+            let mut w = self.write_lock.lock().await;
+            let _ = w.commit_batch().await;
+            w.conn = None;
+        }
         self.pool.close().await;
         self.writer.close().await;
     }
@@ -397,19 +567,19 @@ impl Tx {
 
     pub(crate) async fn fetch_optional(&mut self, q: &Q) -> crate::Result<Option<AnyRow>> {
         let sql = q.render(self.engine);
-        Ok(q.query(&sql).fetch_optional(&mut *self.tx).await?)
+        Ok(q.query(&sql).fetch_optional(self.conn()?).await?)
     }
     pub(crate) async fn fetch_one(&mut self, q: &Q) -> crate::Result<AnyRow> {
         let sql = q.render(self.engine);
-        Ok(q.query(&sql).fetch_one(&mut *self.tx).await?)
+        Ok(q.query(&sql).fetch_one(self.conn()?).await?)
     }
     pub(crate) async fn fetch_all(&mut self, q: &Q) -> crate::Result<Vec<AnyRow>> {
         let sql = q.render(self.engine);
-        Ok(q.query(&sql).fetch_all(&mut *self.tx).await?)
+        Ok(q.query(&sql).fetch_all(self.conn()?).await?)
     }
     pub(crate) async fn execute(&mut self, q: &Q) -> crate::Result<u64> {
         let sql = q.render(self.engine);
-        Ok(q.query(&sql).execute(&mut *self.tx).await?.rows_affected())
+        Ok(q.query(&sql).execute(self.conn()?).await?.rows_affected())
     }
 }
 
