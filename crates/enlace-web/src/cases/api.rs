@@ -277,7 +277,8 @@ pub(crate) struct ImportOutcome {
 #[utoipa::path(post, path = "/import", tag = "cases", params(ImportQuery),
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One FollowTheMoney entity per line"),
-    responses((status = 200, body = ImportOutcome)))]
+    responses((status = 200, body = ImportOutcome),
+        (status = 409, description = "The case file is closed", body = ErrorBody)))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     a: ApiCtx,

@@ -189,7 +189,8 @@ pub(crate) async fn directory_update(
 
 /// Approves the pending version (the country's foreign-ministry approver).
 #[utoipa::path(post, path = "/directory/{id}/approve", tag = "directory", params(("id" = String, Path)),
-    responses((status = 200, body = DirectoryView)))]
+    responses((status = 200, body = DirectoryView),
+        (status = 409, description = "Nothing awaits it", body = ErrorBody)))]
 pub(crate) async fn directory_approve(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -205,7 +206,8 @@ pub(crate) async fn directory_approve(
 
 /// Confirms an entry is still current (clears the stale flag).
 #[utoipa::path(post, path = "/directory/{id}/confirm", tag = "directory", params(("id" = String, Path)),
-    responses((status = 200, body = DirectoryView)))]
+    responses((status = 200, body = DirectoryView),
+        (status = 409, description = "Nothing awaits it", body = ErrorBody)))]
 pub(crate) async fn directory_confirm(
     State(s): State<AppState>,
     a: ApiCtx,

@@ -87,7 +87,8 @@ impl EntityBody {
 
 /// Adds an entity to a case file of the caller's country.
 #[utoipa::path(post, path = "/entities", tag = "entities", request_body = EntityBody,
-    responses((status = 201, body = EntityView)))]
+    responses((status = 201, body = EntityView),
+        (status = 409, description = "The case file is closed", body = ErrorBody)))]
 pub(crate) async fn entity_create(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -149,7 +150,7 @@ pub struct EntityPatch {
 #[utoipa::path(patch, path = "/entities/{id}", tag = "entities", params(("id" = String, Path)),
     request_body = EntityPatch,
     responses((status = 200, body = EntityView),
-        (status = 409, description = "The entity changed since `version`", body = ErrorBody)))]
+        (status = 409, description = "The entity changed since `version`, or its case file is closed", body = ErrorBody)))]
 pub(crate) async fn entity_update(
     State(s): State<AppState>,
     a: ApiCtx,

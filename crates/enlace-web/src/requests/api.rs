@@ -251,7 +251,7 @@ pub(crate) struct MessageBody {
 
 /// Adds a message to the request's thread.
 #[utoipa::path(post, path = "/requests/{id}/messages", tag = "requests", params(("id" = String, Path)), request_body = MessageBody,
-    responses((status = 204, description = "Posted")))]
+    responses((status = 204, description = "Posted"), (status = 409, description = "The request is closed to messages", body = ErrorBody)))]
 pub(crate) async fn request_message(
     State(s): State<AppState>,
     a: ApiCtx,
