@@ -232,7 +232,7 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> AppResult<(Vec<Alert>, i64)> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let page = tx
             .alerts_visible(
                 &Viewer::of(&ctx.actor),

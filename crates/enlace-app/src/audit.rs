@@ -53,7 +53,7 @@ impl App {
             page.1,
         );
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let mut e = ctx.entry("audit.read", "ok");
         e.detail = Some(format!("scope={scope:?}"));
         tx.audit(now, e).await?;

@@ -38,7 +38,7 @@ impl App {
     /// either way (a miss without naming an owner).
     pub async fn get_case(&self, ctx: &Ctx, id: &str) -> AppResult<Case> {
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let found = tx.case_visible(&Viewer::of(&ctx.actor), id).await?;
         match found {
             Some(case) => {
@@ -74,7 +74,7 @@ impl App {
         offset: i64,
     ) -> AppResult<(Vec<Case>, i64)> {
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let (cases, total) = tx
             .cases_visible(
                 &Viewer::of(&ctx.actor),

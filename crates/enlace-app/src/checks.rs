@@ -419,7 +419,7 @@ impl App {
     /// never appear here (that is what hit/no-hit checks are for).
     pub async fn cross_references(&self, ctx: &Ctx, id: &str) -> AppResult<Vec<XrefCandidate>> {
         let viewer = Viewer::of(&ctx.actor);
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let e = tx
             .entity_visible(&viewer, id)
             .await?

@@ -223,7 +223,7 @@ impl App {
             .collect();
         // Each country's entries read (or exported) by another country reach its audit.
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let mut e = ctx.entry("directory.list", "ok");
         e.object_kind = Some("directory_entry".into());
         e.detail = Some(format!("returned={}", list.len()));

@@ -390,7 +390,7 @@ impl App {
         with_referred: bool,
     ) -> AppResult<(Entity, Vec<(String, Entity)>, Vec<Entity>)> {
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let viewer = Viewer::of(&ctx.actor);
         let Some(e) = tx.entity_visible(&viewer, id).await? else {
             let mut a = ctx.entry("entity.read", "not_found");
@@ -455,7 +455,7 @@ impl App {
         let sounds: Vec<String> = terms.iter().filter_map(|w| phonetic_term(w)).collect();
         f.terms = terms.clone();
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let viewer = Viewer::of(&ctx.actor);
         let (mut list, mut total, mut exact) = tx
             .search_visible(&viewer, &f, limit.clamp(1, 200), offset.max(0))
@@ -500,7 +500,7 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> AppResult<(Vec<Entity>, i64)> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let viewer = Viewer::of(&ctx.actor);
         let case = tx
             .case_visible(&viewer, case_id)
@@ -539,7 +539,7 @@ impl App {
     /// A case's entities as FollowTheMoney JSON Lines; audited as one export.
     pub async fn export_case(&self, ctx: &Ctx, case_id: &str) -> AppResult<String> {
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let viewer = Viewer::of(&ctx.actor);
         let case = tx
             .case_visible(&viewer, case_id)

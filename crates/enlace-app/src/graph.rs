@@ -81,7 +81,7 @@ impl App {
         let depth = depth.clamp(1, 3);
         let viewer = Viewer::of(&ctx.actor);
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let root = tx
             .entity_visible(&viewer, id)
             .await?

@@ -211,7 +211,7 @@ impl App {
     pub async fn get_request(&self, ctx: &Ctx, id: &str) -> AppResult<RequestView> {
         let me = Self::my_country(ctx).map_err(|_| AppError::NotFound)?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let request = self.load(&mut tx, ctx, id).await?;
         let viewer = Viewer::of(&ctx.actor);
         let messages = tx.request_messages(id).await?;
@@ -248,7 +248,7 @@ impl App {
         offset: i64,
     ) -> AppResult<(Vec<(Request, String)>, i64)> {
         Self::my_country(ctx)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let (list, total) = tx
             .requests_visible(
                 &Viewer::of(&ctx.actor),

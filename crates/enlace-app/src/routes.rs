@@ -90,7 +90,7 @@ impl App {
     /// Every route the viewer may see (legs hidden from them are simply absent).
     pub async fn routes(&self, ctx: &Ctx) -> AppResult<Vec<Route>> {
         let viewer = Viewer::of(&ctx.actor);
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let f = EntityFilter {
             schema: Some("Trip".into()),
             ..Default::default()

@@ -257,7 +257,7 @@ impl App {
                 .ok_or(AppError::NotFound)?,
             Err(e) => return Err(e),
         };
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let pending = tx.approval(&user.id).await?;
         drop(tx);
         if ctx.actor.role == Role::Approver && pending.is_none() {
@@ -329,7 +329,7 @@ impl App {
     async fn secretariat_may_touch(&self, ctx: &Ctx, target: &User) -> AppResult<()> {
         if ctx.actor.role == Role::Secretariat {
             let c = target.country.ok_or(AppError::NotFound)?;
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.store.read().await?;
             let active = tx.active_admins(c).await?;
             drop(tx);
             if active > 0 {

@@ -114,15 +114,29 @@ impl Entry {
 
 impl Tx {
     /// Appends an entry to the chain inside this transaction.
-    pub async fn audit(&mut self, now_ms: i64, e: NewEntry) -> crate::Result<i64> {
-        let head = self
-            .fetch_optional(&Q::new(
-                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            ))
-            .await?;
-        let (prev_seq, prev_hash) = match head {
-            Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-            None => (0, GENESIS.to_string()),
+    pub async fn audit(&mut self, now_ms: i64, e: NewEntry) -> crate::Result<()> {
+        if self.is_read() {
+            self.pending.push((now_ms, e));
+            return Ok(());
+        }
+        self.append_audit(now_ms, e).await
+    }
+
+    /// Appends one entry to the chain, under the write lock.
+    pub(crate) async fn append_audit(&mut self, now_ms: i64, e: NewEntry) -> crate::Result<()> {
+        let (prev_seq, prev_hash) = match self.w()?.head.take() {
+            Some(h) => h,
+            None => {
+                let head = self
+                    .fetch_optional(&Q::new(
+                        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                    ))
+                    .await?;
+                match head {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, GENESIS.to_string()),
+                }
+            }
         };
         let mut entry = Entry {
             seq: prev_seq + 1,
@@ -179,7 +193,9 @@ impl Tx {
             self.write_checkpoint(entry.seq, &entry.hash, now_ms)
                 .await?;
         }
-        Ok(entry.seq)
+        // Only once everything is in: a failed append leaves the head to be read again.
+        self.w()?.head = Some((entry.seq, entry.hash));
+        Ok(())
     }
 
     async fn write_checkpoint(&mut self, seq: i64, hash: &str, at: i64) -> crate::Result<()> {

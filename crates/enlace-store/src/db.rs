@@ -18,6 +18,9 @@ pub enum StoreError {
     Key(String),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A write inside a read transaction (`Store::read`): a programming error.
+    #[error("write inside a read transaction")]
+    ReadOnly,
 }
 
 impl StoreError {
@@ -81,6 +84,11 @@ pub(crate) struct Writer {
     dirty: bool,
     /// The number of the open (or last) batch.
     batch: u64,
+    /// The audit chain's head (seq, hash) inside the open batch, once read: appends need it,
+    /// and reading it once per batch instead of once per entry keeps the write lock short.
+    /// Forgotten whenever a batch opens (another process may have appended in between) and
+    /// whenever a savepoint is rolled back.
+    pub(crate) head: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -116,8 +124,10 @@ impl Writer {
             conn.execute("ROLLBACK TO SAVEPOINT tx").await?;
             conn.execute("RELEASE SAVEPOINT tx").await?;
             self.dirty = false;
+            self.head = None;
         }
         if !self.open {
+            self.head = None;
             let conn = self.conn()?;
             conn.execute("BEGIN").await?;
             if engine == Engine::Postgres {
@@ -136,6 +146,7 @@ impl Writer {
             conn.execute("RELEASE SAVEPOINT tx").await?;
             self.dirty = false;
         }
+        self.head = None;
         if !self.open {
             return Ok(true);
         }
@@ -151,10 +162,16 @@ impl Writer {
     }
 }
 
-/// A write transaction holding the process write lock.
+/// A write transaction holding the process write lock, or a read transaction
+/// ([`Store::read`]) that reads on a pooled connection and appends its audit entries under
+/// the write lock only when it commits.
 pub struct Tx {
-    /// None once committed.
+    /// None once committed (and in a read transaction).
     w: Option<OwnedMutexGuard<Writer>>,
+    /// The pooled connection of a read transaction.
+    read: Option<PoolConnection<Any>>,
+    /// A read transaction's audit entries, appended at commit.
+    pub(crate) pending: Vec<(i64, crate::audit::NewEntry)>,
     durable: watch::Sender<Durable>,
     lock: Arc<Mutex<Writer>>,
     pub(crate) engine: Engine,
@@ -165,6 +182,9 @@ pub struct Tx {
 impl Tx {
     /// Keeps this transaction's writes and answers once they are durable (see `Writer`).
     pub async fn commit(mut self) -> crate::Result<()> {
+        if self.read.take().is_some() {
+            return self.commit_read().await;
+        }
         let mut w = self
             .w
             .take()
@@ -175,7 +195,41 @@ impl Tx {
         drop(w);
         wait_durable(&self.lock, &self.durable, batch).await
     }
-    fn w(&mut self) -> crate::Result<&mut Writer> {
+    /// A read transaction's commit: its audit entries go into the open batch (each batch
+    /// is one fsync for every request in it) and it answers once they are durable.
+    async fn commit_read(&mut self) -> crate::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.lock.clone().lock_owned().await;
+        w.ready(self.engine).await?;
+        // A PostgreSQL error aborts the whole batch unless it is inside a savepoint; a
+        // SQLite statement that fails undoes only itself.
+        let savepoint = self.engine == Engine::Postgres || self.pending.len() > 1;
+        if savepoint {
+            w.conn()?.execute("SAVEPOINT tx").await?;
+            w.dirty = true;
+        }
+        self.w = Some(w);
+        for (now, e) in std::mem::take(&mut self.pending) {
+            self.append_audit(now, e).await?;
+        }
+        let mut w = self
+            .w
+            .take()
+            .ok_or(StoreError::Db(sqlx::Error::PoolClosed))?;
+        if savepoint {
+            w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
+            w.dirty = false;
+        }
+        let batch = w.batch;
+        drop(w);
+        wait_durable(&self.lock, &self.durable, batch).await
+    }
+    pub(crate) fn is_read(&self) -> bool {
+        self.read.is_some()
+    }
+    pub(crate) fn w(&mut self) -> crate::Result<&mut Writer> {
         self.w
             .as_deref_mut()
             .ok_or(StoreError::Db(sqlx::Error::PoolClosed))
@@ -184,14 +238,30 @@ impl Tx {
         self.engine
     }
     pub(crate) fn conn(&mut self) -> crate::Result<&mut sqlx::AnyConnection> {
+        if self.read.is_some() {
+            return self
+                .read
+                .as_deref_mut()
+                .ok_or(StoreError::Db(sqlx::Error::PoolClosed));
+        }
+        self.w()?.conn()
+    }
+    /// The connection for a write: never a read transaction's.
+    fn write_conn(&mut self) -> crate::Result<&mut sqlx::AnyConnection> {
+        if self.read.is_some() {
+            return Err(StoreError::ReadOnly);
+        }
         self.w()?.conn()
     }
     /// Runs raw SQL. Only for tests and tooling that must step outside the rules (tamper tests).
     pub async fn unrestricted_execute(&mut self, sql: &str) -> crate::Result<u64> {
-        Ok(sqlx::query(sql)
-            .execute(self.conn()?)
+        let n = sqlx::query(sql)
+            .execute(self.write_conn()?)
             .await?
-            .rows_affected())
+            .rows_affected();
+        // It may have touched the audit chain.
+        self.w()?.head = None;
+        Ok(n)
     }
 }
 
@@ -288,6 +358,7 @@ impl Store {
                 open: false,
                 dirty: false,
                 batch: 0,
+                head: None,
             })),
             durable: watch::Sender::new(Durable::default()),
             signer,
@@ -310,6 +381,26 @@ impl Store {
         w.dirty = true;
         Ok(Tx {
             w: Some(w),
+            read: None,
+            pending: Vec::new(),
+            durable: self.durable.clone(),
+            lock: self.write_lock.clone(),
+            engine: self.engine,
+            signer: self.signer.clone(),
+            sealer: self.sealer.clone(),
+        })
+    }
+
+    /// A read transaction: its queries run on a pooled connection, concurrently with the
+    /// writer and each other, and see what was committed; its audit entries are appended
+    /// under the write lock at `commit`, which answers once they are durable. For audited
+    /// reads: only the audit append is serialised. Any other write in it fails.
+    pub async fn read(&self) -> crate::Result<Tx> {
+        let conn = self.pool.acquire().await?;
+        Ok(Tx {
+            w: None,
+            read: Some(conn),
+            pending: Vec::new(),
             durable: self.durable.clone(),
             lock: self.write_lock.clone(),
             engine: self.engine,
@@ -579,7 +670,10 @@ impl Tx {
     }
     pub(crate) async fn execute(&mut self, q: &Q) -> crate::Result<u64> {
         let sql = q.render(self.engine);
-        Ok(q.query(&sql).execute(self.conn()?).await?.rows_affected())
+        Ok(q.query(&sql)
+            .execute(self.write_conn()?)
+            .await?
+            .rows_affected())
     }
 }
 
