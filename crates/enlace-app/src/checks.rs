@@ -290,7 +290,14 @@ impl App {
                 results.push(CountryAnswer::no_hit(country));
                 continue;
             };
-            let shown = disclosure::hit(without_namesakes(m), visible.is_some());
+            // A record the asker may see is explained, and scored, against fixed weights
+            // (no frequency taken over the index, which holds hidden records); a hidden one
+            // gets only the band of the index's score.
+            let evidence = visible.as_ref().and_then(|e| fixed_evidence(&query, e));
+            let shown = match &evidence {
+                Some((score, _)) => disclosure::hit(*score, true),
+                None => disclosure::hit(without_namesakes(m), false),
+            };
             let reference = format!("HIT-{}", &enlace_store::random_token()[..16].to_uppercase());
             tx.insert_check_hit(
                 &reference,
@@ -300,15 +307,12 @@ impl App {
                 (m.score * 1000.0).round() as i64,
             )
             .await?;
-            let explanation = if shown.explain {
-                m.explanation
+            let explanation = match evidence {
+                Some((_, feats)) if shown.explain => feats
                     .iter()
-                    // A count of namesakes is taken over every record, hidden ones included.
-                    .filter(|f| f.feature != "namesakes")
                     .map(|f| json!({"feature": f.feature, "contribution": round2(f.contribution), "detail": f.detail}))
-                    .collect()
-            } else {
-                vec![]
+                    .collect(),
+                _ => vec![],
             };
             // The owner country sees in its audit that this country checked and hit its
             // record (the id is the owner's to read: the asker's own view hides it).
@@ -383,9 +387,9 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// A match's score without its namesakes evidence, which counts every record of the index
-/// (hidden ones included): what a caller is told never varies with how many hidden records
-/// share a name.
+/// The score of a hidden match without its namesakes evidence, which counts every record of
+/// the index: the band a caller is told never moves with how many hidden records share a
+/// name.
 fn without_namesakes(m: &enlace_match::Match) -> f64 {
     let namesakes: f64 = m
         .explanation
@@ -399,6 +403,18 @@ fn without_namesakes(m: &enlace_match::Match) -> f64 {
     let p = m.score.clamp(1e-12, 1.0 - 1e-12);
     let logit = (p / (1.0 - p)).ln() - namesakes;
     1.0 / (1.0 + (-logit).exp())
+}
+
+/// The score and explanation of a record the caller may see, from the two records alone
+/// with fixed weights (the same scorer as the index, without its name frequencies, index
+/// size or namesakes): nothing shown is a count of records the caller cannot see.
+fn fixed_evidence(
+    query: &PersonRecord,
+    e: &enlace_store::entities::Entity,
+) -> Option<(f64, Vec<enlace_match::Feature>)> {
+    let v = matchable(&e.schema, &serde_json::to_value(&e.properties).ok()?);
+    let candidate = PersonRecord::from_ftm_with_country(&v, Some(e.owner_country.code()))?;
+    Some(enlace_match::compare(query, &candidate))
 }
 
 /// A likely match for an entity among the records the viewer may see.
@@ -473,15 +489,12 @@ impl App {
             .into_iter()
             .filter_map(|m| {
                 let ent = visible.iter().find(|v| v.id == m.id)?.clone();
+                let (score, explanation) = fixed_evidence(&query, &ent)?;
                 Some(XrefCandidate {
                     decision: decisions.get(&m.id).cloned(),
                     entity: ent,
-                    score: round2(without_namesakes(&m)),
-                    explanation: m
-                        .explanation
-                        .into_iter()
-                        .filter(|f| f.feature != "namesakes")
-                        .collect(),
+                    score: round2(score),
+                    explanation,
                 })
             })
             .collect();

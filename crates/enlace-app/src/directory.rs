@@ -291,21 +291,25 @@ impl App {
     }
 
     /// A change to an entry goes back through approval; the approved version stays visible.
+    /// `change` makes the new version (and whether it is public) from the one the caller's
+    /// country sees now, read inside the write transaction: two partial changes at once
+    /// never undo each other.
     pub async fn edit_directory(
         &self,
         ctx: &Ctx,
         id: &str,
-        data: &DirectoryData,
-        public: bool,
+        change: impl FnOnce(&DirectoryData, bool) -> (DirectoryData, bool),
     ) -> AppResult<DirectoryEntry> {
-        let entry = self.directory_entry(ctx, id).await?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let row = tx.directory_entry(id).await?.ok_or(AppError::NotFound)?;
+        let entry = self.view(row, own(ctx)).ok_or(AppError::NotFound)?;
         if Some(entry.country) != own(ctx) || !may_edit(ctx) {
             return Err(AppError::Forbidden);
         }
+        let (data, public) = change(&entry.shown, entry.public);
         let d = data.validate()?;
-        let now = self.now_ms();
         let json = serde_json::to_string(&d).map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut tx = self.store.begin().await?;
         tx.set_directory_draft(id, &json, public, now).await?;
         tx.audit(now, dir_entry(ctx, "directory.edit", id, entry.country))
             .await?;

@@ -295,10 +295,21 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> AppResult<(Vec<enlace_store::live::Notification>, i64, i64)> {
-        Ok(self
+        let page = self
             .store
             .notifications(&ctx.actor.user_id, limit.clamp(1, 200), offset.max(0))
-            .await?)
+            .await?;
+        // A user's notifications are theirs and their country's; their reading is audited
+        // there like any other list.
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let mut e = ctx.entry("notification.list", "ok");
+        e.object_kind = Some("notification".into());
+        e.object_country = ctx.actor.country.map(|c| c.code().to_string());
+        e.detail = Some(format!("returned={}", page.0.len()));
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        Ok(page)
     }
 
     pub async fn unread_links(&self, ctx: &Ctx) -> AppResult<Vec<String>> {

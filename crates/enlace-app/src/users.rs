@@ -69,12 +69,35 @@ impl App {
         };
         let (users, total) = self.store.users_of(scope, limit, offset).await?;
         // The secretariat's view of admins comes from the same filter as the policy.
-        let users = users
+        let users: Vec<User> = users
             .into_iter()
             .filter(|u| {
                 policy::may_manage_user(&ctx.actor, u.role, u.country) || u.id == ctx.actor.user_id
             })
             .collect();
+        // Accounts are personal data: the list is audited, and each account of another
+        // country reaches that country's audit.
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let mut e = ctx.entry("user.list", "ok");
+        e.object_kind = Some("user".into());
+        e.object_country = scope.map(|c| c.code().to_string());
+        e.detail = Some(format!("returned={}", users.len()));
+        tx.audit(now, e).await?;
+        crate::audit_returned(
+            &mut tx,
+            ctx,
+            now,
+            "user.list",
+            "user",
+            users
+                .iter()
+                .filter_map(|u| Some((u.id.clone(), u.country?, false)))
+                .collect(),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
         Ok((users, total))
     }
 
@@ -424,24 +447,28 @@ impl App {
         Ok(self.store.countries().await?)
     }
 
+    /// Changes what is given of a member country (None keeps the value).
     pub async fn update_country(
         &self,
         ctx: &Ctx,
         code: &str,
-        name_es: &str,
-        name_en: &str,
-        active: bool,
+        name_es: Option<&str>,
+        name_en: Option<&str>,
+        active: Option<bool>,
     ) -> AppResult<()> {
         if !policy::may_manage_countries(&ctx.actor) {
             return Err(AppError::NotFound);
         }
         let mut errs = Invalid::default();
-        let es = validate::text(&mut errs, "name_es", name_es, true, 100);
-        let en = validate::text(&mut errs, "name_en", name_en, true, 100);
+        let es = name_es.map(|v| validate::text(&mut errs, "name_es", v, true, 100));
+        let en = name_en.map(|v| validate::text(&mut errs, "name_en", v, true, 100));
         errs.into_result()?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        if !tx.update_country(code, &es, &en, active).await? {
+        if !tx
+            .update_country(code, es.as_deref(), en.as_deref(), active)
+            .await?
+        {
             return Err(AppError::NotFound);
         }
         let mut e = ctx.entry("country.update", "ok");

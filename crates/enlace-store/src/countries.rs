@@ -33,21 +33,23 @@ impl Store {
 }
 
 impl Tx {
+    /// Changes what is given and keeps the rest, in one statement (a concurrent change of
+    /// another field is never overwritten with a stale value).
     pub async fn update_country(
         &mut self,
         code: &str,
-        name_es: &str,
-        name_en: &str,
-        active: bool,
+        name_es: Option<&str>,
+        name_en: Option<&str>,
+        active: Option<bool>,
     ) -> crate::Result<bool> {
         let n = self
             .execute(
                 &Q::new(
-                    "UPDATE countries SET name_es = $1, name_en = $2, active = $3 WHERE code = $4",
+                    "UPDATE countries SET name_es = COALESCE($1, name_es), name_en = COALESCE($2, name_en), active = COALESCE($3, active) WHERE code = $4",
                 )
                 .arg(name_es)
                 .arg(name_en)
-                .arg(active)
+                .arg(active.map(i64::from))
                 .arg(code),
             )
             .await?;

@@ -42,6 +42,20 @@ fn from_row(r: &AnyRow) -> crate::Result<DirectoryRow> {
 }
 
 impl Tx {
+    /// An entry as it is inside this transaction: what a change is laid over.
+    pub async fn directory_entry(&mut self, id: &str) -> crate::Result<Option<DirectoryRow>> {
+        self.fetch_optional(
+            &Q::new(&format!(
+                "SELECT {COLS} FROM directory_entries WHERE id = $1"
+            ))
+            .arg(id),
+        )
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+    }
+
     pub async fn insert_directory_draft(
         &mut self,
         country: Country,

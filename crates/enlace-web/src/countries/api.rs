@@ -46,21 +46,16 @@ pub(crate) async fn country_update(
     Path(code): Path<String>,
     ApiJson(b): ApiJson<CountryBody>,
 ) -> ApiResult {
-    // Laid over the country as it is: the secretariat's list (others get 404 from the
-    // update itself, which checks the role first).
-    let list = s.app.countries().await.map_err(|e| a.err(e))?;
-    let current = list.iter().find(|c| c.code == code.to_ascii_lowercase());
-    let (es, en, active) = match current {
-        Some(c) => (
-            b.name_es.unwrap_or_else(|| c.name_es.clone()),
-            b.name_en.unwrap_or_else(|| c.name_en.clone()),
-            b.active.unwrap_or(c.active),
-        ),
-        None => (
-            b.name_es.unwrap_or_default(),
-            b.name_en.unwrap_or_default(),
-            b.active.unwrap_or(true),
-        ),
-    };
-    a.done(s.app.update_country(&a.ctx, &code, &es, &en, active).await)
+    // Only what the body names changes, in one statement.
+    a.done(
+        s.app
+            .update_country(
+                &a.ctx,
+                &code,
+                b.name_es.as_deref(),
+                b.name_en.as_deref(),
+                b.active,
+            )
+            .await,
+    )
 }

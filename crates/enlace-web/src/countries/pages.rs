@@ -48,7 +48,13 @@ pub async fn country_update(
     let ctx = req.ctx()?;
     req.done_then(
         s.app
-            .update_country(&ctx, &code, &f.name_es, &f.name_en, f.active.is_some())
+            .update_country(
+                &ctx,
+                &code,
+                Some(&f.name_es),
+                Some(&f.name_en),
+                Some(f.active.is_some()),
+            )
             .await,
         "/admin/countries",
     )

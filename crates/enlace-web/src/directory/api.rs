@@ -172,16 +172,11 @@ pub(crate) async fn directory_update(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<DirectoryPatch>,
 ) -> ApiResult {
-    // The caller's own entry shows its latest version: the patch is laid over that.
-    let current = s
-        .app
-        .directory_entry(&a.ctx, &id)
-        .await
-        .map_err(|e| a.err(e))?;
-    let (data, public) = b.over(&current.shown, current.public);
+    // The caller's own entry shows its latest version: the patch is laid over that, inside
+    // the write transaction.
     let e = s
         .app
-        .edit_directory(&a.ctx, &id, &data, public)
+        .edit_directory(&a.ctx, &id, |current, public| b.over(current, public))
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(directory_json(&e)).into_response())

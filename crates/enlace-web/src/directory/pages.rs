@@ -258,7 +258,8 @@ pub async fn directory_action(
         "confirm" => s.app.confirm_directory(&ctx, &id).await,
         "edit" => {
             let (d, public) = directory_form(&pairs);
-            match s.app.edit_directory(&ctx, &id, &d, public).await {
+            let form = d.clone();
+            match s.app.edit_directory(&ctx, &id, |_, _| (form, public)).await {
                 Err(AppError::Invalid(inv)) => {
                     let e = s
                         .app

@@ -158,6 +158,16 @@ async fn explanations_carry_no_count_over_hidden_records() {
         assert_eq!(a["hit"], true, "{v}");
         assert!(a["record"].is_object(), "the shared record is shown: {a}");
         assert!(a["explanation"].as_array().unwrap().iter().all(|f| f["feature"] != "namesakes"), "{a}");
+        // Nor a name part's frequency: hidden records sharing the surname (and the index
+        // growing) leave the visible record's score and every contribution unchanged.
+        for i in 0..30 {
+            person(&s, &gt, &hidden, json!({"firstName": [format!("Nombre{i}")], "lastName": ["García"], "birthDate": ["1981-05-05"]})).await;
+        }
+        let again = check(&s, &s.token("officer.mx").await, json!({"name": ["José García"], "birthDate": ["1990-01-01"]})).await;
+        let b = answer(&again, "gt");
+        assert_eq!(a["score"], b["score"], "{a} vs {b}");
+        assert_eq!(a["explanation"], b["explanation"], "{a} vs {b}");
+        assert!(!a["explanation"].as_array().unwrap().is_empty(), "{a}");
         // Cross-references: the score of a visible look-alike does not move when hidden
         // records with the same name appear.
         let mx = s.token("officer.mx").await;
@@ -268,15 +278,31 @@ async fn patch_changes_only_what_it_names() {
         assert_eq!(d["entry"]["name"], "Punto focal ficticio");
         assert_eq!(d["entry"]["position"], "Jefa de unidad");
         assert_eq!(d["entry"]["axes"], json!([1]));
+        // Partial changes at once, each naming another field: none undoes another.
+        let path = format!("/api/v1/directory/{did}");
+        let (a, b, c, d) = tokio::join!(
+            s.api(Some(&gt), Method::PATCH, &path, Some(json!({"position": "Subjefa"}))),
+            s.api(Some(&gt), Method::PATCH, &path, Some(json!({"topics": "Rutas marítimas"}))),
+            s.api(Some(&gt), Method::PATCH, &path, Some(json!({"hours": "24 h"}))),
+            s.api(Some(&gt), Method::PATCH, &path, Some(json!({"email": "punto.focal@example.org"}))),
+        );
+        assert!([a.0, b.0, c.0, d.0].iter().all(|s| *s == StatusCode::OK));
+        let (_, d) = s.api(Some(&gt), Method::GET, &path, None).await;
+        let e = &d["entry"];
+        assert_eq!((e["position"].clone(), e["topics"].clone(), e["hours"].clone(), e["email"].clone(), e["phone"].clone()),
+            (json!("Subjefa"), json!("Rutas marítimas"), json!("24 h"), json!("punto.focal@example.org"), json!("+502 2222 0000")), "{d}");
         // Countries: a new name keeps the country inactive.
         let st_ = s.token("secretariat").await;
         let (st, _) = s.api(Some(&st_), Method::PATCH, "/api/v1/countries/bz", Some(json!({"active": false}))).await;
         assert_eq!(st, StatusCode::NO_CONTENT);
-        let (st, _) = s.api(Some(&st_), Method::PATCH, "/api/v1/countries/bz", Some(json!({"name_es": "Belice (ficticio)"}))).await;
-        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (x, y) = tokio::join!(
+            s.api(Some(&st_), Method::PATCH, "/api/v1/countries/bz", Some(json!({"name_es": "Belice (ficticio)"}))),
+            s.api(Some(&st_), Method::PATCH, "/api/v1/countries/bz", Some(json!({"name_en": "Belize (fictional)"}))),
+        );
+        assert_eq!((x.0, y.0), (StatusCode::NO_CONTENT, StatusCode::NO_CONTENT));
         let (_, list) = s.api(Some(&st_), Method::GET, "/api/v1/countries", None).await;
         let bz = list["items"].as_array().unwrap().iter().find(|c| c["code"] == "bz").unwrap().clone();
-        assert_eq!((bz["name_es"].clone(), bz["name_en"].clone(), bz["active"].clone()), (json!("Belice (ficticio)"), json!("Belize"), json!(false)));
+        assert_eq!((bz["name_es"].clone(), bz["name_en"].clone(), bz["active"].clone()), (json!("Belice (ficticio)"), json!("Belize (fictional)"), json!(false)));
     })
     .await;
 }
@@ -326,6 +352,16 @@ async fn the_owner_lists_who_read_its_record() {
         // Another country's admin sees nothing of it.
         let (_, other) = s.api(Some(&s.token("admin.hn").await), Method::GET, &format!("/api/v1/audit?scope=country&object={id}"), None).await;
         assert_eq!(other["total"], 0, "{other}");
+        // The secretariat's user list reaches each listed account's country; a user's
+        // reading of their notifications reaches their own country's audit.
+        let (st, users) = s.api(Some(&s.token("secretariat").await), Method::GET, "/api/v1/users?per_page=200", None).await;
+        assert_eq!(st, StatusCode::OK);
+        let gt_user = users["items"].as_array().unwrap().iter().find(|u| u["country"] == "gt").unwrap()["id"].as_str().unwrap().to_string();
+        let (_, rows) = s.api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&object={gt_user}&action=user.list"), None).await;
+        assert!(rows["items"].as_array().unwrap().iter().any(|e| e["actor_username"] == "secretariat" && e["object_country"] == "gt"), "{rows}");
+        assert_eq!(s.api(Some(&gt), Method::GET, "/api/v1/notifications", None).await.0, StatusCode::OK);
+        let (_, rows) = s.api(Some(&admin), Method::GET, "/api/v1/audit?scope=country&action=notification.list", None).await;
+        assert!(rows["items"].as_array().unwrap().iter().any(|e| e["actor_username"] == "officer.gt" && e["object_country"] == "gt"), "{rows}");
     })
     .await;
 }
