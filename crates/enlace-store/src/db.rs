@@ -478,6 +478,14 @@ pub enum Arg {
     Text(String),
     OptInt(Option<i64>),
     OptText(Option<String>),
+    /// A file's bytes (BLOB on SQLite, BYTEA on PostgreSQL).
+    Bytes(Vec<u8>),
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
 }
 
 impl From<i64> for Arg {
@@ -601,6 +609,7 @@ impl Q {
                 Arg::Text(v) => q.bind(v.as_str()),
                 Arg::OptInt(v) => q.bind(*v),
                 Arg::OptText(v) => q.bind(v.as_deref()),
+                Arg::Bytes(v) => q.bind(v.as_slice()),
             };
         }
         q

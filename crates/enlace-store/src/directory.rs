@@ -104,7 +104,7 @@ impl Tx {
         now_ms: i64,
     ) -> crate::Result<()> {
         self.execute(
-            &Q::new("UPDATE directory_entries SET approved = draft, draft = NULL, status = 'approved', approved_by = $1, approved_at = $2, confirmed_at = $2, updated_at = $2, stale_notified_at = NULL WHERE id = $3 AND draft IS NOT NULL")
+            &Q::new("UPDATE directory_entries SET approved = draft, draft = NULL, status = 'approved', approved_public = public, approved_by = $1, approved_at = $2, confirmed_at = $2, updated_at = $2, stale_notified_at = NULL WHERE id = $3 AND draft IS NOT NULL")
                 .arg(by)
                 .arg(now_ms)
                 .arg(id),
@@ -160,6 +160,18 @@ impl Store {
         self.fetch_all(&q).await?.iter().map(from_row).collect()
     }
 
+    /// Approved entries whose approved version was marked public: the portal's directory
+    /// (a pending change of the flag waits for approval like the rest).
+    pub async fn directory_public(&self) -> crate::Result<Vec<DirectoryRow>> {
+        self.fetch_all(&Q::new(&format!(
+            "SELECT {COLS} FROM directory_entries WHERE approved IS NOT NULL AND approved_public = 1 ORDER BY country, approved_at DESC"
+        )))
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+
     pub async fn directory_entry(&self, id: &str) -> crate::Result<Option<DirectoryRow>> {
         self.fetch_optional(
             &Q::new(&format!(
@@ -183,14 +195,5 @@ impl Store {
         .iter()
         .map(from_row)
         .collect()
-    }
-
-    /// Approved public entries, for the public portal.
-    pub async fn directory_public(&self) -> crate::Result<Vec<DirectoryRow>> {
-        self.fetch_all(&Q::new(&format!("SELECT {COLS} FROM directory_entries WHERE approved IS NOT NULL AND public = 1 ORDER BY country")))
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
     }
 }

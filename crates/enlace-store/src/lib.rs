@@ -10,6 +10,7 @@ pub mod directory;
 pub mod entities;
 pub mod live;
 mod migrate;
+pub mod portal;
 pub mod requests;
 pub mod sealed;
 pub mod sessions;

@@ -329,6 +329,17 @@ impl Tx {
         Ok(out)
     }
 
+    /// The secretariat's active accounts.
+    pub async fn secretariat_users(&mut self) -> crate::Result<Vec<String>> {
+        self.fetch_all(&Q::new(
+            "SELECT id FROM users WHERE disabled = 0 AND role = 'secretariat'",
+        ))
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("id")?))
+        .collect()
+    }
+
     /// Users of `country` with one of `roles`.
     pub async fn users_with_roles(
         &mut self,

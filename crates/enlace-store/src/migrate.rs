@@ -119,6 +119,21 @@ const V10: &[&str] = &[
     "CREATE INDEX audit_actor_country ON audit_log(actor_country, seq)",
 ];
 
+/// The public portal: what the secretariat publishes (publications, events, campaigns) with
+/// its order and files; and a directory entry's public flag takes effect only once approved.
+const V15: &[&str] = &[
+    "CREATE TABLE portal_items (id TEXT PRIMARY KEY, kind TEXT NOT NULL, title_es TEXT NOT NULL, title_en TEXT NOT NULL, body_es TEXT NOT NULL, body_en TEXT NOT NULL, event_date TEXT, place TEXT NOT NULL, link TEXT NOT NULL, status TEXT NOT NULL, position BIGINT NOT NULL, proposed_by TEXT NOT NULL, proposed_country TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, published_at BIGINT)",
+    "CREATE INDEX portal_items_status ON portal_items(status, kind, position)",
+    "ALTER TABLE directory_entries ADD COLUMN approved_public BIGINT NOT NULL DEFAULT 0",
+    "UPDATE directory_entries SET approved_public = public WHERE status = 'approved'",
+];
+const V15_SQLITE: &[&str] = &[
+    "CREATE TABLE portal_files (item_id TEXT PRIMARY KEY REFERENCES portal_items(id), name TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content BLOB NOT NULL)",
+];
+const V15_POSTGRES: &[&str] = &[
+    "CREATE TABLE portal_files (item_id TEXT PRIMARY KEY REFERENCES portal_items(id), name TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content BYTEA NOT NULL)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -186,6 +201,12 @@ const MIGRATIONS: &[Migration] = &[
         common: V10,
         sqlite: &[],
         postgres: &[],
+    },
+    Migration {
+        version: 15,
+        common: V15,
+        sqlite: V15_SQLITE,
+        postgres: V15_POSTGRES,
     },
 ];
 

@@ -212,6 +212,10 @@ impl Tr {
             .map(|c| c.name(self.lang.code()).to_string())
             .unwrap_or_else(|| code.to_ascii_uppercase())
     }
+    /// The words of `prefix` + `code` (a kind, a status…).
+    pub fn tw(&self, prefix: &str, code: &str) -> String {
+        self.t(&format!("{prefix}{code}"))
+    }
     pub fn has(&self, key: &str) -> bool {
         self.bundle().has_message(key)
     }

@@ -19,6 +19,7 @@ pub mod countries;
 pub mod directory;
 pub mod entities;
 pub mod notifications;
+pub mod portal;
 pub mod requests;
 pub mod routes;
 pub mod site;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(countries::pages())
         .merge(routes::pages())
         .merge(audit::pages())
+        .merge(portal::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

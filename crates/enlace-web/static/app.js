@@ -152,3 +152,45 @@ document.addEventListener('submit', (ev) => {
     xhr.send(file.files[0]);
   });
 })();
+
+// Forms that undo or withdraw something ask first (data-confirm holds the question).
+(function confirmations() {
+  document.querySelectorAll('form[data-confirm]').forEach((form) => {
+    form.addEventListener('submit', (ev) => {
+      if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+    });
+  });
+})();
+
+// A portal publication's PDF: sent as the request body to the API (session + CSRF header),
+// then the page reloads to show it.
+(function portalUpload() {
+  const form = document.getElementById('portal-file-form');
+  const file = document.getElementById('portal-file');
+  const status = document.getElementById('portal-file-status');
+  if (!form || !file || !status) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!file.files || file.files.length === 0) return;
+    const f = file.files[0];
+    status.textContent = '…';
+    const res = await fetch('/api/v1/portal/items/' + encodeURIComponent(form.dataset.item) +
+      '/file?name=' + encodeURIComponent(f.name), {
+      method: 'PUT',
+      headers: { 'X-CSRF-Token': form.dataset.csrf, 'Content-Type': 'application/pdf' },
+      body: f,
+    });
+    if (res.ok) {
+      window.location.href = window.location.pathname + '?saved=1';
+      return;
+    }
+    let msg = 'HTTP ' + res.status;
+    try {
+      const data = await res.json();
+      const field = data.error && data.error.fields && data.error.fields[0];
+      msg = (field && field.message) || (data.error && data.error.message) || msg;
+    } catch (_) { /* not JSON */ }
+    status.textContent = msg;
+    status.className = 'error';
+  });
+})();
