@@ -172,7 +172,7 @@ FTM_VENV="${ENLACE_FTM_VENV:-$ROOT/target/ftm-venv}"
 if [[ ! -x "$FTM_VENV/bin/python" ]]; then
     python3 -m venv "$FTM_VENV" 2>/dev/null || { ensure_packages python3-venv; python3 -m venv "$FTM_VENV"; }
 fi
-"$FTM_VENV/bin/pip" install -q --disable-pip-version-check "followthemoney==4.11.2"
+"$FTM_VENV/bin/pip" install -q --disable-pip-version-check "followthemoney==4.11.2" "feedparser==6.0.11"
 FTM_DIR=$(mktemp -d)
 FTM_PORT=$(free_port)
 "$ROOT/target/debug/enlace" serve --demo --data "$FTM_DIR/data" --listen "127.0.0.1:$FTM_PORT" >"$FTM_DIR/server.log" 2>&1 &
@@ -187,9 +187,15 @@ curl -fsS -H "Authorization: Bearer $FTM_TOKEN" "http://127.0.0.1:$FTM_PORT/api/
     | while read -r case_id; do
         curl -fsS -H "Authorization: Bearer $FTM_TOKEN" "http://127.0.0.1:$FTM_PORT/api/v1/cases/$case_id/export"
     done >"$FTM_DIR/export.ftm"
+# The public portal's Atom feeds, for feedparser below.
+for lang in es en; do
+    curl -fsS "http://127.0.0.1:$FTM_PORT/portal/$lang/feed.atom" >"$FTM_DIR/feed-$lang.atom"
+done
 kill "$FTM_PID" 2>/dev/null || true
 wait "$FTM_PID" 2>/dev/null || true
 "$FTM_VENV/bin/python" "$ROOT/scripts/ftm_check.py" "$FTM_DIR/export.ftm"
+section "portal Atom feeds accepted by feedparser (PyPI)"
+"$FTM_VENV/bin/python" "$ROOT/scripts/feed_check.py" "$FTM_DIR/feed-es.atom" "$FTM_DIR/feed-en.atom"
 rm -rf "$FTM_DIR"
 
 # The JSON API must keep to its own OpenAPI document: schemathesis (pinned, from PyPI, in a

@@ -143,13 +143,12 @@ fn lang_of(code: &str) -> Option<Lang> {
     }
 }
 
-/// Public pages may be kept a minute by browsers and proxies: fast on a slow link.
+/// Public pages may be stored by browsers and proxies but are checked again on each visit:
+/// something the secretariat withdraws must not linger in a cache.
 fn public(r: Response) -> Response {
     let mut r = r;
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
 }
 
