@@ -107,14 +107,14 @@ pub(crate) async fn portal_list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult {
     let mut errs = Invalid::default();
-    let status = q.status.filter(|x| !x.is_empty());
+    let status = q.status;
     if status
         .as_deref()
         .is_some_and(|x| !["proposed", "published", "unpublished"].contains(&x))
     {
         errs.push("status", "bad_status");
     }
-    let from = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+    let from = match q.cursor.as_deref() {
         None => 0,
         Some(c) => c.parse::<usize>().unwrap_or_else(|_| {
             errs.push("cursor", "bad_cursor");
@@ -324,7 +324,7 @@ pub(crate) struct FileQuery {
 
 /// Attaches a publication's PDF (the body is the file, at most 10 MiB).
 #[utoipa::path(put, path = "/portal/items/{id}/file", tag = "portal", params(("id" = String, Path), FileQuery),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The PDF"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The PDF's bytes (any content type is read as the file)"),
     responses((status = 200, body = PortalItemView)))]
 pub(crate) async fn portal_put_file(
     State(s): State<AppState>,
