@@ -14,3 +14,4 @@ mod streams;
 mod testkit;
 mod trust;
 mod words;
+mod workplans;
