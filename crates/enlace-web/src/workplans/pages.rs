@@ -47,12 +47,16 @@ pub(crate) struct AxisRow {
 
 /// One cell of the roll-up table: the share done in words, and its colour class.
 pub(crate) struct Cell {
+    /// A country code, or `region`.
+    country: String,
     class: &'static str,
     words: String,
     share: String,
 }
 
 pub(crate) struct RollupRow {
+    /// The axis number, or `all`.
+    key: String,
     label: String,
     cells: Vec<Cell>,
     total: Cell,
@@ -119,9 +123,11 @@ pub struct PeriodParam {
     period: String,
 }
 
-fn cell(t: &Tr, tally: &Tally) -> Cell {
+fn cell(t: &Tr, country: &str, tally: &Tally) -> Cell {
+    let country = country.to_string();
     match tally.share_done {
         None => Cell {
+            country,
             class: "wp-na",
             words: t.t("workplans_rollup_na"),
             share: "—".into(),
@@ -137,6 +143,7 @@ fn cell(t: &Tr, tally: &Tally) -> Cell {
                 ("wp-s0", "workplans_rollup_none")
             };
             Cell {
+                country,
                 class,
                 words: format!("{} · {}/{}", t.t(key), tally.done, tally.applicable),
                 share: format!("{:.0} %", share * 100.0),
@@ -258,21 +265,30 @@ pub async fn workplan_page(
         .axes
         .iter()
         .map(|a| RollupRow {
+            key: a.axis.to_string(),
             label: format!("{} {} · {}", t.t("workplans_axis"), a.axis, a.title.get(l)),
             cells: countries
                 .iter()
-                .map(|c| cell(&t, a.countries.get(c.code()).unwrap_or(&Tally::default())))
+                .map(|c| {
+                    cell(
+                        &t,
+                        c.code(),
+                        a.countries.get(c.code()).unwrap_or(&Tally::default()),
+                    )
+                })
                 .collect(),
-            total: cell(&t, &a.total),
+            total: cell(&t, "region", &a.total),
         })
         .collect();
     let overall = RollupRow {
+        key: "all".into(),
         label: t.t("workplans_rollup_all"),
         cells: countries
             .iter()
             .map(|c| {
                 cell(
                     &t,
+                    c.code(),
                     report
                         .rollup
                         .countries
@@ -281,7 +297,7 @@ pub async fn workplan_page(
                 )
             })
             .collect(),
-        total: cell(&t, &report.rollup.total),
+        total: cell(&t, "region", &report.rollup.total),
     };
     let mut ps = periods(s.app.now_ms());
     if !ps.contains(&report.period) {
