@@ -415,7 +415,7 @@ pub fn quarter_of(ms: i64) -> String {
     let s = format_utc(ms);
     let year = s.get(..4).unwrap_or("2026");
     let month: u32 = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-    format!("{year}-Q{}", (month + 2) / 3)
+    format!("{year}-Q{}", month.div_ceil(3))
 }
 
 /// A calendar date YYYY-MM-DD.

@@ -32,7 +32,8 @@ pub(crate) struct ActionRow {
     extra: Vec<(String, String)>,
     status: String,
     evidence: Evidence,
-    updated: String,
+    updated_at: String,
+    updated_by: String,
 }
 
 pub(crate) struct AxisRow {
@@ -250,9 +251,8 @@ pub async fn workplan_page(
                             .map(|p| p.status.clone())
                             .unwrap_or_else(|| "not_started".into()),
                         evidence: mine.map(|p| p.evidence.clone()).unwrap_or_default(),
-                        updated: mine
-                            .map(|p| format!("{} · {}", p.updated_at, p.updated_by))
-                            .unwrap_or_default(),
+                        updated_at: mine.map(|p| p.updated_at.clone()).unwrap_or_default(),
+                        updated_by: mine.map(|p| p.updated_by.clone()).unwrap_or_default(),
                         code,
                     }
                 })

@@ -160,7 +160,7 @@ async fn each_country_reports_its_own_progress() {
         assert_eq!(s.api(None, Method::PUT, &url("mx", "1.2", "2026-Q1"), Some(body.clone())).await.0, StatusCode::UNAUTHORIZED);
         // Unknown plan, action, country: 404.
         for (path, what) in [
-            (format!("/api/v1/workplans/nope/progress/mx/1.2/2026-Q1"), "plan"),
+            ("/api/v1/workplans/nope/progress/mx/1.2/2026-Q1".to_string(), "plan"),
             (url("mx", "1.12", "2026-Q1"), "action 1.12"),
             (url("mx", "5.1", "2026-Q1"), "axis 5"),
             (url("mx", "abc", "2026-Q1"), "bad code"),
