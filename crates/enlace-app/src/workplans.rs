@@ -102,7 +102,7 @@ pub struct Action {
     pub number: u32,
     /// The plan's own numbering where it differs (`1.2.2` in the 2003 matrix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 20, pattern = "^[0-9A-Za-z.-]*$")]
+    #[schema(min_length = 1, max_length = 20, pattern = "^[0-9A-Za-z.-]+$")]
     pub code: Option<String>,
     pub text: Text,
     /// Footnotes of the plan on this action.

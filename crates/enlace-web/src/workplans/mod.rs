@@ -19,6 +19,7 @@ pub fn pages() -> Router<AppState> {
             "/workplans/{id}/progress",
             axum::routing::post(pages::progress_form),
         )
+        .route("/workplans/{id}/history", get(pages::history_page))
         .route("/workplans/{id}/export.json", get(api::workplan_export))
         .route(
             "/workplans/{id}/progress/export.csv",

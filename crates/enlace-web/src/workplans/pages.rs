@@ -34,6 +34,10 @@ pub(crate) struct ActionRow {
     evidence: Evidence,
     updated_at: String,
     updated_by: String,
+    /// The region on this action: the share done in words.
+    region: String,
+    /// (status in words, the countries that reported it), for statuses someone reported.
+    by_status: Vec<(String, String)>,
 }
 
 pub(crate) struct AxisRow {
@@ -238,7 +242,33 @@ pub async fn workplan_page(
                             extra.push((label(key), v.get(l).to_string()));
                         }
                     }
+                    let tally = report
+                        .rollup
+                        .actions
+                        .iter()
+                        .find(|r| r.action == code)
+                        .map(|r| r.total.clone())
+                        .unwrap_or_default();
+                    let by_status = ["done", "in_progress", "not_applicable"]
+                        .iter()
+                        .filter_map(|st| {
+                            let names: Vec<String> = report
+                                .items
+                                .iter()
+                                .filter(|p| p.action == code && p.status == *st)
+                                .map(|p| p.country.name(l).to_string())
+                                .collect();
+                            (!names.is_empty())
+                                .then(|| (t.t(&format!("workplans_status_{st}")), names.join(", ")))
+                        })
+                        .collect();
                     ActionRow {
+                        region: t.t1(
+                            "workplans_region_done",
+                            "n",
+                            &format!("{}/{}", tally.done, tally.applicable),
+                        ),
+                        by_status,
                         anchor: format!("action-{}-{}", a.number, x.number),
                         text: x.text.get(l).to_string(),
                         notes: x
@@ -380,4 +410,66 @@ pub async fn progress_form(
         p.number
     ))
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "workplan_history.html")]
+pub(crate) struct HistoryPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    id: String,
+    title: String,
+    country: String,
+    code: String,
+    action: String,
+    period: String,
+    revisions: Vec<enlace_app::workplans::ProgressRevision>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HistoryQuery {
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    period: String,
+}
+
+/// Every change of one country's report on one action in one period.
+pub async fn history_page(
+    State(s): State<AppState>,
+    req: Req,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let revisions = s
+        .app
+        .progress_history(&ctx, &id, &q.country, &q.action, &q.period)
+        .await
+        .map_err(|e| req.err(e))?;
+    let plan = s.app.workplan(&ctx, &id).await.map_err(|e| req.err(e))?;
+    let t = req.tr();
+    let l = t.code();
+    let action = plan
+        .doc
+        .action(&q.action)
+        .map(|(_, x)| x.text.get(l).to_string())
+        .unwrap_or_default();
+    Ok(render(&HistoryPage {
+        user: req.page_user(),
+        path: req.path.clone(),
+        id: plan.id.clone(),
+        title: plan.doc.title.get(l).to_string(),
+        country: Country::parse(&q.country)
+            .map(|c| c.code().to_string())
+            .unwrap_or_default(),
+        code: q.action.clone(),
+        action,
+        period: q.period.clone(),
+        revisions,
+        t,
+    }))
 }

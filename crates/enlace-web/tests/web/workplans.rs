@@ -501,6 +501,20 @@ async fn the_plan_page_records_progress_and_shows_the_rollup() {
             .await
             .unwrap();
         assert!(html.contains("Estadísticas cargadas"));
+        assert!(html.contains("id=\"region-action-1-5\""));
+        let res = s
+            .page(
+                &cookie,
+                &format!("/workplans/{id}/history?country=ni&action=1.5&period=2026-Q2"),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.text().await.unwrap();
+        assert!(
+            h.contains("id=\"history\"")
+                && h.contains("Estadísticas cargadas")
+                && h.contains("officer.ni")
+        );
         // Bad status through the form: an error page naming the problem, nothing stored.
         let res = s
             .post_form(
