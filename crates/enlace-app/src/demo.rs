@@ -183,6 +183,7 @@ impl App {
                 self.import_lines(&ctx, &case.id, lines).await?;
             }
         }
+        self.seed_demo_workplans().await?;
         Ok(true)
     }
 }

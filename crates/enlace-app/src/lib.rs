@@ -19,6 +19,7 @@ pub mod requests;
 pub mod routes;
 pub mod users;
 pub mod words;
+pub mod workplans;
 
 pub use error::{AppError, AppResult};
 
@@ -160,6 +161,7 @@ impl App {
             hub: Default::default(),
         };
         app.rebuild_check_index().await?;
+        app.load_builtin_workplans().await?;
         Ok(app)
     }
 

@@ -101,6 +101,18 @@ pub fn may_read_country_audit(actor: &Actor) -> Option<Country> {
     }
 }
 
+/// Work-plan progress: each country reports its own (any of its users); nobody reports for
+/// another country, the secretariat included. Reading is open to every member user and the
+/// secretariat.
+pub fn may_report_progress(actor: &Actor, country: Country) -> bool {
+    actor.country == Some(country) && actor.role.has_country()
+}
+
+/// Loading another work plan is the secretariat's job.
+pub fn may_load_workplan(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

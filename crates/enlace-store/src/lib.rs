@@ -18,6 +18,7 @@ pub mod testing;
 pub mod tokens;
 pub mod users;
 pub mod visibility;
+pub mod workplans;
 
 pub use db::{new_id, random_token, Engine, Store, StoreError, Tx};
 pub use visibility::Viewer;

@@ -134,6 +134,16 @@ const V15_POSTGRES: &[&str] = &[
     "CREATE TABLE portal_files (item_id TEXT PRIMARY KEY REFERENCES portal_items(id), name TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content BYTEA NOT NULL)",
 ];
 
+/// Work plans (the 2018 work plan and the 2003 action plan ship as data; others are
+/// imported) and each country's progress on their actions per period, with the history of
+/// every change.
+const V12: &[&str] = &[
+    "CREATE TABLE workplans (id TEXT PRIMARY KEY, builtin TEXT UNIQUE, year BIGINT NOT NULL, title_es TEXT NOT NULL, title_en TEXT NOT NULL, document TEXT NOT NULL, created_by TEXT, created_at BIGINT NOT NULL)",
+    "CREATE TABLE workplan_progress (id TEXT PRIMARY KEY, plan_id TEXT NOT NULL REFERENCES workplans(id), country TEXT NOT NULL REFERENCES countries(code), action TEXT NOT NULL, period TEXT NOT NULL, status TEXT NOT NULL, evidence TEXT NOT NULL, link TEXT, evidence_date TEXT, revision BIGINT NOT NULL, updated_by TEXT NOT NULL, updated_by_username TEXT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (plan_id, country, action, period))",
+    "CREATE INDEX workplan_progress_period ON workplan_progress(plan_id, period, country)",
+    "CREATE TABLE workplan_progress_history (progress_id TEXT NOT NULL REFERENCES workplan_progress(id), revision BIGINT NOT NULL, status TEXT NOT NULL, evidence TEXT NOT NULL, link TEXT, evidence_date TEXT, updated_by TEXT NOT NULL, updated_by_username TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (progress_id, revision))",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -199,6 +209,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 10,
         common: V10,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 12,
+        common: V12,
         sqlite: &[],
         postgres: &[],
     },

@@ -24,6 +24,7 @@ pub mod requests;
 pub mod routes;
 pub mod site;
 pub mod users;
+pub mod workplans;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::pages())
         .merge(audit::pages())
         .merge(portal::pages())
+        .merge(workplans::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

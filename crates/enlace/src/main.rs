@@ -95,6 +95,36 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Work plans (the 2018 work plan and the 2003 action plan ship with the program).
+    Workplans {
+        #[command(subcommand)]
+        command: WorkplansCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkplansCommand {
+    /// Load another plan from its JSON document (the format `export` writes); prints its id.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The plan's JSON document.
+        file: PathBuf,
+    },
+    /// Write a plan's JSON document to standard output (or --out).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The plan's id (see `list`).
+        id: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the plans: id, year, actions and title.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -346,6 +376,64 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     other => other.to_string(),
                 })?;
             println!("created {username}; temporary password (shown once): {pw}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Workplans { command } => workplans(command).await,
+    }
+}
+
+/// The operator at the command line holds the database: loads, exports and lists plans
+/// without an account (the import is audited as coming from the command line).
+async fn workplans(command: WorkplansCommand) -> Result<ExitCode, String> {
+    let origin = enlace_app::Origin {
+        request_id: "cli".into(),
+        client_addr: "command-line".into(),
+        purpose: None,
+    };
+    match command {
+        WorkplansCommand::Import { db, file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            // serde's message says where the document is wrong (line, column, field).
+            let doc: enlace_app::workplans::PlanDoc = serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not a work plan: {e}", file.display()))?;
+            let app = app(&db, AppConfig::default()).await?;
+            let p = app
+                .import_workplan(None, &origin, &doc)
+                .await
+                .map_err(|e| match e {
+                    enlace_app::AppError::Invalid(inv) => format!("invalid plan: {:?}", inv.0),
+                    other => other.to_string(),
+                })?;
+            println!("{}", p.id);
+            eprintln!(
+                "loaded {} ({}): {} axes, {} actions",
+                p.title.es, p.year, p.axes, p.actions
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkplansCommand::Export { db, id, out } => {
+            let app = app(&db, AppConfig::default()).await?;
+            let doc = app
+                .export_workplan(None, &id)
+                .await
+                .map_err(|e| format!("no plan {id}: {e}"))?;
+            match out {
+                Some(path) => std::fs::write(&path, doc)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                None => println!("{doc}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkplansCommand::List { db } => {
+            // Through the app: a new platform loads the shipped plans first.
+            let store = app(&db, AppConfig::default()).await?.store;
+            for p in store.workplans().await.map_err(|e| e.to_string())? {
+                let actions = serde_json::from_str::<enlace_app::workplans::PlanDoc>(&p.document)
+                    .map(|d| d.action_count())
+                    .unwrap_or(0);
+                println!("{}\t{}\t{}\t{}", p.id, p.year, actions, p.title_es);
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

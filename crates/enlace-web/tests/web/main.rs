@@ -15,3 +15,4 @@ mod streams;
 mod testkit;
 mod trust;
 mod words;
+mod workplans;
