@@ -1,0 +1,441 @@
+use crate::api::*;
+use crate::extract::ApiCtx;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use enlace_app::legislation::{self as leg, Answer, AnswerInput, Citation, Matrix};
+use enlace_app::AppError;
+use enlace_domain::{Country, Invalid};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// An answer to a question.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum AnswerKind {
+    Yes,
+    Partial,
+    No,
+    NotApplicable,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionText {
+    pub es: String,
+    pub en: String,
+}
+
+/// A question drawn from the UN Smuggling of Migrants Protocol.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionView {
+    /// Stable code, e.g. `art6_1_a`.
+    pub code: String,
+    /// The Protocol's article, e.g. `6(1)(a)`.
+    pub article: String,
+    pub text: QuestionText,
+}
+
+pub(crate) fn question_json(q: &leg::Question) -> QuestionView {
+    QuestionView {
+        code: q.code.clone(),
+        article: q.article.clone(),
+        text: QuestionText {
+            es: q.text_es.clone(),
+            en: q.text_en.clone(),
+        },
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionList {
+    pub items: Vec<QuestionView>,
+    /// Always null: the whole set fits one page.
+    pub next: Option<String>,
+}
+
+/// The question set, in the Protocol's order.
+#[utoipa::path(get, path = "/legislation/questions", tag = "legislation",
+    responses((status = 200, body = QuestionList)))]
+pub(crate) async fn questions(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let qs = s
+        .app
+        .legislation_questions(&a.ctx)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(QuestionList {
+        items: qs.iter().map(question_json).collect(),
+        next: None,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct QuestionTextBody {
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    es: String,
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    en: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct QuestionBody {
+    text: QuestionTextBody,
+}
+
+/// Rewords a question in both languages (the secretariat).
+#[utoipa::path(put, path = "/legislation/questions/{code}", tag = "legislation",
+    params(("code" = String, Path)), request_body = QuestionBody,
+    responses((status = 200, body = QuestionView)))]
+pub(crate) async fn question_edit(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<QuestionBody>,
+) -> ApiResult {
+    let q = s
+        .app
+        .edit_legislation_question(&a.ctx, &code, &b.text.es, &b.text.en)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(question_json(&q)).into_response())
+}
+
+/// The national law an answer rests on.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CitationView {
+    /// The law, decree or treaty.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    #[serde(default)]
+    pub instrument: String,
+    /// Its article or section.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    #[serde(default)]
+    pub article: String,
+    /// In force since (for the ratification question: the date of ratification).
+    #[schema(format = Date)]
+    #[serde(default)]
+    pub in_force: Option<String>,
+    /// Where the text is published.
+    #[schema(
+        max_length = 500,
+        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl From<Citation> for CitationView {
+    fn from(c: Citation) -> Self {
+        CitationView {
+            instrument: c.instrument,
+            article: c.article,
+            in_force: c.in_force,
+            url: c.url,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct AnswerBody {
+    #[schema(value_type = AnswerKind)]
+    #[serde(default)]
+    answer: String,
+    /// Required for `yes` and `partial`.
+    #[serde(default)]
+    citation: Option<CitationView>,
+    /// The relevant text of the law.
+    #[schema(
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    #[serde(default)]
+    excerpt: Option<String>,
+}
+
+/// A country's answer to one question.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerView {
+    pub country: Country,
+    pub question: String,
+    #[schema(value_type = AnswerKind)]
+    pub answer: String,
+    pub citation: Option<CitationView>,
+    pub excerpt: String,
+    pub version: i64,
+    pub updated_at: String,
+    /// Not changed or confirmed for 12 months.
+    pub stale: bool,
+}
+
+fn answer_json(a: &Answer) -> AnswerView {
+    AnswerView {
+        country: a.country,
+        question: a.question.clone(),
+        answer: a.answer.clone(),
+        citation: a.citation.clone().map(CitationView::from),
+        excerpt: a.excerpt.clone(),
+        version: a.version,
+        updated_at: ts(a.updated_at),
+        stale: a.stale,
+    }
+}
+
+/// A member country from the path; anything else does not exist.
+pub(crate) fn path_country(c: &str) -> Result<Country, AppError> {
+    Country::parse(c).ok_or(AppError::NotFound)
+}
+
+/// Answers one question for the caller's own country (403 for another country's row).
+/// Saving the same answer again confirms it (a new version with no changes; it is no
+/// longer stale).
+#[utoipa::path(put, path = "/legislation/{country}/{question}", tag = "legislation",
+    params(("country" = String, Path), ("question" = String, Path)), request_body = AnswerBody,
+    responses((status = 200, body = AnswerView)))]
+pub(crate) async fn answer_put(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path((country, question)): Path<(String, String)>,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> ApiResult {
+    let country = path_country(&country).map_err(|e| a.err(e))?;
+    let input = AnswerInput {
+        answer: b.answer,
+        citation: b.citation.map(|c| Citation {
+            instrument: c.instrument,
+            article: c.article,
+            in_force: c.in_force,
+            url: c.url,
+        }),
+        excerpt: b.excerpt.unwrap_or_default(),
+    };
+    let ans = s
+        .app
+        .answer_legislation(&a.ctx, country, &question, &input)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(answer_json(&ans)).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    /// `answer`, `instrument`, `article`, `in_force`, `url` or `excerpt`.
+    pub field: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// One version of an answer and what changed from the version before (no changes: the
+/// country confirmed it as it was).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i64,
+    #[schema(value_type = AnswerKind)]
+    pub answer: String,
+    pub citation: Option<CitationView>,
+    pub excerpt: String,
+    pub at: String,
+    /// Who saved it.
+    pub by: String,
+    pub changes: Vec<ChangeView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionList {
+    pub items: Vec<VersionView>,
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CursorQuery {
+    /// From the `next` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    cursor: Option<String>,
+}
+
+pub(crate) fn parse_cursor(c: Option<&str>) -> Result<Option<i64>, AppError> {
+    match c.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(Some)
+            .ok_or(AppError::Invalid(Invalid::one("cursor", "out_of_range"))),
+    }
+}
+
+/// Every version of one answer, newest first, with what changed.
+#[utoipa::path(get, path = "/legislation/{country}/{question}/versions", tag = "legislation",
+    params(("country" = String, Path), ("question" = String, Path), CursorQuery),
+    responses((status = 200, body = VersionList)))]
+pub(crate) async fn versions(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path((country, question)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
+) -> ApiResult {
+    let country = path_country(&country).map_err(|e| a.err(e))?;
+    let cursor = parse_cursor(q.cursor.as_deref()).map_err(|e| a.err(e))?;
+    let (items, next) = s
+        .app
+        .legislation_versions(&a.ctx, country, &question, cursor)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(VersionList {
+        items: items
+            .into_iter()
+            .map(|v| VersionView {
+                version: v.version,
+                answer: v.answer,
+                citation: v.citation.map(CitationView::from),
+                excerpt: v.excerpt,
+                at: ts(v.at),
+                by: v.by,
+                changes: v
+                    .changes
+                    .into_iter()
+                    .map(|c| ChangeView {
+                        field: c.field,
+                        from: c.from,
+                        to: c.to,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        next: next.map(|n| n.to_string()),
+    })
+    .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellView {
+    #[schema(value_type = AnswerKind)]
+    pub answer: String,
+    pub citation: Option<CitationView>,
+    pub excerpt: String,
+    pub version: i64,
+    pub updated_at: String,
+    /// Not changed or confirmed for 12 months.
+    pub stale: bool,
+}
+
+/// The comparison: answers by country and question (unanswered questions are absent), and
+/// compliance = (yes + ½ partial) / applicable questions (`not_applicable` leaves the
+/// denominator; an unanswered question stays in it, as not yes), per country and per
+/// question over the chosen countries; null when no question is applicable.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixView {
+    pub answers: BTreeMap<String, BTreeMap<String, CellView>>,
+    pub compliance: BTreeMap<String, Option<f64>>,
+    pub by_question: BTreeMap<String, Option<f64>>,
+}
+
+pub(crate) fn matrix_json(m: &Matrix) -> MatrixView {
+    MatrixView {
+        answers: m
+            .answers
+            .iter()
+            .map(|(c, qs)| {
+                (
+                    c.clone(),
+                    qs.iter()
+                        .map(|(q, a)| {
+                            (
+                                q.clone(),
+                                CellView {
+                                    answer: a.answer.clone(),
+                                    citation: a.citation.clone().map(CitationView::from),
+                                    excerpt: a.excerpt.clone(),
+                                    version: a.version,
+                                    updated_at: ts(a.updated_at),
+                                    stale: a.stale,
+                                },
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+        compliance: m.compliance.clone(),
+        by_question: m.by_question.clone(),
+    }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CountriesQuery {
+    /// Member country codes separated by commas (`gt,mx`); all member countries when absent.
+    #[param(pattern = "^[A-Za-z, ]{0,100}$")]
+    countries: Option<String>,
+}
+
+/// Every member's users read every member's answers (legislation is shared in the network).
+#[utoipa::path(get, path = "/legislation", tag = "legislation", params(CountriesQuery),
+    responses((status = 200, body = MatrixView)))]
+pub(crate) async fn matrix(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiQuery(q): ApiQuery<CountriesQuery>,
+) -> ApiResult {
+    let countries = leg::parse_countries(q.countries.as_deref().unwrap_or(""))
+        .map_err(|e| a.err(AppError::Invalid(e)))?;
+    let m = s
+        .app
+        .legislation_matrix(&a.ctx, &countries)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(matrix_json(&m)).into_response())
+}
+
+/// The comparison as CSV: UTF-8 with a byte-order mark; for Spanish users `;`-separated
+/// with Spanish headers, for English users `,` and English.
+#[utoipa::path(get, path = "/legislation/export.csv", tag = "legislation", params(CountriesQuery),
+    responses((status = 200, description = "CSV, one row per country and question", content_type = "text/csv", body = String)))]
+pub(crate) async fn export_csv(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiQuery(q): ApiQuery<CountriesQuery>,
+) -> ApiResult {
+    let countries = leg::parse_countries(q.countries.as_deref().unwrap_or(""))
+        .map_err(|e| a.err(AppError::Invalid(e)))?;
+    let m = s
+        .app
+        .legislation_matrix(&a.ctx, &countries)
+        .await
+        .map_err(|e| a.err(e))?;
+    let body = leg::legislation_csv(&m, a.lang.code()).map_err(|e| a.err(e))?;
+    let name = if a.lang.code() == "en" {
+        "attachment; filename=\"enlace-legislation.csv\""
+    } else {
+        "attachment; filename=\"enlace-legislacion.csv\""
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
+}
