@@ -66,55 +66,53 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map(str::trim).unwrap_or("").to_string()
 }
 
+/// A trimmed text; a value over `max` characters is refused before trimming too, so the
+/// API's documented length holds for what is sent.
+fn text(errs: &mut Invalid, field: &'static str, v: &str, required: bool, max: usize) -> String {
+    if v.chars().count() > max {
+        errs.push(field, "too_long");
+        return String::new();
+    }
+    validate::text(errs, field, v, required, max)
+}
+
 impl AnswerInput {
     fn validate(&self) -> Result<Checked, Invalid> {
         let mut errs = Invalid::default();
-        let answer = self.answer.trim().to_string();
+        let answer = self.answer.clone();
         if !ANSWERS.contains(&answer.as_str()) {
             errs.push("answer", "bad_answer");
         }
-        let citation = match &self.citation {
-            None => None,
-            Some(c) => {
-                let instrument =
-                    validate::text(&mut errs, "citation_instrument", &c.instrument, false, 300);
-                let article = validate::text(&mut errs, "citation_article", &c.article, false, 100);
-                let in_force = opt(&c.in_force);
-                let url = validate::text(&mut errs, "citation_url", &opt(&c.url), false, 500);
-                if !in_force.is_empty() && !is_date(&in_force) {
-                    errs.push("citation_in_force", "bad_date");
-                }
-                if !url.is_empty()
-                    && (!(url.starts_with("https://") || url.starts_with("http://"))
-                        || url.chars().any(|c| c.is_whitespace() || c.is_control()))
-                {
-                    errs.push("citation_url", "bad_url");
-                }
-                if [&instrument, &article, &in_force, &url]
-                    .iter()
-                    .all(|s| s.is_empty())
-                {
-                    None
-                } else {
-                    if instrument.is_empty() {
-                        errs.push("citation_instrument", "required");
-                    }
-                    if article.is_empty() {
-                        errs.push("citation_article", "required");
-                    }
-                    Some(Citation {
-                        instrument,
-                        article,
-                        in_force: Some(in_force).filter(|s| !s.is_empty()),
-                        url: Some(url).filter(|s| !s.is_empty()),
-                    })
-                }
+        // A citation, once given, names at least the instrument and its article.
+        let citation = self.citation.as_ref().map(|c| {
+            let instrument = text(&mut errs, "citation_instrument", &c.instrument, true, 300);
+            let article = text(&mut errs, "citation_article", &c.article, true, 100);
+            let in_force = opt(&c.in_force);
+            let url = text(&mut errs, "citation_url", &opt(&c.url), false, 500);
+            if !in_force.is_empty() && !is_date(&in_force) {
+                errs.push("citation_in_force", "bad_date");
             }
-        };
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if !url.is_empty()
+                && rest.is_none_or(|r| {
+                    r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control())
+                })
+            {
+                errs.push("citation_url", "bad_url");
+            }
+            Citation {
+                instrument,
+                article,
+                in_force: Some(in_force).filter(|s| !s.is_empty()),
+                url: Some(url).filter(|s| !s.is_empty()),
+            }
+        });
         if matches!(answer.as_str(), "yes" | "partial") && citation.is_none() {
             errs.push("citation", "citation_required");
         }
-        let excerpt = validate::text(&mut errs, "excerpt", &self.excerpt, false, 4000);
+        let excerpt = text(&mut errs, "excerpt", &self.excerpt, false, 4000);
         errs.into_result()?;
         Ok(Checked {
             answer,
@@ -236,10 +234,16 @@ pub fn percent(s: Option<f64>) -> String {
 }
 
 /// `gt,mx` → countries, in the order given, without repeats; empty means none chosen.
+/// Codes are lower case and separated by commas only, as the API documents.
 pub fn parse_countries(s: &str) -> Result<Vec<Country>, Invalid> {
     let mut out: Vec<Country> = vec![];
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let c = Country::parse(part).ok_or(Invalid::one("countries", "bad_country"))?;
+    if s.is_empty() {
+        return Ok(out);
+    }
+    for part in s.split(',') {
+        let c = Country::parse(part)
+            .filter(|c| c.code() == part)
+            .ok_or(Invalid::one("countries", "bad_country"))?;
         if !out.contains(&c) {
             out.push(c);
         }
@@ -383,8 +387,8 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let mut errs = Invalid::default();
-        let es = validate::text(&mut errs, "text_es", text_es, true, 1000);
-        let en = validate::text(&mut errs, "text_en", text_en, true, 1000);
+        let es = text(&mut errs, "text_es", text_es, true, 1000);
+        let en = text(&mut errs, "text_en", text_en, true, 1000);
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let q = tx
@@ -827,8 +831,14 @@ mod tests {
             Invalid::one("citation_article", "required")
         );
         a.answer = "no".into();
-        a.citation = Some(Citation::default());
+        a.citation = None;
         assert_eq!(a.validate().unwrap().citation, None);
+        a.citation = Some(Citation::default());
+        assert_eq!(
+            a.validate().unwrap_err().0.len(),
+            2,
+            "a citation names law and article"
+        );
         a.citation = Some(Citation {
             instrument: "Ley".into(),
             article: "5".into(),

@@ -121,7 +121,6 @@ pub struct CitationView {
         max_length = 300,
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
-    #[serde(default)]
     pub instrument: String,
     /// Its article or section.
     #[schema(
@@ -129,7 +128,6 @@ pub struct CitationView {
         max_length = 100,
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
-    #[serde(default)]
     pub article: String,
     /// In force since (for the ratification question: the date of ratification).
     #[schema(format = Date)]
@@ -158,7 +156,6 @@ impl From<Citation> for CitationView {
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct AnswerBody {
     #[schema(value_type = AnswerKind)]
-    #[serde(default)]
     answer: String,
     /// Required for `yes` and `partial`.
     #[serde(default)]
@@ -269,16 +266,16 @@ pub struct VersionList {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CursorQuery {
     /// From the `next` of the previous page.
-    #[param(pattern = "^[0-9]{1,18}$")]
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     cursor: Option<String>,
 }
 
 pub(crate) fn parse_cursor(c: Option<&str>) -> Result<Option<i64>, AppError> {
-    match c.map(str::trim).filter(|c| !c.is_empty()) {
+    match c.filter(|c| !c.is_empty()) {
         None => Ok(None),
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
+        Some(c) => Some(c)
+            .filter(|c| c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|c| c.parse::<i64>().ok())
             .filter(|v| *v > 0)
             .map(Some)
             .ok_or(AppError::Invalid(Invalid::one("cursor", "out_of_range"))),
@@ -386,7 +383,9 @@ pub(crate) fn matrix_json(m: &Matrix) -> MatrixView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CountriesQuery {
     /// Member country codes separated by commas (`gt,mx`); all member countries when absent.
-    #[param(pattern = "^[A-Za-z, ]{0,100}$")]
+    #[param(
+        pattern = "^((bz|ca|cr|do|gt|hn|mx|ni|pa|sv|us)(,(bz|ca|cr|do|gt|hn|mx|ni|pa|sv|us))*)?$"
+    )]
     countries: Option<String>,
 }
 

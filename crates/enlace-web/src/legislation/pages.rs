@@ -368,12 +368,16 @@ pub async fn answer_save(
     };
     let input = AnswerInput {
         answer: form.answer.clone(),
-        citation: Some(Citation {
-            instrument: form.instrument.clone(),
-            article: form.article.clone(),
-            in_force: Some(form.in_force.clone()),
-            url: Some(form.url.clone()),
-        }),
+        // A form with no citation field filled gives no citation.
+        citation: [&form.instrument, &form.article, &form.in_force, &form.url]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+            .then(|| Citation {
+                instrument: form.instrument.clone(),
+                article: form.article.clone(),
+                in_force: Some(form.in_force.clone()),
+                url: Some(form.url.clone()),
+            }),
         excerpt: form.excerpt.clone(),
     };
     match s
