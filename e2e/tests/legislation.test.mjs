@@ -82,6 +82,7 @@ test('an officer answers a question with a citation and sees it in the compariso
     await hnOfficer.fill(`${form} textarea[name=excerpt]`, 'Texto ficticio del artículo.');
     await submit(hnOfficer, form);
     assert.equal(pathOf(hnOfficer), '/legislation/hn', `saved (errors: ${await errorsOf(hnOfficer)})`);
+    assert.equal(await text(hnOfficer, `section#q-${QUESTION} #saved-notice`), 'Answer saved.');
     const current = await text(hnOfficer, `section#q-${QUESTION} .leg-current`);
     assert.match(current, /Yes/);
     assert.ok(current.includes(LAW), 'the saved answer shows its citation');

@@ -660,7 +660,7 @@ legislation_question = Question
 legislation_compliance = Compliance
 legislation_compliance_question = Compliance of the question
 legislation_compliance_help = Compliance = (yes + half of partial) ÷ applicable questions. "Not applicable" answers are left out; unanswered questions count as not met.
-legislation_stale = Not updated for 12 months
+legislation_stale = Out of date (over 12 months)
 legislation_in_force = in force since
 legislation_updated = updated
 legislation_edit_help = Answer each question for your country, citing the national law (required for "Yes" and "Partial"). Saving an answer unchanged confirms it is still current.
@@ -671,6 +671,7 @@ legislation_version = Version
 legislation_no_versions = This question has not been answered yet.
 legislation_confirmed_unchanged = Confirmed without changes.
 legislation_older = Older versions
+legislation_saved = Answer saved.
 legislation_save = Save the answer
 legislation_answer_yes = Yes
 legislation_answer_partial = Partial

@@ -660,7 +660,7 @@ legislation_question = Pregunta
 legislation_compliance = Cumplimiento
 legislation_compliance_question = Cumplimiento de la pregunta
 legislation_compliance_help = Cumplimiento = (sí + la mitad de parcial) ÷ preguntas aplicables. Las respuestas «No aplica» se excluyen; las preguntas sin responder cuentan como no cumplidas.
-legislation_stale = Sin actualizar desde hace 12 meses
+legislation_stale = Desactualizada (más de 12 meses)
 legislation_in_force = vigente desde
 legislation_updated = actualizada
 legislation_edit_help = Responda cada pregunta para su país citando la ley nacional (obligatorio para «Sí» y «Parcial»). Guardar una respuesta sin cambios confirma que sigue vigente.
@@ -671,6 +671,7 @@ legislation_version = Versión
 legislation_no_versions = Esta pregunta aún no tiene respuesta.
 legislation_confirmed_unchanged = Confirmada sin cambios.
 legislation_older = Versiones anteriores
+legislation_saved = Respuesta guardada.
 legislation_save = Guardar la respuesta
 legislation_answer_yes = Sí
 legislation_answer_partial = Parcial

@@ -259,6 +259,8 @@ pub(crate) struct CountryPage {
     items: Vec<Item>,
     can_edit: bool,
     answers: Vec<(String, String)>,
+    /// The question just saved (its section says so).
+    saved: String,
 }
 
 fn form_of(a: Option<&leg::Answer>) -> Form {
@@ -283,6 +285,7 @@ async fn country_page_with(
     req: &Req,
     country: Country,
     sent: Option<(String, Form)>,
+    saved: String,
 ) -> PageResult {
     let ctx = req.ctx()?;
     let m = s
@@ -325,6 +328,7 @@ async fn country_page_with(
             .iter()
             .map(|a| (a.to_string(), answer_label(t, a)))
             .collect(),
+        saved,
     });
     Ok(if failed {
         with_status(StatusCode::UNPROCESSABLE_ENTITY, page)
@@ -333,14 +337,21 @@ async fn country_page_with(
     })
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct SavedParam {
+    #[serde(default)]
+    saved: String,
+}
+
 pub async fn country_page(
     State(s): State<AppState>,
     req: Req,
     Path(country): Path<String>,
+    Query(q): Query<SavedParam>,
 ) -> PageResult {
     req.ctx()?;
     let country = path_country(&country).map_err(|e| req.err(e))?;
-    country_page_with(&s, &req, country, None).await
+    country_page_with(&s, &req, country, None, q.saved).await
 }
 
 pub async fn answer_save(
@@ -395,7 +406,7 @@ pub async fn answer_save(
                 errors: shown(req.tr(), &inv.0),
                 ..form
             };
-            country_page_with(&s, &req, country, Some((question, form))).await
+            country_page_with(&s, &req, country, Some((question, form)), String::new()).await
         }
         Err(e) => Err(req.err(e)),
     }

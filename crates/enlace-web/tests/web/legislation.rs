@@ -362,10 +362,7 @@ async fn old_answers_are_stale_and_their_country_reminded_once() {
             .text()
             .await
             .unwrap();
-        assert!(
-            html.contains("Sin actualizar desde hace 12 meses"),
-            "{html}"
-        );
+        assert!(html.contains("Desactualizada (más de 12 meses)"), "{html}");
         // Confirming it (saving it again) clears the flag.
         let (_, a) = put(&s, &off, "do", "art8_sea", cited("yes")).await;
         assert_eq!(a["stale"], false);
