@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub enum AnswerKind {
+pub enum LegislationAnswerKind {
     Yes,
     Partial,
     No,
@@ -24,26 +24,26 @@ pub enum AnswerKind {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionText {
+pub struct LegislationQuestionText {
     pub es: String,
     pub en: String,
 }
 
 /// A question drawn from the UN Smuggling of Migrants Protocol.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionView {
+pub struct LegislationQuestionView {
     /// Stable code, e.g. `art6_1_a`.
     pub code: String,
     /// The Protocol's article, e.g. `6(1)(a)`.
     pub article: String,
-    pub text: QuestionText,
+    pub text: LegislationQuestionText,
 }
 
-pub(crate) fn question_json(q: &leg::Question) -> QuestionView {
-    QuestionView {
+pub(crate) fn question_json(q: &leg::Question) -> LegislationQuestionView {
+    LegislationQuestionView {
         code: q.code.clone(),
         article: q.article.clone(),
-        text: QuestionText {
+        text: LegislationQuestionText {
             es: q.text_es.clone(),
             en: q.text_en.clone(),
         },
@@ -51,22 +51,22 @@ pub(crate) fn question_json(q: &leg::Question) -> QuestionView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionList {
-    pub items: Vec<QuestionView>,
+pub struct LegislationQuestionList {
+    pub items: Vec<LegislationQuestionView>,
     /// Always null: the whole set fits one page.
     pub next: Option<String>,
 }
 
 /// The question set, in the Protocol's order.
 #[utoipa::path(get, path = "/legislation/questions", tag = "legislation",
-    responses((status = 200, body = QuestionList)))]
+    responses((status = 200, body = LegislationQuestionList)))]
 pub(crate) async fn questions(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
     let qs = s
         .app
         .legislation_questions(&a.ctx)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(QuestionList {
+    Ok(Json(LegislationQuestionList {
         items: qs.iter().map(question_json).collect(),
         next: None,
     })
@@ -74,7 +74,7 @@ pub(crate) async fn questions(State(s): State<AppState>, a: ApiCtx) -> ApiResult
 }
 
 #[derive(Deserialize, ToSchema)]
-pub(crate) struct QuestionTextBody {
+pub(crate) struct LegislationQuestionTextBody {
     #[schema(
         min_length = 1,
         max_length = 1000,
@@ -90,19 +90,19 @@ pub(crate) struct QuestionTextBody {
 }
 
 #[derive(Deserialize, ToSchema)]
-pub(crate) struct QuestionBody {
-    text: QuestionTextBody,
+pub(crate) struct LegislationQuestionBody {
+    text: LegislationQuestionTextBody,
 }
 
 /// Rewords a question in both languages (the secretariat).
 #[utoipa::path(put, path = "/legislation/questions/{code}", tag = "legislation",
-    params(("code" = String, Path)), request_body = QuestionBody,
-    responses((status = 200, body = QuestionView)))]
+    params(("code" = String, Path)), request_body = LegislationQuestionBody,
+    responses((status = 200, body = LegislationQuestionView)))]
 pub(crate) async fn question_edit(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(code): Path<String>,
-    ApiJson(b): ApiJson<QuestionBody>,
+    ApiJson(b): ApiJson<LegislationQuestionBody>,
 ) -> ApiResult {
     let q = s
         .app
@@ -114,7 +114,7 @@ pub(crate) async fn question_edit(
 
 /// The national law an answer rests on.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CitationView {
+pub struct LegislationCitationView {
     /// The law, decree or treaty.
     #[schema(
         min_length = 1,
@@ -142,9 +142,9 @@ pub struct CitationView {
     pub url: Option<String>,
 }
 
-impl From<Citation> for CitationView {
+impl From<Citation> for LegislationCitationView {
     fn from(c: Citation) -> Self {
-        CitationView {
+        LegislationCitationView {
             instrument: c.instrument,
             article: c.article,
             in_force: c.in_force,
@@ -154,12 +154,12 @@ impl From<Citation> for CitationView {
 }
 
 #[derive(Deserialize, ToSchema)]
-pub(crate) struct AnswerBody {
-    #[schema(value_type = AnswerKind)]
+pub(crate) struct LegislationAnswerBody {
+    #[schema(value_type = LegislationAnswerKind)]
     answer: String,
     /// Required for `yes` and `partial`.
     #[serde(default)]
-    citation: Option<CitationView>,
+    citation: Option<LegislationCitationView>,
     /// The relevant text of the law.
     #[schema(
         max_length = 4000,
@@ -171,12 +171,12 @@ pub(crate) struct AnswerBody {
 
 /// A country's answer to one question.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AnswerView {
+pub struct LegislationAnswerView {
     pub country: Country,
     pub question: String,
-    #[schema(value_type = AnswerKind)]
+    #[schema(value_type = LegislationAnswerKind)]
     pub answer: String,
-    pub citation: Option<CitationView>,
+    pub citation: Option<LegislationCitationView>,
     pub excerpt: String,
     pub version: i64,
     pub updated_at: String,
@@ -184,12 +184,12 @@ pub struct AnswerView {
     pub stale: bool,
 }
 
-fn answer_json(a: &Answer) -> AnswerView {
-    AnswerView {
+fn answer_json(a: &Answer) -> LegislationAnswerView {
+    LegislationAnswerView {
         country: a.country,
         question: a.question.clone(),
         answer: a.answer.clone(),
-        citation: a.citation.clone().map(CitationView::from),
+        citation: a.citation.clone().map(LegislationCitationView::from),
         excerpt: a.excerpt.clone(),
         version: a.version,
         updated_at: ts(a.updated_at),
@@ -206,13 +206,13 @@ pub(crate) fn path_country(c: &str) -> Result<Country, AppError> {
 /// Saving the same answer again confirms it (a new version with no changes; it is no
 /// longer stale).
 #[utoipa::path(put, path = "/legislation/{country}/{question}", tag = "legislation",
-    params(("country" = String, Path), ("question" = String, Path)), request_body = AnswerBody,
-    responses((status = 200, body = AnswerView)))]
+    params(("country" = String, Path), ("question" = String, Path)), request_body = LegislationAnswerBody,
+    responses((status = 200, body = LegislationAnswerView)))]
 pub(crate) async fn answer_put(
     State(s): State<AppState>,
     a: ApiCtx,
     Path((country, question)): Path<(String, String)>,
-    ApiJson(b): ApiJson<AnswerBody>,
+    ApiJson(b): ApiJson<LegislationAnswerBody>,
 ) -> ApiResult {
     let country = path_country(&country).map_err(|e| a.err(e))?;
     let input = AnswerInput {
@@ -234,7 +234,7 @@ pub(crate) async fn answer_put(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeView {
+pub struct LegislationChangeView {
     /// `answer`, `instrument`, `article`, `in_force`, `url` or `excerpt`.
     pub field: String,
     pub from: Option<String>,
@@ -244,21 +244,21 @@ pub struct ChangeView {
 /// One version of an answer and what changed from the version before (no changes: the
 /// country confirmed it as it was).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VersionView {
+pub struct LegislationVersionView {
     pub version: i64,
-    #[schema(value_type = AnswerKind)]
+    #[schema(value_type = LegislationAnswerKind)]
     pub answer: String,
-    pub citation: Option<CitationView>,
+    pub citation: Option<LegislationCitationView>,
     pub excerpt: String,
     pub at: String,
     /// Who saved it.
     pub by: String,
-    pub changes: Vec<ChangeView>,
+    pub changes: Vec<LegislationChangeView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VersionList {
-    pub items: Vec<VersionView>,
+pub struct LegislationVersionList {
+    pub items: Vec<LegislationVersionView>,
     pub next: Option<String>,
 }
 
@@ -285,7 +285,7 @@ pub(crate) fn parse_cursor(c: Option<&str>) -> Result<Option<i64>, AppError> {
 /// Every version of one answer, newest first, with what changed.
 #[utoipa::path(get, path = "/legislation/{country}/{question}/versions", tag = "legislation",
     params(("country" = String, Path), ("question" = String, Path), CursorQuery),
-    responses((status = 200, body = VersionList)))]
+    responses((status = 200, body = LegislationVersionList)))]
 pub(crate) async fn versions(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -299,20 +299,20 @@ pub(crate) async fn versions(
         .legislation_versions(&a.ctx, country, &question, cursor)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(Json(VersionList {
+    Ok(Json(LegislationVersionList {
         items: items
             .into_iter()
-            .map(|v| VersionView {
+            .map(|v| LegislationVersionView {
                 version: v.version,
                 answer: v.answer,
-                citation: v.citation.map(CitationView::from),
+                citation: v.citation.map(LegislationCitationView::from),
                 excerpt: v.excerpt,
                 at: ts(v.at),
                 by: v.by,
                 changes: v
                     .changes
                     .into_iter()
-                    .map(|c| ChangeView {
+                    .map(|c| LegislationChangeView {
                         field: c.field,
                         from: c.from,
                         to: c.to,
@@ -326,10 +326,10 @@ pub(crate) async fn versions(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CellView {
-    #[schema(value_type = AnswerKind)]
+pub struct LegislationCellView {
+    #[schema(value_type = LegislationAnswerKind)]
     pub answer: String,
-    pub citation: Option<CitationView>,
+    pub citation: Option<LegislationCitationView>,
     pub excerpt: String,
     pub version: i64,
     pub updated_at: String,
@@ -342,14 +342,14 @@ pub struct CellView {
 /// denominator; an unanswered question stays in it, as not yes), per country and per
 /// question over the chosen countries; null when no question is applicable.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MatrixView {
-    pub answers: BTreeMap<String, BTreeMap<String, CellView>>,
+pub struct LegislationMatrixView {
+    pub answers: BTreeMap<String, BTreeMap<String, LegislationCellView>>,
     pub compliance: BTreeMap<String, Option<f64>>,
     pub by_question: BTreeMap<String, Option<f64>>,
 }
 
-pub(crate) fn matrix_json(m: &Matrix) -> MatrixView {
-    MatrixView {
+pub(crate) fn matrix_json(m: &Matrix) -> LegislationMatrixView {
+    LegislationMatrixView {
         answers: m
             .answers
             .iter()
@@ -360,9 +360,9 @@ pub(crate) fn matrix_json(m: &Matrix) -> MatrixView {
                         .map(|(q, a)| {
                             (
                                 q.clone(),
-                                CellView {
+                                LegislationCellView {
                                     answer: a.answer.clone(),
-                                    citation: a.citation.clone().map(CitationView::from),
+                                    citation: a.citation.clone().map(LegislationCitationView::from),
                                     excerpt: a.excerpt.clone(),
                                     version: a.version,
                                     updated_at: ts(a.updated_at),
@@ -391,7 +391,7 @@ pub(crate) struct CountriesQuery {
 
 /// Every member's users read every member's answers (legislation is shared in the network).
 #[utoipa::path(get, path = "/legislation", tag = "legislation", params(CountriesQuery),
-    responses((status = 200, body = MatrixView)))]
+    responses((status = 200, body = LegislationMatrixView)))]
 pub(crate) async fn matrix(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -437,4 +437,26 @@ pub(crate) async fn export_csv(
         body,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The document names each of this feature's schemas once: a type named like another
+    /// feature's (two `AnswerBody`s) would silently describe the other one's body.
+    #[test]
+    fn the_document_describes_the_answer_body() {
+        let doc: serde_json::Value = serde_json::from_str(crate::api::document()).unwrap();
+        let body = &doc["paths"]["/api/v1/legislation/{country}/{question}"]["put"]["requestBody"]
+            ["content"]["application/json"]["schema"]["$ref"];
+        let name = body.as_str().unwrap().rsplit('/').next().unwrap();
+        let schema = &doc["components"]["schemas"][name]["properties"];
+        for p in ["answer", "citation", "excerpt"] {
+            assert!(schema.get(p).is_some(), "{name} lacks {p}: {schema}");
+        }
+        let kind = &doc["components"]["schemas"]["LegislationAnswerKind"]["enum"];
+        assert_eq!(
+            kind,
+            &serde_json::json!(["yes", "partial", "no", "not_applicable"])
+        );
+    }
 }
