@@ -62,10 +62,6 @@ fn is_date(s: &str) -> bool {
     s.len() == 10 && parse_utc(s).is_some_and(|ms| format_utc(ms).get(..10) == Some(s))
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map(str::trim).unwrap_or("").to_string()
-}
-
 /// A trimmed text; a value over `max` characters is refused before trimming too, so the
 /// API's documented length holds for what is sent.
 fn text(errs: &mut Invalid, field: &'static str, v: &str, required: bool, max: usize) -> String {
@@ -87,18 +83,27 @@ impl AnswerInput {
         let citation = self.citation.as_ref().map(|c| {
             let instrument = text(&mut errs, "citation_instrument", &c.instrument, true, 300);
             let article = text(&mut errs, "citation_article", &c.article, true, 100);
-            let in_force = opt(&c.in_force);
-            let url = text(&mut errs, "citation_url", &opt(&c.url), false, 500);
+            // Dates and links are taken as sent (the pages trim them): a stray space is an error.
+            let in_force = c.in_force.clone().unwrap_or_default();
+            let url = text(
+                &mut errs,
+                "citation_url",
+                c.url.as_deref().unwrap_or(""),
+                false,
+                500,
+            );
             if !in_force.is_empty() && !is_date(&in_force) {
                 errs.push("citation_in_force", "bad_date");
             }
             let rest = url
                 .strip_prefix("https://")
                 .or_else(|| url.strip_prefix("http://"));
+            let raw_url = c.url.as_deref().unwrap_or("");
             if !url.is_empty()
-                && rest.is_none_or(|r| {
-                    r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control())
-                })
+                && (raw_url.len() != url.len()
+                    || rest.is_none_or(|r| {
+                        r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control())
+                    }))
             {
                 errs.push("citation_url", "bad_url");
             }

@@ -96,7 +96,7 @@ pub(crate) struct LegislationQuestionBody {
 
 /// Rewords a question in both languages (the secretariat).
 #[utoipa::path(put, path = "/legislation/questions/{code}", tag = "legislation",
-    params(("code" = String, Path)), request_body = LegislationQuestionBody,
+    params(("code" = String, Path, example = "art5_not_liable", description = "Question code")), request_body = LegislationQuestionBody,
     responses((status = 200, body = LegislationQuestionView)))]
 pub(crate) async fn question_edit(
     State(s): State<AppState>,
@@ -129,14 +129,15 @@ pub struct LegislationCitationView {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     pub article: String,
-    /// In force since (for the ratification question: the date of ratification).
-    #[schema(format = Date)]
+    /// In force since, `YYYY-MM-DD` (for the ratification question: the date of ratification);
+    /// empty or null when not known.
+    #[schema(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     #[serde(default)]
     pub in_force: Option<String>,
-    /// Where the text is published.
+    /// Where the text is published; empty or null when it is not online.
     #[schema(
         max_length = 500,
-        pattern = "^https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$"
+        pattern = "^(https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+)?$"
     )]
     #[serde(default)]
     pub url: Option<String>,
@@ -199,14 +200,16 @@ fn answer_json(a: &Answer) -> LegislationAnswerView {
 
 /// A member country from the path; anything else does not exist.
 pub(crate) fn path_country(c: &str) -> Result<Country, AppError> {
-    Country::parse(c).ok_or(AppError::NotFound)
+    Country::parse(c)
+        .filter(|x| x.code() == c)
+        .ok_or(AppError::NotFound)
 }
 
 /// Answers one question for the caller's own country (403 for another country's row).
 /// Saving the same answer again confirms it (a new version with no changes; it is no
 /// longer stale).
 #[utoipa::path(put, path = "/legislation/{country}/{question}", tag = "legislation",
-    params(("country" = String, Path), ("question" = String, Path)), request_body = LegislationAnswerBody,
+    params(("country" = String, Path, pattern = "^(bz|ca|cr|do|gt|hn|mx|ni|pa|sv|us)$", example = "mx", description = "Member country code"), ("question" = String, Path, example = "art6_1_a", description = "Question code")), request_body = LegislationAnswerBody,
     responses((status = 200, body = LegislationAnswerView)))]
 pub(crate) async fn answer_put(
     State(s): State<AppState>,
@@ -266,7 +269,7 @@ pub struct LegislationVersionList {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CursorQuery {
     /// From the `next` of the previous page.
-    #[param(pattern = "^[1-9][0-9]{0,17}$")]
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     cursor: Option<String>,
 }
 
@@ -284,7 +287,7 @@ pub(crate) fn parse_cursor(c: Option<&str>) -> Result<Option<i64>, AppError> {
 
 /// Every version of one answer, newest first, with what changed.
 #[utoipa::path(get, path = "/legislation/{country}/{question}/versions", tag = "legislation",
-    params(("country" = String, Path), ("question" = String, Path), CursorQuery),
+    params(("country" = String, Path, pattern = "^(bz|ca|cr|do|gt|hn|mx|ni|pa|sv|us)$", example = "mx", description = "Member country code"), ("question" = String, Path, example = "art6_1_a", description = "Question code"), CursorQuery),
     responses((status = 200, body = LegislationVersionList)))]
 pub(crate) async fn versions(
     State(s): State<AppState>,

@@ -386,8 +386,8 @@ pub async fn answer_save(
             .then(|| Citation {
                 instrument: form.instrument.clone(),
                 article: form.article.clone(),
-                in_force: Some(form.in_force.clone()),
-                url: Some(form.url.clone()),
+                in_force: Some(form.in_force.trim().to_string()),
+                url: Some(form.url.trim().to_string()),
             }),
         excerpt: form.excerpt.clone(),
     };
