@@ -476,6 +476,23 @@ async fn the_secretariat_words_the_questions() {
         let (st, e) = s.api(Some(&sec), Method::PUT, "/api/v1/legislation/questions/art5_not_liable", Some(json!({"text": {"es": " ", "en": "x"}}))).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["error"]["fields"][0]["field"], "text_es");
+        // The same through the page: a blank text is refused with the field named, then saved.
+        let (_, cookie, _) = s.browser_login("secretariat", "enlace-demo").await;
+        let cookie = cookie.unwrap();
+        let html = s.page(&cookie, "/legislation/questions").await.text().await.unwrap();
+        assert!(html.contains("id=\"text_es-art8_sea\""));
+        let csrf = csrf_of(&html);
+        let res = s.post_form(&cookie, "/legislation/questions/art8_sea", &[("csrf", &csrf), ("text_es", ""), ("text_en", "At sea?")]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("Texto en español: es obligatorio"));
+        let res = s.post_form(&cookie, "/legislation/questions/art8_sea", &[("csrf", &csrf), ("text_es", "¿Medidas en el mar?"), ("text_en", "Measures at sea?")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, l) = s.api(Some(&off), Method::GET, "/api/v1/legislation/questions", None).await;
+        assert!(l["items"].as_array().unwrap().iter().any(|q| q["code"] == "art8_sea" && q["text"]["en"] == "Measures at sea?"));
+        // Other users read the questions but get no form.
+        let (_, oc, _) = s.browser_login("officer.mx", "enlace-demo").await;
+        let html = s.page(&oc.unwrap(), "/legislation/questions").await.text().await.unwrap();
+        assert!(html.contains("Measures at sea?") && !html.contains("id=\"text_es-art8_sea\""));
     })
     .await;
 }
