@@ -12,6 +12,7 @@ pub mod directory;
 pub mod entities;
 mod error;
 pub mod graph;
+pub mod legislation;
 pub mod live;
 pub mod portal;
 pub mod ratelimit;

@@ -113,6 +113,18 @@ pub fn may_load_workplan(actor: &Actor) -> bool {
     actor.role == Role::Secretariat
 }
 
+/// A country's legislation answers are written by its own users (any role of that country:
+/// officers, prosecutors and analysts know the criminal law, the foreign-ministry approver
+/// the treaties, the admin keeps it current); no one else, the secretariat included.
+pub fn may_answer_legislation(actor: &Actor, country: Country) -> bool {
+    actor.country == Some(country) && actor.role != Role::Secretariat
+}
+
+/// The legislation questions are the network's shared reference: the secretariat words them.
+pub fn may_edit_legislation_questions(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod countries;
 mod db;
 pub mod directory;
 pub mod entities;
+pub mod legislation;
 pub mod live;
 mod migrate;
 pub mod portal;

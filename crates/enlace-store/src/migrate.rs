@@ -144,6 +144,40 @@ const V12: &[&str] = &[
     "CREATE TABLE workplan_progress_history (progress_id TEXT NOT NULL REFERENCES workplan_progress(id), revision BIGINT NOT NULL, status TEXT NOT NULL, evidence TEXT NOT NULL, link TEXT, evidence_date TEXT, updated_by TEXT NOT NULL, updated_by_username TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (progress_id, revision))",
 ];
 
+/// The comparative legislation matrix: the questions (drawn from the UN Smuggling of Migrants
+/// Protocol, shipped here and edited by the secretariat afterwards), each country's current
+/// answer, and every version of it with what changed.
+const V11: &[&str] = &[
+    "CREATE TABLE legislation_questions (code TEXT PRIMARY KEY, position BIGINT NOT NULL, article TEXT NOT NULL, text_es TEXT NOT NULL, text_en TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE TABLE legislation_answers (country TEXT NOT NULL REFERENCES countries(code), question TEXT NOT NULL REFERENCES legislation_questions(code), answer TEXT NOT NULL, citation TEXT, excerpt TEXT NOT NULL, version BIGINT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (country, question))",
+    "CREATE INDEX legislation_answers_updated ON legislation_answers(updated_at)",
+    "CREATE TABLE legislation_versions (country TEXT NOT NULL REFERENCES countries(code), question TEXT NOT NULL REFERENCES legislation_questions(code), version BIGINT NOT NULL, answer TEXT NOT NULL, citation TEXT, excerpt TEXT NOT NULL, changes TEXT NOT NULL, by_user TEXT NOT NULL, by_username TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (country, question, version))",
+    r#"INSERT INTO legislation_questions (code, position, article, text_es, text_en, updated_at) VALUES
+        ('ratification', 1, '21', '¿Ha ratificado el país el Protocolo contra el tráfico ilícito de migrantes por tierra, mar y aire (o se ha adherido a él)? Indique la fecha de ratificación o adhesión en «Vigente desde».', 'Has the country ratified (or acceded to) the Protocol against the Smuggling of Migrants by Land, Sea and Air? Give the date of ratification or accession as «In force since».', 0),
+        ('art3_benefit', 2, '3(a)', '¿La definición legal del tráfico ilícito de migrantes exige el fin de obtener un beneficio financiero u otro beneficio de orden material?', 'Does the legal definition of migrant smuggling require the purpose of obtaining a financial or other material benefit?', 0),
+        ('art5_not_liable', 3, '5', '¿La ley excluye la responsabilidad penal del migrante por haber sido objeto de tráfico ilícito?', 'Does the law exclude the criminal liability of migrants for having been the object of smuggling?', 0),
+        ('art6_1_a', 4, '6(1)(a)', '¿Está tipificado como delito el tráfico ilícito de migrantes?', 'Is the smuggling of migrants established as a criminal offence?', 0),
+        ('art6_1_b', 5, '6(1)(b)', '¿Está tipificado como delito crear, facilitar, suministrar o poseer un documento de viaje o de identidad falso con el fin de posibilitar el tráfico ilícito de migrantes?', 'Is producing, procuring, providing or possessing a fraudulent travel or identity document, when committed for the purpose of enabling the smuggling of migrants, a criminal offence?', 0),
+        ('art6_1_c', 6, '6(1)(c)', '¿Está tipificado como delito habilitar a una persona para permanecer en el país sin cumplir los requisitos para ello?', 'Is enabling a person to remain in the country without complying with the requirements for legally remaining a criminal offence?', 0),
+        ('art6_2_a', 7, '6(2)(a)', '¿Se sanciona la tentativa de cometer esos delitos?', 'Is attempting to commit these offences punishable?', 0),
+        ('art6_2_b', 8, '6(2)(b)', '¿Se sanciona la participación como cómplice en esos delitos?', 'Is participating as an accomplice in these offences punishable?', 0),
+        ('art6_2_c', 9, '6(2)(c)', '¿Se sanciona la organización o dirección de otras personas para cometer esos delitos?', 'Is organising or directing other persons to commit these offences punishable?', 0),
+        ('art6_3_a', 10, '6(3)(a)', '¿Es circunstancia agravante poner en peligro, o poder poner en peligro, la vida o la seguridad de los migrantes?', 'Is endangering, or being likely to endanger, the lives or safety of the migrants an aggravating circumstance?', 0),
+        ('art6_3_b', 11, '6(3)(b)', '¿Es circunstancia agravante dar a los migrantes un trato inhumano o degradante, incluida la explotación?', 'Is inhuman or degrading treatment of the migrants, including for exploitation, an aggravating circumstance?', 0),
+        ('art8_sea', 12, '8', '¿Prevé la ley medidas contra el tráfico ilícito de migrantes por mar (visita y registro de buques, cooperación con el Estado del pabellón)?', 'Does the law provide measures against the smuggling of migrants by sea (boarding and searching vessels, cooperation with the flag State)?', 0),
+        ('art16_1_life', 13, '16(1)', '¿Protege la ley el derecho a la vida de los migrantes objeto de tráfico y su derecho a no ser sometidos a tortura ni a otros tratos o penas crueles, inhumanos o degradantes?', 'Does the law protect smuggled migrants'' right to life and their right not to be subjected to torture or other cruel, inhuman or degrading treatment or punishment?', 0),
+        ('art16_2_violence', 14, '16(2)', '¿Prevé la ley protección adecuada de los migrantes contra la violencia de personas o grupos por haber sido objeto de tráfico?', 'Does the law provide appropriate protection to migrants against violence by individuals or groups by reason of their having been smuggled?', 0),
+        ('art16_3_assistance', 15, '16(3)', '¿Prevé la ley asistencia a los migrantes cuya vida o seguridad corran peligro por haber sido objeto de tráfico?', 'Does the law provide assistance to migrants whose lives or safety are endangered by reason of their having been smuggled?', 0),
+        ('art16_4_women_children', 16, '16(4)', '¿Tiene en cuenta la ley las necesidades especiales de las mujeres y de los niños, niñas y adolescentes?', 'Does the law take into account the special needs of women and children?', 0),
+        ('art16_5_consular', 17, '16(5)', '¿Prevé la ley informar sin demora a la persona detenida de su derecho a la notificación consular y la comunicación con su consulado?', 'Does the law provide that a detained person is informed without delay of the right to consular notification and communication?', 0),
+        ('art18_1_readmission', 18, '18(1)', '¿Facilita y acepta el país el regreso de sus nacionales y residentes permanentes que hayan sido objeto de tráfico ilícito?', 'Does the country facilitate and accept the return of its nationals and permanent residents who have been smuggled?', 0),
+        ('art18_3_nationality', 19, '18(3)', '¿Se verifica sin demora indebida si la persona objeto de tráfico es nacional o residente permanente, a solicitud del Estado receptor?', 'Is it verified without undue delay, at the request of the receiving State, whether a smuggled person is a national or permanent resident?', 0),
+        ('art18_4_documents', 20, '18(4)', '¿Expide el país los documentos de viaje necesarios para el regreso de las personas que carecen de la debida documentación?', 'Does the country issue the travel documents needed for the return of persons who lack proper documentation?', 0),
+        ('art18_5_safe_return', 21, '18(5)', '¿Se realiza el regreso de manera ordenada, con la debida consideración de la seguridad y la dignidad de la persona?', 'Is return carried out in an orderly manner, with due regard for the safety and dignity of the person?', 0),
+        ('art19_1_refugees', 22, '19(1)', '¿Dispone la ley que las medidas contra el tráfico ilícito no afectan a los derechos y obligaciones del derecho internacional de los refugiados (Convención de 1951 y Protocolo de 1967)?', 'Does the law provide that measures against smuggling do not affect rights and obligations under international refugee law (the 1951 Convention and the 1967 Protocol)?', 0),
+        ('art19_1_non_refoulement', 23, '19(1)', '¿Reconoce la ley el principio de no devolución (non-refoulement)?', 'Does the law recognise the principle of non-refoulement?', 0)"#,
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -209,6 +243,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 10,
         common: V10,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 11,
+        common: V11,
         sqlite: &[],
         postgres: &[],
     },

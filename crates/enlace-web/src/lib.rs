@@ -18,6 +18,7 @@ pub mod checks;
 pub mod countries;
 pub mod directory;
 pub mod entities;
+pub mod legislation;
 pub mod notifications;
 pub mod portal;
 pub mod requests;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(requests::pages())
         .merge(alerts::pages())
         .merge(directory::pages())
+        .merge(legislation::pages())
         .merge(notifications::pages())
         .merge(users::pages())
         .merge(countries::pages())

@@ -262,6 +262,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     if let Err(e) = ticker.run_reminders().await {
                         tracing::warn!(error = %e, "reminders failed");
                     }
+                    if let Err(e) = ticker.run_legislation_reminders().await {
+                        tracing::warn!(error = %e, "legislation reminders failed");
+                    }
                 }
             });
             let state = enlace_web::AppState {

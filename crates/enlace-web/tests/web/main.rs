@@ -7,6 +7,7 @@ mod checks;
 mod directory;
 mod entities;
 mod imports;
+mod legislation;
 mod matrix;
 mod portal;
 mod requests;
