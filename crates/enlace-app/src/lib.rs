@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod requests;
 pub mod routes;
 pub mod users;
+pub mod visas;
 pub mod words;
 
 pub use error::{AppError, AppResult};

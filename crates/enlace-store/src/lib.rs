@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod testing;
 pub mod tokens;
 pub mod users;
+pub mod visas;
 pub mod visibility;
 
 pub use db::{new_id, random_token, Engine, Store, StoreError, Tx};

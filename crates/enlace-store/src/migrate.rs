@@ -119,6 +119,17 @@ const V10: &[&str] = &[
     "CREATE INDEX audit_actor_country ON audit_log(actor_country, seq)",
 ];
 
+/// Visa requirements (reference data): one row per version. A change supersedes the
+/// current version of its (destination, nationality, effective date) and adds a new one, so
+/// the whole history stays; at most one current version per key. `version` numbers the
+/// versions of a pair in the order they were recorded.
+const V14: &[&str] = &[
+    "CREATE TABLE visa_rules (id TEXT PRIMARY KEY, destination TEXT NOT NULL REFERENCES countries(code), nationality TEXT NOT NULL, version BIGINT NOT NULL, effective TEXT NOT NULL, regime TEXT NOT NULL, max_stay_days BIGINT, source_text TEXT NOT NULL, source_url TEXT, notes TEXT NOT NULL, verified BIGINT NOT NULL, change TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_by_country TEXT, recorded_at BIGINT NOT NULL, superseded_at BIGINT)",
+    "CREATE UNIQUE INDEX visa_rules_current ON visa_rules(destination, nationality, effective) WHERE superseded_at IS NULL",
+    "CREATE UNIQUE INDEX visa_rules_pair ON visa_rules(destination, nationality, version)",
+    "CREATE INDEX visa_rules_nationality ON visa_rules(nationality, destination)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -184,6 +195,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 10,
         common: V10,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 14,
+        common: V14,
         sqlite: &[],
         postgres: &[],
     },

@@ -23,6 +23,7 @@ pub mod requests;
 pub mod routes;
 pub mod site;
 pub mod users;
+pub mod visas;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(countries::pages())
         .merge(routes::pages())
         .merge(audit::pages())
+        .merge(visas::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -13,4 +13,5 @@ mod site;
 mod streams;
 mod testkit;
 mod trust;
+mod visas;
 mod words;
