@@ -33,6 +33,35 @@ pub const HISTORY_LIMIT: i64 = 500;
 /// What the demo rows cite as their source.
 pub const DEMO_SOURCE: &str = "Datos de demostración";
 
+/// In the API document: a country of the world's ISO 3166-1 alpha-2 code, lower case.
+pub struct NationalityCode;
+
+impl utoipa::PartialSchema for NationalityCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(nations::all().iter().map(|(c, _, _)| *c)))
+            .description(Some(
+                "A country of the world (ISO 3166-1 alpha-2, lower case)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NationalityCode {}
+
+/// In the API document: the regimes a row may state.
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Regime {
+    VisaFree,
+    VisaOnArrival,
+    ElectronicAuthorisation,
+    VisaRequired,
+    NotAdmitted,
+}
+
 /// The legal source: a text, or a text with a URL.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
@@ -54,7 +83,7 @@ pub enum SourceInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct VisaInput {
     /// `visa_free`, `visa_on_arrival`, `electronic_authorisation`, `visa_required` or `not_admitted`.
-    #[schema(value_type = String, example = "visa_free")]
+    #[schema(value_type = Regime, example = "visa_free")]
     #[serde(default)]
     pub regime: String,
     /// Longest stay allowed, in days (required for `visa_free`; not for `not_admitted`).
@@ -193,16 +222,22 @@ pub fn nationality(field: &'static str, code: &str) -> Result<&'static str, Inva
 #[into_params(parameter_in = Query)]
 pub struct VisaFilter {
     /// A member country (lower-case ISO code).
+    #[param(value_type = Option<Country>)]
     pub destination: Option<String>,
     /// A country of the world (lower-case ISO code).
+    #[param(value_type = Option<NationalityCode>)]
     pub nationality: Option<String>,
     /// Only the row in force on this date per pair (`YYYY-MM-DD`); with both `destination`
     /// and `nationality`, the answer is that one row.
+    #[param(format = Date)]
     pub date: Option<String>,
     /// `true`: only rows set or confirmed by the destination; `false`: only proposals.
     pub verified: Option<bool>,
     /// Where the previous page ended (its `next`).
-    #[param(max_length = 40)]
+    #[param(
+        max_length = 40,
+        pattern = "^[a-z]{2}\\.[a-z]{2}(\\.[0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+    )]
     pub cursor: Option<String>,
     /// Rows per page, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -213,8 +248,10 @@ pub struct VisaFilter {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ImportRow {
     /// The destination (a member country).
+    #[schema(value_type = Country)]
     #[serde(default)]
     pub destination: String,
+    #[schema(value_type = NationalityCode)]
     #[serde(default)]
     pub nationality: String,
     #[serde(flatten)]
@@ -255,11 +292,14 @@ fn entry(ctx: &Ctx, action: &str, id: &str, r: &str, d: Country) -> enlace_store
     e
 }
 
+/// An import's rows with their line numbers, and the lines that did not parse.
+pub type Parsed = (Vec<(usize, ImportRow)>, Vec<ImportProblem>);
+
 /// Parses an import in CSV: a header naming the columns (`destination`, `nationality`,
 /// `regime`, `max_stay_days`, `source`, `source_url`, `effective`, `notes`; the last four
 /// but `source` optional), then one row per line. Lines that do not parse are rejected
 /// with their line number.
-pub fn parse_csv(text: &str) -> AppResult<(Vec<(usize, ImportRow)>, Vec<ImportProblem>)> {
+pub fn parse_csv(text: &str) -> AppResult<Parsed> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -398,10 +438,11 @@ impl App {
                 .map_err(|e| errs.0.extend(e.0))
                 .ok(),
         };
-        let date = match f.date.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(date_field(&mut errs, "date", Some(s), "")),
-        };
+        let date = f
+            .date
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| date_field(&mut errs, "date", Some(s), ""));
         let limit = f.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
             errs.push("limit", "out_of_range");
@@ -542,10 +583,10 @@ impl App {
     ) -> AppResult<VisaRow> {
         let (d, n) = pair(destination_code, nationality_code)?;
         let mut errs = Invalid::default();
-        let effective = match effective.map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(date_field(&mut errs, "effective", Some(s), "")),
-        };
+        let effective = effective
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| date_field(&mut errs, "effective", Some(s), ""));
         errs.into_result()?;
         if !policy::may_set_visas(&ctx.actor, d) {
             return Err(AppError::Forbidden);

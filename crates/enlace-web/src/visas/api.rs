@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
-use enlace_app::visas::{ImportRow, VisaFilter, VisaInput};
+use enlace_app::visas::{ImportRow, NationalityCode, VisaFilter, VisaInput};
 use enlace_app::AppError;
 use enlace_domain::{Country, Invalid};
 use enlace_store::visas::VisaRow;
@@ -78,7 +78,7 @@ pub struct VisaPage {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum VisaAnswer {
-    One(Visa),
+    One(Box<Visa>),
     Page(VisaPage),
 }
 
@@ -115,8 +115,8 @@ pub(crate) async fn visas_get(
 /// that country; others 403). It is `verified`; a row of the same date is replaced (kept in
 /// the history), rows of other dates stay.
 #[utoipa::path(put, path = "/visas/{destination}/{nationality}", tag = "visas",
-    params(("destination" = String, Path, description = "A member country"),
-        ("nationality" = String, Path, description = "A country of the world")),
+    params(("destination" = Country, Path, description = "A member country"),
+        ("nationality" = NationalityCode, Path, description = "A country of the world")),
     request_body = VisaInput,
     responses((status = 200, body = Visa)))]
 pub(crate) async fn visa_put(
@@ -141,28 +141,33 @@ pub(crate) struct EffectiveQuery {
     effective: Option<String>,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct WithdrawQuery {
+    /// The date the withdrawn row is in force from (`YYYY-MM-DD`).
+    #[param(format = Date)]
+    effective: String,
+}
+
 /// Withdraws the row of a pair in force from `effective` (destination country only). The
 /// version stays in the history.
 #[utoipa::path(delete, path = "/visas/{destination}/{nationality}", tag = "visas",
-    params(("destination" = String, Path), ("nationality" = String, Path), EffectiveQuery),
+    params(("destination" = Country, Path), ("nationality" = NationalityCode, Path), WithdrawQuery),
     responses((status = 204, description = "Withdrawn")))]
 pub(crate) async fn visa_delete(
     State(s): State<AppState>,
     a: ApiCtx,
     Path((d, n)): Path<(String, String)>,
-    ApiQuery(q): ApiQuery<EffectiveQuery>,
+    ApiQuery(q): ApiQuery<WithdrawQuery>,
 ) -> ApiResult {
-    let r = s
-        .app
-        .withdraw_visa(&a.ctx, &d, &n, q.effective.as_deref().unwrap_or(""))
-        .await;
+    let r = s.app.withdraw_visa(&a.ctx, &d, &n, &q.effective).await;
     a.done(r)
 }
 
 /// Confirms the proposed rows of a pair (`effective`: only that date's), by the destination
 /// country: they become `verified`.
 #[utoipa::path(post, path = "/visas/{destination}/{nationality}/confirm", tag = "visas",
-    params(("destination" = String, Path), ("nationality" = String, Path), EffectiveQuery),
+    params(("destination" = Country, Path), ("nationality" = NationalityCode, Path), EffectiveQuery),
     responses((status = 200, body = Visa),
         (status = 409, description = "Nothing proposed awaits confirmation", body = ErrorBody)))]
 pub(crate) async fn visa_confirm(
@@ -181,7 +186,7 @@ pub(crate) async fn visa_confirm(
 
 /// Every version of a pair, newest first (withdrawn and replaced ones included).
 #[utoipa::path(get, path = "/visas/{destination}/{nationality}/history", tag = "visas",
-    params(("destination" = String, Path), ("nationality" = String, Path)),
+    params(("destination" = Country, Path), ("nationality" = NationalityCode, Path)),
     responses((status = 200, body = VisaPage)))]
 pub(crate) async fn visa_history(
     State(s): State<AppState>,
@@ -266,16 +271,7 @@ pub(crate) fn report_json(t: crate::i18n::Tr, r: &enlace_app::visas::ImportRepor
 }
 
 /// Parses an import body: CSV (`text/csv`) or JSON.
-pub(crate) fn parse_import(
-    csv: bool,
-    bytes: &[u8],
-) -> Result<
-    (
-        Vec<(usize, ImportRow)>,
-        Vec<enlace_app::visas::ImportProblem>,
-    ),
-    AppError,
-> {
+pub(crate) fn parse_import(csv: bool, bytes: &[u8]) -> Result<enlace_app::visas::Parsed, AppError> {
     if csv {
         let text = std::str::from_utf8(bytes).map_err(|_| Invalid::one("body", "bad_csv"))?;
         return enlace_app::visas::parse_csv(text);
