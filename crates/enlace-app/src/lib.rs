@@ -9,6 +9,7 @@ pub mod checks;
 pub mod crypto;
 pub mod demo;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 mod error;
 pub mod graph;

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod countries;
 mod db;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 pub mod live;
 mod migrate;

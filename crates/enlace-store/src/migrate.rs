@@ -128,6 +128,14 @@ const V14: &[&str] = &[
     "CREATE UNIQUE INDEX visa_rules_current ON visa_rules(destination, nationality, effective) WHERE superseded_at IS NULL",
     "CREATE UNIQUE INDEX visa_rules_pair ON visa_rules(destination, nationality, version)",
     "CREATE INDEX visa_rules_nationality ON visa_rules(nationality, destination)",
+    // Travel-document specimens (recorded by a member country, about a document of any
+    // issuing country), their security features with optional images, and forgery patterns.
+    "CREATE TABLE travel_documents (id TEXT PRIMARY KEY, owner_country TEXT NOT NULL REFERENCES countries(code), issuing_country TEXT NOT NULL, kind TEXT NOT NULL, series TEXT NOT NULL, first_issued TEXT, validity_years BIGINT, description TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE INDEX travel_documents_issuing ON travel_documents(issuing_country, kind)",
+    "CREATE TABLE document_features (id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES travel_documents(id), page TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, image_type TEXT, image_width BIGINT, image_height BIGINT, image_data TEXT, created_by TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX document_features_document ON document_features(document_id, created_at)",
+    "CREATE TABLE forgery_patterns (id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES travel_documents(id), owner_country TEXT NOT NULL REFERENCES countries(code), title TEXT NOT NULL, description TEXT NOT NULL, first_seen TEXT, created_by TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX forgery_patterns_document ON forgery_patterns(document_id, created_at)",
 ];
 
 struct Migration {

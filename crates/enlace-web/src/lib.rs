@@ -17,6 +17,7 @@ pub mod cases;
 pub mod checks;
 pub mod countries;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 pub mod notifications;
 pub mod requests;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::pages())
         .merge(audit::pages())
         .merge(visas::pages())
+        .merge(documents::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

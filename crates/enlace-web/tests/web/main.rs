@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod checks;
 mod directory;
+mod documents;
 mod entities;
 mod imports;
 mod matrix;
