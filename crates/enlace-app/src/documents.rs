@@ -19,6 +19,19 @@ pub const KINDS: [&str; 6] = [
     "travel_document",
     "other",
 ];
+/// In the API document: the document kinds.
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DocumentKind {
+    Passport,
+    IdentityCard,
+    Visa,
+    ResidencePermit,
+    TravelDocument,
+    Other,
+}
+
 /// Largest image accepted (700 KiB: it travels as base64 inside a JSON body of at most 1 MiB).
 pub const MAX_IMAGE_BYTES: usize = 700 * 1024;
 
@@ -51,6 +64,7 @@ pub struct DocumentInput {
     #[serde(default)]
     pub issuing_country: String,
     /// `passport`, `identity_card`, `visa`, `residence_permit`, `travel_document` or `other`.
+    #[schema(value_type = DocumentKind)]
     #[serde(default)]
     pub kind: String,
     /// Series or version (e.g. "2021, polycarbonate data page").

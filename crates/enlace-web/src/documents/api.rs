@@ -125,6 +125,7 @@ pub struct DocumentFilter {
     #[param(value_type = Option<NationalityCode>)]
     pub issuing_country: Option<String>,
     /// `passport`, `identity_card`, `visa`, `residence_permit`, `travel_document` or `other`.
+    #[param(value_type = Option<enlace_app::documents::DocumentKind>)]
     pub kind: Option<String>,
     /// Where the previous page ended (its `next`).
     #[param(pattern = "^[0-9a-f]{32}$")]
@@ -199,6 +200,7 @@ pub(crate) async fn document_get(
 pub(crate) struct DocumentPatch {
     #[schema(value_type = Option<NationalityCode>)]
     issuing_country: Option<String>,
+    #[schema(value_type = Option<enlace_app::documents::DocumentKind>)]
     kind: Option<String>,
     #[schema(
         min_length = 1,
