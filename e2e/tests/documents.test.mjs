@@ -3,7 +3,7 @@
 // image rendered, cannot change the specimen, and reports a forgery pattern that Mexico then
 // sees; the image refuses a file that is not an image.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { deflateSync } from 'node:zlib';
@@ -91,6 +91,7 @@ test('a Mexican officer records a specimen with an image', async () => {
     await mx.fill('form#feature-form input[name=name]', 'Tinta ópticamente variable');
     await mx.setInputFiles('form#feature-form input[name=image]', bad);
     await submit(mx, 'form#feature-form');
+    rmSync(bad, { force: true });
     assert.match(await errorsOf(mx), /Imagen/, 'the image is refused');
 
     const good = join(tmpdir(), `feature-${Date.now()}.png`);
@@ -99,6 +100,7 @@ test('a Mexican officer records a specimen with an image', async () => {
     await mx.fill('form#feature-form input[name=name]', 'Tinta ópticamente variable');
     await mx.setInputFiles('form#feature-form input[name=image]', good);
     await submit(mx, 'form#feature-form');
+    rmSync(good, { force: true });
     assert.equal(pathOf(mx), specimenPath, `the feature is added (errors: ${await errorsOf(mx)})`);
     assert.equal(await mx.locator('ul#features img').count(), 1);
   });
