@@ -144,6 +144,8 @@ impl App {
             tx.approve_directory(&id, "demo", now).await?;
         }
         crate::portal::seed_demo(&mut tx, now).await?;
+        self.seed_demo_visas(&mut tx, "demo", now).await?;
+        self.seed_demo_documents(&mut tx, now).await?;
         let mut e = crate::anonymous_entry(&Origin::default(), "demo.seed", "ok");
         e.detail = Some("demo accounts created".into());
         tx.audit(now, e).await?;

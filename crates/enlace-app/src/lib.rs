@@ -9,6 +9,7 @@ pub mod checks;
 pub mod crypto;
 pub mod demo;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 mod error;
 pub mod graph;
@@ -19,6 +20,7 @@ pub mod ratelimit;
 pub mod requests;
 pub mod routes;
 pub mod users;
+pub mod visas;
 pub mod words;
 pub mod workplans;
 

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod country;
 pub mod disclosure;
 pub mod ftm;
+pub mod nations;
 pub mod policy;
 pub mod role;
 pub mod text;

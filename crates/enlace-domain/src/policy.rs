@@ -125,6 +125,18 @@ pub fn may_edit_legislation_questions(actor: &Actor) -> bool {
     actor.role == Role::Secretariat
 }
 
+/// Visa reference data: only the destination country's users (any role of that country)
+/// set or confirm its rows; every member user and the secretariat read them.
+pub fn may_set_visas(actor: &Actor, destination: Country) -> bool {
+    actor.country == Some(destination) && actor.role != Role::Secretariat
+}
+
+/// Proposals of visa rows from a third-party list: the secretariat, or any member user (a
+/// destination's own rows in it count as set by that country).
+pub fn may_propose_visas(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat || actor.country.is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod countries;
 mod db;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 pub mod legislation;
 pub mod live;
@@ -18,6 +19,7 @@ pub mod sessions;
 pub mod testing;
 pub mod tokens;
 pub mod users;
+pub mod visas;
 pub mod visibility;
 pub mod workplans;
 

@@ -178,6 +178,25 @@ const V11: &[&str] = &[
         ('art19_1_non_refoulement', 23, '19(1)', '¿Reconoce la ley el principio de no devolución (non-refoulement)?', 'Does the law recognise the principle of non-refoulement?', 0)"#,
 ];
 
+/// Visa requirements (reference data): one row per version. A change supersedes the
+/// current version of its (destination, nationality, effective date) and adds a new one, so
+/// the whole history stays; at most one current version per key. `version` numbers the
+/// versions of a pair in the order they were recorded.
+const V14: &[&str] = &[
+    "CREATE TABLE visa_rules (id TEXT PRIMARY KEY, destination TEXT NOT NULL REFERENCES countries(code), nationality TEXT NOT NULL, version BIGINT NOT NULL, effective TEXT NOT NULL, regime TEXT NOT NULL, max_stay_days BIGINT, source_text TEXT NOT NULL, source_url TEXT, notes TEXT NOT NULL, verified BIGINT NOT NULL, change TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_by_country TEXT, recorded_at BIGINT NOT NULL, superseded_at BIGINT)",
+    "CREATE UNIQUE INDEX visa_rules_current ON visa_rules(destination, nationality, effective) WHERE superseded_at IS NULL",
+    "CREATE UNIQUE INDEX visa_rules_pair ON visa_rules(destination, nationality, version)",
+    "CREATE INDEX visa_rules_nationality ON visa_rules(nationality, destination)",
+    // Travel-document specimens (recorded by a member country, about a document of any
+    // issuing country), their security features with optional images, and forgery patterns.
+    "CREATE TABLE travel_documents (id TEXT PRIMARY KEY, owner_country TEXT NOT NULL REFERENCES countries(code), issuing_country TEXT NOT NULL, kind TEXT NOT NULL, series TEXT NOT NULL, first_issued TEXT, validity_years BIGINT, description TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE INDEX travel_documents_issuing ON travel_documents(issuing_country, kind)",
+    "CREATE TABLE document_features (id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES travel_documents(id), page TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, image_type TEXT, image_width BIGINT, image_height BIGINT, image_data TEXT, created_by TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX document_features_document ON document_features(document_id, created_at)",
+    "CREATE TABLE forgery_patterns (id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES travel_documents(id), owner_country TEXT NOT NULL REFERENCES countries(code), title TEXT NOT NULL, description TEXT NOT NULL, first_seen TEXT, created_by TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX forgery_patterns_document ON forgery_patterns(document_id, created_at)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -255,6 +274,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 12,
         common: V12,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 14,
+        common: V14,
         sqlite: &[],
         postgres: &[],
     },

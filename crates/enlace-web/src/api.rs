@@ -320,7 +320,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::routes::api())
         .merge(crate::audit::api())
         .merge(crate::portal::api())
-        .merge(crate::workplans::api());
+        .merge(crate::workplans::api())
+        .merge(crate::visas::api())
+        .merge(crate::documents::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(crate::site::api::healthz))
         .nest("/api/v1", v1)

@@ -17,6 +17,7 @@ pub mod cases;
 pub mod checks;
 pub mod countries;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 pub mod legislation;
 pub mod notifications;
@@ -25,6 +26,7 @@ pub mod requests;
 pub mod routes;
 pub mod site;
 pub mod users;
+pub mod visas;
 pub mod workplans;
 
 use axum::extract::DefaultBodyLimit;
@@ -77,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::pages())
         .merge(portal::pages())
         .merge(workplans::pages())
+        .merge(visas::pages())
+        .merge(documents::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
