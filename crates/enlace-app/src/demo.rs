@@ -147,6 +147,7 @@ impl App {
         e.detail = Some("demo accounts created".into());
         tx.audit(now, e).await?;
         tx.commit().await?;
+        self.seed_demo_meetings().await?;
         let mut seed = 0usize;
         for (id, username, country) in officers {
             let Some(country) = country else { continue };

@@ -13,6 +13,7 @@ pub mod entities;
 mod error;
 pub mod graph;
 pub mod live;
+pub mod meetings;
 pub mod ratelimit;
 pub mod requests;
 pub mod routes;

@@ -9,6 +9,7 @@ mod db;
 pub mod directory;
 pub mod entities;
 pub mod live;
+pub mod meetings;
 mod migrate;
 pub mod requests;
 pub mod sealed;

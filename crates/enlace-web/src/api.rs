@@ -313,6 +313,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::requests::api())
         .merge(crate::alerts::api())
         .merge(crate::directory::api())
+        .merge(crate::meetings::api())
         .merge(crate::notifications::api())
         .merge(crate::users::api())
         .merge(crate::countries::api())

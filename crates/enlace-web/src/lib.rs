@@ -18,6 +18,7 @@ pub mod checks;
 pub mod countries;
 pub mod directory;
 pub mod entities;
+pub mod meetings;
 pub mod notifications;
 pub mod requests;
 pub mod routes;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(requests::pages())
         .merge(alerts::pages())
         .merge(directory::pages())
+        .merge(meetings::pages())
         .merge(notifications::pages())
         .merge(users::pages())
         .merge(countries::pages())
