@@ -8,6 +8,7 @@ mod directory;
 mod entities;
 mod imports;
 mod matrix;
+mod meetings;
 mod requests;
 mod site;
 mod streams;
