@@ -221,6 +221,13 @@ fn meeting_page(
     };
     let m = full.meeting;
     let f = form.unwrap_or_else(|| m.clone());
+    // Attending countries by name, in the reader's language.
+    let mut attended: Vec<(String, String)> = m
+        .attendance
+        .iter()
+        .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
+        .collect();
+    attended.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(with_status(
         status,
         render(&MeetingPage {
@@ -230,11 +237,7 @@ fn meeting_page(
             kind_label: t.t(&format!("meetings_kind_{}", m.kind)),
             f_attendance: f.attendance.iter().map(|c| c.code().to_string()).collect(),
             f,
-            attended: m
-                .attendance
-                .iter()
-                .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
-                .collect(),
+            attended,
             m,
             documents: full.documents,
             agreements: full.agreements.iter().map(|x| line(t, x, now)).collect(),
