@@ -231,7 +231,7 @@ fn secretariat(ctx: &Ctx) -> AppResult<()> {
 
 /// Cursors are the last item's keys; anything else is refused, not ignored.
 fn hex_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 impl App {
@@ -286,8 +286,21 @@ impl App {
         let limit = limit.clamp(1, 200);
         let after = match cursor.filter(|c| !c.is_empty()) {
             None => None,
+            // Compared as text: any `YYYY-MM-DD_<id>` pages on from where it points.
             Some(c) => match c.split_once('_') {
-                Some((d, id)) if parse_date(d).is_some() && hex_id(id) => Some((d, id)),
+                Some((d, id))
+                    if d.len() == 10
+                        && d.bytes().enumerate().all(|(i, b)| {
+                            if i == 4 || i == 7 {
+                                b == b'-'
+                            } else {
+                                b.is_ascii_digit()
+                            }
+                        })
+                        && hex_id(id) =>
+                {
+                    Some((d, id))
+                }
                 _ => return Err(Invalid::one("cursor", "bad_cursor").into()),
             },
         };
@@ -871,7 +884,7 @@ impl App {
                 .await?;
             ids.push(id);
         }
-        let agreements: [(usize, &str, &[&str], i64, bool, &str); 5] = [
+        let agreements: [DemoAgreement; 5] = [
             (0, "Actualizar las entradas del directorio de puntos focales y someterlas a la aprobación de cada Cancillería.", &["gt", "hn", "sv"], 20, true, "in_progress"),
             (0, "Circular a los Países Miembros el protocolo regional de repatriación (documento ficticio de demostración).", &["secretariat"], -20, true, "done"),
             (0, "Enviar a la Secretaría Técnica la información sobre pasaportes cancelados para su circulación.", &["us"], -5, false, "open"),
@@ -904,6 +917,16 @@ impl App {
         Ok(())
     }
 }
+
+/// (meeting index, text, responsible, due in days from now, public, status)
+type DemoAgreement = (
+    usize,
+    &'static str,
+    &'static [&'static str],
+    i64,
+    bool,
+    &'static str,
+);
 
 pub fn status_es(s: &str) -> &'static str {
     match s {

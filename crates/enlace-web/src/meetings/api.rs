@@ -52,6 +52,23 @@ pub enum ResponsibleParty {
     Secretariat,
 }
 
+/// A PDF file: the raw bytes of the body (not JSON).
+pub struct PdfFile;
+
+impl utoipa::PartialSchema for PdfFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
+            )))
+            .content_media_type("application/pdf")
+            .into()
+    }
+}
+
+impl ToSchema for PdfFile {}
+
 /// Minutes in both languages of the network.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Minutes {
@@ -331,7 +348,7 @@ pub(crate) async fn meeting_create(
 #[into_params(parameter_in = Query)]
 pub(crate) struct CursorQuery {
     /// The `next` of the previous page.
-    #[param(max_length = 100)]
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9a-f]{32}$")]
     cursor: Option<String>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -439,7 +456,12 @@ pub(crate) async fn meeting_update(
 #[into_params(parameter_in = Query)]
 pub(crate) struct DocumentQuery {
     /// The document's title as members see it.
-    #[param(min_length = 1, max_length = 200)]
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     title: Option<String>,
     /// The file name for downloads (`.pdf` is added if missing).
     #[param(max_length = 120)]
@@ -450,7 +472,7 @@ pub(crate) struct DocumentQuery {
 /// itself (`Content-Type: application/pdf`), at most 10 MiB.
 #[utoipa::path(post, path = "/meetings/{id}/documents", tag = "meetings",
     params(("id" = String, Path), DocumentQuery),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The PDF file (at most 10 MiB)"),
+    request_body(content = PdfFile, content_type = "application/pdf", description = "The PDF file (at most 10 MiB)"),
     responses((status = 201, body = DocumentView)))]
 pub(crate) async fn document_upload(
     State(s): State<AppState>,
@@ -480,7 +502,7 @@ pub(crate) async fn document_upload(
 /// Downloads a meeting document (member countries' users and the secretariat; audited).
 #[utoipa::path(get, path = "/meetings/{id}/documents/{doc}", tag = "meetings",
     params(("id" = String, Path), ("doc" = String, Path)),
-    responses((status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>)))]
+    responses((status = 200, description = "The PDF", content_type = "application/pdf", body = PdfFile)))]
 pub(crate) async fn document_download(
     State(s): State<AppState>,
     a: ApiCtx,
@@ -573,10 +595,11 @@ pub(crate) struct AgreementQueryParams {
     country: Option<String>,
     /// Only overdue agreements.
     overdue: Option<bool>,
-    #[param(max_length = 64)]
+    /// Only this meeting's agreements.
+    #[param(pattern = "^[0-9a-f]{32}$")]
     meeting_id: Option<String>,
     /// The `next` of the previous page.
-    #[param(max_length = 64)]
+    #[param(pattern = "^[0-9a-f]{32}$")]
     cursor: Option<String>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
