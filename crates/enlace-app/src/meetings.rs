@@ -405,7 +405,14 @@ impl App {
         let mut filename: String = filename
             .trim()
             .chars()
-            .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+            // ASCII only: the name goes back out in a Content-Disposition header.
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .take(120)
             .collect();
         if filename.trim().is_empty() {

@@ -740,7 +740,7 @@ async fn documents_are_pdfs_for_members() {
         let html = s.page(&cookie, &format!("/meetings/{m}")).await.text().await.unwrap();
         let csrf = csrf_of(&html);
         let mut body = Vec::new();
-        body.extend_from_slice(format!("--BND\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--BND\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nActa firmada\r\n--BND\r\nContent-Disposition: form-data; name=\"file\"; filename=\"acta firmada.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend_from_slice(format!("--BND\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--BND\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nActa firmada\r\n--BND\r\nContent-Disposition: form-data; name=\"file\"; filename=\"acta firmada reunión.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
         body.extend_from_slice(&pdf(500));
         body.extend_from_slice(b"\r\n--BND--\r\n");
         let post = |body: Vec<u8>| {
@@ -755,6 +755,12 @@ async fn documents_are_pdfs_for_members() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap());
         let html = s.page(&cookie, &format!("/meetings/{m}")).await.text().await.unwrap();
         assert!(html.contains("Acta firmada"));
+        let (_, v) = s.api(Some(&mx), Method::GET, &format!("/api/v1/meetings/{m}"), None).await;
+        let signed = &v["documents"][1];
+        assert_eq!(signed["filename"], "acta firmada reuni_n.pdf", "ASCII names for the download header");
+        let res = s.http.get(format!("{}{}", s.base, signed["url"].as_str().unwrap())).bearer_auth(&mx).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"acta firmada reuni_n.pdf\"");
         let forged = String::from_utf8_lossy(&body).replace(&csrf, &"0".repeat(64)).into_bytes();
         assert_eq!(post(forged).await.unwrap().status(), StatusCode::FORBIDDEN);
     })
