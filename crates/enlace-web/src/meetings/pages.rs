@@ -594,6 +594,8 @@ pub(crate) struct AgreementPage {
     statuses: Vec<(String, String)>,
     /// The withdrawal awaits confirmation.
     confirm_withdraw: bool,
+    /// The secretariat's edit form: every member country and the secretariat.
+    parties: Vec<(String, String)>,
     errors: Vec<ShownError>,
 }
 
@@ -636,6 +638,11 @@ fn agreement_page(
             can_follow,
             can_manage,
             confirm_withdraw: confirm_withdraw && can_manage,
+            parties: {
+                let mut p = countries(t);
+                p.push((SECRETARIAT.to_string(), t.t("meetings_secretariat")));
+                p
+            },
             errors,
         }),
     ))
@@ -669,6 +676,21 @@ pub async fn agreement_action(
                 &AgreementPatch {
                     status: Some(get(&pairs, "status")),
                     note: Some(get(&pairs, "note")),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ()),
+        "edit" => s
+            .app
+            .update_agreement(
+                &ctx,
+                &id,
+                &AgreementPatch {
+                    text: Some(get(&pairs, "text")),
+                    due: Some(get(&pairs, "due")),
+                    responsible: Some(all(&pairs, "responsible")),
+                    version: get(&pairs, "version").parse().ok(),
                     ..Default::default()
                 },
             )

@@ -853,6 +853,49 @@ async fn pages_record_and_follow_up() {
             && html.contains("English minutes")
             && html.contains("RFE-2031-01/1")
     );
+    // The secretariat edits it from its page; the number stays.
+    let html = s.page(&cookie, &a).await.text().await.unwrap();
+    assert!(html.contains("agreement-edit"));
+    let res = s
+        .post_form(
+            &cookie,
+            &a,
+            &[
+                ("csrf", &csrf),
+                ("action", "edit"),
+                ("text", "Actualizar y confirmar el directorio"),
+                ("responsible", "hn"),
+                ("responsible", "gt"),
+                ("due", "2031-03-15"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = s.page(&cookie, &a).await.text().await.unwrap();
+    assert!(
+        html.contains("Actualizar y confirmar el directorio")
+            && html.contains("2031-03-15")
+            && html.contains("Guatemala, Honduras")
+            && html.contains("RFE-2031-01/1"),
+        "{html}"
+    );
+    let res = s
+        .post_form(
+            &cookie,
+            &a,
+            &[
+                ("csrf", &csrf),
+                ("action", "edit"),
+                ("text", "x"),
+                ("due", "2031-03-15"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "responsible required"
+    );
     // Withdrawal asks first.
     let html = s
         .page(&cookie, &format!("{a}?withdraw=1"))
