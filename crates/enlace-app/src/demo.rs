@@ -151,6 +151,7 @@ impl App {
         tx.audit(now, e).await?;
         tx.commit().await?;
         self.seed_demo_legislation().await?;
+        self.seed_demo_meetings().await?;
         let mut seed = 0usize;
         for (id, username, country) in officers {
             let Some(country) = country else { continue };

@@ -15,6 +15,7 @@ mod error;
 pub mod graph;
 pub mod legislation;
 pub mod live;
+pub mod meetings;
 pub mod portal;
 pub mod ratelimit;
 pub mod requests;

@@ -137,6 +137,28 @@ pub fn may_propose_visas(actor: &Actor) -> bool {
     actor.role == Role::Secretariat || actor.country.is_some()
 }
 
+/// Meetings and agreements: the secretariat records them (meetings, agreements, minutes,
+/// documents, withdrawals, publication).
+pub fn may_manage_meetings(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat
+}
+
+/// Meetings and agreements are the network's documents: every member country's users and
+/// the secretariat read them.
+pub fn may_read_meetings(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat || actor.country.is_some()
+}
+
+/// Who follows an agreement up (changes its status, posts to its thread): the secretariat
+/// and the users of a responsible country (`responsible` holds country codes and
+/// `secretariat`).
+pub fn may_follow_agreement(actor: &Actor, responsible: &[String]) -> bool {
+    actor.role == Role::Secretariat
+        || actor
+            .country
+            .is_some_and(|c| responsible.iter().any(|r| r == c.code()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod entities;
 pub mod legislation;
 pub mod live;
+pub mod meetings;
 mod migrate;
 pub mod portal;
 pub mod requests;

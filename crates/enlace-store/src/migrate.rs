@@ -197,6 +197,25 @@ const V14: &[&str] = &[
     "CREATE INDEX forgery_patterns_document ON forgery_patterns(document_id, created_at)",
 ];
 
+/// Meetings of the network and their numbered agreements (V13): a meeting's number is
+/// sequential within its year; an agreement's number (`RFE-<year>-<meeting>/<n>`) is
+/// assigned in the write transaction and never changes; agreements are withdrawn, never
+/// deleted. Documents are stored in the database (base64 text: the schema keeps to TEXT
+/// and BIGINT on both engines).
+const V13: &[&str] = &[
+    "CREATE TABLE meetings (id TEXT PRIMARY KEY, year BIGINT NOT NULL, number BIGINT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, agenda TEXT NOT NULL, minutes_es TEXT NOT NULL, minutes_en TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version BIGINT NOT NULL, UNIQUE (year, number))",
+    "CREATE INDEX meetings_date ON meetings(date, id)",
+    "CREATE TABLE meeting_attendance (meeting_id TEXT NOT NULL REFERENCES meetings(id), country TEXT NOT NULL REFERENCES countries(code), PRIMARY KEY (meeting_id, country))",
+    "CREATE TABLE meeting_documents (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL REFERENCES meetings(id), title TEXT NOT NULL, filename TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX meeting_documents_meeting ON meeting_documents(meeting_id, created_at)",
+    "CREATE TABLE agreements (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL REFERENCES meetings(id), seq BIGINT NOT NULL, number TEXT NOT NULL UNIQUE, text TEXT NOT NULL, due TEXT NOT NULL, due_ms BIGINT NOT NULL, status TEXT NOT NULL, public BIGINT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version BIGINT NOT NULL, overdue_notified_at BIGINT, UNIQUE (meeting_id, seq))",
+    "CREATE INDEX agreements_status ON agreements(status, due_ms)",
+    "CREATE TABLE agreement_responsible (agreement_id TEXT NOT NULL REFERENCES agreements(id), party TEXT NOT NULL, PRIMARY KEY (agreement_id, party))",
+    "CREATE INDEX agreement_responsible_party ON agreement_responsible(party, agreement_id)",
+    "CREATE TABLE agreement_followups (id TEXT PRIMARY KEY, agreement_id TEXT NOT NULL REFERENCES agreements(id), author_id TEXT NOT NULL, author_username TEXT NOT NULL, author_country TEXT, text TEXT NOT NULL, status TEXT, created_at BIGINT NOT NULL)",
+    "CREATE INDEX agreement_followups_agreement ON agreement_followups(agreement_id, created_at)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -274,6 +293,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 12,
         common: V12,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 13,
+        common: V13,
         sqlite: &[],
         postgres: &[],
     },

@@ -314,6 +314,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::alerts::api())
         .merge(crate::directory::api())
         .merge(crate::legislation::api())
+        .merge(crate::meetings::api())
         .merge(crate::notifications::api())
         .merge(crate::users::api())
         .merge(crate::countries::api())

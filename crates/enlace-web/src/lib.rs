@@ -20,6 +20,7 @@ pub mod directory;
 pub mod documents;
 pub mod entities;
 pub mod legislation;
+pub mod meetings;
 pub mod notifications;
 pub mod portal;
 pub mod requests;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::pages())
         .merge(directory::pages())
         .merge(legislation::pages())
+        .merge(meetings::pages())
         .merge(notifications::pages())
         .merge(users::pages())
         .merge(countries::pages())

@@ -265,6 +265,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     if let Err(e) = ticker.run_legislation_reminders().await {
                         tracing::warn!(error = %e, "legislation reminders failed");
                     }
+                    if let Err(e) = ticker.run_agreement_reminders().await {
+                        tracing::warn!(error = %e, "agreement reminders failed");
+                    }
                 }
             });
             let state = enlace_web::AppState {

@@ -10,6 +10,7 @@ mod entities;
 mod imports;
 mod legislation;
 mod matrix;
+mod meetings;
 mod portal;
 mod requests;
 mod site;
