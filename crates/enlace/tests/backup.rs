@@ -250,3 +250,75 @@ fn a_corrupt_backup_is_refused_and_the_folder_stays_empty() {
     assert!(text(&o).contains("keys NOT restored"), "{}", text(&o));
     assert!(!target.join("secrets.key").exists());
 }
+
+/// PostgreSQL (when `ENLACE_TEST_DATABASE_URL` names a server): `pg_dump` out, `pg_restore`
+/// into an empty database, verified; a database that holds the platform is refused.
+#[tokio::test]
+async fn postgres_backup_restores_into_an_empty_database_only() {
+    let Some(admin) = std::env::var("ENLACE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return;
+    };
+    let src = enlace_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let dst = enlace_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let k = keys.to_str().unwrap();
+    let o = enlace(&[
+        "users",
+        "add",
+        "--data",
+        k,
+        "--database",
+        &src,
+        "--username",
+        "st.admin",
+        "--role",
+        "secretariat",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let file = dir.path().join("enlace.dump");
+    let f = file.to_str().unwrap();
+    let o = enlace(&["backup", "--data", k, "--database", &src, "--out", f]);
+    assert!(o.status.success(), "{}", text(&o));
+    let restored = dir.path().join("restored");
+    let r = restored.to_str().unwrap();
+    let o = enlace(&[
+        "restore",
+        "--from",
+        f,
+        "--data",
+        r,
+        "--database",
+        &dst,
+        "--keys-from",
+        k,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("audit chain intact"), "{out}");
+    assert!(out.lines().any(|l| l.trim() == "users\t1"), "{out}");
+    assert!(restored.join("secrets.key").exists());
+    let o = enlace(&["audit", "verify", "--data", r, "--database", &dst]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The source still holds the platform: refused, nothing written to the new folder.
+    let other = dir.path().join("other");
+    let o = enlace(&[
+        "restore",
+        "--from",
+        f,
+        "--data",
+        other.to_str().unwrap(),
+        "--database",
+        &src,
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("empty database"), "{}", text(&o));
+    assert!(!other.exists());
+}
