@@ -33,7 +33,7 @@ async fn serve(data: &Path, demo: bool) -> (Child, String) {
     if demo {
         cmd.arg("--demo");
     }
-    let child = cmd.spawn().unwrap();
+    let mut child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..600 {
@@ -44,6 +44,8 @@ async fn serve(data: &Path, demo: bool) -> (Child, String) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 
