@@ -467,7 +467,10 @@ async fn backup(db: &DbArgs, out: &Path) -> Result<ExitCode, String> {
         if !db_file.is_file() {
             return Err(format!("no database at {}", db_file.display()));
         }
-        let store = open(db).await?;
+        // Without the key folder: a backup needs no key and must not create one.
+        let store = Store::open(&url, None)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
         let r = store.unrestricted_backup_sqlite(&tmp).await;
         store.close().await;
         if let Err(e) = r {
@@ -490,7 +493,9 @@ async fn backup(db: &DbArgs, out: &Path) -> Result<ExitCode, String> {
     println!("backup written to {}", out.display());
     println!("The keys are NOT in the backup. Copy them separately and keep them offline, apart from the backups:");
     for k in enlace_store::backup::KEY_FILES {
-        println!("  {}", db.data.join(k).display());
+        let p = db.data.join(k);
+        let note = if p.is_file() { "" } else { " (not found)" };
+        println!("  {}{note}", p.display());
     }
     Ok(ExitCode::SUCCESS)
 }
