@@ -45,7 +45,7 @@ pub enum Engine {
 /// The database handle. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     /// Write transactions run here. On SQLite this is one dedicated connection: a connection
     /// drops its whole page cache whenever another connection has written, so a single writer
     /// keeps its cache (and the hot ends of the indexes) warm from one transaction to the next.

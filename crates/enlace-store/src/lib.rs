@@ -2,6 +2,7 @@
 //! queries, migrations, the one visibility predicate and the audit hash chain.
 
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod checks;
 pub mod countries;

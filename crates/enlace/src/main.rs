@@ -95,6 +95,30 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Write a consistent copy of the database while the server runs (keys are NOT included).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file to write (refused if it exists).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty data folder (or an empty PostgreSQL database), then
+    /// verify it: integrity, audit chain, row counts.
+    Restore {
+        /// The backup file (`enlace backup --out`).
+        #[arg(long)]
+        from: PathBuf,
+        /// The data folder to restore into: it must hold no database and no keys.
+        #[arg(long, env = "ENLACE_DATA", default_value = "./enlace-data")]
+        data: PathBuf,
+        /// An empty PostgreSQL database to restore a `pg_dump` backup into (with pg_restore).
+        #[arg(long, env = "ENLACE_DATABASE_URL")]
+        database: Option<String>,
+        /// Copy the key files (audit-signing.key, secrets.key) from this folder.
+        #[arg(long)]
+        keys_from: Option<PathBuf>,
+    },
     /// Work plans (the 2018 work plan and the 2003 action plan ship with the program).
     Workplans {
         #[command(subcommand)]
@@ -385,7 +409,286 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Workplans { command } => workplans(command).await,
+        Command::Backup { db, out } => backup(&db, &out).await,
+        Command::Restore {
+            from,
+            data,
+            database,
+            keys_from,
+        } => restore(&from, &data, database.as_deref(), keys_from.as_deref()).await,
     }
+}
+
+/// A name next to `file` for the copy being written, so a half backup never looks complete.
+fn partial_name(file: &Path) -> Result<PathBuf, String> {
+    let name = file
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", file.display()))?
+        .to_string_lossy();
+    Ok(file.with_file_name(format!(
+        ".{name}.partial-{}",
+        &enlace_store::random_token()[..12]
+    )))
+}
+
+/// Makes a rename durable: syncs the folder that holds `file`.
+fn sync_parent(file: &Path) {
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+async fn backup(db: &DbArgs, out: &Path) -> Result<ExitCode, String> {
+    if out.exists() {
+        return Err(format!(
+            "{} exists: a backup never overwrites a file",
+            out.display()
+        ));
+    }
+    let tmp = partial_name(out)?;
+    let url = database_url(db)?;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        // pg_dump takes a consistent snapshot too and does not block the server.
+        let status = std::process::Command::new("pg_dump")
+            .args(["--format=custom", "--no-owner", "--file"])
+            .arg(&tmp)
+            .arg(&url)
+            .status()
+            .map_err(|e| {
+                format!("cannot run pg_dump (install the PostgreSQL client tools): {e}")
+            })?;
+        if !status.success() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("pg_dump failed ({status})"));
+        }
+        if let Ok(f) = std::fs::File::open(&tmp) {
+            let _ = f.sync_all();
+        }
+    } else {
+        let db_file = db.data.join("enlace.db");
+        if !db_file.is_file() {
+            return Err(format!("no database at {}", db_file.display()));
+        }
+        // Without the key folder: a backup needs no key and must not create one.
+        let store = Store::open(&url, None)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let r = store.unrestricted_backup_sqlite(&tmp).await;
+        store.close().await;
+        if let Err(e) = r {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("backup failed: {e}"));
+        }
+    }
+    if out.exists() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!(
+            "{} appeared meanwhile; not overwritten",
+            out.display()
+        ));
+    }
+    std::fs::rename(&tmp, out).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot rename to {}: {e}", out.display())
+    })?;
+    sync_parent(out);
+    println!("backup written to {}", out.display());
+    println!("The keys are NOT in the backup. Copy them separately and keep them offline, apart from the backups:");
+    for k in enlace_store::backup::KEY_FILES {
+        let p = db.data.join(k);
+        let note = if p.is_file() { "" } else { " (not found)" };
+        println!("  {}{note}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(
+    from: &Path,
+    data: &Path,
+    database: Option<&str>,
+    keys_from: Option<&Path>,
+) -> Result<ExitCode, String> {
+    use enlace_store::backup::KEY_FILES;
+    // Refuse a folder that already holds a platform: a restore never overwrites one.
+    let db_file = data.join("enlace.db");
+    for name in ["enlace.db", "enlace.db-wal", "enlace.db-shm"]
+        .iter()
+        .chain(KEY_FILES.iter())
+    {
+        if data.join(name).exists() {
+            return Err(format!(
+                "{} already holds {name}: restore only into an empty data folder",
+                data.display()
+            ));
+        }
+    }
+    if !from.is_file() {
+        return Err(format!("no backup file at {}", from.display()));
+    }
+    let postgres =
+        database.filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    if let Some(url) = database {
+        if postgres.is_none() {
+            return Err("--database must be a postgres:// URL".into());
+        }
+        let has = enlace_store::backup::unrestricted_postgres_has_tables(url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        if has {
+            return Err(
+                "the database already holds tables: restore only into an empty database".into(),
+            );
+        }
+    } else {
+        // Check the copy before anything is written: a corrupt file leaves the folder as it was.
+        let problems = enlace_store::backup::unrestricted_check_sqlite_file(from)
+            .await
+            .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        if !problems.is_empty() {
+            return Err(format!(
+                "{} is not a sound backup: {}",
+                from.display(),
+                problems.join("; ")
+            ));
+        }
+    }
+    // Keys: check them all before copying anything.
+    let mut keys = vec![];
+    if let Some(dir) = keys_from {
+        for k in KEY_FILES {
+            let p = dir.join(k);
+            if p.is_file() {
+                keys.push((p, data.join(k)));
+            }
+        }
+        if keys.is_empty() {
+            return Err(format!("{} holds no key files", dir.display()));
+        }
+    }
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    match postgres {
+        Some(url) => {
+            let status = std::process::Command::new("pg_restore")
+                .args([
+                    "--no-owner",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    "--dbname",
+                ])
+                .arg(url)
+                .arg(from)
+                .status()
+                .map_err(|e| {
+                    format!("cannot run pg_restore (install the PostgreSQL client tools): {e}")
+                })?;
+            if !status.success() {
+                return Err(format!("pg_restore failed ({status})"));
+            }
+        }
+        None => {
+            let tmp = partial_name(&db_file)?;
+            let copied = std::fs::copy(from, &tmp)
+                .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+                .and_then(|_| std::fs::rename(&tmp, &db_file));
+            if let Err(e) = copied {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(format!("cannot copy into {}: {e}", data.display()));
+            }
+            sync_parent(&db_file);
+        }
+    }
+    for (src, dst) in &keys {
+        copy_key(src, dst)?;
+    }
+    sync_parent(&db_file);
+    println!(
+        "restored {} into {}",
+        from.display(),
+        postgres
+            .map(|_| "the PostgreSQL database".to_string())
+            .unwrap_or_else(|| data.display().to_string())
+    );
+    // Verify: open without the key folder when the keys were not given, so that no new keys
+    // are created in their place.
+    let url = match postgres {
+        Some(u) => u.to_string(),
+        None => format!("sqlite://{}", db_file.display()),
+    };
+    let key_dir = if keys.is_empty() { None } else { Some(data) };
+    let store = Store::open(&url, key_dir)
+        .await
+        .map_err(|e| format!("cannot open the restored database: {e}"))?;
+    let mut ok = true;
+    if postgres.is_none() {
+        let problems = enlace_store::backup::unrestricted_check_sqlite_file(&db_file)
+            .await
+            .map_err(|e| e.to_string())?;
+        if problems.is_empty() {
+            println!("integrity: ok");
+        } else {
+            ok = false;
+            println!("integrity: FAILED: {}", problems.join("; "));
+        }
+    }
+    match store
+        .unrestricted_verify_audit(&[])
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Verdict::Intact {
+            entries,
+            checkpoints,
+        } => println!(
+            "audit chain intact: {entries} entries ({checkpoints} signed checkpoints verified)"
+        ),
+        Verdict::Broken { seq, reason } => {
+            ok = false;
+            println!("audit chain BROKEN at entry {seq}: {reason}");
+        }
+    }
+    println!("rows per table:");
+    for (table, n) in store
+        .unrestricted_table_counts()
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!("  {table}\t{n}");
+    }
+    store.close().await;
+    if keys.is_empty() {
+        println!(
+            "keys NOT restored: copy audit-signing.key and secrets.key into {} before starting the server (without secrets.key no second factor can be checked)",
+            data.display()
+        );
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Copies a key file readable by its owner only.
+fn copy_key(src: &Path, dst: &Path) -> Result<(), String> {
+    let text = std::fs::read(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts
+        .open(dst)
+        .map_err(|e| format!("cannot create {}: {e}", dst.display()))?;
+    f.write_all(&text)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", dst.display()))
 }
 
 /// The operator at the command line holds the database: loads, exports and lists plans
