@@ -129,6 +129,24 @@ struct DirectoryPage {
     entries: Vec<(String, DirectoryData)>,
 }
 
+/// An agreement as the portal shows it.
+pub struct AgreementCard {
+    pub number: String,
+    pub text: String,
+    pub meeting: String,
+    pub meeting_date: String,
+    pub responsible: Vec<String>,
+    pub due: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_agreements.html")]
+struct AgreementsPage {
+    f: Frame,
+    items: Vec<AgreementCard>,
+}
+
 #[derive(Template)]
 #[template(path = "portal_missing.html")]
 struct MissingPage {
@@ -262,6 +280,44 @@ pub async fn portal_directory(State(s): State<AppState>, Path(lang): Path<String
     }))
 }
 
+/// The agreements the secretariat made public, newest meeting first.
+pub async fn portal_agreements(State(s): State<AppState>, Path(lang): Path<String>) -> Response {
+    let Some(lang) = lang_of(&lang) else {
+        return missing(Lang::Es);
+    };
+    let list = match s.app.published_agreements().await {
+        Ok(l) => l,
+        Err(_) => return failed(lang),
+    };
+    let t = Tr::new(lang);
+    let items = list
+        .into_iter()
+        .map(|(a, m)| AgreementCard {
+            number: a.number,
+            text: a.text,
+            meeting: m.title,
+            meeting_date: m.date,
+            responsible: a
+                .responsible
+                .iter()
+                .map(|r| {
+                    if r == "secretariat" {
+                        t.t("meetings_secretariat")
+                    } else {
+                        t.country(r)
+                    }
+                })
+                .collect(),
+            due: a.due,
+            status: t.tw("meetings_status_", &a.status),
+        })
+        .collect();
+    public(render(&AgreementsPage {
+        items,
+        f: Frame::new(lang, "/agreements"),
+    }))
+}
+
 /// A published publication's PDF, offered as a download.
 pub async fn portal_file(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     match s.app.portal_published_file(&id).await {
@@ -330,9 +386,38 @@ pub async fn portal_feed(
             }
         })
         .collect();
+    let mut entries = entries;
+    let agreements = s.app.published_agreements().await.unwrap_or_default();
+    for (a, m) in agreements.iter().take(50) {
+        entries.push(atom_syndication::Entry {
+            id: format!("urn:enlace:agreement:{}", a.id),
+            title: atom_syndication::Text::plain(format!(
+                "{} {}: {}",
+                t.t("portal_agreement"),
+                a.number,
+                a.text.chars().take(120).collect::<String>()
+            )),
+            updated: when(a.updated_at),
+            links: vec![atom_syndication::Link {
+                href: format!("{base}/portal/{}/agreements#{}", lang.code(), a.number),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                hreflang: Some(lang.code().into()),
+                ..Default::default()
+            }],
+            summary: Some(atom_syndication::Text::plain(format!(
+                "{} · {}",
+                m.title, m.date
+            ))),
+            ..Default::default()
+        });
+    }
+    entries.sort_by(|a, b| b.updated.cmp(&a.updated));
+    entries.truncate(50);
     let updated = items
         .iter()
         .map(|i| i.published_at.unwrap_or(i.updated_at).max(i.updated_at))
+        .chain(agreements.iter().map(|(a, _)| a.updated_at))
         .max()
         .unwrap_or(0);
     let feed = atom_syndication::Feed {

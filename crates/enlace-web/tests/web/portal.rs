@@ -198,6 +198,17 @@ async fn nothing_private_ever_reaches_the_portal() {
         let (_, w) = s.api(Some(&sec), Method::POST, "/api/v1/portal/items", Some(json!({"kind": "publication", "title_es": format!("{MARK} retirado"), "publish": true}))).await;
         let wid = w["id"].as_str().unwrap().to_string();
         s.api(Some(&sec), Method::POST, &format!("/api/v1/portal/items/{wid}/unpublish"), None).await;
+        // Agreements: one left private, one made public.
+        let (st, m) = s.api(Some(&sec), Method::POST, "/api/v1/meetings", Some(json!({"title": "Reunión ficticia de la Red", "date": "2026-11-20", "kind": "network"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{m}");
+        let mid = m["id"].as_str().unwrap().to_string();
+        let (st, a) = s.api(Some(&sec), Method::POST, "/api/v1/agreements", Some(json!({"meeting_id": mid, "text": format!("{MARK} acuerdo interno"), "responsible": ["gt"], "due": "2027-01-31"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{a}");
+        let (_, b) = s.api(Some(&sec), Method::POST, "/api/v1/agreements", Some(json!({"meeting_id": mid, "text": "Acuerdo público ficticio sobre campañas", "responsible": ["gt", "secretariat"], "due": "2027-02-28"}))).await;
+        let bid = b["id"].as_str().unwrap().to_string();
+        let (st, b) = s.api(Some(&sec), Method::PATCH, &format!("/api/v1/agreements/{bid}"), Some(json!({"public": true}))).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        let number = b["number"].as_str().unwrap().to_string();
         let pages = crawl(&s).await;
         assert!(pages.len() >= 8, "crawled {}", pages.len());
         for (path, body) in &pages {
@@ -207,6 +218,9 @@ async fn nothing_private_ever_reaches_the_portal() {
         let all: String = pages.iter().map(|(_, b)| b.as_str()).collect();
         assert!(all.contains("Guía regional de indicadores") && all.contains("Regional indicators guide"));
         assert!(all.contains("(only in Spanish)"), "the event without an English title is marked");
+        assert!(all.contains(&number) && all.contains("Acuerdo público ficticio"), "the public agreement is there");
+        let (_, feed, _) = get(&s, "/portal/en/feed.atom").await;
+        assert!(feed.contains(&number) && !feed.contains(MARK), "{feed}");
         let (_, dirpage, _) = get(&s, "/portal/en/directory").await;
         assert!(dirpage.contains("Mexico"), "{dirpage}");
     })
