@@ -242,12 +242,17 @@ pub struct PlanSummary {
 pub struct Plan {
     pub id: String,
     pub builtin: bool,
+    /// The plan's document (see `PlanDoc`), its fields beside `id` and `builtin`. Described
+    /// as an open object here: `PlanDoc` itself refuses unknown fields, which a schema would
+    /// carry into this flattened view and so refuse `id` and `builtin`.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub doc: PlanDoc,
 }
 
 /// Evidence of progress: what was done, a link to it, and when.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ProgressEvidence)]
 pub struct Evidence {
     #[serde(default)]
     #[schema(

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TravelDocumentView)]
 pub struct DocumentView {
     pub id: String,
     /// The member country that recorded the specimen (and alone changes it).

@@ -78,6 +78,7 @@ pub struct Minutes {
 
 /// A document distributed to the member countries (PDF).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MeetingDocumentView)]
 pub struct DocumentView {
     pub id: String,
     pub title: String,
