@@ -412,7 +412,7 @@ pub async fn portal_feed(
             ..Default::default()
         });
     }
-    entries.sort_by(|a, b| b.updated.cmp(&a.updated));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.updated));
     entries.truncate(50);
     let updated = items
         .iter()
