@@ -574,7 +574,6 @@ impl App {
     pub async fn load_builtin_workplans(&self) -> AppResult<()> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let mut loaded = false;
         for (key, json) in BUILTIN {
             if tx.workplan_builtin_exists(key).await? {
                 continue;
@@ -583,27 +582,20 @@ impl App {
                 .map_err(|e| AppError::Internal(format!("workplan {key}: {e:?}")))?;
             let canonical =
                 serde_json::to_string(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-            let id = tx
-                .insert_workplan(
-                    Some(key),
-                    doc.year,
-                    &doc.title.es,
-                    &doc.title.en,
-                    &canonical,
-                    None,
-                    now,
-                )
-                .await?;
-            let mut e = crate::anonymous_entry(&Origin::default(), "workplan.load", "ok");
-            e.object_kind = Some("workplan".into());
-            e.object_id = Some(id);
-            e.detail = Some(format!("builtin={key}"));
-            tx.audit(now, e).await?;
-            loaded = true;
+            // Reference data shipped with the program, like the countries and the modus
+            // operandi vocabulary the migrations insert: no one's action, so no audit row.
+            tx.insert_workplan(
+                Some(key),
+                doc.year,
+                &doc.title.es,
+                &doc.title.en,
+                &canonical,
+                None,
+                now,
+            )
+            .await?;
         }
-        if loaded {
-            tx.commit().await?;
-        }
+        tx.commit().await?;
         Ok(())
     }
 
