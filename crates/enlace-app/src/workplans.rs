@@ -238,16 +238,40 @@ pub struct PlanSummary {
 }
 
 /// A plan with its id.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub id: String,
     pub builtin: bool,
-    /// The plan's document (see `PlanDoc`), its fields beside `id` and `builtin`. Described
-    /// as an open object here: `PlanDoc` itself refuses unknown fields, which a schema would
-    /// carry into this flattened view and so refuse `id` and `builtin`.
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub doc: PlanDoc,
+}
+
+/// A plan as the API shows it: its id, then its document's fields.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanView {
+    pub id: String,
+    /// Shipped with the product (the 2018 work plan, the 2003 action plan).
+    pub builtin: bool,
+    pub year: i64,
+    pub title: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objective: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Text>,
+    pub axes: Vec<Axis>,
+}
+
+impl From<Plan> for PlanView {
+    fn from(p: Plan) -> PlanView {
+        PlanView {
+            id: p.id,
+            builtin: p.builtin,
+            year: p.doc.year,
+            title: p.doc.title,
+            objective: p.doc.objective,
+            source: p.doc.source,
+            axes: p.doc.axes,
+        }
+    }
 }
 
 /// Evidence of progress: what was done, a link to it, and when.
@@ -472,9 +496,11 @@ impl ProgressInput {
             .filter(|l| !l.is_empty())
             .map(str::to_string);
         if let Some(l) = &link {
-            let ok = (l.starts_with("https://") || l.starts_with("http://"))
-                && l.len() <= 500
-                && l.len() > 8
+            let rest = l
+                .strip_prefix("https://")
+                .or_else(|| l.strip_prefix("http://"));
+            let ok = rest.is_some_and(|r| !r.is_empty())
+                && l.chars().count() <= 500
                 && !l.chars().any(|c| c.is_whitespace() || c.is_control());
             if !ok {
                 errs.push("link", "bad_link");
@@ -579,7 +605,6 @@ impl App {
     pub async fn load_builtin_workplans(&self) -> AppResult<()> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let mut loaded = false;
         for (key, json) in BUILTIN {
             if tx.workplan_builtin_exists(key).await? {
                 continue;
@@ -588,27 +613,20 @@ impl App {
                 .map_err(|e| AppError::Internal(format!("workplan {key}: {e:?}")))?;
             let canonical =
                 serde_json::to_string(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-            let id = tx
-                .insert_workplan(
-                    Some(key),
-                    doc.year,
-                    &doc.title.es,
-                    &doc.title.en,
-                    &canonical,
-                    None,
-                    now,
-                )
-                .await?;
-            let mut e = crate::anonymous_entry(&Origin::default(), "workplan.load", "ok");
-            e.object_kind = Some("workplan".into());
-            e.object_id = Some(id);
-            e.detail = Some(format!("builtin={key}"));
-            tx.audit(now, e).await?;
-            loaded = true;
+            // Reference data shipped with the program, like the countries and the modus
+            // operandi vocabulary the migrations insert: no one's action, so no audit row.
+            tx.insert_workplan(
+                Some(key),
+                doc.year,
+                &doc.title.es,
+                &doc.title.en,
+                &canonical,
+                None,
+                now,
+            )
+            .await?;
         }
-        if loaded {
-            tx.commit().await?;
-        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -768,7 +786,8 @@ impl App {
         period: Option<&str>,
     ) -> AppResult<(Plan, ProgressReport)> {
         let plan = self.workplan_any(plan_id).await?;
-        let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
+        // Absent means the current quarter; anything given must be a period.
+        let period = match period {
             Some(p) if valid_period(p) => p.to_string(),
             Some(_) => return Err(Invalid::one("period", "bad_period").into()),
             None => quarter_of(self.now_ms()),

@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use enlace_app::workplans::{
-    Plan, PlanDoc, PlanSummary, ProgressInput, ProgressReport, ProgressRevision, ProgressView,
+    PlanDoc, PlanSummary, PlanView, ProgressInput, ProgressReport, ProgressRevision, ProgressView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,7 +31,7 @@ pub struct RevisionList {
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// `2026` or `2026-Q1`; default the current quarter.
-    #[param(pattern = "^[0-9]{4}(-Q[1-4])?$")]
+    #[param(pattern = "^(20[0-9]{2}|2100)(-Q[1-4])?$")]
     pub period: Option<String>,
 }
 
@@ -63,14 +63,14 @@ pub(crate) async fn workplan_import(
 
 /// A plan with its axes and actions.
 #[utoipa::path(get, path = "/workplans/{id}", tag = "workplans", params(("id" = String, Path)),
-    responses((status = 200, body = Plan)))]
+    responses((status = 200, body = PlanView)))]
 pub(crate) async fn workplan_get(
     State(s): State<AppState>,
     a: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult {
     let p = s.app.workplan(&a.ctx, &id).await.map_err(|e| a.err(e))?;
-    Ok(Json(p).into_response())
+    Ok(Json(PlanView::from(p)).into_response())
 }
 
 /// The plan's JSON document, as `POST /workplans` takes it (an import of it gives the same
@@ -162,7 +162,7 @@ pub(crate) async fn progress_csv(
 #[utoipa::path(put, path = "/workplans/{id}/progress/{country}/{action}/{period}", tag = "workplans",
     params(("id" = String, Path), ("country" = enlace_domain::Country, Path),
         ("action" = String, Path, pattern = "^[0-9]+\\.[0-9]+$"),
-        ("period" = String, Path, pattern = "^[0-9]{4}(-Q[1-4])?$")),
+        ("period" = String, Path, pattern = "^(20[0-9]{2}|2100)(-Q[1-4])?$")),
     request_body = ProgressInput,
     responses((status = 200, body = ProgressView)))]
 pub(crate) async fn progress_put(
@@ -183,7 +183,7 @@ pub(crate) async fn progress_put(
 #[utoipa::path(get, path = "/workplans/{id}/progress/{country}/{action}/{period}/history", tag = "workplans",
     params(("id" = String, Path), ("country" = enlace_domain::Country, Path),
         ("action" = String, Path, pattern = "^[0-9]+\\.[0-9]+$"),
-        ("period" = String, Path, pattern = "^[0-9]{4}(-Q[1-4])?$")),
+        ("period" = String, Path, pattern = "^(20[0-9]{2}|2100)(-Q[1-4])?$")),
     responses((status = 200, body = RevisionList)))]
 pub(crate) async fn progress_history(
     State(s): State<AppState>,

@@ -38,6 +38,13 @@ pub(crate) struct ActionRow {
     region: String,
     /// (status in words, the countries that reported it), for statuses someone reported.
     by_status: Vec<(String, String)>,
+    /// The form as typed, when it came back with errors (shown open).
+    form_status: String,
+    form_evidence: String,
+    form_link: String,
+    form_date: String,
+    open: bool,
+    errors: Vec<ShownError>,
 }
 
 pub(crate) struct AxisRow {
@@ -177,11 +184,29 @@ pub async fn workplan_page(
     Path(id): Path<String>,
     Query(q): Query<PeriodParam>,
 ) -> PageResult {
-    let ctx = req.ctx()?;
     let period = Some(q.period.trim()).filter(|p| !p.is_empty());
+    plan_page(&s, &req, &id, period, None).await
+}
+
+/// A progress form that did not go through: its action, what was typed, and why.
+pub(crate) struct Draft {
+    form: ProgressForm,
+    errors: Vec<ShownError>,
+}
+
+/// The plan page; with a draft, that action's form is open with what was typed and the
+/// fields at fault (422).
+async fn plan_page(
+    s: &AppState,
+    req: &Req,
+    id: &str,
+    period: Option<&str>,
+    draft: Option<Draft>,
+) -> PageResult {
+    let ctx = req.ctx()?;
     let (plan, report) = s
         .app
-        .progress(&ctx, &id, period)
+        .progress(&ctx, id, period)
         .await
         .map_err(|e| req.err(e))?;
     let t = req.tr();
@@ -262,7 +287,35 @@ pub async fn workplan_page(
                                 .then(|| (t.t(&format!("workplans_status_{st}")), names.join(", ")))
                         })
                         .collect();
+                    let (form_status, form_evidence, form_link, form_date, open, errors) =
+                        match draft.as_ref().filter(|d| d.form.action == code) {
+                            Some(d) => (
+                                d.form.status.clone(),
+                                d.form.evidence.clone(),
+                                d.form.link.clone(),
+                                d.form.date.clone(),
+                                true,
+                                d.errors.clone(),
+                            ),
+                            None => (
+                                mine.map(|p| p.status.clone())
+                                    .unwrap_or_else(|| "not_started".into()),
+                                mine.map(|p| p.evidence.text.clone()).unwrap_or_default(),
+                                mine.and_then(|p| p.evidence.link.clone())
+                                    .unwrap_or_default(),
+                                mine.and_then(|p| p.evidence.date.clone())
+                                    .unwrap_or_default(),
+                                false,
+                                vec![],
+                            ),
+                        };
                     ActionRow {
+                        form_status,
+                        form_evidence,
+                        form_link,
+                        form_date,
+                        open,
+                        errors,
                         region: t.t1(
                             "workplans_region_done",
                             "n",
@@ -333,35 +386,43 @@ pub async fn workplan_page(
     if !ps.contains(&report.period) {
         ps.insert(0, report.period.clone());
     }
-    Ok(render(&WorkplanPage {
-        user: req.page_user(),
-        path: req.path.clone(),
-        id: plan.id.clone(),
-        title: plan.doc.title.get(l).to_string(),
-        objective: plan
-            .doc
-            .objective
-            .as_ref()
-            .map(|x| x.get(l).to_string())
-            .unwrap_or_default(),
-        period: report.period.clone(),
-        periods: ps,
-        axes,
-        my_country: my_country
-            .filter(|c| enlace_domain::policy::may_report_progress(&ctx.actor, *c))
-            .map(|c| c.code().to_string()),
-        countries: countries.iter().map(|c| c.code().to_string()).collect(),
-        rollup,
-        overall,
-        statuses: enlace_app::workplans::STATUSES
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        t,
-    }))
+    let status = if draft.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok(with_status(
+        status,
+        render(&WorkplanPage {
+            user: req.page_user(),
+            path: req.path.clone(),
+            id: plan.id.clone(),
+            title: plan.doc.title.get(l).to_string(),
+            objective: plan
+                .doc
+                .objective
+                .as_ref()
+                .map(|x| x.get(l).to_string())
+                .unwrap_or_default(),
+            period: report.period.clone(),
+            periods: ps,
+            axes,
+            my_country: my_country
+                .filter(|c| enlace_domain::policy::may_report_progress(&ctx.actor, *c))
+                .map(|c| c.code().to_string()),
+            countries: countries.iter().map(|c| c.code().to_string()).collect(),
+            rollup,
+            overall,
+            statuses: enlace_app::workplans::STATUSES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            t,
+        }),
+    ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub struct ProgressForm {
     #[serde(default)]
     action: String,
@@ -390,19 +451,35 @@ pub async fn progress_form(
     let input = ProgressInput {
         status: f.status.clone(),
         evidence: Some(EvidenceInput::Detail(Evidence {
-            text: f.evidence,
-            link: Some(f.link).filter(|l| !l.trim().is_empty()),
-            date: Some(f.date).filter(|d| !d.trim().is_empty()),
+            text: f.evidence.clone(),
+            link: Some(f.link.clone()).filter(|l| !l.trim().is_empty()),
+            date: Some(f.date.clone()).filter(|d| !d.trim().is_empty()),
         })),
     };
     if f.action.is_empty() {
         return Err(req.err(AppError::Invalid(Invalid::one("action", "required"))));
     }
-    let p = s
+    let p = match s
         .app
         .put_progress(&ctx, &id, country.code(), &f.action, &f.period, &input)
         .await
-        .map_err(|e| req.err(e))?;
+    {
+        Ok(p) => p,
+        // The form comes back open, as typed, with the fields at fault.
+        Err(AppError::Invalid(inv)) if enlace_app::workplans::valid_period(&f.period) => {
+            let errors = shown(req.tr(), &inv.0);
+            let period = f.period.clone();
+            return plan_page(
+                &s,
+                &req,
+                &id,
+                Some(&period),
+                Some(Draft { form: f, errors }),
+            )
+            .await;
+        }
+        Err(e) => return Err(req.err(e)),
+    };
     Ok(Redirect::to(&format!(
         "/workplans/{id}?period={}#action-{}-{}",
         url_encode(&p.period),

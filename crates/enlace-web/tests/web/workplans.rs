@@ -515,7 +515,45 @@ async fn the_plan_page_records_progress_and_shows_the_rollup() {
                 && h.contains("Estadísticas cargadas")
                 && h.contains("officer.ni")
         );
-        // Bad status through the form: an error page naming the problem, nothing stored.
+        // A bad link through the form: the form comes back open, as typed, with the error;
+        // nothing stored.
+        let res = s
+            .post_form(
+                &cookie,
+                &format!("/workplans/{id}/progress"),
+                &[
+                    ("csrf", &csrf),
+                    ("action", "1.6"),
+                    ("period", "2026-Q2"),
+                    ("status", "done"),
+                    ("evidence", "Texto que no se pierde"),
+                    ("link", "ftp://x"),
+                    ("date", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("Texto que no se pierde")
+                && html.contains("ftp://x")
+                && html.contains("class=\"error\""),
+            "the form comes back as typed, with the error"
+        );
+        let (_, r) = s
+            .api(
+                Some(&tok),
+                Method::GET,
+                &format!("/api/v1/workplans/{id}/progress?period=2026-Q2"),
+                None,
+            )
+            .await;
+        assert!(!r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["action"] == "1.6"));
+        // A bad status too.
         let res = s
             .post_form(
                 &cookie,
