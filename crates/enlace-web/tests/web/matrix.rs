@@ -187,3 +187,137 @@ async fn authorization_matrix_over_http() {
     })
     .await;
 }
+
+/// The network's shared records (legislation, work-plan progress, meetings and agreements,
+/// visas, travel documents, portal items), from one table: each row is an action on a record
+/// of Mexico's (or of the network) and the status each caller gets. Columns: officer.mx,
+/// admin.mx, approver.mx, officer.gt, secretariat, no login. Rows run in order, each caller
+/// in column order; fixtures (a meeting, an agreement whose responsible country is
+/// Guatemala, a specimen, a proposed portal item) are made first.
+const NETWORK: &str = "
+legislation.answer.mx      200 200 200 403 403 401
+legislation.read           200 200 200 200 200 401
+legislation.question.edit  403 403 403 403 200 401
+progress.report.mx         200 200 200 403 403 401
+progress.read              200 200 200 200 200 401
+workplan.load              403 403 403 403 201 401
+meeting.create             403 403 403 403 201 401
+meeting.read               200 200 200 200 200 401
+agreement.create           403 403 403 403 201 401
+agreement.follow.gt        403 403 403 200 200 401
+visa.set.mx                200 200 200 403 403 401
+visa.read                  200 200 200 200 200 401
+specimen.create            201 403 403 201 403 401
+specimen.read              200 200 200 200 403 401
+portal.propose             201 201 201 201 201 401
+portal.read.proposed.mx    200 200 200 404 200 401
+portal.publish             403 403 403 404 200 401
+";
+
+const CALLERS: [Option<&str>; 6] = [
+    Some("officer.mx"),
+    Some("admin.mx"),
+    Some("approver.mx"),
+    Some("officer.gt"),
+    Some("secretariat"),
+    None,
+];
+
+#[tokio::test]
+async fn network_records_matrix_over_http() {
+    each_engine(|s| async move {
+        let mut tokens: HashMap<&str, String> = HashMap::new();
+        for u in CALLERS.iter().flatten() {
+            tokens.insert(u, s.token(u).await);
+        }
+        let sec = tokens["secretariat"].clone();
+        let mx = tokens["officer.mx"].clone();
+        // Fixtures.
+        let (_, q) = s.api(Some(&mx), Method::GET, "/api/v1/legislation/questions", None).await;
+        let question = q["items"][0]["code"].as_str().unwrap().to_string();
+        let (_, plans) = s.api(Some(&mx), Method::GET, "/api/v1/workplans", None).await;
+        let plan = plans["items"].as_array().unwrap().iter().find(|p| p["year"] == 2018).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (st, m) = s
+            .api(Some(&sec), Method::POST, "/api/v1/meetings", Some(json!({"title": "Reunión matriz", "date": "2031-03-02", "kind": "network"})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{m}");
+        let meeting = m["id"].as_str().unwrap().to_string();
+        let (st, a) = s
+            .api(Some(&sec), Method::POST, "/api/v1/agreements", Some(json!({"meeting_id": meeting, "text": "Acuerdo de la matriz", "responsible": ["gt"], "due": "2031-12-31"})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{a}");
+        let agreement = a["id"].as_str().unwrap().to_string();
+        let specimen_body = json!({"issuing_country": "ht", "kind": "passport", "series": "Serie matriz", "first_issued": "2021-06-01", "validity_years": 10});
+        let (st, d) = s.api(Some(&mx), Method::POST, "/api/v1/documents", Some(specimen_body.clone())).await;
+        assert_eq!(st, StatusCode::CREATED, "{d}");
+        let specimen = d["id"].as_str().unwrap().to_string();
+        let portal_body = json!({"kind": "event", "title_es": "Foro de la matriz", "event_date": "2031-05-04"});
+        let (st, p) = s.api(Some(&mx), Method::POST, "/api/v1/portal/items", Some(portal_body.clone())).await;
+        assert_eq!(st, StatusCode::CREATED, "{p}");
+        let item = p["id"].as_str().unwrap().to_string();
+
+        let cited = json!({"answer": "yes", "citation": {"instrument": "Ley (ficticia)", "article": "1", "in_force": "2016-01-01", "url": "https://example.org/ley"}, "excerpt": "Texto."});
+        let mut n = 0;
+        for line in NETWORK.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(f.len(), 1 + CALLERS.len(), "row {line}");
+            for (caller, expected) in CALLERS.iter().zip(&f[1..]) {
+                n += 1;
+                let (method, path, body) = match f[0] {
+                    "legislation.answer.mx" => (Method::PUT, format!("/api/v1/legislation/mx/{question}"), Some(cited.clone())),
+                    "legislation.read" => (Method::GET, "/api/v1/legislation?countries=mx,gt".to_string(), None),
+                    "legislation.question.edit" => (
+                        Method::PUT,
+                        format!("/api/v1/legislation/questions/{question}"),
+                        Some(json!({"text": {"es": "Pregunta de la matriz", "en": "Matrix question"}})),
+                    ),
+                    "progress.report.mx" => (
+                        Method::PUT,
+                        format!("/api/v1/workplans/{plan}/progress/mx/1.2/2026-Q1"),
+                        Some(json!({"status": "in_progress", "evidence": "Avance."})),
+                    ),
+                    "progress.read" => (Method::GET, format!("/api/v1/workplans/{plan}/progress"), None),
+                    "workplan.load" => {
+                        let (_, doc) = s.api(Some(&sec), Method::GET, &format!("/api/v1/workplans/{plan}/export"), None).await;
+                        let mut doc = doc;
+                        doc["title"] = json!({"es": "Plan de la matriz", "en": "Matrix plan"});
+                        doc["year"] = json!(2031);
+                        (Method::POST, "/api/v1/workplans".to_string(), Some(doc))
+                    }
+                    "meeting.create" => (
+                        Method::POST,
+                        "/api/v1/meetings".to_string(),
+                        Some(json!({"title": "Otra reunión", "date": "2031-04-06", "kind": "virtual"})),
+                    ),
+                    "meeting.read" => (Method::GET, format!("/api/v1/meetings/{meeting}"), None),
+                    "agreement.create" => (
+                        Method::POST,
+                        "/api/v1/agreements".to_string(),
+                        Some(json!({"meeting_id": meeting, "text": "Otro acuerdo", "responsible": ["secretariat"], "due": "2031-12-31"})),
+                    ),
+                    "agreement.follow.gt" => (Method::PATCH, format!("/api/v1/agreements/{agreement}"), Some(json!({"status": "in_progress"}))),
+                    "visa.set.mx" => (
+                        Method::PUT,
+                        "/api/v1/visas/mx/ke".to_string(),
+                        Some(json!({"regime": "visa_required", "source": "Ley de Migración (ficticia), art. 37", "effective": "2020-01-01"})),
+                    ),
+                    "visa.read" => (Method::GET, "/api/v1/visas?nationality=ke&destination=mx".to_string(), None),
+                    "specimen.create" => (Method::POST, "/api/v1/documents".to_string(), Some(specimen_body.clone())),
+                    "specimen.read" => (Method::GET, format!("/api/v1/documents/{specimen}"), None),
+                    "portal.propose" => (Method::POST, "/api/v1/portal/items".to_string(), Some(portal_body.clone())),
+                    "portal.read.proposed.mx" => (Method::GET, format!("/api/v1/portal/items/{item}"), None),
+                    "portal.publish" => (Method::POST, format!("/api/v1/portal/items/{item}/publish"), None),
+                    other => panic!("unknown action {other}"),
+                };
+                let tok = caller.map(|u| tokens[u].as_str());
+                let (st, v) = s.api(tok, method, &path, body).await;
+                assert_eq!(st.as_u16().to_string(), *expected, "{} by {caller:?} [{}]: {v}", f[0], s.engine);
+            }
+        }
+        assert_eq!(n, 17 * 6, "every cell of the table ran");
+    })
+    .await;
+}
