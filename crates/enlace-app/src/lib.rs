@@ -12,6 +12,7 @@ pub mod directory;
 pub mod documents;
 pub mod entities;
 mod error;
+pub mod files;
 pub mod graph;
 pub mod legislation;
 pub mod live;

@@ -22,7 +22,7 @@ pub const STATUSES: [&str; 4] = ["open", "in_progress", "done", "withdrawn"];
 /// Who may be responsible for an agreement besides the member countries.
 pub const SECRETARIAT: &str = "secretariat";
 /// Largest document accepted (10 MiB), PDF only.
-pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_DOCUMENT_BYTES: usize = crate::files::MAX_FILE;
 pub const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// A new meeting. Only title, date and kind are required.
@@ -405,32 +405,8 @@ impl App {
         readers(ctx)?;
         let mut errs = Invalid::default();
         let title = validate::text(&mut errs, "title", title, true, 200);
-        let mut filename: String = filename
-            .trim()
-            .chars()
-            // ASCII only: the name goes back out in a Content-Disposition header.
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(120)
-            .collect();
-        if filename.trim().is_empty() {
-            filename = "documento.pdf".into();
-        }
-        if !filename.to_ascii_lowercase().ends_with(".pdf") {
-            filename.push_str(".pdf");
-        }
-        if bytes.is_empty() {
-            errs.push("file", "required");
-        } else if bytes.len() > MAX_DOCUMENT_BYTES {
-            errs.push("file", "too_large");
-        } else if !bytes.starts_with(b"%PDF-") {
-            errs.push("file", "not_pdf");
-        }
+        crate::files::check(&mut errs, "file", bytes, &[crate::files::Kind::Pdf]);
+        let filename = crate::files::download_name(filename, "documento", crate::files::Kind::Pdf);
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         tx.meeting(meeting_id).await?.ok_or(AppError::NotFound)?;

@@ -13,7 +13,7 @@ use sha2::Digest;
 
 pub const KINDS: [&str; 3] = ["publication", "event", "campaign"];
 /// A publication's PDF: at most 10 MiB.
-pub const MAX_FILE: usize = 10 * 1024 * 1024;
+pub const MAX_FILE: usize = crate::files::MAX_FILE;
 
 /// What a proposal or an edit says (omitted fields keep their value on an edit).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -317,23 +317,12 @@ impl App {
     ) -> AppResult<PortalItem> {
         let mut errs = Invalid::default();
         let name = validate::text(&mut errs, "file", name, false, 200);
-        if content.len() > MAX_FILE {
-            errs.push("file", "too_large");
-        } else if !content.starts_with(b"%PDF-") {
-            errs.push("file", "not_pdf");
-        }
+        crate::files::check(&mut errs, "file", &content, &[crate::files::Kind::Pdf]);
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let item = self.changeable(&mut tx, ctx, id).await?;
         errs.into_result()?;
-        // The name is only ever shown and offered back as a download name: keep it plain.
-        let mut name: String = name
-            .chars()
-            .filter(|c| c.is_alphanumeric() || " ._-()".contains(*c))
-            .collect();
-        if !name.to_ascii_lowercase().ends_with(".pdf") {
-            name.push_str(".pdf");
-        }
+        let name = crate::files::download_name(&name, "documento", crate::files::Kind::Pdf);
         let digest = hex::encode(sha2::Sha256::digest(&content));
         tx.put_portal_file(id, &name, &digest, content).await?;
         let mut e = portal_entry(ctx, "portal.file", &item);

@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod page;
 pub mod security;
 pub mod tls;
+pub mod upload;
 
 pub mod account;
 pub mod alerts;

@@ -140,3 +140,23 @@ pub struct Empty {}
 pub struct PageQuery {
     pub(crate) page: Option<i64>,
 }
+
+/// A stored file offered as a download. The name was made plain ASCII when it was stored
+/// (`enlace_app::files::download_name`); the global headers add `nosniff`.
+pub fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    name.replace(['"', '\\'], "_")
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

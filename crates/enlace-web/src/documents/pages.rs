@@ -1,10 +1,12 @@
 use crate::extract::{CsrfForm, Req};
 use crate::i18n::Tr;
 use crate::page::*;
+use crate::upload::UploadForm;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use enlace_app::documents::{DocumentInput, Specimen, KINDS};
 use enlace_app::AppError;
@@ -387,118 +389,28 @@ pub async fn specimen_post(
     }
 }
 
-/// One part of a multipart/form-data body.
-struct Part {
-    name: String,
-    content_type: Option<String>,
-    filename: Option<String>,
-    data: Vec<u8>,
-}
-
-/// A minimal multipart/form-data reader (RFC 7578) for the image upload form: parts
-/// split on the boundary, their name, filename and type from the part headers.
-fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    if boundary.is_empty() || boundary.len() > 200 {
-        return None;
-    }
-    let delim = format!("--{boundary}").into_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let mut parts = vec![];
-    let mut pos = find(body, &delim, 0)? + delim.len();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            break;
-        }
-        pos += 2; // CRLF after the delimiter
-        let head_end = find(body, b"\r\n\r\n", pos)?;
-        let head = std::str::from_utf8(body.get(pos..head_end)?).ok()?;
-        let next = find(body, &delim, head_end + 4)?;
-        let data = body.get(head_end + 4..next.checked_sub(2)?)?.to_vec();
-        let mut name = String::new();
-        let mut filename = None;
-        let mut ctype = None;
-        for line in head.split("\r\n") {
-            let (k, v) = line.split_once(':')?;
-            if k.trim().eq_ignore_ascii_case("content-disposition") {
-                for p in v.split(';').map(str::trim) {
-                    if let Some(n) = p.strip_prefix("name=") {
-                        name = n.trim_matches('"').to_string();
-                    } else if let Some(f) = p.strip_prefix("filename=") {
-                        filename = Some(f.trim_matches('"').to_string());
-                    }
-                }
-            } else if k.trim().eq_ignore_ascii_case("content-type") {
-                ctype = Some(v.trim().to_string());
-            }
-        }
-        parts.push(Part {
-            name,
-            content_type: ctype,
-            filename,
-            data,
-        });
-        pos = next + delim.len();
-        if parts.len() > 20 {
-            return None;
-        }
-    }
-    Some(parts)
-}
-
 /// Adds a security feature with an optional image (multipart form, with the CSRF token).
 pub async fn feature_post(
     State(s): State<AppState>,
     Path(id): Path<String>,
     req: Req,
-    headers: HeaderMap,
-    body: axum::body::Body,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let ctx = req.ctx()?;
     let t = req.tr();
-    let bytes = axum::body::to_bytes(body, s.web.body_limit)
-        .await
-        .map_err(|_| req.err(Invalid::one("image", "too_large").into()))?;
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts =
-        multipart(ctype, &bytes).ok_or_else(|| req.err(Invalid::one("form", "bad_form").into()))?;
-    let text = |k: &str| {
-        parts
-            .iter()
-            .find(|p| p.name == k && p.filename.is_none())
-            .map(|p| String::from_utf8_lossy(&p.data).to_string())
-            .unwrap_or_default()
-    };
-    let expected = req.csrf();
-    if expected.is_empty()
-        || !enlace_app::crypto::constant_time_eq(text("csrf").as_bytes(), expected.as_bytes())
-    {
-        return Err(req.err(AppError::Forbidden).with_code("bad_csrf"));
-    }
-    let image = parts
-        .iter()
-        .find(|p| p.name == "image" && p.filename.is_some() && !p.data.is_empty())
-        .map(|p| (p.data.as_slice(), p.content_type.as_deref()));
+    let form = UploadForm::read(&req, mp, s.web.body_limit, "image").await?;
+    let image = form
+        .file("image")
+        .filter(|f| !f.data.is_empty())
+        .map(|f| (f.data.as_slice(), f.content_type.as_deref()));
     match s
         .app
         .add_feature(
             &ctx,
             &id,
-            &text("page"),
-            &text("name"),
-            &text("description"),
+            form.text("page"),
+            form.text("name"),
+            form.text("description"),
             image,
         )
         .await
@@ -509,21 +421,5 @@ pub async fn feature_post(
             specimen_page_of(&req, &sp, errors_of(t, &inv))
         }
         Err(e) => Err(req.err(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn multipart_parts_are_read() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--XyZ--\r\n";
-        let parts = super::multipart("multipart/form-data; boundary=XyZ", body).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name, "csrf");
-        assert_eq!(parts[0].data, b"abc");
-        assert_eq!(parts[1].filename.as_deref(), Some("a.png"));
-        assert_eq!(parts[1].content_type.as_deref(), Some("image/png"));
-        assert_eq!(parts[1].data, b"\x89PNG");
-        assert!(super::multipart("multipart/form-data", body).is_none());
     }
 }

@@ -2,7 +2,7 @@ use crate::api::*;
 use crate::extract::ApiCtx;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use enlace_app::meetings::{
@@ -518,16 +518,7 @@ pub(crate) async fn document_download(
 }
 
 pub(crate) fn pdf_response(d: &DocumentRow, bytes: Vec<u8>) -> axum::response::Response {
-    // The stored name holds only letters, digits, dots, dashes, underscores and spaces.
-    let disposition = format!("attachment; filename=\"{}\"", d.filename);
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::page::download("application/pdf", &d.filename, bytes)
 }
 
 /// A new agreement of a meeting (secretariat).

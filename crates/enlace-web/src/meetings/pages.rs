@@ -1,10 +1,12 @@
 use crate::extract::{CsrfForm, Req};
 use crate::i18n::Tr;
 use crate::page::*;
+use crate::upload::UploadForm;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use enlace_app::meetings::{
     is_overdue, AgreementFilter, AgreementFull, AgreementInput, AgreementPatch, MeetingFull,
@@ -318,115 +320,22 @@ pub async fn meeting_update(
     }
 }
 
-/// One part of a multipart/form-data body.
-struct Part<'a> {
-    name: String,
-    filename: Option<String>,
-    data: &'a [u8],
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
-}
-
-/// A `name="value"` parameter of a Content-Disposition header.
-fn disposition_param(h: &str, key: &str) -> Option<String> {
-    let marker = format!("{key}=\"");
-    let mut rest = h;
-    while let Some(i) = rest.find(&marker) {
-        // `filename="…"` must not match inside `name="…"`'s search and the reverse.
-        let before = rest[..i].chars().last();
-        let v = &rest[i + marker.len()..];
-        if matches!(before, None | Some(' ') | Some(';')) {
-            return v.find('"').map(|end| v[..end].to_string());
-        }
-        rest = v;
-    }
-    None
-}
-
-/// Splits a multipart/form-data body (RFC 7578) already held in memory and bounded in size.
-/// Only what the upload form sends is understood: named fields and one file.
-fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<Part<'a>>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    if boundary.is_empty() || boundary.len() > 200 {
-        return None;
-    }
-    let delim = format!("--{boundary}");
-    let mut parts = Vec::new();
-    let mut pos = find(body, delim.as_bytes(), 0)? + delim.len();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            break;
-        }
-        // After the delimiter: CRLF, the part's headers, a blank line, its data.
-        pos = find(body, b"\r\n", pos)? + 2;
-        let head_end = find(body, b"\r\n\r\n", pos)?;
-        let head = std::str::from_utf8(&body[pos..head_end]).ok()?;
-        let data_start = head_end + 4;
-        let next = find(body, format!("\r\n{delim}").as_bytes(), data_start)?;
-        let disposition = head
-            .split("\r\n")
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
-        parts.push(Part {
-            name: disposition_param(disposition, "name")?,
-            filename: disposition_param(disposition, "filename"),
-            data: &body[data_start..next],
-        });
-        pos = next + 2 + delim.len();
-        if parts.len() > 16 {
-            return None;
-        }
-    }
-    Some(parts)
-}
-
-/// The upload form (multipart, so not through `CsrfForm`): its CSRF field is checked here.
+/// The upload form: a title and one PDF.
 pub async fn document_upload(
     State(s): State<AppState>,
     req: Req,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Body,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    let bad = |code: &'static str| req.err(AppError::Invalid(Invalid::one("file", code)));
-    // The file plus the form's few small fields.
-    let bytes = axum::body::to_bytes(body, MAX_DOCUMENT_BYTES + 64 * 1024)
-        .await
-        .map_err(|_| bad("too_large"))?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = multipart(ct, &bytes)
-        .ok_or_else(|| req.err(AppError::Invalid(Invalid::one("form", "bad_form"))))?;
-    let field = |n: &str| {
-        parts
-            .iter()
-            .find(|p| p.name == n && p.filename.is_none())
-            .map(|p| String::from_utf8_lossy(p.data).to_string())
-            .unwrap_or_default()
-    };
-    let expected = req.csrf();
-    if expected.is_empty()
-        || !enlace_app::crypto::constant_time_eq(field("csrf").as_bytes(), expected.as_bytes())
-    {
-        return Err(req.err(AppError::Forbidden).with_code("bad_csrf"));
-    }
-    let file = parts.iter().find(|p| p.name == "file");
-    let filename = file.and_then(|f| f.filename.clone()).unwrap_or_default();
-    let data = file.map(|f| f.data).unwrap_or(&[]);
+    let form = UploadForm::read(&req, mp, MAX_DOCUMENT_BYTES, "file").await?;
+    let (filename, data) = form
+        .file("file")
+        .map(|f| (f.filename.as_str(), f.data.as_slice()))
+        .unwrap_or(("", &[]));
     match s
         .app
-        .add_meeting_document(&ctx, &id, &field("title"), &filename, data)
+        .add_meeting_document(&ctx, &id, form.text("title"), filename, data)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/meetings/{id}#documents")).into_response()),
@@ -736,24 +645,5 @@ pub async fn agreement_action(
             agreement_page(&req, full, false, errors, s.app.now_ms())
         }
         Err(e) => Err(req.err(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::multipart;
-
-    #[test]
-    fn reads_the_upload_form() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"acta.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--X\r\n--XyZ--\r\n";
-        let parts = multipart("multipart/form-data; boundary=XyZ", body).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name, "csrf");
-        assert_eq!(parts[0].data, b"abc");
-        assert_eq!(parts[1].name, "file");
-        assert_eq!(parts[1].filename.as_deref(), Some("acta.pdf"));
-        assert_eq!(parts[1].data, b"%PDF-1.4\r\n--X");
-        assert!(multipart("multipart/form-data", body).is_none());
-        assert!(multipart("multipart/form-data; boundary=XyZ", b"junk").is_none());
     }
 }

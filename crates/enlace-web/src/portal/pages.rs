@@ -6,7 +6,7 @@ use crate::page::*;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use enlace_app::portal::PortalInput;
 use enlace_app::AppError;
@@ -277,15 +277,5 @@ pub async fn admin_file(State(s): State<AppState>, req: Req, Path(id): Path<Stri
         .portal_item_file(&ctx, &id)
         .await
         .map_err(|e| req.err(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download("application/pdf", &name, bytes))
 }

@@ -321,19 +321,7 @@ pub async fn portal_agreements(State(s): State<AppState>, Path(lang): Path<Strin
 /// A published publication's PDF, offered as a download.
 pub async fn portal_file(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     match s.app.portal_published_file(&id).await {
-        Ok((name, bytes)) => public(
-            (
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response(),
-        ),
+        Ok((name, bytes)) => public(crate::page::download("application/pdf", &name, bytes)),
         Err(_) => missing(Lang::Es),
     }
 }

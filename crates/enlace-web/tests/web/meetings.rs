@@ -763,6 +763,15 @@ async fn documents_are_pdfs_for_members() {
         assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"acta firmada reuni_n.pdf\"");
         let forged = String::from_utf8_lossy(&body).replace(&csrf, &"0".repeat(64)).into_bytes();
         assert_eq!(post(forged).await.unwrap().status(), StatusCode::FORBIDDEN);
+        // A broken body, or a file over 10 MiB, is a form error, never a server error.
+        let res = post(b"junk".to_vec()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let mut big = body[..body.len() - 9].to_vec();
+        big.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024 + 1));
+        big.extend_from_slice(b"\r\n--BND--\r\n");
+        let res = post(big).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(s.api(Some(&mx), Method::GET, &format!("/api/v1/meetings/{m}"), None).await.1["documents"].as_array().unwrap().len(), 2, "nothing stored");
     })
     .await;
 }
