@@ -75,6 +75,18 @@ test('an officer records progress on action 1.5 and sees the roll-up', async () 
     assert.ok((await bzOfficer.content()).includes(EVIDENCE), 'the evidence is shown');
     assert.match(await rollupCell(bzOfficer, 1, 'bz'), /9 %\s*Started · 1\/11/);
     assert.match(await rollupCell(bzOfficer, 'all', 'bz'), /3 %\s*Started · 1\/38/);
+
+    // A signed act attached to the report as evidence, then listed under it.
+    await bzOfficer.locator(`${item} details summary`).click();
+    const upload = 'form#upload-action-1-5';
+    await bzOfficer.setInputFiles(`${upload} input[type=file]`, {
+      name: 'signed act.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+    });
+    await submit(bzOfficer, upload);
+    assert.equal(pathOf(bzOfficer), planPath, `attaching returns to the plan (errors: ${await errorsOf(bzOfficer)})`);
+    assert.equal(await text(bzOfficer, `${item} ul.wp-files a`), 'signed act.pdf');
   });
 });
 

@@ -12,6 +12,12 @@ use enlace_store::workplans::{ProgressChange, ProgressRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod evidence;
+pub use evidence::{EvidenceFile, ReportKey};
+
+/// Most files attached to one progress report.
+pub const MAX_EVIDENCE_FILES: i64 = 10;
+
 /// The plans that ship with the product: (key, document).
 const BUILTIN: [(&str, &str); 2] = [
     ("2018", include_str!("../data/workplans/2018.json")),
@@ -342,6 +348,8 @@ pub struct ProgressView {
     #[schema(value_type = ProgressStatus)]
     pub status: String,
     pub evidence: Evidence,
+    /// Files attached as evidence (PDF or images), oldest first.
+    pub files: Vec<EvidenceFile>,
     /// Changes so far (1 for the first report).
     pub revision: i64,
     pub updated_at: String,
@@ -540,6 +548,7 @@ fn view(row: ProgressRow) -> ProgressView {
             link: row.link,
             date: row.evidence_date,
         },
+        files: vec![],
         revision: row.revision,
         updated_at: format_utc(row.updated_at),
         updated_by: row.updated_by_username,
@@ -653,7 +662,7 @@ impl App {
         self.workplan_any(id).await
     }
 
-    async fn workplan_any(&self, id: &str) -> AppResult<Plan> {
+    pub(crate) async fn workplan_any(&self, id: &str) -> AppResult<Plan> {
         let r = self.store.workplan(id).await?.ok_or(AppError::NotFound)?;
         let doc: PlanDoc = serde_json::from_str(&r.document)
             .map_err(|e| AppError::Internal(format!("workplan {}: {e}", r.id)))?;
@@ -772,8 +781,11 @@ impl App {
             plan.id, row.revision
         ));
         tx.audit(now, e).await?;
+        let files = tx.evidence_files_of(&row.id).await?;
         tx.commit().await?;
-        Ok(view(row))
+        let mut v = view(row);
+        v.files = files.into_iter().map(evidence::file_view).collect();
+        Ok(v)
     }
 
     /// A plan's progress in a period (every member country's: reading follows membership),
@@ -792,13 +804,17 @@ impl App {
             Some(_) => return Err(Invalid::one("period", "bad_period").into()),
             None => quarter_of(self.now_ms()),
         };
-        let items: Vec<ProgressView> = self
+        let mut items: Vec<ProgressView> = self
             .store
             .workplan_progress(&plan.id, &period, None)
             .await?
             .into_iter()
             .map(view)
             .collect();
+        evidence::attach(
+            &mut items,
+            self.store.evidence_files(&plan.id, &period).await?,
+        );
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
         let mut e = ctx.entry("workplan.progress.list", "ok");

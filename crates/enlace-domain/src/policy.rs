@@ -108,6 +108,12 @@ pub fn may_report_progress(actor: &Actor, country: Country) -> bool {
     actor.country == Some(country) && actor.role.has_country()
 }
 
+/// Work-plan progress (and its evidence files) is read by every member user and the
+/// secretariat.
+pub fn may_read_progress(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat || actor.country.is_some()
+}
+
 /// Loading another work plan is the secretariat's job.
 pub fn may_load_workplan(actor: &Actor) -> bool {
     actor.role == Role::Secretariat

@@ -134,6 +134,17 @@ const V15_POSTGRES: &[&str] = &[
     "CREATE TABLE portal_files (item_id TEXT PRIMARY KEY REFERENCES portal_items(id), name TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content BYTEA NOT NULL)",
 ];
 
+/// Files attached to a work-plan progress report as evidence (PDF or images): kept with the
+/// report; adding or removing one is audited like the report.
+const V20_SQLITE: &[&str] = &[
+    "CREATE TABLE workplan_evidence_files (id TEXT PRIMARY KEY, progress_id TEXT NOT NULL REFERENCES workplan_progress(id), name TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, uploaded_by_username TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content BLOB NOT NULL)",
+    "CREATE INDEX workplan_evidence_files_progress ON workplan_evidence_files(progress_id, uploaded_at)",
+];
+const V20_POSTGRES: &[&str] = &[
+    "CREATE TABLE workplan_evidence_files (id TEXT PRIMARY KEY, progress_id TEXT NOT NULL REFERENCES workplan_progress(id), name TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, uploaded_by_username TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content BYTEA NOT NULL)",
+    "CREATE INDEX workplan_evidence_files_progress ON workplan_evidence_files(progress_id, uploaded_at)",
+];
+
 /// Work plans (the 2018 work plan and the 2003 action plan ship as data; others are
 /// imported) and each country's progress on their actions per period, with the history of
 /// every change.
@@ -313,6 +324,12 @@ const MIGRATIONS: &[Migration] = &[
         common: V15,
         sqlite: V15_SQLITE,
         postgres: V15_POSTGRES,
+    },
+    Migration {
+        version: 20,
+        common: &[],
+        sqlite: V20_SQLITE,
+        postgres: V20_POSTGRES,
     },
 ];
 

@@ -302,3 +302,155 @@ impl Store {
         .collect()
     }
 }
+
+/// A file attached to a progress report as evidence (its bytes are read apart).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceFileRow {
+    pub id: String,
+    pub progress_id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by_username: String,
+    pub uploaded_at: i64,
+}
+
+const FILE_COLS: &str =
+    "f.id, f.progress_id, f.name, f.content_type, f.size, f.sha256, f.uploaded_by_username, f.uploaded_at";
+
+fn file_row(r: &AnyRow) -> crate::Result<EvidenceFileRow> {
+    Ok(EvidenceFileRow {
+        id: r.try_get("id")?,
+        progress_id: r.try_get("progress_id")?,
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_by_username: r.try_get("uploaded_by_username")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+impl Tx {
+    /// The current state of one country's report on one action in one period.
+    pub async fn progress_of(
+        &mut self,
+        plan_id: &str,
+        country: Country,
+        action: &str,
+        period: &str,
+    ) -> crate::Result<Option<ProgressRow>> {
+        self.fetch_optional(
+            &Q::new(&format!("SELECT {PROGRESS_COLS} FROM workplan_progress WHERE plan_id = $1 AND country = $2 AND action = $3 AND period = $4"))
+                .arg(plan_id)
+                .arg(country)
+                .arg(action)
+                .arg(period),
+        )
+        .await?
+        .as_ref()
+        .map(progress_row)
+        .transpose()
+    }
+
+    /// The files attached to one report (without their bytes), oldest first.
+    pub async fn evidence_files_of(
+        &mut self,
+        progress_id: &str,
+    ) -> crate::Result<Vec<EvidenceFileRow>> {
+        self.fetch_all(
+            &Q::new(&format!("SELECT {FILE_COLS} FROM workplan_evidence_files f WHERE f.progress_id = $1 ORDER BY f.uploaded_at, f.id"))
+                .arg(progress_id),
+        )
+        .await?
+        .iter()
+        .map(file_row)
+        .collect()
+    }
+
+    pub async fn evidence_file_count(&mut self, progress_id: &str) -> crate::Result<i64> {
+        let r = self
+            .fetch_one(
+                &Q::new("SELECT COUNT(*) AS n FROM workplan_evidence_files WHERE progress_id = $1")
+                    .arg(progress_id),
+            )
+            .await?;
+        Ok(r.try_get("n")?)
+    }
+
+    pub async fn add_evidence_file(
+        &mut self,
+        f: &EvidenceFileRow,
+        content: Vec<u8>,
+    ) -> crate::Result<()> {
+        self.execute(
+            &Q::new("INSERT INTO workplan_evidence_files (id, progress_id, name, content_type, size, sha256, uploaded_by_username, uploaded_at, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .arg(&f.id)
+                .arg(&f.progress_id)
+                .arg(&f.name)
+                .arg(&f.content_type)
+                .arg(f.size)
+                .arg(&f.sha256)
+                .arg(&f.uploaded_by_username)
+                .arg(f.uploaded_at)
+                .arg(content),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// One attached file with its bytes, only under the report it belongs to.
+    pub async fn evidence_file(
+        &mut self,
+        progress_id: &str,
+        file_id: &str,
+    ) -> crate::Result<Option<(EvidenceFileRow, Vec<u8>)>> {
+        match self
+            .fetch_optional(
+                &Q::new(&format!("SELECT {FILE_COLS}, f.content FROM workplan_evidence_files f WHERE f.progress_id = $1 AND f.id = $2"))
+                    .arg(progress_id)
+                    .arg(file_id),
+            )
+            .await?
+        {
+            Some(r) => Ok(Some((file_row(&r)?, r.try_get("content")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes one attached file; false when there was none.
+    pub async fn delete_evidence_file(
+        &mut self,
+        progress_id: &str,
+        file_id: &str,
+    ) -> crate::Result<bool> {
+        let n = self
+            .execute(
+                &Q::new("DELETE FROM workplan_evidence_files WHERE progress_id = $1 AND id = $2")
+                    .arg(progress_id)
+                    .arg(file_id),
+            )
+            .await?;
+        Ok(n > 0)
+    }
+}
+
+impl Store {
+    /// The files attached to the reports of a plan in a period (without their bytes).
+    pub async fn evidence_files(
+        &self,
+        plan_id: &str,
+        period: &str,
+    ) -> crate::Result<Vec<EvidenceFileRow>> {
+        self.fetch_all(
+            &Q::new(&format!("SELECT {FILE_COLS} FROM workplan_evidence_files f JOIN workplan_progress p ON p.id = f.progress_id WHERE p.plan_id = $1 AND p.period = $2 ORDER BY f.uploaded_at, f.id"))
+                .arg(plan_id)
+                .arg(period),
+        )
+        .await?
+        .iter()
+        .map(file_row)
+        .collect()
+    }
+}

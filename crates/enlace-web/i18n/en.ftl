@@ -1033,3 +1033,12 @@ field_limit = Items per page
 unknown_meeting = is not a recorded meeting
 year_fixed = must stay in the same year (the meeting's number belongs to its year)
 version_conflict = Someone else changed this record. Reload it.
+
+# Work-plan evidence files
+workplans_file = Attach an evidence file (PDF, PNG or JPEG, up to 10 MB)
+workplans_file_attach = Attach
+workplans_file_remove = Remove
+workplans_file_remove_confirm = Remove this file from the evidence? The audit will record it.
+workplans_file_after_report = Save the progress first; then you can attach files to it.
+bad_file_type = is not a PDF or a PNG or JPEG image
+too_many_files = already holds the maximum of 10 files; remove one before attaching another

@@ -1033,3 +1033,12 @@ field_limit = Cantidad por página
 unknown_meeting = no es una reunión registrada
 year_fixed = debe quedar en el mismo año (el número de la reunión pertenece a su año)
 version_conflict = Otra persona cambió este registro. Vuelva a cargarlo.
+
+# Work-plan evidence files
+workplans_file = Adjuntar un archivo de evidencia (PDF, PNG o JPEG, hasta 10 MB)
+workplans_file_attach = Adjuntar
+workplans_file_remove = Quitar
+workplans_file_remove_confirm = ¿Quitar este archivo de la evidencia? Quedará registrado en la auditoría.
+workplans_file_after_report = Guarde primero el avance; después podrá adjuntarle archivos.
+bad_file_type = no es un PDF ni una imagen PNG o JPEG
+too_many_files = ya tiene el máximo de 10 archivos; quite uno antes de adjuntar otro

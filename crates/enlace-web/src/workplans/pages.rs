@@ -32,6 +32,10 @@ pub(crate) struct ActionRow {
     extra: Vec<(String, String)>,
     status: String,
     evidence: Evidence,
+    /// Files attached to the caller's country's report.
+    files: Vec<enlace_app::workplans::EvidenceFile>,
+    /// Whether the caller's country has reported (files attach to a report).
+    reported: bool,
     updated_at: String,
     updated_by: String,
     /// The region on this action: the share done in words.
@@ -190,13 +194,13 @@ pub async fn workplan_page(
 
 /// A progress form that did not go through: its action, what was typed, and why.
 pub(crate) struct Draft {
-    form: ProgressForm,
-    errors: Vec<ShownError>,
+    pub(crate) form: ProgressForm,
+    pub(crate) errors: Vec<ShownError>,
 }
 
 /// The plan page; with a draft, that action's form is open with what was typed and the
 /// fields at fault (422).
-async fn plan_page(
+pub(crate) async fn plan_page(
     s: &AppState,
     req: &Req,
     id: &str,
@@ -289,6 +293,18 @@ async fn plan_page(
                         .collect();
                     let (form_status, form_evidence, form_link, form_date, open, errors) =
                         match draft.as_ref().filter(|d| d.form.action == code) {
+                            // An upload that failed: the report's form as stored, its errors.
+                            Some(d) if d.form.status.is_empty() => (
+                                mine.map(|p| p.status.clone())
+                                    .unwrap_or_else(|| "not_started".into()),
+                                mine.map(|p| p.evidence.text.clone()).unwrap_or_default(),
+                                mine.and_then(|p| p.evidence.link.clone())
+                                    .unwrap_or_default(),
+                                mine.and_then(|p| p.evidence.date.clone())
+                                    .unwrap_or_default(),
+                                true,
+                                d.errors.clone(),
+                            ),
                             Some(d) => (
                                 d.form.status.clone(),
                                 d.form.evidence.clone(),
@@ -334,6 +350,8 @@ async fn plan_page(
                             .map(|p| p.status.clone())
                             .unwrap_or_else(|| "not_started".into()),
                         evidence: mine.map(|p| p.evidence.clone()).unwrap_or_default(),
+                        files: mine.map(|p| p.files.clone()).unwrap_or_default(),
+                        reported: mine.is_some(),
                         updated_at: mine.map(|p| p.updated_at.clone()).unwrap_or_default(),
                         updated_by: mine.map(|p| p.updated_by.clone()).unwrap_or_default(),
                         code,
@@ -436,6 +454,20 @@ pub struct ProgressForm {
     link: String,
     #[serde(default)]
     date: String,
+}
+
+impl ProgressForm {
+    /// The draft an upload's errors come back in: no status typed, the stored one is shown.
+    pub(crate) fn for_upload(action: &str, period: &str) -> ProgressForm {
+        ProgressForm {
+            action: action.to_string(),
+            period: period.to_string(),
+            status: String::new(),
+            evidence: String::new(),
+            link: String::new(),
+            date: String::new(),
+        }
+    }
 }
 
 pub async fn progress_form(

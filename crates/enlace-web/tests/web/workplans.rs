@@ -579,3 +579,192 @@ async fn the_plan_page_records_progress_and_shows_the_rollup() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn evidence_files_attach_to_a_countrys_own_report() {
+    each_engine(|s| async move {
+        let mx = s.token("officer.mx").await;
+        let gt = s.token("officer.gt").await;
+        let id = plan_id(&s, &mx, 2018).await;
+        let report = format!("/api/v1/workplans/{id}/progress/mx/2.1/2026-Q2");
+        let files = format!("{report}/files");
+        let upload = |tok: Option<String>, path: String, body: Vec<u8>| {
+            let mut rb = s.http.post(format!("{}{path}", s.base)).header("content-type", "application/octet-stream").body(body);
+            if let Some(t) = tok {
+                rb = rb.bearer_auth(t);
+            }
+            rb.send()
+        };
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+        // No report yet: nothing to attach to.
+        let res = upload(Some(mx.clone()), format!("{files}?name=acta.pdf"), pdf.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let (st, _) = s.api(Some(&mx), Method::PUT, &report, Some(json!({"status": "in_progress", "evidence": "Acta de la mesa interinstitucional."}))).await;
+        assert_eq!(st, StatusCode::OK);
+        // Another country, no login: refused; the bytes decide the kind, not the name.
+        assert_eq!(upload(Some(gt.clone()), files.clone(), pdf.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(upload(None, files.clone(), pdf.clone()).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        let res = upload(Some(mx.clone()), format!("{files}?name=foto.pdf"), b"GIF89a....".to_vec()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("bad_file_type"));
+        let mut big = pdf.clone();
+        big.resize(10 * 1024 * 1024 + 1, b' ');
+        assert_eq!(upload(Some(mx.clone()), files.clone(), big).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = upload(Some(mx.clone()), format!("{files}?name=acta%20sesi%C3%B3n.pdf"), pdf.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let f: Value = res.json().await.unwrap();
+        assert_eq!(f["name"], "acta sesi_n.pdf");
+        assert_eq!(f["content_type"], "application/pdf");
+        // Listed with the report, for every member country.
+        let (_, list) = s.api(Some(&gt), Method::GET, &format!("/api/v1/workplans/{id}/progress?period=2026-Q2"), None).await;
+        let item = list["items"].as_array().unwrap().iter().find(|i| i["country"] == "mx" && i["action"] == "2.1").unwrap().clone();
+        assert_eq!(item["files"][0]["id"], f["id"]);
+        // Guatemala downloads it; Mexico's audit shows who read it.
+        let one = format!("{files}/{}", f["id"].as_str().unwrap());
+        let res = s.http.get(format!("{}{one}", s.base)).bearer_auth(&gt).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"acta sesi_n.pdf\"");
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+        let admin = s.token("admin.mx").await;
+        let (_, audit) = s.api(Some(&admin), Method::GET, "/api/v1/audit?scope=country&per_page=200", None).await;
+        assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "workplan.evidence.read" && e["actor_username"] == "officer.gt"), "{audit}");
+        // A file id under another report is not found there.
+        let (st, _) = s.api(Some(&gt), Method::GET, &format!("/api/v1/workplans/{id}/progress/mx/2.2/2026-Q2/files/{}", f["id"].as_str().unwrap()), None).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        // At most ten per report, counted under concurrency.
+        let mut tasks = vec![];
+        for i in 0..16 {
+            tasks.push(upload(Some(mx.clone()), format!("{files}?name=f{i}.pdf"), pdf.clone()));
+        }
+        let mut created = 0;
+        let mut refused = 0;
+        for r in futures_util::future::join_all(tasks).await {
+            match r.unwrap().status() {
+                StatusCode::CREATED => created += 1,
+                StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!((created, refused), (9, 7), "ten in all, never more");
+        // Removal: not by another country; by Mexico, then gone.
+        assert_eq!(s.api(Some(&gt), Method::DELETE, &one, None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(s.api(Some(&mx), Method::DELETE, &one, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(s.api(Some(&mx), Method::GET, &one, None).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(s.api(Some(&mx), Method::DELETE, &one, None).await.0, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn evidence_files_through_the_plan_page() {
+    let s = crate::testkit::sqlite_server(enlace_app::AppConfig::default()).await;
+    let mx = s.token("officer.mx").await;
+    let id = plan_id(&s, &mx, 2018).await;
+    let (st, _) = s
+        .api(
+            Some(&mx),
+            Method::PUT,
+            &format!("/api/v1/workplans/{id}/progress/mx/3.4/2026-Q3"),
+            Some(json!({"status": "done"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, cookie, _) = s.browser_login("officer.mx", "enlace-demo").await;
+    let cookie = cookie.unwrap();
+    let html = s
+        .page(&cookie, &format!("/workplans/{id}?period=2026-Q3"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"upload-action-3-4\""),
+        "the upload form sits under the report"
+    );
+    let csrf = crate::testkit::csrf_of(&html);
+    let form = |file: &[u8], name: &str| {
+        let mut body = format!("--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--B\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\n3.4\r\n--B\r\nContent-Disposition: form-data; name=\"period\"\r\n\r\n2026-Q3\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(b"\r\n--B--\r\n");
+        s.http
+            .post(format!("{}/workplans/{id}/evidence", s.base))
+            .header("cookie", format!("__Host-enlace={cookie}"))
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(body)
+            .send()
+    };
+    // A wrong kind comes back on the plan page, in that action's form, in words.
+    let res = form(b"not a pdf", "nota.txt").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("no es un PDF ni una imagen PNG o JPEG"),
+        "{page}"
+    );
+    let res = form(b"\x89PNG\r\n\x1a\nrest", "foto del taller.png")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = s
+        .page(&cookie, &format!("/workplans/{id}?period=2026-Q3"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("foto del taller.png"));
+    let (_, list) = s
+        .api(
+            Some(&mx),
+            Method::GET,
+            &format!("/api/v1/workplans/{id}/progress?period=2026-Q3"),
+            None,
+        )
+        .await;
+    let f = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["action"] == "3.4")
+        .unwrap()["files"][0]
+        .clone();
+    assert_eq!(f["content_type"], "image/png");
+    let fid = f["id"].as_str().unwrap();
+    let res = s
+        .page(
+            &cookie,
+            &format!("/workplans/{id}/evidence/mx/3.4/2026-Q3/{fid}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let res = s
+        .http
+        .post(format!(
+            "{}/workplans/{id}/evidence/mx/3.4/2026-Q3/{fid}/remove",
+            s.base
+        ))
+        .header("cookie", format!("__Host-enlace={cookie}"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = s
+        .api(
+            Some(&mx),
+            Method::GET,
+            &format!("/api/v1/workplans/{id}/progress?period=2026-Q3"),
+            None,
+        )
+        .await;
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["action"] == "3.4")
+        .unwrap()["files"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
