@@ -385,6 +385,11 @@ impl App {
     // What the portal may read: only these, each limited to what is published.
 
     /// Published items, in order (one kind, or all).
+    /// One published item, for the public portal.
+    pub async fn portal_published_item(&self, id: &str) -> AppResult<Option<PortalItem>> {
+        Ok(self.store.portal_published_item(id).await?)
+    }
+
     pub async fn portal_published(&self, kind: Option<&str>) -> AppResult<Vec<PortalItem>> {
         Ok(self.store.portal_published(kind).await?)
     }

@@ -87,6 +87,20 @@ impl Store {
         self.fetch_all(&q).await?.iter().map(from_row).collect()
     }
 
+    /// One published item (an item that is not published is not there).
+    pub async fn portal_published_item(&self, id: &str) -> crate::Result<Option<PortalItem>> {
+        self.fetch_optional(
+            &Q::new(&format!(
+                "SELECT {COLS} {FROM} WHERE i.id = $1 AND i.status = 'published'"
+            ))
+            .arg(id),
+        )
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+    }
+
     /// A published item's PDF: (name, bytes).
     pub async fn portal_published_file(
         &self,

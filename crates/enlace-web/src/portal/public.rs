@@ -249,13 +249,13 @@ pub async fn portal_item(
     let Some(lang) = lang_of(&lang) else {
         return missing(Lang::Es);
     };
-    let items = match s.app.portal_published(None).await {
+    let item = match s.app.portal_published_item(&id).await {
         Ok(i) => i,
         Err(_) => return failed(lang),
     };
-    match items.iter().find(|i| i.id == id) {
+    match item {
         Some(i) => public(render(&ItemPage {
-            item: card(i, lang),
+            item: card(&i, lang),
             f: Frame::new(lang, &format!("/items/{id}")),
         })),
         None => missing(lang),
