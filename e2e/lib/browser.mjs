@@ -193,3 +193,17 @@ export async function addEntity(page, casePath, schema, props) {
 
 /** The id at the end of an entity's path. */
 export const idOf = (path) => path.split('/').pop();
+
+/**
+ * Saves a full-page screenshot of `page` as test-results/screenshots/<name>.png (the folder
+ * is git-ignored): the key pages of a journey, for a reader to look at without a rerun.
+ */
+export async function saveScreenshot(page, name) {
+  const dir = join(RESULTS_DIR, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  try {
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, timeout: 10_000 });
+  } catch {
+    // A screenshot is a convenience; it never fails a test.
+  }
+}
