@@ -401,6 +401,8 @@ pub(crate) struct ImportPage {
     path: String,
     case: Case,
     report: Option<enlace_app::entities::ImportReport>,
+    /// The pasted lines, kept when some were rejected so they can be fixed and sent again.
+    lines: String,
 }
 
 pub async fn import_form(
@@ -416,6 +418,7 @@ pub async fn import_form(
         path: req.path.clone(),
         case,
         report: None,
+        lines: String::new(),
     }))
 }
 
@@ -446,6 +449,11 @@ pub async fn import_submit(
         t: req.tr(),
         user: req.page_user(),
         path: req.path.clone(),
+        lines: if report.rejected_total > 0 {
+            f.lines
+        } else {
+            String::new()
+        },
         case,
         report: Some(report),
     }))
