@@ -170,10 +170,21 @@ export async function openEntityForm(page, casePath, schema) {
   assert.equal(await page.locator('form#entity-form input[name=schema]').inputValue(), schema);
 }
 
+/**
+ * Sets a form field: a select (a vocabulary, a country, a linked record) is chosen by value,
+ * any other field typed into. With several fields of one name, the first one is set.
+ */
+export async function setField(page, selector, value) {
+  const field = page.locator(selector).first();
+  const tag = await field.evaluate((el) => el.tagName);
+  if (tag === 'SELECT') await field.selectOption(value);
+  else await field.fill(value);
+}
+
 /** Fills `p.<property>` fields of the open entity form, saves, returns /entities/<id>. */
 export async function saveEntity(page, schema, props) {
   for (const [prop, value] of Object.entries(props)) {
-    await page.fill(`form#entity-form [name="p.${prop}"]`, value);
+    await setField(page, `form#entity-form [name="p.${prop}"]`, value);
   }
   await submit(page, 'form#entity-form');
   const entityPath = pathOf(page);

@@ -236,7 +236,7 @@ test('a file import shows its report without leaving the page', async () => {
       'the link says which property refers, in the page language',
     );
     const personPath = pathOf(gtPage);
-    await follow(gtPage, 'ul#links a');
+    await follow(gtPage, 'ul#links a.link-record');
     const refs = await gtPage
       .locator('table#properties a[href^="/entities/"]')
       .evaluateAll((els) => els.map((a) => a.getAttribute('href')));

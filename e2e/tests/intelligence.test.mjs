@@ -110,7 +110,7 @@ test('an officer records a person and their account, linked both ways', async ()
     assert.equal(ownerOption.value, personId, "the datalist option's value is the person's id");
     await gtPage.fill('form#entity-form input[name="p.phone"]', ACCOUNT.phone);
     await gtPage.fill('form#entity-form [name="p.service"]', ACCOUNT.service);
-    await gtPage.fill('form#entity-form input[name="p.owner"]', ownerOption.value);
+    await gtPage.selectOption('form#entity-form select[name="p.owner"]', ownerOption.value);
     await submit(gtPage, 'form#entity-form');
     accountPath = pathOf(gtPage);
     assert.match(
