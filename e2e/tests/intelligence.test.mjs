@@ -147,8 +147,8 @@ test('an officer records a person and their account, linked both ways', async ()
     );
     assert.match(
       await text(gtPage, 'ul#links'),
-      (await htmlLang(gtPage)) === 'en' ? /Owner/ : /Propietario/,
-      'the link says which property refers, in the page language',
+      (await htmlLang(gtPage)) === 'en' ? /Holder of the account/ : /Titular de la cuenta/,
+      'the link says in words how the account refers to the person, in the page language',
     );
   });
 });
