@@ -40,7 +40,10 @@ impl App {
     /// returned, so nothing is audited).
     pub async fn case_visible(&self, ctx: &Ctx, id: &str) -> AppResult<bool> {
         let mut tx = self.store.read().await?;
-        let found = tx.case_visible(&Viewer::of(&ctx.actor), id).await?.is_some();
+        let found = tx
+            .case_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .is_some();
         tx.commit().await?;
         Ok(found)
     }

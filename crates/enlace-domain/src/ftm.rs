@@ -335,7 +335,9 @@ pub type Properties = BTreeMap<String, Vec<String>>;
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -368,7 +370,7 @@ pub fn parse_date(raw: &str) -> Option<String> {
         return (date.len() == 10).then(|| format!("{date}{}", &s[10..]));
     }
     let parts: Vec<&str> = s
-        .split(|c: char| matches!(c, '-' | '/' | '.' | ' '))
+        .split(['-', '/', '.', ' '])
         .filter(|p| !p.is_empty())
         .collect();
     if parts.is_empty()
@@ -388,7 +390,9 @@ pub fn parse_date(raw: &str) -> Option<String> {
         ([y, m, d], true) if parts[1].len() <= 2 && parts[2].len() <= 2 => {
             ymd(*y, Some(*m), Some(*d))
         }
-        ([a, b2, y], false) if parts[2].len() == 4 && parts[0].len() <= 2 && parts[1].len() <= 2 => {
+        ([a, b2, y], false)
+            if parts[2].len() == 4 && parts[0].len() <= 2 && parts[1].len() <= 2 =>
+        {
             if *b2 > 12 && *a <= 12 {
                 ymd(*y, Some(*a), Some(*b2))
             } else {
@@ -623,14 +627,27 @@ mod date_tests {
         ] {
             assert_eq!(parse_date(typed).as_deref(), Some(iso), "{typed}");
         }
-        for bad in ["1980-13-45", "31/02/1980", "2023-02-29", "ayer", "14/12/78", "", "1978-1-2-3", "0000"] {
+        for bad in [
+            "1980-13-45",
+            "31/02/1980",
+            "2023-02-29",
+            "ayer",
+            "14/12/78",
+            "",
+            "1978-1-2-3",
+            "0000",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn errors_name_the_property() {
-        let err = validate_properties("Person", &json!({"birthDate": ["1980-13-45"], "nationality": ["Guatemala"]})).unwrap_err();
+        let err = validate_properties(
+            "Person",
+            &json!({"birthDate": ["1980-13-45"], "nationality": ["Guatemala"]}),
+        )
+        .unwrap_err();
         assert_eq!(err.0[0].field, "birthDate");
         assert_eq!(err.0[0].code, "records_bad_date");
         assert_eq!(err.0[1].field, "nationality");

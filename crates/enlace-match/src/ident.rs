@@ -491,11 +491,20 @@ mod tests {
         let c = phone_candidates("5555 1234", &["mx", "hn"]);
         assert_eq!(c[0], "+50455551234", "{c:?}");
         // Written with its country code: one reading only.
-        assert_eq!(phone_candidates("+52 55 0141 6704", &["gt"]), vec!["+525501416704"]);
-        assert_eq!(phone_candidates("0052 55 0141 6704", &["gt"]), vec!["+525501416704"]);
+        assert_eq!(
+            phone_candidates("+52 55 0141 6704", &["gt"]),
+            vec!["+525501416704"]
+        );
+        assert_eq!(
+            phone_candidates("0052 55 0141 6704", &["gt"]),
+            vec!["+525501416704"]
+        );
         assert!(phone_candidates("12", &["gt"]).is_empty());
         // The stored key of a Mexican record is one of the readings.
-        assert_eq!(normalize_phone("+52 55 0141 6704", Some("mx")).as_deref(), Some("+525501416704"));
+        assert_eq!(
+            normalize_phone("+52 55 0141 6704", Some("mx")).as_deref(),
+            Some("+525501416704")
+        );
     }
 
     #[test]

@@ -133,11 +133,7 @@ impl PersonRecord {
         Self::build(entity, asker_country, true)
     }
 
-    fn build(
-        entity: &Value,
-        default_country: Option<&str>,
-        query: bool,
-    ) -> Option<PersonRecord> {
+    fn build(entity: &Value, default_country: Option<&str>, query: bool) -> Option<PersonRecord> {
         let props = entity.get("properties")?;
         if !props.is_object() {
             return None;

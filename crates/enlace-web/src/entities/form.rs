@@ -13,67 +13,185 @@ use std::collections::BTreeMap;
 fn main_props(schema: &str) -> &'static [&'static str] {
     match schema {
         "Person" => &[
-            "firstName", "secondName", "lastName", "name", "alias", "weakAlias", "birthDate",
-            "birthPlace", "gender", "nationality", "phone", "email", "address", "idNumber",
+            "firstName",
+            "secondName",
+            "lastName",
+            "name",
+            "alias",
+            "weakAlias",
+            "birthDate",
+            "birthPlace",
+            "gender",
+            "nationality",
+            "phone",
+            "email",
+            "address",
+            "idNumber",
             "passportNumber",
         ],
         "Organization" => &[
-            "name", "alias", "country", "description", "enlaceModusOperandi", "phone", "email",
-            "website", "address", "registrationNumber",
+            "name",
+            "alias",
+            "country",
+            "description",
+            "enlaceModusOperandi",
+            "phone",
+            "email",
+            "website",
+            "address",
+            "registrationNumber",
         ],
         "Company" => &[
-            "name", "alias", "country", "description", "phone", "email", "address",
-            "registrationNumber", "taxNumber",
+            "name",
+            "alias",
+            "country",
+            "description",
+            "phone",
+            "email",
+            "address",
+            "registrationNumber",
+            "taxNumber",
         ],
         "Address" => &[
-            "full", "street", "city", "region", "state", "postalCode", "country", "latitude",
+            "full",
+            "street",
+            "city",
+            "region",
+            "state",
+            "postalCode",
+            "country",
+            "latitude",
             "longitude",
         ],
         "Vehicle" => &[
-            "registrationNumber", "type", "model", "country", "owner", "operator", "description",
+            "registrationNumber",
+            "type",
+            "model",
+            "country",
+            "owner",
+            "operator",
+            "description",
         ],
         "Vessel" => &[
-            "name", "imoNumber", "registrationNumber", "mmsi", "callSign", "flag", "type",
-            "owner", "operator", "description",
+            "name",
+            "imoNumber",
+            "registrationNumber",
+            "mmsi",
+            "callSign",
+            "flag",
+            "type",
+            "owner",
+            "operator",
+            "description",
         ],
         "Identification" => &[
-            "type", "number", "country", "authority", "startDate", "endDate", "holder",
+            "type",
+            "number",
+            "country",
+            "authority",
+            "startDate",
+            "endDate",
+            "holder",
         ],
         "Passport" => &[
-            "number", "country", "surname", "givenName", "birthDate", "gender", "startDate",
-            "endDate", "holder",
+            "number",
+            "country",
+            "surname",
+            "givenName",
+            "birthDate",
+            "gender",
+            "startDate",
+            "endDate",
+            "holder",
         ],
         "BankAccount" => &[
-            "bankName", "accountNumber", "iban", "bic", "currency", "country", "description",
+            "bankName",
+            "accountNumber",
+            "iban",
+            "bic",
+            "currency",
+            "country",
+            "description",
         ],
         "UserAccount" => &["service", "username", "phone", "email", "owner"],
         "Payment" => &[
-            "date", "amount", "currency", "purpose", "payer", "payerAccount", "beneficiary",
+            "date",
+            "amount",
+            "currency",
+            "purpose",
+            "payer",
+            "payerAccount",
+            "beneficiary",
             "beneficiaryAccount",
         ],
         "Membership" => &["member", "organization", "role", "startDate", "endDate"],
-        "Associate" => &["person", "associate", "relationship", "startDate", "endDate"],
+        "Associate" => &[
+            "person",
+            "associate",
+            "relationship",
+            "startDate",
+            "endDate",
+        ],
         "Family" => &["person", "relative", "relationship"],
-        "Ownership" => &["owner", "asset", "role", "percentage", "startDate", "endDate"],
+        "Ownership" => &[
+            "owner",
+            "asset",
+            "role",
+            "percentage",
+            "startDate",
+            "endDate",
+        ],
         "Call" => &[
-            "date", "duration", "caller", "callerNumber", "receiver", "receiverNumber",
+            "date",
+            "duration",
+            "caller",
+            "callerNumber",
+            "receiver",
+            "receiverNumber",
         ],
         "Event" => &[
-            "name", "enlaceEventType", "date", "location", "country", "enlaceMigrants",
-            "enlaceModusOperandi", "description", "involved", "organizer",
+            "name",
+            "enlaceEventType",
+            "date",
+            "location",
+            "country",
+            "enlaceMigrants",
+            "enlaceModusOperandi",
+            "description",
+            "involved",
+            "organizer",
         ],
         "Trip" => &[
-            "name", "enlaceRoute", "enlaceLegOrder", "enlaceMode", "enlaceMeans", "startDate",
-            "endDate", "enlaceFee", "enlaceCurrency", "enlaceModusOperandi", "startLocation",
-            "endLocation", "vehicle", "involved", "organizer",
+            "name",
+            "enlaceRoute",
+            "enlaceLegOrder",
+            "enlaceMode",
+            "enlaceMeans",
+            "startDate",
+            "endDate",
+            "enlaceFee",
+            "enlaceCurrency",
+            "enlaceModusOperandi",
+            "startLocation",
+            "endLocation",
+            "vehicle",
+            "involved",
+            "organizer",
         ],
         _ => &[],
     }
 }
 
 const CONTACT: &[&str] = &[
-    "phone", "email", "website", "address", "addressEntity", "username", "service",
-    "callerNumber", "receiverNumber",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "addressEntity",
+    "username",
+    "service",
+    "callerNumber",
+    "receiverNumber",
 ];
 
 /// Which group of the form a property belongs to.
@@ -129,7 +247,12 @@ pub(crate) fn country_options(t: Tr) -> Vec<(String, String)> {
     let mut rest: Vec<(String, String)> = enlace_domain::nations::all()
         .iter()
         .filter(|(c, _, _)| enlace_domain::Country::parse(c).is_none())
-        .map(|(c, es, en)| (c.to_string(), if lang == "en" { *en } else { *es }.to_string()))
+        .map(|(c, es, en)| {
+            (
+                c.to_string(),
+                if lang == "en" { *en } else { *es }.to_string(),
+            )
+        })
         .collect();
     rest.sort_by(|a, b| a.1.cmp(&b.1));
     out.extend(rest);
@@ -200,14 +323,17 @@ fn field(
         }
         PropType::ModusOperandi => {
             f.kind = "checks";
-            f.options = c
-                .mo
-                .iter()
-                .map(|m| {
-                    let label = if t.code() == "en" { &m.label_en } else { &m.label_es };
-                    (m.code.clone(), label.clone())
-                })
-                .collect();
+            f.options =
+                c.mo.iter()
+                    .map(|m| {
+                        let label = if t.code() == "en" {
+                            &m.label_en
+                        } else {
+                            &m.label_es
+                        };
+                        (m.code.clone(), label.clone())
+                    })
+                    .collect();
             // A code no longer in the vocabulary stays chosen rather than being lost.
             for v in values {
                 if !f.options.iter().any(|(code, _)| code == v) {
@@ -230,7 +356,11 @@ fn field(
                 .extend(std::iter::repeat_n((String::new(), String::new()), empty));
         }
         PropType::Entity => {
-            f.kind = if several_links(prop) { "multi" } else { "select" };
+            f.kind = if several_links(prop) {
+                "multi"
+            } else {
+                "select"
+            };
             f.options = c.others.to_vec();
             for v in values {
                 if !f.options.iter().any(|(id, _)| id == v) {

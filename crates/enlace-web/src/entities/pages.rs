@@ -50,7 +50,12 @@ pub(crate) struct LinkRow {
     role: Option<String>,
 }
 
-pub(crate) fn link_rows(t: Tr, e: &Entity, referring: &[(String, Entity)], referred: &[Entity]) -> Vec<LinkRow> {
+pub(crate) fn link_rows(
+    t: Tr,
+    e: &Entity,
+    referring: &[(String, Entity)],
+    referred: &[Entity],
+) -> Vec<LinkRow> {
     use enlace_domain::ftm;
     referring
         .iter()
@@ -401,7 +406,11 @@ pub async fn entity_view(
     let links = link_rows(t, &e, &referring, &referred);
     // A record shared in answer to a request may sit in a case the reader cannot open: the
     // breadcrumb then does not lead to «not found».
-    let case_visible = s.app.case_visible(&ctx, &e.case_id).await.map_err(|e| req.err(e))?;
+    let case_visible = s
+        .app
+        .case_visible(&ctx, &e.case_id)
+        .await
+        .map_err(|e| req.err(e))?;
     Ok(render(&EntityPage {
         t,
         user: req.page_user(),

@@ -66,7 +66,10 @@ pub(crate) fn subject_words(t: Tr, subject: &serde_json::Value) -> Option<String
             serde_json::Value::String(x) => vec![t.value(schema, k, x)],
             _ => vec![],
         };
-        let values: Vec<String> = values.into_iter().filter(|x| !x.trim().is_empty()).collect();
+        let values: Vec<String> = values
+            .into_iter()
+            .filter(|x| !x.trim().is_empty())
+            .collect();
         if !values.is_empty() && enlace_domain::ftm::prop_type(schema, k).is_some() {
             parts.push(format!("{}: {}", t.prop(schema, k), values.join(", ")));
         }
@@ -186,11 +189,7 @@ pub async fn request_new(
     let reference = q.reference.unwrap_or_default();
     // Opened from a hit: the check's purpose and subject come with it.
     let from_check = match reference.split([',', ' ', ';']).find(|r| !r.is_empty()) {
-        Some(r) => s
-            .app
-            .check_context(&ctx, r)
-            .await
-            .map_err(|e| req.err(e))?,
+        Some(r) => s.app.check_context(&ctx, r).await.map_err(|e| req.err(e))?,
         None => Default::default(),
     };
     Ok(request_form_page(

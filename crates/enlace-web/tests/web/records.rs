@@ -16,7 +16,12 @@ async fn case_of(s: &Server, tok: &str, level: &str) -> String {
 
 async fn entity(s: &Server, tok: &str, case: &str, schema: &str, props: Value) -> String {
     let (st, v) = s
-        .api(Some(tok), Method::POST, "/api/v1/entities", Some(json!({"case_id": case, "schema": schema, "properties": props})))
+        .api(
+            Some(tok),
+            Method::POST,
+            "/api/v1/entities",
+            Some(json!({"case_id": case, "schema": schema, "properties": props})),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{schema}: {v}");
     v["id"].as_str().unwrap().to_string()
@@ -33,7 +38,11 @@ async fn check(s: &Server, tok: &str, subject: Value) -> (StatusCode, Value) {
 }
 
 fn hit(v: &Value, cc: &str) -> bool {
-    v["results"].as_array().unwrap().iter().any(|r| r["country"] == cc && r["hit"] == true)
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["country"] == cc && r["hit"] == true)
 }
 
 #[tokio::test]
@@ -182,27 +191,64 @@ async fn a_request_from_a_hit_carries_the_check_and_names_its_subject() {
     each_engine(|s| async move {
         let mx = s.token("officer.mx").await;
         let mx_case = case_of(&s, &mx, "country").await;
-        entity(&s, &mx, &mx_case, "UserAccount", json!({"phone": ["+52 55 0141 6704"]})).await;
+        entity(
+            &s,
+            &mx,
+            &mx_case,
+            "UserAccount",
+            json!({"phone": ["+52 55 0141 6704"]}),
+        )
+        .await;
         let (_, cookie, _) = s.browser_login("officer.gt", "enlace-demo").await;
         let cookie = cookie.unwrap();
         let html = s.page(&cookie, "/checks").await.text().await.unwrap();
         let csrf = csrf_of(&html);
         let res = s
-            .post_form(&cookie, "/checks", &[("csrf", &csrf), ("purpose", "Ubicar a quien coordina los viajes"), ("case_reference", "GT-MP-2026-77"), ("kind", "phone"), ("value", "(55) 0141-6704")])
+            .post_form(
+                &cookie,
+                "/checks",
+                &[
+                    ("csrf", &csrf),
+                    ("purpose", "Ubicar a quien coordina los viajes"),
+                    ("case_reference", "GT-MP-2026-77"),
+                    ("kind", "phone"),
+                    ("value", "(55) 0141-6704"),
+                ],
+            )
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let html = res.text().await.unwrap();
-        let i = html.find("/requests/new?to=mx&amp;reference=").expect("the Mexican hit offers a request");
+        let i = html
+            .find("/requests/new?to=mx&amp;reference=")
+            .expect("the Mexican hit offers a request");
         let link = html[i..].split('"').next().unwrap().replace("&amp;", "&");
         let reference = link.split("reference=").nth(1).unwrap().to_string();
 
         let form = s.page(&cookie, &link).await.text().await.unwrap();
-        assert!(form.contains("value=\"Ubicar a quien coordina los viajes\""), "the purpose comes along");
-        assert!(form.contains("Teléfono: (55) 0141-6704"), "the subject is named: {form}");
+        assert!(
+            form.contains("value=\"Ubicar a quien coordina los viajes\""),
+            "the purpose comes along"
+        );
+        assert!(
+            form.contains("Teléfono: (55) 0141-6704"),
+            "the subject is named: {form}"
+        );
         assert!(form.contains("GT-MP-2026-77"));
 
         let res = s
-            .post_form(&cookie, "/requests", &[("csrf", &csrf), ("to", "mx"), ("reference", &reference), ("purpose", "Ubicar a quien coordina los viajes"), ("legal_basis", "Convenio bilateral ficticio"), ("urgency", "normal"), ("message", "")])
+            .post_form(
+                &cookie,
+                "/requests",
+                &[
+                    ("csrf", &csrf),
+                    ("to", "mx"),
+                    ("reference", &reference),
+                    ("purpose", "Ubicar a quien coordina los viajes"),
+                    ("legal_basis", "Convenio bilateral ficticio"),
+                    ("urgency", "normal"),
+                    ("message", ""),
+                ],
+            )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let to = res.headers()["location"].to_str().unwrap().to_string();
@@ -210,12 +256,22 @@ async fn a_request_from_a_hit_carries_the_check_and_names_its_subject() {
         let page = s.page(&cookie, &to).await.text().await.unwrap();
         assert!(page.contains("id=\"request-sent\""), "a confirmation");
         assert!(page.contains("Solicitud enviada a México"), "{page}");
-        assert!(page.contains("Teléfono: (55) 0141-6704"), "the request names its subject");
+        assert!(
+            page.contains("Teléfono: (55) 0141-6704"),
+            "the request names its subject"
+        );
 
         // The receiver reads the subject too, with its answers set apart.
         let (_, mx_cookie, _) = s.browser_login("officer.mx", "enlace-demo").await;
-        let id = to.trim_start_matches("/requests/").trim_end_matches("?sent=1");
-        let page = s.page(&mx_cookie.unwrap(), &format!("/requests/{id}")).await.text().await.unwrap();
+        let id = to
+            .trim_start_matches("/requests/")
+            .trim_end_matches("?sent=1");
+        let page = s
+            .page(&mx_cookie.unwrap(), &format!("/requests/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(page.contains("Teléfono: (55) 0141-6704"), "{page}");
         assert!(!page.contains("id=\"request-sent\""));
         for section in ["ack-section", "answer-section", "decline-section"] {
@@ -224,8 +280,16 @@ async fn a_request_from_a_hit_carries_the_check_and_names_its_subject() {
 
         // Another country cannot read the check behind a reference it did not make.
         let (_, sv_cookie, _) = s.browser_login("officer.sv", "enlace-demo").await;
-        let form = s.page(&sv_cookie.unwrap(), &link).await.text().await.unwrap();
-        assert!(!form.contains("Ubicar a quien") && !form.contains("0141"), "{form}");
+        let form = s
+            .page(&sv_cookie.unwrap(), &link)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !form.contains("Ubicar a quien") && !form.contains("0141"),
+            "{form}"
+        );
     })
     .await;
 }
