@@ -21,6 +21,7 @@ import {
   addEntity,
   openEntityForm,
   saveEntity,
+  escapeRegExp,
   idOf,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
@@ -217,13 +218,14 @@ test('a file import shows its report without leaving the page', async () => {
 
     // The case lists what was imported; the file's ids linked the membership to both ends.
     await gtPage.goto(importCase);
-    const personLink = gtPage.locator('ul.entities a', { hasText: personName });
-    const orgLink = gtPage.locator('ul.entities a', { hasText: orgName });
+    // Exactly the name: the membership is listed by its two ends («person — organisation»).
+    const personLink = gtPage.locator('ul.entities a', { hasText: new RegExp(`^${escapeRegExp(personName)}$`) });
+    const orgLink = gtPage.locator('ul.entities a', { hasText: new RegExp(`^${escapeRegExp(orgName)}$`) });
     assert.equal(await personLink.count(), 1, 'the case lists the imported person');
     assert.equal(await orgLink.count(), 1, 'the case lists the imported organisation');
     assert.equal(await gtPage.locator('ul.entities a').count(), 3, 'the case lists the three imported entities');
 
-    await follow(gtPage, `ul.entities a:has-text("${personName}")`);
+    await follow(gtPage, `ul.entities a:text-is("${personName}")`);
     await gtPage.locator('ul#links').waitFor();
     assert.equal(
       await gtPage.locator('ul#links li[data-prop="member"]').count(),

@@ -35,9 +35,9 @@ function forbidden(lang) {
 }
 
 const HEX_ID = /\b[0-9a-f]{32}\b/i;
-const MAX_PAGES = Number(process.env.WORDS_MAX_PAGES ?? 150);
+const MAX_PAGES = Number(process.env.WORDS_MAX_PAGES ?? 260);
 /** Visits per page shape (path with ids replaced), so one list of 50 records does not eat the budget. */
-const PER_SHAPE = 6;
+const PER_SHAPE = 8;
 const SKIP = [
   /^\/logout/,
   /^\/lang/,
@@ -119,6 +119,20 @@ async function crawl(locale, lang, user) {
       problems.push(`${lang} ${path}: ${[...leaked, ...(hex ? [`id ${hex[0]}`] : [])].join(', ')}`);
     }
     const hrefs = await page.locator('a[href]').evaluateAll((els) => els.map((a) => a.href));
+    // GET forms too, as sent with what they hold by default (the case's «add a record»
+    // form opens the entity form; a search form its empty search).
+    hrefs.push(
+      ...(await page.locator('form').evaluateAll((forms) =>
+        forms
+          .filter((f) => (f.getAttribute('method') ?? 'get').toLowerCase() === 'get')
+          .map((f) => {
+            // getAttribute: an input named «action» shadows the form's property.
+            const url = new URL(f.getAttribute('action') ?? '', document.baseURI);
+            url.search = new URLSearchParams(new FormData(f)).toString();
+            return url.href;
+          }),
+      )),
+    );
     for (const href of hrefs) {
       let url;
       try {
