@@ -120,7 +120,11 @@ pub struct CheckInput {
     )]
     pub case_reference: String,
     /// A FollowTheMoney entity: a Person (name, birthDate, nationality), or a phone,
-    /// document, plate, vessel, account or e-mail as its schema defines.
+    /// document, plate, vessel, account or e-mail as its schema defines. Values are read as
+    /// people type them: dates as `14/12/1978` or `1978-12-14`; a phone without its country
+    /// code is tried with the asker's country, the subject's nationality and every member
+    /// country whose numbering plan fits its digits; documents, plates and accounts with or
+    /// without separators. A value a property refuses answers 422 naming the property.
     #[serde(default)]
     #[schema(required = true, value_type = Object)]
     pub subject: Value,
