@@ -170,10 +170,21 @@ export async function openEntityForm(page, casePath, schema) {
   assert.equal(await page.locator('form#entity-form input[name=schema]').inputValue(), schema);
 }
 
+/**
+ * Sets a form field: a select (a vocabulary, a country, a linked record) is chosen by value,
+ * any other field typed into. With several fields of one name, the first one is set.
+ */
+export async function setField(page, selector, value) {
+  const field = page.locator(selector).first();
+  const tag = await field.evaluate((el) => el.tagName);
+  if (tag === 'SELECT') await field.selectOption(value);
+  else await field.fill(value);
+}
+
 /** Fills `p.<property>` fields of the open entity form, saves, returns /entities/<id>. */
 export async function saveEntity(page, schema, props) {
   for (const [prop, value] of Object.entries(props)) {
-    await page.fill(`form#entity-form [name="p.${prop}"]`, value);
+    await setField(page, `form#entity-form [name="p.${prop}"]`, value);
   }
   await submit(page, 'form#entity-form');
   const entityPath = pathOf(page);
@@ -193,3 +204,17 @@ export async function addEntity(page, casePath, schema, props) {
 
 /** The id at the end of an entity's path. */
 export const idOf = (path) => path.split('/').pop();
+
+/**
+ * Saves a full-page screenshot of `page` as test-results/screenshots/<name>.png (the folder
+ * is git-ignored): the key pages of a journey, for a reader to look at without a rerun.
+ */
+export async function saveScreenshot(page, name) {
+  const dir = join(RESULTS_DIR, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  try {
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, timeout: 10_000 });
+  } catch {
+    // A screenshot is a convenience; it never fails a test.
+  }
+}

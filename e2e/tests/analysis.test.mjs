@@ -21,6 +21,7 @@ import {
   addEntity,
   openEntityForm,
   saveEntity,
+  escapeRegExp,
   idOf,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
@@ -217,13 +218,14 @@ test('a file import shows its report without leaving the page', async () => {
 
     // The case lists what was imported; the file's ids linked the membership to both ends.
     await gtPage.goto(importCase);
-    const personLink = gtPage.locator('ul.entities a', { hasText: personName });
-    const orgLink = gtPage.locator('ul.entities a', { hasText: orgName });
+    // Exactly the name: the membership is listed by its two ends («person — organisation»).
+    const personLink = gtPage.locator('ul.entities a', { hasText: new RegExp(`^${escapeRegExp(personName)}$`) });
+    const orgLink = gtPage.locator('ul.entities a', { hasText: new RegExp(`^${escapeRegExp(orgName)}$`) });
     assert.equal(await personLink.count(), 1, 'the case lists the imported person');
     assert.equal(await orgLink.count(), 1, 'the case lists the imported organisation');
     assert.equal(await gtPage.locator('ul.entities a').count(), 3, 'the case lists the three imported entities');
 
-    await follow(gtPage, `ul.entities a:has-text("${personName}")`);
+    await follow(gtPage, `ul.entities a:text-is("${personName}")`);
     await gtPage.locator('ul#links').waitFor();
     assert.equal(
       await gtPage.locator('ul#links li[data-prop="member"]').count(),
@@ -236,7 +238,7 @@ test('a file import shows its report without leaving the page', async () => {
       'the link says which property refers, in the page language',
     );
     const personPath = pathOf(gtPage);
-    await follow(gtPage, 'ul#links a');
+    await follow(gtPage, 'ul#links a.link-record');
     const refs = await gtPage
       .locator('table#properties a[href^="/entities/"]')
       .evaluateAll((els) => els.map((a) => a.getAttribute('href')));
@@ -285,8 +287,10 @@ test('an officer sees a shared look-alike record and records that it is the same
     const after = mxPage.locator(`table#xrefs tbody tr[data-candidate="${gtPersonId}"]`);
     assert.equal(await after.count(), 1, 'the candidate is still listed');
     assert.equal(await after.locator('select[name=decision]').inputValue(), 'same', 'the decision is preselected');
-    const tag = after.locator('.tag');
+    const tag = after.locator('.records-decision');
     assert.equal(await tag.count(), 1, 'the row shows the decision tag');
+    // «Same» is a finding, not an alarm: it does not wear the error colour.
+    assert.equal(await after.locator('.tag').count(), 0, 'no red badge for a decision');
     const expected = (await htmlLang(mxPage)) === 'en' ? /Same/ : /Misma/;
     assert.match((await tag.textContent()).trim(), expected);
   });

@@ -110,7 +110,7 @@ test('an officer records a person and their account, linked both ways', async ()
     assert.equal(ownerOption.value, personId, "the datalist option's value is the person's id");
     await gtPage.fill('form#entity-form input[name="p.phone"]', ACCOUNT.phone);
     await gtPage.fill('form#entity-form [name="p.service"]', ACCOUNT.service);
-    await gtPage.fill('form#entity-form input[name="p.owner"]', ownerOption.value);
+    await gtPage.selectOption('form#entity-form select[name="p.owner"]', ownerOption.value);
     await submit(gtPage, 'form#entity-form');
     accountPath = pathOf(gtPage);
     assert.match(
@@ -147,8 +147,8 @@ test('an officer records a person and their account, linked both ways', async ()
     );
     assert.match(
       await text(gtPage, 'ul#links'),
-      (await htmlLang(gtPage)) === 'en' ? /Owner/ : /Propietario/,
-      'the link says which property refers, in the page language',
+      (await htmlLang(gtPage)) === 'en' ? /Holder of the account/ : /Titular de la cuenta/,
+      'the link says in words how the account refers to the person, in the page language',
     );
   });
 });

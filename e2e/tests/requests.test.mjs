@@ -112,7 +112,7 @@ test('a Mexican prosecutor gets a hit from Guatemala and sends a request from it
     assert.match(reference, /^HIT-/, `the hit carries a reference, not ${JSON.stringify(reference)}`);
     // A hidden record's hit says only how strong it is, in the page's language: what
     // matched would reveal the hidden values.
-    const explained = (await gt.locator('td').nth(4).textContent()) ?? '';
+    const explained = (await gt.locator('.records-why').textContent()) ?? '';
     assert.match(explained, /Coincidencia (fuerte|posible)/, `the band is in Spanish: ${explained}`);
     assert.ok(!/Fecha de nacimiento|birth_date/.test(explained), `no features of a hidden record: ${explained}`);
     const checkHtml = await prosecutorPage.content();

@@ -36,6 +36,18 @@ impl App {
 
     /// A case the caller may see. Hidden and missing answer the same; the read is audited
     /// either way (a miss without naming an owner).
+    /// Whether the reader may open the case (for links to it: nothing of the case is
+    /// returned, so nothing is audited).
+    pub async fn case_visible(&self, ctx: &Ctx, id: &str) -> AppResult<bool> {
+        let mut tx = self.store.read().await?;
+        let found = tx
+            .case_visible(&Viewer::of(&ctx.actor), id)
+            .await?
+            .is_some();
+        tx.commit().await?;
+        Ok(found)
+    }
+
     pub async fn get_case(&self, ctx: &Ctx, id: &str) -> AppResult<Case> {
         let now = self.now_ms();
         let mut tx = self.store.read().await?;

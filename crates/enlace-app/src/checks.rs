@@ -120,7 +120,11 @@ pub struct CheckInput {
     )]
     pub case_reference: String,
     /// A FollowTheMoney entity: a Person (name, birthDate, nationality), or a phone,
-    /// document, plate, vessel, account or e-mail as its schema defines.
+    /// document, plate, vessel, account or e-mail as its schema defines. Values are read as
+    /// people type them: dates as `14/12/1978` or `1978-12-14`; a phone without its country
+    /// code is tried with the asker's country, the subject's nationality and every member
+    /// country whose numbering plan fits its digits; documents, plates and accounts with or
+    /// without separators. A value a property refuses answers 422 naming the property.
     #[serde(default)]
     #[schema(required = true, value_type = Object)]
     pub subject: Value,
@@ -208,24 +212,27 @@ impl App {
         if !enlace_domain::ftm::is_schema(schema) {
             errs.push("subject", "unknown_schema");
         }
-        let props = input
+        let raw_props = input
             .subject
             .get("properties")
             .cloned()
             .unwrap_or(Value::Null);
-        let validated = enlace_domain::ftm::validate_properties(schema, &props);
-        if validated.is_err() {
-            errs.push("subject", "bad_properties");
+        // The subject is read as the entity forms read what people type (dates such as
+        // 14/12/1978 become ISO); an error names the property, not the whole subject.
+        let mut props = Value::Null;
+        if enlace_domain::ftm::is_schema(schema) {
+            match enlace_domain::ftm::validate_properties(schema, &raw_props) {
+                Ok((p, _)) => props = serde_json::to_value(p).unwrap_or_default(),
+                Err(inv) => errs.0.extend(inv.0),
+            }
         }
         errs.into_result()?;
-        let query = PersonRecord::from_ftm_with_country(
-            &matchable(schema, &props),
-            Some(my_country.code()),
-        )
-        .ok_or(AppError::Invalid(Invalid::one(
-            "subject",
-            "nothing_to_match",
-        )))?;
+        let query =
+            PersonRecord::query_from_ftm(&matchable(schema, &props), Some(my_country.code()))
+                .ok_or(AppError::Invalid(Invalid::one(
+                    "subject",
+                    "nothing_to_match",
+                )))?;
         let now = self.now_ms();
         // Matches per owner country, best first.
         let matches = {

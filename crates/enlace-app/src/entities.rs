@@ -406,11 +406,17 @@ impl App {
         }
         let referring = tx.entities_referring_visible(&viewer, id).await?;
         let referred = if with_referred {
-            let ids: Vec<String> = e
-                .properties
-                .iter()
-                .filter(|(k, _)| ftm::prop_type(&e.schema, k) == Some(PropType::Entity))
-                .flat_map(|(_, v)| v.iter().cloned())
+            // What it points at, and the far ends of the links that point at it (a
+            // membership's organisation), so a page can say «member of …» by name.
+            let ids: Vec<String> = std::iter::once(&e)
+                .chain(referring.iter().map(|(_, r)| r))
+                .flat_map(|x| {
+                    x.properties
+                        .iter()
+                        .filter(|(k, _)| ftm::prop_type(&x.schema, k) == Some(PropType::Entity))
+                        .flat_map(|(_, v)| v.iter().cloned())
+                })
+                .filter(|i| i != &e.id)
                 .collect();
             tx.entities_visible_by_ids(&viewer, &ids).await?
         } else {

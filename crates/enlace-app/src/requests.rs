@@ -72,6 +72,18 @@ pub struct RequestView {
     /// For the receiver: its own records behind the hit references, to choose from.
     pub referenced: Vec<Entity>,
     pub i_am_sender: bool,
+    /// What the request is about: the subject of the check its first reference came from,
+    /// as the asker typed it (FollowTheMoney JSON), when it came from a check.
+    pub subject: Option<serde_json::Value>,
+}
+
+/// A check as a request made from one of its hits carries it: its purpose, case reference
+/// and subject.
+#[derive(Debug, Clone, Default)]
+pub struct CheckContext {
+    pub purpose: String,
+    pub case_reference: String,
+    pub subject: Option<serde_json::Value>,
 }
 
 fn request_entry(ctx: &Ctx, action: &str, r: &Request) -> enlace_store::audit::NewEntry {
@@ -227,16 +239,42 @@ impl App {
             }
             referenced = tx.entities_visible_by_ids(&viewer, &ids).await?;
         }
+        let mut subject = None;
+        for r in &request.references {
+            if let Some(c) = tx.check_of_reference(r).await? {
+                subject = serde_json::from_str(&c.subject).ok();
+                break;
+            }
+        }
         tx.audit(now, request_entry(ctx, "request.read", &request))
             .await?;
         tx.commit().await?;
         Ok(RequestView {
+            subject,
             effective_status: self.effective_status(&request),
             i_am_sender: request.from_country == me,
             request,
             messages,
             shared,
             referenced,
+        })
+    }
+
+    /// The check behind a hit reference, for the request form opened from the hit: only
+    /// for the country that ran the check (anyone else learns nothing, not even that the
+    /// reference exists).
+    pub async fn check_context(&self, ctx: &Ctx, reference: &str) -> AppResult<CheckContext> {
+        let me = Self::my_country(ctx)?;
+        let mut tx = self.store.read().await?;
+        let found = tx.check_of_reference(reference.trim()).await?;
+        tx.commit().await?;
+        Ok(match found {
+            Some(c) if c.asked_by_country.as_deref() == Some(me.code()) => CheckContext {
+                purpose: c.purpose,
+                case_reference: c.case_reference,
+                subject: serde_json::from_str(&c.subject).ok(),
+            },
+            _ => CheckContext::default(),
         })
     }
 

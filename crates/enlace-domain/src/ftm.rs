@@ -332,19 +332,101 @@ pub fn is_schema(schema: &str) -> bool {
 /// Validated properties: each a non-empty list of trimmed strings.
 pub type Properties = BTreeMap<String, Vec<String>>;
 
-fn valid_date(s: &str) -> bool {
-    // FtM dates are ISO 8601 prefixes: YYYY, YYYY-MM, YYYY-MM-DD (times allowed after).
-    let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
-    match b.len() {
-        4 => digits(0..4),
-        7 => digits(0..4) && b[4] == b'-' && digits(5..7),
-        n if n >= 10 => {
-            digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
         }
-        _ => false,
+        2 => 28,
+        _ => 31,
     }
+}
+
+fn ymd(y: u32, m: Option<u32>, d: Option<u32>) -> Option<String> {
+    if !(1000..=2999).contains(&y) {
+        return None;
+    }
+    match (m, d) {
+        (None, _) => Some(format!("{y:04}")),
+        (Some(m), _) if !(1..=12).contains(&m) => None,
+        (Some(m), None) => Some(format!("{y:04}-{m:02}")),
+        (Some(m), Some(d)) if d == 0 || d > days_in_month(y, m) => None,
+        (Some(m), Some(d)) => Some(format!("{y:04}-{m:02}-{d:02}")),
+    }
+}
+
+/// A date as people type it, as the ISO 8601 prefix FollowTheMoney stores (`YYYY`,
+/// `YYYY-MM`, `YYYY-MM-DD`, a time allowed after a full date): `1978-12-14`, `1978/12/14`,
+/// `14/12/1978`, `14-12-1978`, `14.12.1978`, `12/1978`, `1978`. Day first, as the region
+/// writes dates; `12/14/1978` is read month first only because 14 cannot be a month. `None`
+/// when it is not a date of the calendar (`1980-13-45`).
+pub fn parse_date(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    let b = s.as_bytes();
+    // ISO with a time after the date: the date part is checked, the rest kept as written.
+    if b.len() > 10 && (b[10] == b'T' || b[10] == b' ') {
+        let date = parse_date(&s[..10])?;
+        return (date.len() == 10).then(|| format!("{date}{}", &s[10..]));
+    }
+    let parts: Vec<&str> = s
+        .split(['-', '/', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.len() > 4 || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    let year_first = parts[0].len() == 4;
+    match (n.as_slice(), year_first) {
+        ([y], true) => ymd(*y, None, None),
+        ([y, m], true) if parts[1].len() <= 2 => ymd(*y, Some(*m), None),
+        ([m, y], false) if parts[1].len() == 4 => ymd(*y, Some(*m), None),
+        ([y, m, d], true) if parts[1].len() <= 2 && parts[2].len() <= 2 => {
+            ymd(*y, Some(*m), Some(*d))
+        }
+        ([a, b2, y], false)
+            if parts[2].len() == 4 && parts[0].len() <= 2 && parts[1].len() <= 2 =>
+        {
+            if *b2 > 12 && *a <= 12 {
+                ymd(*y, Some(*a), Some(*b2))
+            } else {
+                ymd(*y, Some(*b2), Some(*a))
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The error code of a value a property of type `t` does not accept: each says what to
+/// write (its message is in the web catalogues).
+pub fn bad_value_code(t: PropType) -> &'static str {
+    match t {
+        Date => "records_bad_date",
+        Country => "records_bad_country",
+        Number => "records_bad_number",
+        Gender | Mode | EventType => "records_bad_choice",
+        CountByCountry => "records_bad_count",
+        Email => "records_bad_email",
+        _ => "bad_value",
+    }
+}
+
+/// The property's name as the schema tables spell it (a `'static` name for error fields).
+fn prop_def(schema: &str, prop: &str) -> Option<(&'static str, PropType)> {
+    SCHEMAS
+        .iter()
+        .find(|s| s.0 == schema)?
+        .1
+        .iter()
+        .flat_map(|g| g.iter())
+        .find(|(p, _)| *p == prop)
+        .copied()
 }
 
 /// Validates a FollowTheMoney `properties` object against the schema. Entity references are
@@ -370,7 +452,7 @@ pub fn validate_properties(
     let mut out = Properties::new();
     let mut refs = vec![];
     for (k, v) in obj {
-        let Some(t) = prop_type(schema, k) else {
+        let Some((field, t)) = prop_def(schema, k) else {
             errs.push("properties", "unknown_property");
             continue;
         };
@@ -386,23 +468,33 @@ pub fn validate_properties(
             Value::String(s) => vec![s.trim().to_string()],
             Value::Number(n) => vec![n.to_string()],
             _ => {
-                errs.push("properties", "bad_properties");
+                errs.push(field, "bad_properties");
                 continue;
             }
         };
         let values: Vec<String> = values.into_iter().filter(|s| !s.is_empty()).collect();
         if values.len() > MAX_VALUES {
-            errs.push("properties", "too_many_values");
+            errs.push(field, "too_many_values");
             continue;
         }
+        // Dates are stored as ISO whatever way they were typed.
+        let values: Vec<String> = if t == Date {
+            values
+                .into_iter()
+                .map(|v| parse_date(&v).unwrap_or(v))
+                .collect()
+        } else {
+            values
+        };
         for val in &values {
             if val.chars().count() > MAX_VALUE_LEN
                 || val.chars().any(|c| c.is_control() && c != '\n')
             {
-                errs.push("properties", "bad_value");
+                errs.push(field, "bad_value");
+                continue;
             }
             let ok = match t {
-                Date => valid_date(val),
+                Date => parse_date(val).is_some_and(|d| &d == val),
                 Country => val.len() == 2 && val.chars().all(|c| c.is_ascii_alphabetic()),
                 Number => val.parse::<f64>().is_ok(),
                 Gender => GENDERS.contains(&val.as_str()),
@@ -421,7 +513,7 @@ pub fn validate_properties(
                 _ => true,
             };
             if !ok {
-                errs.push("properties", "bad_value");
+                errs.push(field, bad_value_code(t));
             }
         }
         if !values.is_empty() {
@@ -509,6 +601,59 @@ mod tests {
         let (p, _) =
             validate_properties("Vehicle", &json!({"registrationNumber": ["P-123ABC"]})).unwrap();
         assert_eq!(caption("Vehicle", &p), "P-123ABC");
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dates_as_people_type_them() {
+        for (typed, iso) in [
+            ("1978-12-14", "1978-12-14"),
+            ("14/12/1978", "1978-12-14"),
+            ("14-12-1978", "1978-12-14"),
+            ("14.12.1978", "1978-12-14"),
+            ("4/3/1985", "1985-03-04"),
+            ("12/14/1978", "1978-12-14"),
+            ("1978/12/14", "1978-12-14"),
+            ("12/1978", "1978-12"),
+            ("1978-12", "1978-12"),
+            ("1978", "1978"),
+            ("2024-02-29", "2024-02-29"),
+            ("2025-01-01T10:00:00Z", "2025-01-01T10:00:00Z"),
+        ] {
+            assert_eq!(parse_date(typed).as_deref(), Some(iso), "{typed}");
+        }
+        for bad in [
+            "1980-13-45",
+            "31/02/1980",
+            "2023-02-29",
+            "ayer",
+            "14/12/78",
+            "",
+            "1978-1-2-3",
+            "0000",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_property() {
+        let err = validate_properties(
+            "Person",
+            &json!({"birthDate": ["1980-13-45"], "nationality": ["Guatemala"]}),
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].field, "birthDate");
+        assert_eq!(err.0[0].code, "records_bad_date");
+        assert_eq!(err.0[1].field, "nationality");
+        assert_eq!(err.0[1].code, "records_bad_country");
+        let (p, _) = validate_properties("Person", &json!({"birthDate": ["14/12/1978"]})).unwrap();
+        assert_eq!(p["birthDate"], vec!["1978-12-14"]);
     }
 }
 

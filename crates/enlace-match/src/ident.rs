@@ -201,6 +201,55 @@ pub fn normalize_phone(raw: &str, default_country: Option<&str>) -> Option<Strin
     from_international_strict(&digits)
 }
 
+/// The member countries of the network, whose numbering plans a number typed without its
+/// country code is tried against.
+pub const MEMBER_COUNTRIES: [&str; 11] = [
+    "bz", "ca", "cr", "do", "sv", "gt", "hn", "mx", "ni", "pa", "us",
+];
+
+/// Every E.164 reading of a phone number as a person typed it, most likely first.
+///
+/// A number written with its country code (`+52…`, `0052…`) has one reading. One written
+/// without it is read with each of `contexts` in turn (the asker's country, then the
+/// subject's nationalities: ISO alpha-2 codes), then with every member country whose
+/// numbering plan fits its digits — so `5501416704` typed in Guatemala, where numbers have 8
+/// digits, is tried as Mexican (+52) and as North American (+1). Each reading is what
+/// [`normalize_phone`] gives for that country, so stored records (normalised with their
+/// owner's country) keep their keys. Empty when the number cannot be placed at all.
+pub fn phone_candidates(raw: &str, contexts: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |v: Option<String>| {
+        if let Some(v) = v {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    };
+    let body = raw.trim();
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    let international = body.starts_with('+') || digits.starts_with("00");
+    if international {
+        push(normalize_phone(raw, None));
+        return out;
+    }
+    for c in contexts {
+        push(normalize_phone(raw, Some(c)));
+    }
+    for c in MEMBER_COUNTRIES {
+        let Some(p) = plan(c) else { continue };
+        // Only plans the digits fit (after the trunk prefixes normalize_phone strips), so a
+        // number is not read as a foreign one with its own country code inside.
+        let fits = p.lengths.contains(&digits.len())
+            || (p.cc == "1" && digits.len() == 11 && digits.starts_with('1'))
+            || (p.cc == "52" && [12, 13].contains(&digits.len()) && digits.starts_with('0'))
+            || (c == "do" && digits.len() == 7);
+        if fits {
+            push(normalize_phone(raw, Some(c)));
+        }
+    }
+    out
+}
+
 fn finish(cc: &str, national: &str) -> Option<String> {
     let total = cc.len() + national.len();
     if (8..=15).contains(&total) {
@@ -424,6 +473,38 @@ mod tests {
         );
         assert_eq!(ph("5555 1234", None), None);
         assert_eq!(ph("12", Some("gt")), None);
+    }
+
+    #[test]
+    fn phones_typed_without_country_code_are_tried_in_every_fitting_plan() {
+        // Mexican mobile typed in Guatemala (8-digit plan): Mexico and North America.
+        for typed in ["5501416704", "(55) 0141-6704", "55 0141 6704"] {
+            let c = phone_candidates(typed, &["gt"]);
+            assert!(c.contains(&"+525501416704".to_string()), "{typed}: {c:?}");
+            assert!(c.contains(&"+15501416704".to_string()), "{typed}: {c:?}");
+        }
+        // The asker's own plan comes first; the other 8-digit members follow.
+        let c = phone_candidates("5555 1234", &["gt"]);
+        assert_eq!(c[0], "+50255551234");
+        assert!(c.contains(&"+50455551234".to_string()) && c.contains(&"+50655551234".to_string()));
+        // The subject's nationality is tried before the rest.
+        let c = phone_candidates("5555 1234", &["mx", "hn"]);
+        assert_eq!(c[0], "+50455551234", "{c:?}");
+        // Written with its country code: one reading only.
+        assert_eq!(
+            phone_candidates("+52 55 0141 6704", &["gt"]),
+            vec!["+525501416704"]
+        );
+        assert_eq!(
+            phone_candidates("0052 55 0141 6704", &["gt"]),
+            vec!["+525501416704"]
+        );
+        assert!(phone_candidates("12", &["gt"]).is_empty());
+        // The stored key of a Mexican record is one of the readings.
+        assert_eq!(
+            normalize_phone("+52 55 0141 6704", Some("mx")).as_deref(),
+            Some("+525501416704")
+        );
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub mod text;
 
 pub use ident::{
     normalize_account, normalize_document, normalize_email, normalize_phone, normalize_plate,
-    normalize_vessel_name, normalize_vessel_registration, IdKind, Identifier,
+    normalize_vessel_name, normalize_vessel_registration, phone_candidates, IdKind, Identifier,
+    MEMBER_COUNTRIES,
 };
 pub use index::Index;
 pub use record::{Gender, NameParts, PersonRecord};

@@ -120,6 +120,20 @@ impl PersonRecord {
         entity: &Value,
         default_country: Option<&str>,
     ) -> Option<PersonRecord> {
+        Self::build(entity, default_country, false)
+    }
+
+    /// A record to look for, as a person typed it: like
+    /// [`PersonRecord::from_ftm_with_country`] with the asker's country, except that a phone
+    /// written without its country code becomes every reading
+    /// [`crate::ident::phone_candidates`] finds (the entity's country, the asker's, the
+    /// subject's nationalities, then every member plan that fits). Indexed records keep one
+    /// key per phone; a query that carries several readings hits whichever is stored.
+    pub fn query_from_ftm(entity: &Value, asker_country: Option<&str>) -> Option<PersonRecord> {
+        Self::build(entity, asker_country, true)
+    }
+
+    fn build(entity: &Value, default_country: Option<&str>, query: bool) -> Option<PersonRecord> {
         let props = entity.get("properties")?;
         if !props.is_object() {
             return None;
@@ -202,8 +216,22 @@ impl PersonRecord {
                 .and_then(|g| Gender::parse(g));
         }
 
+        // Where a phone typed without its country code may be from, most likely first.
+        let mut contexts: Vec<String> = own_country.iter().cloned().collect();
+        contexts.extend(default_country.map(str::to_ascii_lowercase));
+        contexts.extend(rec.nationalities.iter().cloned());
+        let contexts: Vec<&str> = contexts.iter().map(String::as_str).collect();
         let mut add = |kind: IdKind, key: &str| {
             for raw in strings(props, key) {
+                if query && kind == IdKind::Phone {
+                    for value in crate::ident::phone_candidates(&raw, &contexts) {
+                        let id = Identifier { kind, value };
+                        if !rec.identifiers.contains(&id) {
+                            rec.identifiers.push(id);
+                        }
+                    }
+                    continue;
+                }
                 if let Some(id) = Identifier::new(kind, &raw, phone_cc) {
                     if !rec.identifiers.contains(&id) {
                         rec.identifiers.push(id);

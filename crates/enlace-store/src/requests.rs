@@ -88,7 +88,42 @@ pub struct NewRequest<'a> {
     pub references: &'a [String],
 }
 
+/// The check a hit reference came from, as its asking country sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOfReference {
+    pub asked_by_country: Option<String>,
+    pub owner_country: String,
+    pub purpose: String,
+    pub case_reference: String,
+    /// The subject as the asker typed it (FollowTheMoney JSON).
+    pub subject: String,
+}
+
 impl Tx {
+    /// The check behind a hit reference: its purpose, case reference and subject, for the
+    /// request made from it (the asker's own words; nothing of the hit record).
+    pub async fn check_of_reference(
+        &mut self,
+        reference: &str,
+    ) -> crate::Result<Option<CheckOfReference>> {
+        let row = self
+            .fetch_optional(
+                &Q::new("SELECT c.country AS asked_by, h.owner_country, c.purpose, c.case_reference, c.subject FROM check_hits h JOIN checks c ON c.id = h.check_id WHERE h.reference = $1")
+                    .arg(reference),
+            )
+            .await?;
+        row.map(|r| {
+            Ok(CheckOfReference {
+                asked_by_country: r.try_get("asked_by")?,
+                owner_country: r.try_get("owner_country")?,
+                purpose: r.try_get("purpose")?,
+                case_reference: r.try_get("case_reference")?,
+                subject: r.try_get("subject")?,
+            })
+        })
+        .transpose()
+    }
+
     /// The hit behind a reference, if the check that produced it was run from `asker`'s
     /// country (a reference is useless to anyone else).
     pub async fn hit_reference(&mut self, reference: &str) -> crate::Result<Option<HitRef>> {

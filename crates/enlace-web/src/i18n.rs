@@ -185,13 +185,36 @@ impl Tr {
             _ => value.to_string(),
         }
     }
+    /// What a record of `schema` pointing at this one through `prop` says of it, in words:
+    /// `records_rel_<Schema>_<prop>` («Miembro de», «Participa en el tramo de ruta»), else
+    /// «<property> en: <schema>».
+    pub fn link_words(&self, schema: &str, prop: &str) -> String {
+        let key = format!("records_rel_{schema}_{prop}");
+        if self.has(&key) {
+            return self.t(&key);
+        }
+        let mut args = FluentArgs::new();
+        args.set("prop", self.prop(schema, prop));
+        args.set("schema", self.schema(schema));
+        self.format("records_rel_other", Some(&args))
+    }
+    /// The name of a field an error names: a form field (`field_<name>`), else a
+    /// FollowTheMoney property (`birthDate` → «Fecha de nacimiento»), else as it is.
+    pub fn field_name(&self, field: &str) -> String {
+        let key = format!("field_{field}");
+        if self.has(&key) {
+            self.t(&key)
+        } else {
+            self.prop("", field)
+        }
+    }
     /// A rejected field as the import report gives it (`properties:unknown_property`), in
     /// words: «Propiedades: contiene una propiedad que este tipo de entidad no tiene».
     pub fn field_error(&self, spec: &str) -> String {
         match spec.split_once(':') {
             Some((field, code)) => format!(
                 "{}: {}",
-                self.or(&format!("field_{field}"), field),
+                self.field_name(field),
                 crate::error::message(*self, code)
             ),
             None => crate::error::message(*self, spec),
@@ -210,6 +233,7 @@ impl Tr {
     fn country_name(&self, code: &str) -> String {
         enlace_domain::Country::parse(code)
             .map(|c| c.name(self.lang.code()).to_string())
+            .or_else(|| enlace_domain::nations::name(code, self.lang.code()).map(str::to_string))
             .unwrap_or_else(|| code.to_ascii_uppercase())
     }
     /// The words of `prefix` + `code` (a kind, a status…).
@@ -435,7 +459,7 @@ mod tests {
         );
         assert_eq!(en.value("Person", "gender", "female"), "Female");
         assert_eq!(es.value("Person", "nationality", "gt"), "Guatemala");
-        assert_eq!(es.value("Person", "nationality", "ht"), "HT");
+        assert_eq!(es.value("Person", "nationality", "ht"), "Haití");
         assert_eq!(es.value("Event", "enlaceMigrants", "hn:12"), "Honduras: 12");
         assert_eq!(
             es.value("Person", "name", "sea"),

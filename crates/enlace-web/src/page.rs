@@ -72,7 +72,7 @@ pub(crate) fn shown(t: Tr, errs: &[FieldError]) -> Vec<ShownError> {
             field: e.field.to_string(),
             message: format!(
                 "{}: {}",
-                t.t(&format!("field_{}", e.field)),
+                t.field_name(e.field),
                 crate::error::message(t, e.code)
             ),
         })

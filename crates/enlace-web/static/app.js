@@ -119,13 +119,19 @@ document.addEventListener('submit', (ev) => {
       }
       status.className = '';
       status.textContent = '';
+      // The same report as the paste form's page: counts, then each rejected line in words.
       const p = document.createElement('p');
-      p.textContent = report.dataset.acceptedLabel + ': ' + data.accepted + ' · ' + report.dataset.rejectedLabel + ': ' + data.rejected_total;
-      const acc = document.createElement('span');
-      acc.id = 'accepted-count';
-      acc.hidden = true;
-      acc.textContent = String(data.accepted);
-      p.appendChild(acc);
+      const count = (label, id, n) => {
+        const strong = document.createElement('strong');
+        strong.textContent = label + ':';
+        const span = document.createElement('span');
+        span.id = id;
+        span.textContent = String(n);
+        p.append(strong, ' ', span);
+      };
+      count(report.dataset.acceptedLabel, 'accepted-count', data.accepted);
+      p.append(' · ');
+      count(report.dataset.rejectedLabel, 'rejected-count', data.rejected_total);
       report.appendChild(p);
       if (data.rejected.length) {
         const ul = document.createElement('ul');

@@ -35,8 +35,37 @@ pub(crate) struct CasePage {
     path: String,
     case: Case,
     can_edit: bool,
-    groups: Vec<(String, Vec<Entity>)>,
+    /// Per kind of record: (id, what to call it). A link record is named by its two ends
+    /// («Ana Ruiz — Red del Norte»), not by its kind alone.
+    groups: Vec<(String, Vec<(String, String)>)>,
     schemas: Vec<(String, String)>,
+}
+
+/// What to call a record in a list of its case: its caption, or for a link record without
+/// a name its two ends («Ana Ruiz — Red del Norte») rather than its kind alone.
+fn record_label(t: Tr, e: &Entity, all: &[Entity]) -> String {
+    let name_of = |id: &str| {
+        all.iter()
+            .find(|x| x.id == id)
+            .map(|x| t.caption(&x.schema, &x.caption))
+            .unwrap_or_else(|| t.t("records_linked_elsewhere"))
+    };
+    match enlace_domain::ftm::LINKS
+        .iter()
+        .find(|(s, _, _)| *s == e.schema)
+    {
+        Some((_, a, b)) if e.caption == e.schema => {
+            let end = |p: &str| {
+                e.properties
+                    .get(p)
+                    .and_then(|v| v.first())
+                    .map(|id| name_of(id))
+                    .unwrap_or_else(|| "—".to_string())
+            };
+            format!("{} — {}", end(a), end(b))
+        }
+        _ => t.caption(&e.schema, &e.caption),
+    }
 }
 
 /// The values a case form shows (after an error, what the user typed).
@@ -245,12 +274,15 @@ pub async fn case_view(State(s): State<AppState>, req: Req, Path(id): Path<Strin
         .await
         .map_err(|e| req.err(e))?;
     let t = req.tr();
-    let mut groups: Vec<(String, Vec<Entity>)> = vec![];
+    let mut groups: Vec<(String, Vec<(String, String)>)> = vec![];
     for schema in enlace_domain::ftm::schemas() {
-        let of: Vec<Entity> = entities
+        let of: Vec<(String, String)> = entities
             .iter()
             .filter(|e| e.schema == schema)
-            .cloned()
+            .map(|e| {
+                let label = record_label(t, e, &entities);
+                (e.id.clone(), label)
+            })
             .collect();
         if !of.is_empty() {
             groups.push((t.schema(schema), of));
@@ -351,7 +383,8 @@ pub(crate) struct TimelinePage {
     user: Option<PageUser>,
     path: String,
     case: Case,
-    items: Vec<(String, Entity, String)>,
+    /// (date, record, which date it is, what to call the record).
+    items: Vec<(String, Entity, String, String)>,
 }
 
 /// The dated entities of a case (events, calls, payments, memberships…), oldest first.
@@ -367,8 +400,9 @@ pub async fn case_timeline(
         .case_entities(&ctx, &case.id, 500, 0)
         .await
         .map_err(|e| req.err(e))?;
+    let t = req.tr();
     let mut items = vec![];
-    for e in entities {
+    for e in &entities {
         for prop in [
             "date",
             "startDate",
@@ -378,14 +412,19 @@ pub async fn case_timeline(
         ] {
             if let Some(values) = e.properties.get(prop) {
                 for v in values {
-                    items.push((v.clone(), e.clone(), prop.to_string()));
+                    items.push((
+                        v.clone(),
+                        e.clone(),
+                        prop.to_string(),
+                        record_label(t, e, &entities),
+                    ));
                 }
             }
         }
     }
     items.sort_by(|a, b| (&a.0, &a.1.caption).cmp(&(&b.0, &b.1.caption)));
     Ok(render(&TimelinePage {
-        t: req.tr(),
+        t,
         user: req.page_user(),
         path: req.path.clone(),
         case,
@@ -401,6 +440,8 @@ pub(crate) struct ImportPage {
     path: String,
     case: Case,
     report: Option<enlace_app::entities::ImportReport>,
+    /// The pasted lines, kept when some were rejected so they can be fixed and sent again.
+    lines: String,
 }
 
 pub async fn import_form(
@@ -416,6 +457,7 @@ pub async fn import_form(
         path: req.path.clone(),
         case,
         report: None,
+        lines: String::new(),
     }))
 }
 
@@ -446,6 +488,11 @@ pub async fn import_submit(
         t: req.tr(),
         user: req.page_user(),
         path: req.path.clone(),
+        lines: if report.rejected_total > 0 {
+            f.lines
+        } else {
+            String::new()
+        },
         case,
         report: Some(report),
     }))

@@ -18,7 +18,39 @@ pub(crate) struct ChecksPage {
     f: CheckForm,
     errors: Vec<ShownError>,
     answer: Option<enlace_app::checks::CheckAnswer>,
+    /// The answers, hits first, each with its hit in plain words.
+    rows: Vec<(enlace_app::checks::CountryAnswer, String)>,
+    hits: usize,
     kinds: Vec<(String, String)>,
+    nationalities: Vec<(String, String)>,
+}
+
+/// A hit in plain words: its band, then what matched when the asker may see the record
+/// («Coincidencia fuerte: mismo nombre, misma fecha de nacimiento»). A hidden record is
+/// told by its band alone (the disclosure rules give nothing more).
+fn hit_words(t: Tr, r: &enlace_app::checks::CountryAnswer) -> String {
+    let Some(band) = &r.band else {
+        return String::new();
+    };
+    let mut same: Vec<String> = vec![];
+    for f in &r.explanation {
+        let name = f["feature"].as_str().unwrap_or("");
+        let positive = f["contribution"].as_f64().unwrap_or(0.0) > 0.0;
+        let key = format!("records_same_{name}");
+        if positive && t.has(&key) {
+            let w = t.t(&key);
+            if !same.contains(&w) {
+                same.push(w);
+            }
+        }
+    }
+    if same.is_empty() {
+        if r.record.is_none() {
+            return format!("{} — {}", t.band(band), t.t("records_hit_hidden"));
+        }
+        return t.band(band);
+    }
+    format!("{}: {}", t.band(band), same.join(", "))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -96,15 +128,26 @@ pub(crate) fn checks_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let t = req.tr();
+    let mut rows: Vec<(enlace_app::checks::CountryAnswer, String)> = answer
+        .iter()
+        .flat_map(|a| a.results.iter())
+        .map(|r| (r.clone(), hit_words(t, r)))
+        .collect();
+    // Hits first (strong before possible), the countries without one after.
+    rows.sort_by_key(|(r, _)| (!r.hit, r.band.map(|b| b.as_str() != "strong")));
     with_status(
         status,
         render(&ChecksPage {
-            t: req.tr(),
+            t,
             user: req.page_user(),
             path: req.path.clone(),
             f,
             errors,
             answer,
+            hits: rows.iter().filter(|r| r.0.hit).count(),
+            rows,
+            nationalities: crate::entities::country_options(t),
             kinds: CHECK_KINDS
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))

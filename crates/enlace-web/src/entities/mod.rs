@@ -5,6 +5,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod api;
+mod form;
+pub(crate) use form::country_options;
 pub mod pages;
 
 /// The pages of this feature.

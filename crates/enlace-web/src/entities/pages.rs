@@ -20,7 +20,9 @@ pub(crate) struct EntityPage {
     path: String,
     e: Entity,
     rows: Vec<PropRow>,
-    referring: Vec<(String, Entity)>,
+    links: Vec<LinkRow>,
+    /// The case, when the reader may open it (a record shared from a hidden case has none).
+    case_visible: bool,
     can_edit: bool,
     xrefs: Vec<enlace_app::checks::XrefCandidate>,
 }
@@ -31,6 +33,78 @@ pub(crate) struct PropRow {
     prop: String,
     name: String,
     values: Vec<ShownValue>,
+}
+
+/// A record that points at this one, read as a sentence: «Miembro de <Red del Norte>»
+/// (the far end of a link record, which has its own page), «Participa en el tramo de ruta
+/// <Tramo por mar>» (a record that names this one).
+pub(crate) struct LinkRow {
+    prop: String,
+    /// The words before the linked name.
+    words: String,
+    /// The far end of a link record: its page and caption (none when the reader cannot see it).
+    other: Option<ShownValue>,
+    /// The record that points here: its page and what to call it.
+    record: ShownValue,
+    /// A link record's role or relationship («transportista»).
+    role: Option<String>,
+}
+
+pub(crate) fn link_rows(
+    t: Tr,
+    e: &Entity,
+    referring: &[(String, Entity)],
+    referred: &[Entity],
+) -> Vec<LinkRow> {
+    use enlace_domain::ftm;
+    referring
+        .iter()
+        .map(|(prop, r)| {
+            let ends = ftm::LINKS.iter().find(|(s, _, _)| *s == r.schema);
+            match ends {
+                Some((_, a, b)) if prop == a || prop == b => {
+                    let far = if prop == a { b } else { a };
+                    let other = r
+                        .properties
+                        .get(*far)
+                        .and_then(|v| v.iter().find(|id| **id != e.id))
+                        .map(|id| match referred.iter().find(|x| &x.id == id) {
+                            Some(x) => ShownValue {
+                                text: t.caption(&x.schema, &x.caption),
+                                href: Some(format!("/entities/{}", x.id)),
+                            },
+                            None => ShownValue {
+                                text: t.t("entity_not_visible"),
+                                href: None,
+                            },
+                        });
+                    let role = ["role", "relationship"]
+                        .iter()
+                        .find_map(|k| r.properties.get(*k).and_then(|v| v.first()).cloned());
+                    LinkRow {
+                        prop: prop.clone(),
+                        words: t.link_words(&r.schema, prop),
+                        other,
+                        record: ShownValue {
+                            text: t.t("records_link_record"),
+                            href: Some(format!("/entities/{}", r.id)),
+                        },
+                        role,
+                    }
+                }
+                _ => LinkRow {
+                    prop: prop.clone(),
+                    words: t.link_words(&r.schema, prop),
+                    other: None,
+                    record: ShownValue {
+                        text: t.caption(&r.schema, &r.caption),
+                        href: Some(format!("/entities/{}", r.id)),
+                    },
+                    role: None,
+                },
+            }
+        })
+        .collect()
 }
 
 /// One value as a page shows it; a reference to a visible entity links to it by its caption.
@@ -100,14 +174,6 @@ pub(crate) fn prop_rows(
         .collect()
 }
 
-/// One input of the entity form: `name` is the property, `label` its name for the reader.
-pub(crate) struct FormField {
-    name: String,
-    label: String,
-    value: String,
-    kind: String,
-}
-
 #[derive(Template)]
 #[template(path = "entity_form.html")]
 pub(crate) struct EntityFormPage {
@@ -118,9 +184,10 @@ pub(crate) struct EntityFormPage {
     case_id: String,
     schema: String,
     schema_label: String,
-    fields: Vec<FormField>,
+    groups: Vec<super::form::FormGroup>,
     errors: Vec<ShownError>,
     version: i64,
+    /// The case's records to link to, for the form's data list.
     others: Vec<(String, String)>,
 }
 
@@ -155,26 +222,27 @@ pub(crate) struct EntityFormArgs<'a> {
     values: &'a std::collections::BTreeMap<String, Vec<String>>,
     errors: Vec<ShownError>,
     version: i64,
+    choices: FormChoices,
+}
+
+/// The choices a form offers: the case's records to link to and the modus operandi terms.
+pub(crate) struct FormChoices {
     others: Vec<(String, String)>,
+    mo: Vec<enlace_store::countries::MoTerm>,
 }
 
 pub(crate) fn entity_form_page(req: &Req, a: EntityFormArgs<'_>) -> Response {
     let t = req.tr();
-    let fields = enlace_domain::ftm::props_of(a.schema)
-        .into_iter()
-        .map(|(name, ty)| FormField {
-            name: name.to_string(),
-            label: t.prop(a.schema, name),
-            value: a.values.get(name).map(|v| v.join("; ")).unwrap_or_default(),
-            kind: match ty {
-                enlace_domain::ftm::PropType::Date => "date",
-                enlace_domain::ftm::PropType::Entity => "entity",
-                enlace_domain::ftm::PropType::Text => "text",
-                _ => "line",
-            }
-            .to_string(),
-        })
-        .collect();
+    let groups = super::form::groups(
+        &super::form::FormContext {
+            t,
+            others: &a.choices.others,
+            mo: &a.choices.mo,
+            errors: &a.errors,
+        },
+        a.schema,
+        a.values,
+    );
     let status = if a.errors.is_empty() {
         StatusCode::OK
     } else {
@@ -190,28 +258,29 @@ pub(crate) fn entity_form_page(req: &Req, a: EntityFormArgs<'_>) -> Response {
             case_id: a.case_id,
             schema: a.schema.to_string(),
             schema_label: t.schema(a.schema),
-            fields,
+            groups,
             errors: a.errors,
             version: a.version,
-            others: a.others,
+            others: a.choices.others,
         }),
     )
 }
 
-/// Entities of the case, to pick as link ends.
-pub(crate) async fn link_options(
+/// Entities of the case, to pick as link ends (by caption and kind), and the vocabulary.
+pub(crate) async fn form_choices(
     s: &AppState,
     req: &Req,
     ctx: &enlace_app::Ctx,
     case_id: &str,
-) -> Result<Vec<(String, String)>, PageError> {
+) -> Result<FormChoices, PageError> {
     let (list, _) = s
         .app
         .case_entities(ctx, case_id, 500, 0)
         .await
         .map_err(|e| req.err(e))?;
+    let mo = s.app.mo_vocabulary().await.map_err(|e| req.err(e))?;
     let t = req.tr();
-    Ok(list
+    let others = list
         .into_iter()
         .map(|e| {
             (
@@ -223,7 +292,8 @@ pub(crate) async fn link_options(
                 ),
             )
         })
-        .collect())
+        .collect();
+    Ok(FormChoices { others, mo })
 }
 
 #[derive(Deserialize)]
@@ -250,7 +320,7 @@ pub async fn entity_new(
             "unknown_schema",
         ))));
     }
-    let others = link_options(&s, &req, &ctx, &case.id).await?;
+    let choices = form_choices(&s, &req, &ctx, &case.id).await?;
     Ok(entity_form_page(
         &req,
         EntityFormArgs {
@@ -260,32 +330,16 @@ pub async fn entity_new(
             values: &Default::default(),
             errors: vec![],
             version: 0,
-            others,
+            choices,
         },
     ))
 }
 
-/// Reads `p.<property>` fields (semicolon-separated values) into FollowTheMoney properties.
+/// Reads the form's fields into FollowTheMoney properties.
 pub(crate) fn entity_props(
     pairs: &[(String, String)],
 ) -> (String, std::collections::BTreeMap<String, Vec<String>>) {
-    let mut schema = String::new();
-    let mut props: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (k, v) in pairs {
-        if k == "schema" {
-            schema = v.clone();
-        } else if let Some(p) = k.strip_prefix("p.") {
-            let vals: Vec<String> = v
-                .split(VALUE_SEPARATOR)
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect();
-            if !vals.is_empty() {
-                props.entry(p.to_string()).or_default().extend(vals);
-            }
-        }
-    }
-    (schema, props)
+    super::form::read_props(pairs)
 }
 
 pub async fn entity_create(
@@ -302,7 +356,7 @@ pub async fn entity_create(
     match s.app.create_entity(&ctx, &case_id, &input).await {
         Ok(e) => Ok(Redirect::to(&format!("/entities/{}", e.id)).into_response()),
         Err(AppError::Invalid(inv)) if enlace_domain::ftm::is_schema(&schema) => {
-            let others = link_options(&s, &req, &ctx, &case_id).await?;
+            let choices = form_choices(&s, &req, &ctx, &case_id).await?;
             Ok(entity_form_page(
                 &req,
                 EntityFormArgs {
@@ -312,7 +366,7 @@ pub async fn entity_create(
                     values: &props,
                     errors: shown(req.tr(), &inv.0),
                     version: 0,
-                    others,
+                    choices,
                 },
             ))
         }
@@ -349,6 +403,14 @@ pub async fn entity_view(
         .map_err(|e| req.err(e))?;
     let t = req.tr();
     let rows = prop_rows(t, &e, &referred, &mo);
+    let links = link_rows(t, &e, &referring, &referred);
+    // A record shared in answer to a request may sit in a case the reader cannot open: the
+    // breadcrumb then does not lead to «not found».
+    let case_visible = s
+        .app
+        .case_visible(&ctx, &e.case_id)
+        .await
+        .map_err(|e| req.err(e))?;
     Ok(render(&EntityPage {
         t,
         user: req.page_user(),
@@ -356,7 +418,8 @@ pub async fn entity_view(
         can_edit: can_edit_entity(&ctx, &e),
         e,
         rows,
-        referring,
+        links,
+        case_visible,
         xrefs,
     }))
 }
@@ -371,7 +434,7 @@ pub async fn entity_edit(
     if !can_edit_entity(&ctx, &e) {
         return Err(req.err(AppError::Forbidden));
     }
-    let others = link_options(&s, &req, &ctx, &e.case_id).await?;
+    let choices = form_choices(&s, &req, &ctx, &e.case_id).await?;
     Ok(entity_form_page(
         &req,
         EntityFormArgs {
@@ -381,7 +444,7 @@ pub async fn entity_edit(
             values: &e.properties,
             errors: vec![],
             version: e.version,
-            others,
+            choices,
         },
     ))
 }
@@ -418,9 +481,13 @@ pub async fn entity_update(
                 .find(|(k, _)| k == "case_id")
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            let others = link_options(&s, &req, &ctx, &case_id)
-                .await
-                .unwrap_or_default();
+            let choices = match form_choices(&s, &req, &ctx, &case_id).await {
+                Ok(c) => c,
+                Err(_) => FormChoices {
+                    others: vec![],
+                    mo: vec![],
+                },
+            };
             Ok(entity_form_page(
                 &req,
                 EntityFormArgs {
@@ -430,7 +497,7 @@ pub async fn entity_update(
                     values: &props,
                     errors: shown(req.tr(), &inv.0),
                     version: version.unwrap_or(0),
-                    others,
+                    choices,
                 },
             ))
         }

@@ -30,6 +30,9 @@ pub(crate) struct RequestFormPage {
     f: RequestForm,
     countries: Vec<(String, String)>,
     errors: Vec<ShownError>,
+    /// The check the request comes from: its subject in words and case reference.
+    subject: Option<String>,
+    case_reference: String,
 }
 
 #[derive(Template)]
@@ -41,6 +44,44 @@ pub(crate) struct RequestPage {
     v: enlace_app::requests::RequestView,
     reasons: Vec<&'static str>,
     errors: Vec<ShownError>,
+    /// What the request is about, in words.
+    subject: Option<String>,
+    /// Just sent: the confirmation to show.
+    sent: bool,
+}
+
+/// A check's subject in words: «Persona: Ana Ruiz · Fecha de nacimiento: 1990-04-01 ·
+/// Nacionalidad: Guatemala», «Teléfono: 5501416704».
+pub(crate) fn subject_words(t: Tr, subject: &serde_json::Value) -> Option<String> {
+    let schema = subject.get("schema")?.as_str()?;
+    let props = subject.get("properties")?.as_object()?;
+    let mut parts: Vec<String> = vec![];
+    for (k, v) in props {
+        let values: Vec<String> = match v {
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str())
+                .map(|x| t.value(schema, k, x))
+                .collect(),
+            serde_json::Value::String(x) => vec![t.value(schema, k, x)],
+            _ => vec![],
+        };
+        let values: Vec<String> = values
+            .into_iter()
+            .filter(|x| !x.trim().is_empty())
+            .collect();
+        if !values.is_empty() && enlace_domain::ftm::prop_type(schema, k).is_some() {
+            parts.push(format!("{}: {}", t.prop(schema, k), values.join(", ")));
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    if schema == "Person" {
+        Some(format!("{} — {}", t.schema(schema), parts.join(" · ")))
+    } else {
+        Some(parts.join(" · "))
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -96,7 +137,12 @@ pub async fn requests_list(
     }))
 }
 
-pub(crate) fn request_form_page(req: &Req, f: RequestForm, errors: Vec<ShownError>) -> Response {
+pub(crate) fn request_form_page(
+    req: &Req,
+    f: RequestForm,
+    errors: Vec<ShownError>,
+    from_check: enlace_app::requests::CheckContext,
+) -> Response {
     let t = req.tr();
     let own = req.page_user().and_then(|u| u.country);
     let status = if errors.is_empty() {
@@ -116,6 +162,11 @@ pub(crate) fn request_form_page(req: &Req, f: RequestForm, errors: Vec<ShownErro
                 .map(|c| (c.code().to_string(), c.name(t.code()).to_string()))
                 .collect(),
             errors,
+            subject: from_check
+                .subject
+                .as_ref()
+                .and_then(|v| subject_words(t, v)),
+            case_reference: from_check.case_reference,
         }),
     )
 }
@@ -126,20 +177,32 @@ pub struct NewRequestQuery {
     reference: Option<String>,
 }
 
-pub async fn request_new(req: Req, Query(q): Query<NewRequestQuery>) -> PageResult {
+pub async fn request_new(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<NewRequestQuery>,
+) -> PageResult {
     let ctx = req.ctx()?;
     if ctx.actor.intelligence_country().is_none() {
         return Err(req.err(AppError::Forbidden));
     }
+    let reference = q.reference.unwrap_or_default();
+    // Opened from a hit: the check's purpose and subject come with it.
+    let from_check = match reference.split([',', ' ', ';']).find(|r| !r.is_empty()) {
+        Some(r) => s.app.check_context(&ctx, r).await.map_err(|e| req.err(e))?,
+        None => Default::default(),
+    };
     Ok(request_form_page(
         &req,
         RequestForm {
             to: q.to.unwrap_or_default(),
-            reference: q.reference.unwrap_or_default(),
+            purpose: from_check.purpose.clone(),
+            reference,
             urgency: "normal".into(),
             ..Default::default()
         },
         vec![],
+        from_check,
     ))
 }
 
@@ -164,8 +227,24 @@ pub async fn request_create(
         message: f.message.clone(),
     };
     match s.app.create_request(&ctx, &input).await {
-        Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
-        Err(AppError::Invalid(inv)) => Ok(request_form_page(&req, f, shown(req.tr(), &inv.0))),
+        Ok(r) => Ok(Redirect::to(&format!("/requests/{}?sent=1", r.id)).into_response()),
+        Err(AppError::Invalid(inv)) => {
+            let first = input.references.first().cloned().unwrap_or_default();
+            let from_check = if first.is_empty() {
+                Default::default()
+            } else {
+                s.app
+                    .check_context(&ctx, &first)
+                    .await
+                    .map_err(|e| req.err(e))?
+            };
+            Ok(request_form_page(
+                &req,
+                f,
+                shown(req.tr(), &inv.0),
+                from_check,
+            ))
+        }
         Err(e) => Err(req.err(e)),
     }
 }
@@ -175,6 +254,7 @@ pub(crate) async fn request_page(
     req: &Req,
     id: &str,
     errors: Vec<ShownError>,
+    sent: bool,
 ) -> PageResult {
     let ctx = req.ctx()?;
     let v = s.app.get_request(&ctx, id).await.map_err(|e| req.err(e))?;
@@ -189,6 +269,8 @@ pub(crate) async fn request_page(
             t: req.tr(),
             user: req.page_user(),
             path: req.path.clone(),
+            subject: v.subject.as_ref().and_then(|x| subject_words(req.tr(), x)),
+            sent: sent && v.i_am_sender,
             v,
             reasons: enlace_app::requests::DECLINE_REASONS.to_vec(),
             errors,
@@ -196,12 +278,18 @@ pub(crate) async fn request_page(
     ))
 }
 
+#[derive(Deserialize)]
+pub struct RequestViewQuery {
+    sent: Option<String>,
+}
+
 pub async fn request_view(
     State(s): State<AppState>,
     req: Req,
     Path(id): Path<String>,
+    Query(q): Query<RequestViewQuery>,
 ) -> PageResult {
-    request_page(&s, &req, &id, vec![]).await
+    request_page(&s, &req, &id, vec![], q.sent.is_some()).await
 }
 
 /// Every action on a request page posts here with `action` naming it.
@@ -248,7 +336,9 @@ pub async fn request_action(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/requests/{id}")).into_response()),
-        Err(AppError::Invalid(inv)) => request_page(&s, &req, &id, shown(req.tr(), &inv.0)).await,
+        Err(AppError::Invalid(inv)) => {
+            request_page(&s, &req, &id, shown(req.tr(), &inv.0), false).await
+        }
         Err(e) => Err(req.err(e)),
     }
 }

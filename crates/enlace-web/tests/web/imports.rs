@@ -133,7 +133,7 @@ async fn the_import_page_counts_every_rejected_line_and_lists_the_first_thousand
         .split("id=\"rejected\"")
         .nth(1)
         .unwrap()
-        .matches("<tr><td>")
+        .matches("<li data-code=")
         .count();
     assert_eq!(rows, 1000);
 }

@@ -12,6 +12,7 @@ mod legislation;
 mod matrix;
 mod meetings;
 mod portal;
+mod records;
 mod requests;
 mod site;
 mod streams;

@@ -162,7 +162,7 @@ async fn spanish_pages_name_schemas_properties_and_values_in_spanish() {
             ),
             (
                 format!("/entities/{ana}"),
-                vec!["Nacionalidad", "Guatemala", "Sexo", "Mujer", "Fecha de nacimiento", "(Membresía · Miembro)", "(Cuenta (correo, red social o teléfono) · Propietario)", "(Evento · Implicado)", "(Tramo de ruta · Implicado)", "(Familia · Persona)"],
+                vec!["Nacionalidad", "Guatemala", "Sexo", "Mujer", "Fecha de nacimiento", "Miembro de", "Red Ficticia del Norte", "Titular de la cuenta", "Participa en el evento", "Participa en el tramo de ruta", "Familiar de", "Bruno Inventado"],
             ),
             (
                 format!("/entities/{trip}"),
