@@ -1033,3 +1033,6 @@ field_limit = Items per page
 unknown_meeting = is not a recorded meeting
 year_fixed = must stay in the same year (the meeting's number belongs to its year)
 version_conflict = Someone else changed this record. Reload it.
+# ops: full disk (error codes), retention of case files
+insufficient_storage = There is no room left to store data: nothing of this operation was saved. Reading still works; tell the technical team and try again once there is room.
+service_unavailable = This read could not be recorded in the audit log, so it is not shown. Tell the technical team and try again later.

@@ -1033,3 +1033,6 @@ field_limit = Cantidad por página
 unknown_meeting = no es una reunión registrada
 year_fixed = debe quedar en el mismo año (el número de la reunión pertenece a su año)
 version_conflict = Otra persona cambió este registro. Vuelva a cargarlo.
+# ops: full disk (error codes), retention of case files
+insufficient_storage = No queda espacio para guardar datos: no se guardó nada de esta operación. La consulta sigue funcionando; avise al equipo técnico y vuelva a intentarlo cuando haya espacio.
+service_unavailable = No se pudo registrar esta consulta en la auditoría, por eso no se muestra. Avise al equipo técnico y vuelva a intentarlo más tarde.
