@@ -13,6 +13,7 @@ mod matrix;
 mod meetings;
 mod portal;
 mod requests;
+mod retention;
 mod site;
 mod storage;
 mod streams;
