@@ -7,6 +7,7 @@ mod checks;
 mod directory;
 mod documents;
 mod entities;
+mod forms;
 mod imports;
 mod legislation;
 mod matrix;
