@@ -269,7 +269,12 @@ fn imports_searches_and_checks_of_anything_never_fail_inside() {
             .await
             .unwrap();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let app = App::new(store, clock, AppConfig::default()).await.unwrap();
+        // No hourly limit on checks: every case runs one.
+        let config = AppConfig {
+            checks_per_hour: i64::MAX,
+            ..AppConfig::default()
+        };
+        let app = App::new(store, clock, config).await.unwrap();
         let ctx = Ctx {
             actor: Actor {
                 user_id: "fuzz".into(),
@@ -293,6 +298,7 @@ fn imports_searches_and_checks_of_anything_never_fail_inside() {
                 | AppError::NotFound
                 | AppError::Conflict(_)
                 | AppError::PurposeRequired
+                | AppError::RateLimited { .. }
         )
     };
     let line = prop_oneof![
