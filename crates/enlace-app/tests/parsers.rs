@@ -328,7 +328,6 @@ fn imports_searches_and_checks_of_anything_never_fail_inside() {
                         purpose: "pruebas".into(),
                         case_reference: "R-1".into(),
                         subject,
-                        ..Default::default()
                     };
                     match app.run_check(&ctx, &input).await {
                         Ok(_) => {}
