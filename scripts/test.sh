@@ -4,7 +4,8 @@
 # Works on a fresh Debian 12 machine as root (installs what is missing) and on a
 # machine that already has everything. Steps, in order, stopping at the first failure:
 #   formatting, the domain crate's dependency rule, clippy, cargo tests (SQLite and
-#   a throwaway PostgreSQL cluster), the debug build, the browser tests in e2e/, the
+#   a throwaway PostgreSQL cluster; they include the crash harness, 10 SIGKILLs of the real
+#   server, crates/enlace/tests/crash.rs, and the parsers' property tests at 256 cases), the debug build, the browser tests in e2e/, the
 #   FollowTheMoney export check, and the API fuzzed against its OpenAPI document
 #   (scripts/schemathesis.sh).
 #

@@ -180,6 +180,15 @@ impl App {
         })
     }
 
+    /// Forgets deleted entities (retention).
+    pub(crate) fn unindex_entities(&self, ids: &[String]) {
+        let mut idx = self.checks.write().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            idx.index.remove(id);
+            idx.owners.remove(id);
+        }
+    }
+
     /// Keeps the index current after an entity was written.
     pub(crate) fn index_entity(&self, id: &str, owner: Country, schema: &str, props: &Properties) {
         if SCHEMAS.contains(&schema) {

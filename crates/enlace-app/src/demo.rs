@@ -188,6 +188,7 @@ impl App {
             }
         }
         self.seed_demo_workplans().await?;
+        self.seed_demo_retention().await?;
         Ok(true)
     }
 }

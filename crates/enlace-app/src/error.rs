@@ -23,6 +23,12 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: i64 },
+    /// The database cannot grow: the write was refused and undone (HTTP 507).
+    #[error("insufficient storage")]
+    StorageFull,
+    /// A read could not be audited (no room for its audit row): not served (HTTP 503).
+    #[error("unavailable")]
+    Unavailable,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -39,6 +45,8 @@ impl AppError {
             AppError::PurposeRequired => "purpose_required",
             AppError::Conflict(c) => c,
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::StorageFull => "insufficient_storage",
+            AppError::Unavailable => "service_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -48,6 +56,8 @@ impl From<enlace_store::StoreError> for AppError {
     fn from(e: enlace_store::StoreError) -> Self {
         match e {
             enlace_store::StoreError::Conflict(c) => AppError::Conflict(c),
+            enlace_store::StoreError::Full => AppError::StorageFull,
+            enlace_store::StoreError::AuditUnavailable => AppError::Unavailable,
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod portal;
 pub mod ratelimit;
 pub mod requests;
+pub mod retention;
 pub mod routes;
 pub mod users;
 pub mod visas;

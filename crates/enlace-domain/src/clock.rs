@@ -80,7 +80,12 @@ pub fn parse_utc(s: &str) -> Option<i64> {
     }
     let secs = match s.len() {
         10 => 0,
-        20 if &s[10..11] == "T" && &s[13..14] == ":" && &s[16..17] == ":" && &s[19..] == "Z" => {
+        // `get`, not indexing: twenty bytes of input may end or split inside a character.
+        20 if s.get(10..11) == Some("T")
+            && s.get(13..14) == Some(":")
+            && s.get(16..17) == Some(":")
+            && s.get(19..) == Some("Z") =>
+        {
             let (h, mi, se) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
             if h > 23 || mi > 59 || se > 59 {
                 return None;

@@ -50,6 +50,12 @@ pub fn may_view_record(actor: &Actor, rec: &RecordAccess<'_>) -> bool {
         .is_some_and(|c| rec.distribution.reaches(rec.owner, c))
 }
 
+/// The country whose case files' reviews (retention) `actor` decides: its own, for its
+/// intelligence users.
+pub fn may_review_cases(actor: &Actor) -> Option<Country> {
+    actor.intelligence_country()
+}
+
 pub fn may_create_record(actor: &Actor) -> bool {
     actor.intelligence_country().is_some()
 }

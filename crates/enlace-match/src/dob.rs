@@ -26,7 +26,11 @@ impl Dob {
             }
         };
         let (y, m, d) = match parts.as_slice() {
-            [y] if y.len() == 8 => (num(&y[0..4])?, num(&y[4..6])?, num(&y[6..8])?),
+            // Eight ASCII digits (`19810409`): sliced by byte, so only when all are digits
+            // (eight bytes of other text can end inside a character).
+            [y] if y.len() == 8 && y.bytes().all(|b| b.is_ascii_digit()) => {
+                (num(&y[0..4])?, num(&y[4..6])?, num(&y[6..8])?)
+            }
             [y] => (num(y)?, 0, 0),
             [y, m] if y.len() == 4 => (num(y)?, num(m)?, 0),
             [y, m, d] if y.len() == 4 => (num(y)?, num(m)?, num(d)?),

@@ -188,7 +188,8 @@ impl Tx {
             .push(",")
             .bind(&entry.hash)
             .push(")");
-        self.execute(&q).await?;
+        // Audit rows may use the disk reserve: see `Space`.
+        self.execute_audit(&q).await?;
         if entry.seq % CHECKPOINT_EVERY == 0 {
             self.write_checkpoint(entry.seq, &entry.hash, now_ms)
                 .await?;
@@ -203,7 +204,7 @@ impl Tx {
             return Ok(());
         };
         let cp = Checkpoint::sign(&key, seq, hash, at);
-        self.execute(
+        self.execute_audit(
             &Q::new("INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5)")
                 .arg(cp.seq)
                 .arg(cp.hash)

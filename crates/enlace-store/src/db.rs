@@ -2,14 +2,22 @@ use enlace_domain::Country;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
+    /// The database cannot grow (disk full, or the page limit): the write was undone.
+    #[error("insufficient storage")]
+    Full,
+    /// A read's audit row could not be written (no room left even in the reserve): the
+    /// read must not be served unaudited.
+    #[error("the audit row of a read could not be written")]
+    AuditUnavailable,
     #[error("unsupported database URL scheme (use sqlite:// or postgres://)")]
     UnsupportedScheme,
     #[error("conflict: {0}")]
@@ -21,6 +29,28 @@ pub enum StoreError {
     /// A write inside a read transaction (`Store::read`): a programming error.
     #[error("write inside a read transaction")]
     ReadOnly,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_full(&e) {
+            StoreError::Full
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+/// Whether a database error says the database cannot grow: SQLite's SQLITE_FULL (a full
+/// disk or `max_page_count` reached) or PostgreSQL's `disk_full` (53100).
+pub(crate) fn is_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            matches!(d.code().as_deref(), Some("13") | Some("53100"))
+                || d.message().contains("database or disk is full")
+        }
+        _ => false,
+    }
 }
 
 impl StoreError {
@@ -60,6 +90,7 @@ pub struct Store {
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
     /// Seals stored secrets (TOTP seeds) with a key from the data folder.
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
+    pub(crate) space: Arc<Space>,
 }
 
 impl std::fmt::Debug for Store {
@@ -89,26 +120,142 @@ pub(crate) struct Writer {
     /// Forgotten whenever a batch opens (another process may have appended in between) and
     /// whenever a savepoint is rolled back.
     pub(crate) head: Option<(i64, String)>,
+    /// The last batch failed for want of room (so its transactions answer `Full`).
+    last_full: bool,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Durable {
     /// Every batch up to this one is resolved.
     done: u64,
-    /// The latest batches whose commit failed (bounded).
-    failed: Vec<u64>,
+    /// The latest batches whose commit failed (bounded), and whether for want of room.
+    failed: Vec<(u64, bool)>,
 }
 
 impl Durable {
-    fn resolve(&mut self, batch: u64, ok: bool) {
+    fn resolve(&mut self, batch: u64, ok: bool, full: bool) {
         self.done = self.done.max(batch);
         if !ok {
             if self.failed.len() >= 64 {
                 self.failed.remove(0);
             }
-            self.failed.push(batch);
+            self.failed.push((batch, full));
         }
     }
+}
+
+/// How much room the database has: the full-disk line. While `full`, plain writes are
+/// refused before they start (507), and only audit rows may use what the reserve freed.
+#[derive(Debug, Default)]
+pub(crate) struct Space {
+    full: AtomicBool,
+    /// A pre-allocated file in the data folder, deleted when the disk fills so that audit
+    /// rows still land, and made again once there is room.
+    reserve: std::sync::Mutex<Option<(PathBuf, u64)>>,
+    /// A page limit (SQLite `max_page_count`) set by an operator or a test. Plain writes
+    /// stop `RESERVE_PAGES` below it; the reserve pages are for audit rows once full.
+    page_limit: std::sync::Mutex<Option<i64>>,
+    last_check: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+/// The pages kept back below a page limit for audit rows (see `Space`).
+const RESERVE_PAGES: i64 = 64;
+/// SQLite's default `max_page_count`.
+const NO_PAGE_LIMIT: i64 = 4_294_967_294;
+
+impl Space {
+    pub(crate) fn is_full(&self) -> bool {
+        self.full.load(Ordering::SeqCst)
+    }
+    /// Writes just failed for want of room: free the reserve for the audit rows.
+    async fn trip(&self, conn: &mut sqlx::AnyConnection) {
+        if self.full.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::error!("the database cannot grow: writes are refused (507) until there is room");
+        let reserve = self.reserve.lock().map(|r| r.clone()).unwrap_or(None);
+        if let Some((path, _)) = reserve {
+            let _ = std::fs::remove_file(&path);
+        }
+        let limit = self.page_limit.lock().map(|l| *l).unwrap_or(None);
+        if let Some(limit) = limit {
+            let _ = conn
+                .execute(format!("PRAGMA max_page_count = {limit}").as_str())
+                .await;
+        }
+        if let Ok(mut t) = self.last_check.lock() {
+            *t = Some(std::time::Instant::now());
+        }
+    }
+    /// While full, at most every two seconds (or now when `force`): is there room again?
+    /// Then the reserve is taken back and writes resume.
+    async fn rearm(&self, conn: &mut sqlx::AnyConnection, force: bool) {
+        if !self.is_full() {
+            return;
+        }
+        if !force {
+            let Ok(mut t) = self.last_check.lock() else {
+                return;
+            };
+            if t.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(2)) {
+                return;
+            }
+            *t = Some(std::time::Instant::now());
+        }
+        let limit = self.page_limit.lock().map(|l| *l).unwrap_or(None);
+        if let Some(limit) = limit {
+            let Ok(count) = sqlx::query_scalar::<_, i64>("PRAGMA page_count")
+                .fetch_one(&mut *conn)
+                .await
+            else {
+                return;
+            };
+            if count + 2 * RESERVE_PAGES > limit {
+                return;
+            }
+            let back = limit - RESERVE_PAGES;
+            if conn
+                .execute(format!("PRAGMA max_page_count = {back}").as_str())
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let reserve = self.reserve.lock().map(|r| r.clone()).unwrap_or(None);
+        if let Some((path, bytes)) = reserve {
+            if make_reserve(&path, bytes).is_err() {
+                return;
+            }
+        }
+        self.full.store(false, Ordering::SeqCst);
+        tracing::info!("the database has room again: writes resume");
+    }
+}
+
+/// Writes `bytes` of zeros to `path` (real blocks, not a sparse file) and syncs it; on
+/// failure (no room) removes what it wrote.
+fn make_reserve(path: &Path, bytes: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    if std::fs::metadata(path).is_ok_and(|m| m.len() >= bytes) {
+        return Ok(());
+    }
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(path)?;
+        let chunk = vec![0u8; 1 << 20];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            f.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
+        f.sync_all()
+    };
+    let r = write();
+    if r.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    r
 }
 
 impl Writer {
@@ -118,13 +265,16 @@ impl Writer {
             .ok_or(StoreError::Db(sqlx::Error::PoolClosed))
     }
     /// Rolls back what a dropped transaction left, and opens a batch if none is.
-    async fn ready(&mut self, engine: Engine) -> crate::Result<()> {
-        if self.dirty {
-            let conn = self.conn()?;
-            conn.execute("ROLLBACK TO SAVEPOINT tx").await?;
-            conn.execute("RELEASE SAVEPOINT tx").await?;
-            self.dirty = false;
-            self.head = None;
+    async fn ready(
+        &mut self,
+        engine: Engine,
+        durable: &watch::Sender<Durable>,
+    ) -> crate::Result<()> {
+        if self.dirty && !self.undo_dropped().await? {
+            // The whole batch was lost with it: its waiters answer an error.
+            // A lost batch is SQLite undoing a transaction that could not grow.
+            let batch = self.batch;
+            durable.send_modify(|d| d.resolve(batch, false, true));
         }
         if !self.open {
             self.head = None;
@@ -138,13 +288,26 @@ impl Writer {
         }
         Ok(())
     }
+    /// Rolls back a dropped transaction's savepoint. When that fails (SQLite may have
+    /// undone the whole transaction on a full disk), the whole batch is rolled back and
+    /// Ok(false) says it is lost; the writer is left ready for a new batch either way.
+    async fn undo_dropped(&mut self) -> crate::Result<bool> {
+        self.dirty = false;
+        self.head = None;
+        let conn = self.conn()?;
+        let undone = conn.execute("ROLLBACK TO SAVEPOINT tx").await.is_ok()
+            && conn.execute("RELEASE SAVEPOINT tx").await.is_ok();
+        if !undone {
+            let _ = conn.execute("ROLLBACK").await;
+            self.open = false;
+        }
+        Ok(undone)
+    }
     /// Commits the open batch; Ok(false) when its commit failed (it is rolled back).
     async fn commit_batch(&mut self) -> crate::Result<bool> {
-        if self.dirty {
-            let conn = self.conn()?;
-            conn.execute("ROLLBACK TO SAVEPOINT tx").await?;
-            conn.execute("RELEASE SAVEPOINT tx").await?;
-            self.dirty = false;
+        self.last_full = false;
+        if self.dirty && !self.undo_dropped().await? {
+            return Ok(false);
         }
         self.head = None;
         if !self.open {
@@ -154,8 +317,10 @@ impl Writer {
         let conn = self.conn()?;
         match conn.execute("COMMIT").await {
             Ok(_) => Ok(true),
-            Err(_) => {
+            Err(e) => {
+                let full = is_full(&e);
                 let _ = conn.execute("ROLLBACK").await;
+                self.last_full = full;
                 Ok(false)
             }
         }
@@ -177,6 +342,10 @@ pub struct Tx {
     pub(crate) engine: Engine,
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
+    space: Arc<Space>,
+    /// Something besides audit rows was written: a failure for want of room is then a
+    /// refused write (507), not an unaudited read (503).
+    wrote: bool,
 }
 
 impl Tx {
@@ -193,7 +362,16 @@ impl Tx {
         w.dirty = false;
         let batch = w.batch;
         drop(w);
-        wait_durable(&self.lock, &self.durable, batch).await
+        wait_durable(&self.lock, &self.durable, batch)
+            .await
+            .map_err(|e| self.room(e))
+    }
+    /// A failure for want of room, as this transaction must answer it.
+    fn room(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Full if !self.wrote => StoreError::AuditUnavailable,
+            other => other,
+        }
     }
     /// A read transaction's commit: its audit entries go into the open batch (each batch
     /// is one fsync for every request in it) and it answers once they are durable.
@@ -202,7 +380,7 @@ impl Tx {
             return Ok(());
         }
         let mut w = self.lock.clone().lock_owned().await;
-        w.ready(self.engine).await?;
+        w.ready(self.engine, &self.durable).await?;
         // A PostgreSQL error aborts the whole batch unless it is inside a savepoint; a
         // SQLite statement that fails undoes only itself.
         let savepoint = self.engine == Engine::Postgres || self.pending.len() > 1;
@@ -212,7 +390,7 @@ impl Tx {
         }
         self.w = Some(w);
         for (now, e) in std::mem::take(&mut self.pending) {
-            self.append_audit(now, e).await?;
+            self.append_audit(now, e).await.map_err(|e| self.room(e))?;
         }
         let mut w = self
             .w
@@ -224,7 +402,9 @@ impl Tx {
         }
         let batch = w.batch;
         drop(w);
-        wait_durable(&self.lock, &self.durable, batch).await
+        wait_durable(&self.lock, &self.durable, batch)
+            .await
+            .map_err(|e| self.room(e))
     }
     pub(crate) fn is_read(&self) -> bool {
         self.read.is_some()
@@ -255,6 +435,7 @@ impl Tx {
     }
     /// Runs raw SQL. Only for tests and tooling that must step outside the rules (tamper tests).
     pub async fn unrestricted_execute(&mut self, sql: &str) -> crate::Result<u64> {
+        self.wrote = true;
         let n = sqlx::query(sql)
             .execute(self.write_conn()?)
             .await?
@@ -276,8 +457,9 @@ impl Drop for Tx {
                     let mut w = lock.lock().await;
                     let batch = w.batch;
                     let ok = w.commit_batch().await.unwrap_or(false);
+                    let full = w.last_full;
                     drop(w);
-                    durable.send_modify(|d| d.resolve(batch, ok));
+                    durable.send_modify(|d| d.resolve(batch, ok, full));
                 });
             }
         }
@@ -290,12 +472,10 @@ async fn wait_durable(
     durable: &watch::Sender<Durable>,
     batch: u64,
 ) -> crate::Result<()> {
-    let outcome = |d: &Durable| {
-        if d.failed.contains(&batch) {
-            Err(StoreError::Db(sqlx::Error::WorkerCrashed))
-        } else {
-            Ok(())
-        }
+    let outcome = |d: &Durable| match d.failed.iter().find(|(b, _)| *b == batch) {
+        Some((_, true)) => Err(StoreError::Full),
+        Some((_, false)) => Err(StoreError::Db(sqlx::Error::WorkerCrashed)),
+        None => Ok(()),
     };
     let seen = durable.borrow().clone();
     if seen.done >= batch {
@@ -309,8 +489,8 @@ async fn wait_durable(
         return outcome(&seen);
     }
     let ok = w.commit_batch().await?;
-    let done = w.batch;
-    durable.send_modify(|d| d.resolve(done, ok));
+    let (done, full) = (w.batch, w.last_full);
+    durable.send_modify(|d| d.resolve(done, ok, full));
     drop(w);
     let seen = durable.borrow().clone();
     outcome(&seen)
@@ -359,10 +539,12 @@ impl Store {
                 dirty: false,
                 batch: 0,
                 head: None,
+                last_full: false,
             })),
             durable: watch::Sender::new(Durable::default()),
             signer,
             sealer,
+            space: Arc::default(),
         };
         crate::migrate::run(&store).await?;
         Ok(store)
@@ -375,7 +557,7 @@ impl Store {
     /// Starts a write transaction (also used for audited reads: a read writes its audit row).
     pub async fn begin(&self) -> crate::Result<Tx> {
         let mut w = self.write_lock.clone().lock_owned().await;
-        w.ready(self.engine).await?;
+        w.ready(self.engine, &self.durable).await?;
         w.conn()?.execute("SAVEPOINT tx").await?;
         // Until commit releases it: a transaction dropped on an error is rolled back.
         w.dirty = true;
@@ -388,6 +570,8 @@ impl Store {
             engine: self.engine,
             signer: self.signer.clone(),
             sealer: self.sealer.clone(),
+            space: self.space.clone(),
+            wrote: false,
         })
     }
 
@@ -406,6 +590,8 @@ impl Store {
             engine: self.engine,
             signer: self.signer.clone(),
             sealer: self.sealer.clone(),
+            space: self.space.clone(),
+            wrote: false,
         })
     }
 
@@ -418,6 +604,7 @@ impl Store {
         let sql = q.render(self.engine);
         Ok(q.query(&sql).fetch_all(&self.pool).await?)
     }
+    #[allow(dead_code)] // for plain writes outside a transaction
     pub(crate) async fn execute(&self, q: &Q) -> crate::Result<u64> {
         // Writes go through the writer's transactions, so that on SQLite no other
         // connection writes, and they are durable before this returns.
@@ -425,6 +612,67 @@ impl Store {
         let n = tx.execute(q).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Keeps a reserve of `bytes` (real blocks) at `path`, freed when the disk fills so
+    /// that audit rows still land, and made again once there is room. A reserve that
+    /// cannot be made now (the disk is already full) starts the store in the full state.
+    pub async fn keep_reserve(&self, path: &Path, bytes: u64) {
+        if let Ok(mut r) = self.space.reserve.lock() {
+            *r = Some((path.to_path_buf(), bytes));
+        }
+        if make_reserve(path, bytes).is_err() {
+            tracing::error!(path = %path.display(), "cannot make the disk reserve: writes are refused until there is room");
+            self.space.full.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Limits the SQLite database to its current size plus `room` pages (None lifts the
+    /// limit), on the running store: how the full-disk behaviour is exercised without
+    /// filling a real disk. Plain writes stop `RESERVE_PAGES` below the limit.
+    pub async fn limit_pages(&self, room: Option<i64>) -> crate::Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Ok(());
+        }
+        let mut w = self.write_lock.lock().await;
+        let conn = w.conn()?;
+        let count: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut *conn)
+            .await?;
+        let limit = room.map(|r| count + r);
+        if let Ok(mut l) = self.space.page_limit.lock() {
+            *l = limit;
+        }
+        let writes = match limit {
+            Some(l) if !self.space.is_full() => l - RESERVE_PAGES,
+            Some(l) => l,
+            None => NO_PAGE_LIMIT,
+        };
+        conn.execute(format!("PRAGMA max_page_count = {writes}").as_str())
+            .await?;
+        // Room given back: writes may resume now rather than at the next check.
+        self.space.rearm(conn, true).await;
+        Ok(())
+    }
+
+    /// Whether writes are refused for want of room (for /healthz and monitoring).
+    pub fn is_full(&self) -> bool {
+        self.space.is_full()
+    }
+
+    /// A small bookkeeping write (a session's last-seen time) that may run while the disk
+    /// is full: it rewrites a row in place. Failing for want of room is not an error.
+    pub(crate) async fn execute_bookkeeping(&self, q: &Q) -> crate::Result<()> {
+        let mut tx = self.begin().await?;
+        match tx.execute_audit(q).await {
+            Ok(_) => {}
+            Err(StoreError::Full | StoreError::AuditUnavailable) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        match tx.commit().await {
+            Err(StoreError::Full | StoreError::AuditUnavailable) => Ok(()),
+            other => other,
+        }
     }
 
     pub async fn ping(&self) -> bool {
@@ -677,12 +925,32 @@ impl Tx {
         let sql = q.render(self.engine);
         Ok(q.query(&sql).fetch_all(self.conn()?).await?)
     }
+    /// A write. While the database has no room it is refused before it starts (the
+    /// reserve is for audit rows); a write that fails for want of room trips that state.
     pub(crate) async fn execute(&mut self, q: &Q) -> crate::Result<u64> {
+        self.wrote = true;
+        if self.space.is_full() {
+            let space = self.space.clone();
+            space.rearm(self.write_conn()?, false).await;
+            if space.is_full() {
+                return Err(StoreError::Full);
+            }
+        }
+        self.execute_audit(q).await
+    }
+    /// A write that may use the reserve: audit rows (and bookkeeping rewrites in place).
+    pub(crate) async fn execute_audit(&mut self, q: &Q) -> crate::Result<u64> {
         let sql = q.render(self.engine);
-        Ok(q.query(&sql)
-            .execute(self.write_conn()?)
-            .await?
-            .rows_affected())
+        let r = q.query(&sql).execute(self.write_conn()?).await;
+        match r {
+            Ok(r) => Ok(r.rows_affected()),
+            Err(e) if is_full(&e) => {
+                let space = self.space.clone();
+                space.trip(self.write_conn()?).await;
+                Err(self.room(StoreError::Full))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

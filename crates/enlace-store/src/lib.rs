@@ -16,6 +16,7 @@ pub mod meetings;
 mod migrate;
 pub mod portal;
 pub mod requests;
+pub mod retention;
 pub mod sealed;
 pub mod sessions;
 pub mod testing;

@@ -234,6 +234,15 @@ struct Migration {
     postgres: &'static [&'static str],
 }
 
+/// Review dates of case files (retention): the date a confirmation set, when and why.
+/// Without one, a case file is due its review period after its last change.
+const V18: &[&str] = &[
+    "ALTER TABLE cases ADD COLUMN review_at BIGINT",
+    "ALTER TABLE cases ADD COLUMN reviewed_at BIGINT",
+    "ALTER TABLE cases ADD COLUMN review_reason TEXT",
+    "CREATE INDEX cases_owner_review ON cases(owner_country, review_at)",
+];
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -324,6 +333,12 @@ const MIGRATIONS: &[Migration] = &[
         common: V15,
         sqlite: V15_SQLITE,
         postgres: V15_POSTGRES,
+    },
+    Migration {
+        version: 18,
+        common: V18,
+        sqlite: &[],
+        postgres: &[],
     },
     Migration {
         version: 20,

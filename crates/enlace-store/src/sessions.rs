@@ -78,7 +78,7 @@ impl Store {
     }
     /// Records activity; written without the write lock (it is not audited and idempotent).
     pub async fn touch_session(&self, token_hash: &str, now_ms: i64) -> crate::Result<()> {
-        self.execute(
+        self.execute_bookkeeping(
             &Q::new("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
                 .arg(now_ms)
                 .arg(token_hash),

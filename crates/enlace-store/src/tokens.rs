@@ -62,7 +62,7 @@ impl Store {
         .collect()
     }
     pub async fn touch_token(&self, id: &str, now_ms: i64) -> crate::Result<()> {
-        self.execute(
+        self.execute_bookkeeping(
             &Q::new("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .arg(now_ms)
                 .arg(id),

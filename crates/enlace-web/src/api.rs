@@ -296,6 +296,18 @@ impl Modify for Conventions {
                     "500",
                     "Something failed on the server; the log has the cause",
                 );
+                if !public {
+                    // The full-disk line (docs/OPERATIONS.md): writes are refused, reads whose
+                    // audit row cannot be written are not served.
+                    add(
+                        "503",
+                        "The read could not be audited (no room for its audit row): not served",
+                    );
+                    add(
+                        "507",
+                        "insufficient_storage: the database cannot grow; nothing was written",
+                    );
+                }
             }
         }
     }
@@ -316,6 +328,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::legislation::api())
         .merge(crate::meetings::api())
         .merge(crate::notifications::api())
+        .merge(crate::retention::api())
         .merge(crate::users::api())
         .merge(crate::countries::api())
         .merge(crate::routes::api())

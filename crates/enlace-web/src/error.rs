@@ -17,6 +17,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Invalid(_) | AppError::PurposeRequired => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -25,6 +25,7 @@ pub mod meetings;
 pub mod notifications;
 pub mod portal;
 pub mod requests;
+pub mod retention;
 pub mod routes;
 pub mod site;
 pub mod users;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(legislation::pages())
         .merge(meetings::pages())
         .merge(notifications::pages())
+        .merge(retention::pages())
         .merge(users::pages())
         .merge(countries::pages())
         .merge(routes::pages())

@@ -260,6 +260,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ..AppConfig::default()
             };
             let app = app(&db, config).await?;
+            // The full-disk reserve (SQLite: the database shares the data folder's disk).
+            if db.database.is_none() && db.database_file.is_none() {
+                let mb: u64 = std::env::var("ENLACE_DISK_RESERVE_MB")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(64);
+                if mb > 0 {
+                    app.store
+                        .keep_reserve(&db.data.join("disk-reserve"), mb << 20)
+                        .await;
+                }
+            }
             if demo {
                 let seeded = app.seed_demo().await.map_err(|e| e.to_string())?;
                 print_demo_accounts(seeded);

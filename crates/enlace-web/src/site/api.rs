@@ -11,19 +11,31 @@ pub struct Health {
     /// `ok`, or `unavailable` when the database does not answer.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// `ok`, or `full` while writes are refused for want of room (507; reads still work).
+    #[schema(example = "ok")]
+    pub storage: &'static str,
 }
 
 /// Whether the server can serve (its database answers).
 #[utoipa::path(get, path = "/healthz", tag = "platform",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(s): State<AppState>) -> Response {
+    let storage = if s.app.store.is_full() { "full" } else { "ok" };
     if s.app.store.ping().await {
-        (StatusCode::OK, Json(Health { status: "ok" })).into_response()
+        (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                storage,
+            }),
+        )
+            .into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(Health {
                 status: "unavailable",
+                storage,
             }),
         )
             .into_response()
