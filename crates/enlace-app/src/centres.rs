@@ -803,7 +803,7 @@ impl App {
                 None,
                 &audience,
                 "alert",
-                json!({"id": aid, "title": title, "kind": "centre_in_crisis", "urgency": if level >= 3 { "urgent" } else { "normal" }, "country": c.country, "centre": c.id, "level": level, "link": format!("/centres/{}", c.id)}),
+                json!({"id": aid, "title": title, "kind": "centre_in_crisis", "urgency": if level >= 3 { "urgent" } else { "normal" }, "country": c.country, "centre": c.id, "level": level, "link": format!("/alerts/{aid}")}),
                 now,
             )
             .await?;
