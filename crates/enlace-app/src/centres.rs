@@ -9,7 +9,7 @@ use crate::{App, AppError, AppResult, Ctx};
 use enlace_domain::clock::{format_utc, parse_utc};
 use enlace_domain::policy::{may_edit_neighbours, may_manage_centre, may_read_centres};
 use enlace_domain::validate::{self, Invalid};
-use enlace_domain::{nations, Country};
+use enlace_domain::{nations, sdc, Country};
 use enlace_store::centres::{CentreFields, CentreRow, CrisisRow, NeighbourRow, OccupancyRow};
 use enlace_store::live::NewAlert;
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ pub const K: i64 = 11;
 /// No centre holds more than this; bounds every count (and their sums) far from overflow.
 pub const COUNT_MAX: i64 = 1_000_000;
 /// Cells per snapshot: nationalities × sexes × age groups × unaccompanied stays far below.
-pub const CELLS_MAX: usize = 2_000;
+pub const CELLS_MAX: usize = 400;
 pub const NAME_MAX: usize = 200;
 pub const PLACE_MAX: usize = 500;
 pub const REASON_MAX: usize = 2_000;
@@ -267,6 +267,8 @@ pub struct CentreView {
     /// The newest snapshot's total (a centre's total is shown to the region: occupancy
     /// against capacity is what the regional view is for).
     pub occupancy: Option<i64>,
+    /// The newest total is suppressed for the caller (disclosure control).
+    pub occupancy_suppressed: bool,
     pub occupancy_at: Option<i64>,
     /// Unaccompanied children in the newest snapshot; `None` when suppressed for the caller.
     pub unaccompanied: Option<i64>,
@@ -310,7 +312,9 @@ pub struct OccupancyView {
     pub id: String,
     pub centre_id: String,
     pub at: i64,
-    pub total: i64,
+    /// `None` when suppressed for the caller.
+    pub total: Option<i64>,
+    pub total_suppressed: bool,
     pub unaccompanied: Option<i64>,
     pub unaccompanied_suppressed: bool,
     pub cells: Vec<ShownCell>,
@@ -328,77 +332,104 @@ pub struct CentreDetail {
     pub neighbours: Vec<Country>,
 }
 
-/// Which cells other countries do not see, deterministically (the same data gives the same
-/// pattern). Primary: counts from 1 to k−1. Secondary, since the total is published: while
-/// a suppressed cell could be recovered (a single suppressed cell, or suppressed cells adding
-/// up to less than k, which narrows each to less than k), the smallest other non-zero cell
-/// joins them. Zero is not sensitive.
-///
-/// The one place the disclosure rule is applied to centre cells: it switches to the shared
-/// statistical disclosure control once that module is in the tree.
-pub fn suppressed_cells(values: &[i64], k: i64) -> Vec<bool> {
-    let mut out: Vec<bool> = values.iter().map(|v| (1..k).contains(v)).collect();
-    loop {
-        let n = out.iter().filter(|s| **s).count();
-        let sum: i64 = values
+/// What another country may see of one snapshot: which cells, and whether the total, are
+/// suppressed. The one place the disclosure rule is applied to centres: the shared
+/// statistical disclosure control ([`enlace_domain::sdc::protect`], k = 11). What is
+/// published of a snapshot is its cells and its total (no margins), so the table handed to
+/// it has one dimension, the cell (nationality, sex, age group, unaccompanied): the widths it
+/// guarantees are those of exactly what others see. Zero cells are left out: zero is not
+/// sensitive and a published zero narrows nothing.
+pub struct Protected {
+    pub cells: Vec<bool>,
+    pub total: bool,
+}
+
+pub fn protect_snapshot(cells: &[OccupancyCell], total: i64) -> Protected {
+    let idx: Vec<usize> = (0..cells.len()).filter(|i| cells[*i].value > 0).collect();
+    let table = sdc::Table {
+        dimensions: vec!["cell".into()],
+        cells: idx
             .iter()
-            .zip(&out)
-            .filter(|(_, s)| **s)
-            .map(|(v, _)| *v)
-            .sum();
-        if n == 0 || (n >= 2 && sum >= k) {
-            break;
-        }
-        let next = values
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| !out[*i] && **v > 0)
-            .min_by_key(|(i, v)| (**v, *i))
-            .map(|(i, _)| i);
-        match next {
-            Some(i) => out[i] = true,
-            None => break,
-        }
+            .map(|i| {
+                let c = &cells[*i];
+                sdc::Cell {
+                    key: vec![format!(
+                        "{}|{}|{}|{}",
+                        c.nationality, c.sex, c.age_group, c.unaccompanied
+                    )],
+                    value: c.value.max(0) as u64,
+                }
+            })
+            .collect(),
+        total: total.max(0) as u64,
+    };
+    let p = sdc::protect(&table, K as u32);
+    let mut out = vec![false; cells.len()];
+    for (j, i) in idx.iter().enumerate() {
+        out[*i] = p.cell_suppressed(j);
     }
-    out
+    Protected {
+        cells: out,
+        total: p.total_suppressed,
+    }
 }
 
 /// The snapshot shown to a user of `reader`'s country (`None`: the secretariat).
-fn shown_occupancy(o: &OccupancyRow, owner: Country, reader: Option<Country>) -> OccupancyView {
-    let cells: Vec<OccupancyCell> = serde_json::from_str(&o.cells).unwrap_or_default();
+fn shown_snapshot(
+    cells_json: &str,
+    total: i64,
+    unaccompanied: i64,
+    owner: Country,
+    reader: Option<Country>,
+) -> (Vec<ShownCell>, Option<i64>, Option<i64>) {
+    let cells: Vec<OccupancyCell> = serde_json::from_str(cells_json).unwrap_or_default();
     let own = reader == Some(owner);
-    let hidden = if own {
-        vec![false; cells.len()]
+    let p = if own {
+        Protected {
+            cells: vec![false; cells.len()],
+            total: false,
+        }
     } else {
-        suppressed_cells(&cells.iter().map(|c| c.value).collect::<Vec<_>>(), K)
+        protect_snapshot(&cells, total)
     };
-    // The unaccompanied margin is shown to others only when the cells they see give it
-    // anyway (no unaccompanied cell suppressed): otherwise it would narrow them.
-    let margin_hidden = !own
-        && cells
-            .iter()
-            .zip(&hidden)
-            .any(|(c, h)| *h && c.unaccompanied);
+    // The unaccompanied children are shown to others only when the cells they see give the
+    // count anyway (no unaccompanied cell suppressed): otherwise it would narrow them.
+    let margin_hidden = cells
+        .iter()
+        .zip(&p.cells)
+        .any(|(c, h)| *h && c.unaccompanied);
+    let shown = cells
+        .into_iter()
+        .zip(p.cells)
+        .map(|(c, h)| ShownCell {
+            nationality: c.nationality,
+            sex: c.sex,
+            age_group: c.age_group,
+            unaccompanied: c.unaccompanied,
+            value: (!h).then_some(c.value),
+            suppressed: h,
+        })
+        .collect();
+    (
+        shown,
+        (!p.total).then_some(total),
+        (!margin_hidden).then_some(unaccompanied),
+    )
+}
+
+fn shown_occupancy(o: &OccupancyRow, owner: Country, reader: Option<Country>) -> OccupancyView {
+    let (cells, total, unaccompanied) =
+        shown_snapshot(&o.cells, o.total, o.unaccompanied, owner, reader);
     OccupancyView {
         id: o.id.clone(),
         centre_id: o.centre_id.clone(),
         at: o.at,
-        total: o.total,
-        unaccompanied: (!margin_hidden).then_some(o.unaccompanied),
-        unaccompanied_suppressed: margin_hidden,
-        cells: cells
-            .into_iter()
-            .zip(hidden)
-            .map(|(c, h)| ShownCell {
-                nationality: c.nationality,
-                sex: c.sex,
-                age_group: c.age_group,
-                unaccompanied: c.unaccompanied,
-                value: (!h).then_some(c.value),
-                suppressed: h,
-            })
-            .collect(),
-        reported_by: own.then(|| o.reported_by_username.clone()),
+        total_suppressed: total.is_none(),
+        total,
+        unaccompanied_suppressed: unaccompanied.is_none(),
+        unaccompanied,
+        cells,
+        reported_by: (reader == Some(owner)).then(|| o.reported_by_username.clone()),
         reported_at: o.reported_at,
     }
 }
@@ -448,19 +479,24 @@ impl App {
         self.config.centre_unreported_days.max(1) * DAY_MS
     }
 
-    fn centre_view(&self, ctx: &Ctx, c: &CentreRow, latest: Option<&OccupancyRow>) -> CentreView {
+    fn centre_view(&self, ctx: &Ctx, c: &CentreRow) -> CentreView {
         let now = self.now_ms();
         let reader = ctx.actor.country;
         let own = reader == Some(c.country);
-        let shown = latest.map(|o| shown_occupancy(o, c.country, reader));
-        let (unaccompanied, unaccompanied_suppressed) = match (&shown, c.last_unaccompanied) {
-            (Some(s), _) => (s.unaccompanied, s.unaccompanied_suppressed),
-            // Without the cells at hand, another country sees the count only when it is
-            // zero or at least k.
-            (None, Some(u)) if own || u == 0 => (Some(u), false),
-            (None, Some(_)) => (None, true),
-            (None, None) => (None, false),
+        let (occupancy, unaccompanied) = match (&c.last_cells, c.last_total) {
+            (Some(cells), Some(total)) => {
+                let (_, t, u) = shown_snapshot(
+                    cells,
+                    total,
+                    c.last_unaccompanied.unwrap_or(0),
+                    c.country,
+                    reader,
+                );
+                (t, u)
+            }
+            _ => (None, None),
         };
+        let reported = c.last_total.is_some();
         let effective = c.operational_capacity.unwrap_or(c.capacity);
         CentreView {
             id: c.id.clone(),
@@ -478,11 +514,13 @@ impl App {
             crisis_at: c.crisis_at,
             version: c.version,
             updated_at: c.updated_at,
-            occupancy: c.last_total,
+            occupancy,
+            occupancy_suppressed: reported && occupancy.is_none(),
             occupancy_at: c.last_at,
             unaccompanied,
-            unaccompanied_suppressed,
-            overcrowded: c.last_total.is_some_and(|t| t > effective),
+            unaccompanied_suppressed: reported && unaccompanied.is_none(),
+            // Shown only with the total it comes from (a suppressed total says nothing).
+            overcrowded: occupancy.is_some_and(|t| t > effective),
             unreported: now - c.last_at.unwrap_or(c.created_at) > self.unreported_after_ms(),
             mine: own,
             may_edit: may_manage_centre(&ctx.actor, c.country),
@@ -503,10 +541,7 @@ impl App {
         let mut tx = self.store.read().await?;
         let rows = tx.centres(country, PAGE + 1, offset).await?;
         let (rows, next) = page(rows, offset, PAGE);
-        let list: Vec<CentreView> = rows
-            .iter()
-            .map(|c| self.centre_view(ctx, c, None))
-            .collect();
+        let list: Vec<CentreView> = rows.iter().map(|c| self.centre_view(ctx, c)).collect();
         let now = self.now_ms();
         let mut e = ctx.entry("centre.list", "ok");
         e.object_kind = Some("centre".into());
@@ -551,9 +586,20 @@ impl App {
             let points: Vec<(i64, i64)> = series
                 .iter()
                 .filter(|o| o.centre_id == c.id)
-                .map(|o| (o.at, o.total))
+                // Another country's trend holds only the totals it may see.
+                .filter_map(|o| {
+                    shown_snapshot(
+                        &o.cells,
+                        o.total,
+                        o.unaccompanied,
+                        c.country,
+                        ctx.actor.country,
+                    )
+                    .1
+                    .map(|t| (o.at, t))
+                })
                 .collect();
-            out.push((self.centre_view(ctx, c, None), points));
+            out.push((self.centre_view(ctx, c), points));
         }
         let mut e = ctx.entry("centre.overview", "ok");
         e.object_kind = Some("centre".into());
@@ -584,7 +630,7 @@ impl App {
         let latest = tx.occupancy(id, 1, 0).await?.into_iter().next();
         let crises = tx.crises(id, 200).await?;
         let neighbours = tx.neighbours_of(c.country).await?;
-        let view = self.centre_view(ctx, &c, latest.as_ref());
+        let view = self.centre_view(ctx, &c);
         let now = self.now_ms();
         tx.audit(now, centre_entry(ctx, "centre.read", id, c.country))
             .await?;
@@ -617,7 +663,7 @@ impl App {
             .await?
             .ok_or(AppError::Internal("centre vanished".into()))?;
         tx.commit().await?;
-        Ok(self.centre_view(ctx, &row, None))
+        Ok(self.centre_view(ctx, &row))
     }
 
     /// Changes a centre: `change` makes the new draft from the current one inside the
@@ -650,7 +696,7 @@ impl App {
             .await?
             .ok_or(AppError::Internal("centre vanished".into()))?;
         tx.commit().await?;
-        Ok(self.centre_view(ctx, &row, None))
+        Ok(self.centre_view(ctx, &row))
     }
 
     /// Records a snapshot (every one is kept). Above capacity is accepted: it is shown as
@@ -859,7 +905,7 @@ impl App {
             .ok_or(AppError::Internal("centre vanished".into()))?;
         tx.commit().await?;
         self.publish(out);
-        Ok(self.centre_view(ctx, &row, None))
+        Ok(self.centre_view(ctx, &row))
     }
 
     /// The neighbour table (reference data: anyone signed in reads it).

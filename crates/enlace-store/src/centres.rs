@@ -30,6 +30,8 @@ pub struct CentreRow {
     /// The newest snapshot's total and unaccompanied children.
     pub last_total: Option<i64>,
     pub last_unaccompanied: Option<i64>,
+    /// The newest snapshot's cells (JSON).
+    pub last_cells: Option<String>,
 }
 
 /// What a centre is made of (everything a form or a PATCH sets).
@@ -87,7 +89,8 @@ fn cols() -> String {
         "c.id, c.country, c.name, c.kind, c.capacity, c.operational_capacity, c.children_capacity, c.place, c.lat_e6, c.lon_e6, c.crisis_level, c.crisis_reason, c.crisis_at, c.version, c.created_at, c.updated_at, \
          (SELECT MAX(o.at) FROM centre_occupancy o WHERE o.centre_id = c.id) AS last_at, \
          (SELECT o.total FROM centre_occupancy o WHERE o.centre_id = c.id {NEWEST} LIMIT 1) AS last_total, \
-         (SELECT o.unaccompanied FROM centre_occupancy o WHERE o.centre_id = c.id {NEWEST} LIMIT 1) AS last_unaccompanied"
+         (SELECT o.unaccompanied FROM centre_occupancy o WHERE o.centre_id = c.id {NEWEST} LIMIT 1) AS last_unaccompanied, \
+         (SELECT o.cells FROM centre_occupancy o WHERE o.centre_id = c.id {NEWEST} LIMIT 1) AS last_cells"
     )
 }
 
@@ -117,6 +120,7 @@ fn centre_from(r: &AnyRow) -> crate::Result<CentreRow> {
         last_at: r.try_get("last_at")?,
         last_total: r.try_get("last_total")?,
         last_unaccompanied: r.try_get("last_unaccompanied")?,
+        last_cells: r.try_get("last_cells")?,
     })
 }
 

@@ -1140,3 +1140,5 @@ centres_same_country = must be another country
 centres_bad_neighbour_kind = must be land or sea
 centres_not_a_number = must be a number
 centres_confirm_required = tick the box to confirm
+centres_total_suppressed = suppressed (another country's small figure)
+centres_partial = (without the suppressed figures)

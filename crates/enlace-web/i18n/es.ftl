@@ -1140,3 +1140,5 @@ centres_same_country = debe ser otro país
 centres_bad_neighbour_kind = debe ser terrestre o marítimo
 centres_not_a_number = debe ser un número
 centres_confirm_required = marque la casilla para confirmar
+centres_total_suppressed = suprimido (cifra pequeña de otro país)
+centres_partial = (sin las cifras suprimidas)

@@ -45,8 +45,10 @@ pub struct CentreJson {
     pub crisis_at: Option<String>,
     /// For `PATCH` (`version`): a stale one answers 409.
     pub version: i64,
-    /// The newest snapshot's total.
+    /// The newest snapshot's total; null when there is none or it is suppressed for the caller.
     pub occupancy: Option<i64>,
+    /// The newest total is suppressed for the caller (another country's small figure).
+    pub occupancy_suppressed: bool,
     pub occupancy_at: Option<String>,
     /// Unaccompanied children in the newest snapshot; null when suppressed for the caller.
     pub unaccompanied: Option<i64>,
@@ -75,6 +77,7 @@ pub(crate) fn centre_json(c: &CentreView) -> CentreJson {
         crisis_at: c.crisis_at.map(ts),
         version: c.version,
         occupancy: c.occupancy,
+        occupancy_suppressed: c.occupancy_suppressed,
         occupancy_at: c.occupancy_at.map(ts),
         unaccompanied: c.unaccompanied,
         unaccompanied_suppressed: c.unaccompanied_suppressed,
@@ -369,7 +372,7 @@ pub(crate) struct OccupancyBody {
     at: String,
     #[schema(minimum = 0, maximum = 1000000)]
     total: i64,
-    #[schema(max_items = 2000)]
+    #[schema(max_items = 400)]
     cells: Vec<CellBody>,
 }
 
@@ -393,7 +396,9 @@ pub struct OccupancyJson {
     pub id: String,
     pub centre_id: String,
     pub at: String,
-    pub total: i64,
+    /// Null when suppressed for the caller (another country's small total).
+    pub total: Option<i64>,
+    pub total_suppressed: bool,
     /// Null when suppressed for the caller.
     pub unaccompanied: Option<i64>,
     pub unaccompanied_suppressed: bool,
@@ -409,6 +414,7 @@ pub(crate) fn occupancy_json(o: &OccupancyView) -> OccupancyJson {
         centre_id: o.centre_id.clone(),
         at: ts(o.at),
         total: o.total,
+        total_suppressed: o.total_suppressed,
         unaccompanied: o.unaccompanied,
         unaccompanied_suppressed: o.unaccompanied_suppressed,
         cells: o

@@ -102,6 +102,8 @@ pub(crate) struct CountryBlock {
     pub capacity: i64,
     pub percent: String,
     pub over: bool,
+    /// Some centre's total is suppressed: the sum holds the others only.
+    pub partial: bool,
     pub centres: Vec<CentreLine>,
 }
 
@@ -177,6 +179,7 @@ pub async fn centres_page(
                 capacity: 0,
                 percent: String::new(),
                 over: false,
+                partial: false,
                 centres: vec![line],
             }),
         }
@@ -186,6 +189,7 @@ pub async fn centres_page(
         b.capacity = b.centres.iter().map(|l| l.c.effective_capacity()).sum();
         b.percent = percent_text(b.occupancy, b.capacity);
         b.over = b.occupancy > b.capacity;
+        b.partial = b.centres.iter().any(|l| l.c.occupancy_suppressed);
     }
     Ok(render(&CentresPage {
         t,
@@ -385,7 +389,7 @@ pub(crate) struct CellLine {
 
 pub(crate) struct SnapshotLine {
     pub at: i64,
-    pub total: i64,
+    pub total: String,
     pub percent: String,
     pub over: bool,
     pub unaccompanied: String,
@@ -452,7 +456,10 @@ async fn centre_page(
         .map_err(|e| req.err(e))?;
     let c = d.centre;
     let cap = c.effective_capacity();
-    let mut points: Vec<(i64, i64)> = history.iter().map(|o| (o.at, o.total)).collect();
+    let mut points: Vec<(i64, i64)> = history
+        .iter()
+        .filter_map(|o| o.total.map(|t| (o.at, t)))
+        .collect();
     points.reverse();
     let trend_text = match (points.first(), points.last()) {
         (Some(a), Some(b)) if points.len() >= 2 => t.t2(
@@ -488,9 +495,9 @@ async fn centre_page(
         .iter()
         .map(|o| SnapshotLine {
             at: o.at,
-            total: o.total,
-            percent: percent_text(o.total, cap),
-            over: o.total > cap,
+            total: o.total.map(|t| t.to_string()).unwrap_or(suppressed.clone()),
+            percent: o.total.map(|t| percent_text(t, cap)).unwrap_or("—".into()),
+            over: o.total.is_some_and(|t| t > cap),
             unaccompanied: o
                 .unaccompanied
                 .map(|u| u.to_string())
