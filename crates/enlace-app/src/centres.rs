@@ -176,11 +176,12 @@ impl OccupancyInput {
         let (mut bad_value, mut bad_nat, mut bad_sex, mut bad_age, mut adult, mut dup) =
             (false, false, false, false, false, false);
         for c in &self.cells {
-            let nat = c.nationality.trim().to_ascii_lowercase();
+            // Codes exactly as the document states them (lower case, no spaces).
+            let nat = c.nationality.as_str();
             let nat = if nat == "unknown" {
                 Some("unknown")
-            } else if nat.len() == 2 {
-                nations::parse(&nat)
+            } else if nat.len() == 2 && nat.bytes().all(|b| b.is_ascii_lowercase()) {
+                nations::parse(nat)
             } else {
                 None
             };
@@ -229,7 +230,7 @@ impl OccupancyInput {
             errs.push("cells", "centres_cells_sum");
         }
         errs.into_result()?;
-        cells.sort_by(|a, b| cell_key(a).cmp(&cell_key(b)));
+        cells.sort_by_key(cell_key);
         Ok((at, cells, unaccompanied))
     }
 }
@@ -458,12 +459,13 @@ pub fn level_words(level: i64) -> (&'static str, &'static str) {
 
 /// A cursor is the offset of the next page, as a number.
 pub fn parse_cursor(c: Option<&str>) -> AppResult<i64> {
-    match c.map(str::trim).filter(|c| !c.is_empty()) {
+    match c.filter(|c| !c.is_empty()) {
         None => Ok(0),
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .filter(|v| (1..=1_000_000_000).contains(v) && c.len() <= 10)
+        Some(c) => Some(c)
+            .filter(|c| {
+                c.len() <= 9 && !c.starts_with('0') && c.bytes().all(|b| b.is_ascii_digit())
+            })
+            .and_then(|c| c.parse::<i64>().ok())
             .ok_or(AppError::Invalid(Invalid::one("cursor", "out_of_range"))),
     }
 }
@@ -473,6 +475,21 @@ fn page<T>(mut rows: Vec<T>, offset: i64, limit: i64) -> (Vec<T>, Option<String>
     rows.truncate(limit as usize);
     (rows, more.then(|| (offset + limit).to_string()))
 }
+
+/// A demo centre: country, name, kind, capacity, operational capacity, children's capacity,
+/// place, latitude, longitude, typical occupancy.
+type DemoCentre = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    &'static str,
+    f64,
+    f64,
+    i64,
+);
 
 impl App {
     fn unreported_after_ms(&self) -> i64 {
@@ -919,8 +936,10 @@ impl App {
 
     fn neighbour_pair(a: &str, b: &str) -> AppResult<(Country, Country)> {
         let mut errs = Invalid::default();
-        let ca = Country::parse(a);
-        let cb = Country::parse(b);
+        // Exactly as the document states them: lower-case member codes.
+        let strict = |c: &str| Country::parse(c).filter(|x| x.code() == c);
+        let ca = strict(a);
+        let cb = strict(b);
         if ca.is_none() {
             errs.push("a", "unknown_country");
         }
@@ -1034,18 +1053,7 @@ impl App {
     /// Fictional centres for the demo, in several countries, with a few weeks of snapshots.
     pub(crate) async fn seed_demo_centres(&self) -> AppResult<()> {
         // (country, name, kind, capacity, operational, children, place, lat, lon, base)
-        const DEMO: &[(
-            &str,
-            &str,
-            &str,
-            i64,
-            Option<i64>,
-            Option<i64>,
-            &str,
-            f64,
-            f64,
-            i64,
-        )] = &[
+        const DEMO: &[DemoCentre] = &[
             (
                 "mx",
                 "Estación migratoria Sur (ficticia)",

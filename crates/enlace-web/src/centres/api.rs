@@ -114,7 +114,16 @@ pub(crate) async fn centres_list(
     a: ApiCtx,
     ApiQuery(q): ApiQuery<CentreListQuery>,
 ) -> ApiResult {
-    let country = country_filter("country", q.country.as_deref()).map_err(|e| a.err(e))?;
+    // Exactly as the document states it: a lower-case member code (or nothing).
+    let country = match q.country.as_deref() {
+        Some(c) if !c.is_empty() && Country::parse(c).is_none_or(|x| x.code() != c) => {
+            return Err(a.err(AppError::Invalid(enlace_domain::Invalid::one(
+                "country",
+                "unknown_country",
+            ))))
+        }
+        c => country_filter("country", c).map_err(|e| a.err(e))?,
+    };
     let (list, next) = s
         .app
         .centres(&a.ctx, country, q.cursor.as_deref())

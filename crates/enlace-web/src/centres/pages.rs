@@ -622,7 +622,7 @@ fn occupancy_page(
     errors: Vec<ShownError>,
 ) -> Response {
     let t = req.tr();
-    let want = (rows.len() + 2).max(GRID_ROWS).min(GRID_MAX);
+    let want = (rows.len() + 2).clamp(GRID_ROWS, GRID_MAX);
     while rows.len() < want {
         rows.push(GridRow {
             sex: "female".into(),
