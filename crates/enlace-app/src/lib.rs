@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod centres;
 pub mod checks;
 pub mod crypto;
 pub mod demo;
@@ -48,6 +49,8 @@ pub struct AppConfig {
     pub login_window_secs: i64,
     /// Hit/no-hit checks a user may run per hour.
     pub checks_per_hour: i64,
+    /// A migration centre not reported for this many days is flagged and reminded.
+    pub centre_unreported_days: i64,
 }
 
 impl Default for AppConfig {
@@ -59,6 +62,7 @@ impl Default for AppConfig {
             login_failures_per_client: 30,
             login_window_secs: 15 * 60,
             checks_per_hour: 60,
+            centre_unreported_days: 7,
         }
     }
 }

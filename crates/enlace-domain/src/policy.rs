@@ -132,6 +132,28 @@ pub fn may_answer_legislation(actor: &Actor, country: Country) -> bool {
     actor.country == Some(country) && actor.role != Role::Secretariat
 }
 
+/// Migration centres: a country's officers, prosecutors, analysts and admin keep its
+/// centres, occupancy and crisis level; the foreign-ministry approver, other countries and
+/// the secretariat read them (another country's figures: writing answers 403).
+pub fn may_manage_centre(actor: &Actor, country: Country) -> bool {
+    actor.country == Some(country)
+        && matches!(
+            actor.role,
+            Role::Officer | Role::Prosecutor | Role::Analyst | Role::Admin
+        )
+}
+
+/// Centres are regional figures: every signed-in user reads them (other countries' cells
+/// after disclosure control).
+pub fn may_read_centres(actor: &Actor) -> bool {
+    actor.country.is_some() || actor.role == Role::Secretariat
+}
+
+/// The neighbour table (who a centre crisis alerts) is the secretariat's to edit.
+pub fn may_edit_neighbours(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat
+}
+
 /// The legislation questions are the network's shared reference: the secretariat words them.
 pub fn may_edit_legislation_questions(actor: &Actor) -> bool {
     actor.role == Role::Secretariat

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cases;
+pub mod centres;
 pub mod checks;
 pub mod countries;
 mod db;

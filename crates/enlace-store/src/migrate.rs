@@ -227,6 +227,21 @@ const V13: &[&str] = &[
     "CREATE INDEX agreement_followups_agreement ON agreement_followups(agreement_id, created_at)",
 ];
 
+/// Migration centres (V17): each country's centres, every occupancy snapshot (cells as JSON,
+/// never overwritten: trends), the crisis history, and the neighbour table a crisis raise
+/// alerts (data the secretariat edits; shipped with the land and sea neighbours among the
+/// 11). Coordinates are micro-degrees: the schema keeps to TEXT and BIGINT on both engines.
+const V17: &[&str] = &[
+    "CREATE TABLE centres (id TEXT PRIMARY KEY, country TEXT NOT NULL REFERENCES countries(code), name TEXT NOT NULL, kind TEXT NOT NULL, capacity BIGINT NOT NULL, operational_capacity BIGINT, children_capacity BIGINT, place TEXT NOT NULL, lat_e6 BIGINT, lon_e6 BIGINT, crisis_level BIGINT NOT NULL, crisis_reason TEXT NOT NULL, crisis_at BIGINT, version BIGINT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE INDEX centres_country ON centres(country, name)",
+    "CREATE TABLE centre_occupancy (id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), at BIGINT NOT NULL, total BIGINT NOT NULL, unaccompanied BIGINT NOT NULL, cells TEXT NOT NULL, reported_by TEXT NOT NULL, reported_by_username TEXT NOT NULL, reported_at BIGINT NOT NULL)",
+    "CREATE INDEX centre_occupancy_centre ON centre_occupancy(centre_id, at, reported_at)",
+    "CREATE TABLE centre_crises (id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), level BIGINT NOT NULL, previous_level BIGINT NOT NULL, reason TEXT NOT NULL, set_by TEXT NOT NULL, set_by_username TEXT NOT NULL, alert_id TEXT, at BIGINT NOT NULL)",
+    "CREATE INDEX centre_crises_centre ON centre_crises(centre_id, at)",
+    "CREATE TABLE neighbours (a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, updated_by TEXT, updated_at BIGINT NOT NULL, PRIMARY KEY (a, b))",
+    "INSERT INTO neighbours (a, b, kind, updated_by, updated_at) VALUES ('ca', 'us', 'land', NULL, 0), ('mx', 'us', 'land', NULL, 0), ('gt', 'mx', 'land', NULL, 0), ('bz', 'mx', 'land', NULL, 0), ('bz', 'gt', 'land', NULL, 0), ('gt', 'sv', 'land', NULL, 0), ('gt', 'hn', 'land', NULL, 0), ('hn', 'sv', 'land', NULL, 0), ('hn', 'ni', 'land', NULL, 0), ('cr', 'ni', 'land', NULL, 0), ('cr', 'pa', 'land', NULL, 0), ('do', 'us', 'sea', NULL, 0), ('bz', 'hn', 'sea', NULL, 0), ('ni', 'sv', 'sea', NULL, 0)",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -333,6 +348,12 @@ const MIGRATIONS: &[Migration] = &[
         common: V15,
         sqlite: V15_SQLITE,
         postgres: V15_POSTGRES,
+    },
+    Migration {
+        version: 17,
+        common: V17,
+        sqlite: &[],
+        postgres: &[],
     },
     Migration {
         version: 18,

@@ -324,6 +324,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::checks::api())
         .merge(crate::requests::api())
         .merge(crate::alerts::api())
+        .merge(crate::centres::api())
         .merge(crate::directory::api())
         .merge(crate::legislation::api())
         .merge(crate::meetings::api())

@@ -15,6 +15,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod centres;
 pub mod checks;
 pub mod countries;
 pub mod directory;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(checks::pages())
         .merge(requests::pages())
         .merge(alerts::pages())
+        .merge(centres::pages())
         .merge(directory::pages())
         .merge(legislation::pages())
         .merge(meetings::pages())

@@ -61,6 +61,9 @@ enum Command {
         /// Hours after login after which a session ends whatever happens.
         #[arg(long, env = "ENLACE_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12)]
         absolute_timeout_hours: i64,
+        /// Days without an occupancy report after which a migration centre is flagged.
+        #[arg(long, env = "ENLACE_CENTRE_UNREPORTED_DAYS", default_value_t = 7)]
+        centre_unreported_days: i64,
     },
     /// API tokens for national systems.
     Token {
@@ -253,10 +256,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             tls_key,
             idle_timeout_minutes,
             absolute_timeout_hours,
+            centre_unreported_days,
         } => {
             let config = AppConfig {
                 idle_timeout_secs: idle_timeout_minutes.max(1) * 60,
                 absolute_timeout_secs: absolute_timeout_hours.max(1) * 3600,
+                centre_unreported_days: centre_unreported_days.max(1),
                 ..AppConfig::default()
             };
             let app = app(&db, config).await?;
@@ -300,6 +305,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                     if let Err(e) = ticker.run_legislation_reminders().await {
                         tracing::warn!(error = %e, "legislation reminders failed");
+                    }
+                    if let Err(e) = ticker.run_centre_reminders().await {
+                        tracing::warn!(error = %e, "centre reminders failed");
                     }
                     if let Err(e) = ticker.run_agreement_reminders().await {
                         tracing::warn!(error = %e, "agreement reminders failed");

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod alerts;
+mod centres;
 mod checks;
 mod directory;
 mod documents;

@@ -321,3 +321,68 @@ async fn network_records_matrix_over_http() {
     })
     .await;
 }
+
+/// Migration centres, from one table: role × the actor's country relative to the owner
+/// (Guatemala; "other" is Mexico) → read by id, listed, PATCH, occupancy report, crisis
+/// level. Another country's figures are read and never written (403); the secretariat reads.
+const CENTRES: &str = "
+officer      own    200 yes 200 201 200
+prosecutor   own    200 yes 200 201 200
+analyst      own    200 yes 200 201 200
+admin        own    200 yes 200 201 200
+approver     own    200 yes 403 403 403
+officer      other  200 yes 403 403 403
+prosecutor   other  200 yes 403 403 403
+analyst      other  200 yes 403 403 403
+admin        other  200 yes 403 403 403
+approver     other  200 yes 403 403 403
+secretariat  -      200 yes 403 403 403
+anonymous    -      401 no  401 401 401
+";
+
+#[tokio::test]
+async fn centres_matrix_over_http() {
+    each_engine(|s| async move {
+        let owner = s.token("officer.gt").await;
+        let (st, v) = s
+            .api(Some(&owner), Method::POST, "/api/v1/centres", Some(json!({"name": "Matriz", "kind": "custody", "capacity": 10})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        let mut rows = 0;
+        for line in CENTRES.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let user = match (f[0], f[1]) {
+                ("anonymous", _) => None,
+                ("secretariat", _) => Some("secretariat".to_string()),
+                (r, "own") => Some(format!("{r}.gt")),
+                (r, _) => Some(format!("{r}.mx")),
+            };
+            let tok = match &user {
+                Some(u) => Some(s.token(u).await),
+                None => None,
+            };
+            let tok = tok.as_deref();
+            let who = format!("{user:?} [{}]", s.engine);
+            let (st, body) = s.api(tok, Method::GET, &format!("/api/v1/centres/{id}"), None).await;
+            assert_eq!(st.as_u16(), f[2].parse::<u16>().unwrap(), "read: {who}: {body}");
+            let (st, list) = s.api(tok, Method::GET, "/api/v1/centres?country=gt", None).await;
+            let listed = st == StatusCode::OK && list["items"].as_array().unwrap().iter().any(|i| i["id"] == id.as_str());
+            assert_eq!(listed, f[3] == "yes", "listed: {who}");
+            let (st, body) = s.api(tok, Method::PATCH, &format!("/api/v1/centres/{id}"), Some(json!({"capacity": 12}))).await;
+            assert_eq!(st.as_u16(), f[4].parse::<u16>().unwrap(), "patch: {who}: {body}");
+            let at = enlace_domain::clock::format_utc(s.app.now_ms() - 60_000);
+            let (st, body) = s
+                .api(tok, Method::POST, &format!("/api/v1/centres/{id}/occupancy"), Some(json!({"at": at, "total": 1, "cells": [{"nationality": "hn", "sex": "male", "age_group": "18_59", "value": 1}]})))
+                .await;
+            assert_eq!(st.as_u16(), f[5].parse::<u16>().unwrap(), "occupancy: {who}: {body}");
+            let (st, body) = s
+                .api(tok, Method::POST, &format!("/api/v1/centres/{id}/crisis"), Some(json!({"level": 1, "reason": "Matriz"})))
+                .await;
+            assert_eq!(st.as_u16(), f[6].parse::<u16>().unwrap(), "crisis: {who}: {body}");
+            rows += 1;
+        }
+        assert_eq!(rows, 12, "every row of the table is asserted");
+    })
+    .await;
+}
