@@ -134,6 +134,8 @@ pub struct DirectoryFilter {
     pub axis: Option<String>,
     pub language: Option<String>,
     pub q: Option<String>,
+    /// `pending`: only the entries awaiting the approver (own country); empty: all.
+    pub status: Option<String>,
 }
 
 fn parse(json: &Option<String>) -> Option<DirectoryData> {
@@ -207,6 +209,11 @@ impl App {
                     .is_none_or(|i| i.is_empty() || e.shown.institution == i)
             })
             .filter(|e| axis.is_none_or(|a| e.shown.axes.contains(&a)))
+            .filter(|e| {
+                f.status
+                    .as_deref()
+                    .is_none_or(|st| st.is_empty() || e.status == st)
+            })
             .filter(|e| {
                 f.language
                     .as_deref()
@@ -494,6 +501,77 @@ pub fn to_csv(entries: &[DirectoryEntry]) -> AppResult<String> {
         .into_inner()
         .map_err(|e| AppError::Internal(format!("csv: {}", e.error())))?;
     String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+/// The directory for a spreadsheet in the reader's language: a UTF-8 byte-order mark (so
+/// Excel reads accents), the headers and codes in words given by `words` (keys
+/// `field_…`, institution codes, `yes`/`no`, `directory_approved`/`directory_pending`,
+/// country names), and `sep` between cells (`;` where the decimal mark is a comma, as in
+/// Spanish-locale spreadsheets).
+pub fn to_spreadsheet_csv(
+    entries: &[DirectoryEntry],
+    words: &dyn Fn(&str) -> String,
+    country_name: &dyn Fn(Country) -> String,
+    sep: u8,
+) -> AppResult<String> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(sep)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let header = [
+        "field_country",
+        "field_display_name",
+        "field_position",
+        "field_institution",
+        "field_axis",
+        "field_topics",
+        "field_phone",
+        "field_email",
+        "field_languages",
+        "field_hours",
+        "shell_csv_24_7",
+        "field_status",
+        "directory_stale",
+    ];
+    w.write_record(header.iter().map(|k| words(k)))
+        .map_err(failed)?;
+    let yes_no = |b: bool| words(if b { "shell_yes" } else { "shell_no" });
+    for e in entries {
+        let d = &e.shown;
+        let status = if e.approved.is_none() || e.draft.is_some() {
+            words("directory_pending")
+        } else {
+            words("directory_approved")
+        };
+        let row = [
+            country_name(e.country),
+            d.name.clone(),
+            d.position.clone(),
+            words(&d.institution),
+            d.axes
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            d.topics.clone(),
+            d.phone.clone(),
+            d.email.clone(),
+            d.languages.join(" "),
+            d.hours.clone(),
+            yes_no(d.available_24_7),
+            status,
+            yes_no(e.stale),
+        ];
+        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(failed)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {}", e.error())))?;
+    let text = String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    Ok(format!("\u{feff}{text}"))
 }
 
 /// A cell a spreadsheet will not run as a formula.

@@ -15,6 +15,7 @@ pub mod live;
 pub mod meetings;
 mod migrate;
 pub mod portal;
+pub mod queue;
 pub mod requests;
 pub mod sealed;
 pub mod sessions;

@@ -223,6 +223,9 @@ struct Migration {
     postgres: &'static [&'static str],
 }
 
+/// Each user's time zone for the pages (V19); NULL means their country's zone.
+const V19: &[&str] = &["ALTER TABLE users ADD COLUMN time_zone TEXT"];
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -313,6 +316,12 @@ const MIGRATIONS: &[Migration] = &[
         common: V15,
         sqlite: V15_SQLITE,
         postgres: V15_POSTGRES,
+    },
+    Migration {
+        version: 19,
+        common: V19,
+        sqlite: &[],
+        postgres: &[],
     },
 ];
 

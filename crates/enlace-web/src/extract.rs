@@ -80,8 +80,18 @@ pub struct Req {
 }
 
 impl Req {
+    /// The translator for this reader: their language, and times in their zone.
     pub fn tr(&self) -> Tr {
-        Tr::new(self.lang)
+        Tr::new(self.lang).in_zone(self.time_zone())
+    }
+    /// The reader's zone: their choice, else their country's (see `country::time_zone_of`).
+    pub fn time_zone(&self) -> &'static str {
+        match self.full() {
+            Some(a) => {
+                enlace_domain::country::time_zone_of(a.user.time_zone.as_deref(), a.user.country)
+            }
+            None => "UTC",
+        }
     }
     /// A fully logged-in user, or a redirect to the right login step.
     pub fn ctx(&self) -> Result<Ctx, PageError> {

@@ -1,6 +1,18 @@
 // Small progressive enhancements; every page works without this file.
 'use strict';
 
+// With this file loaded, the phone menu folds behind its button (CSS keys on .js).
+document.documentElement.classList.add('js');
+(function menu() {
+  const btn = document.getElementById('menu-toggle');
+  const nav = document.getElementById('main-nav');
+  if (!btn || !nav) return;
+  btn.addEventListener('click', () => {
+    const open = nav.classList.toggle('open');
+    btn.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+})();
+
 document.addEventListener('submit', (ev) => {
   // Buttons that change another person's account ask first.
   const btn = ev.submitter;

@@ -15,7 +15,7 @@ pub fn pages() -> Router<AppState> {
             get(pages::directory_page).post(pages::directory_create),
         )
         .route("/directory/new", get(pages::directory_new))
-        .route("/directory/export.csv", get(api::directory_csv))
+        .route("/directory/export.csv", get(pages::directory_spreadsheet))
         .route("/directory/export.vcf", get(api::directory_vcf))
         .route(
             "/directory/{id}",

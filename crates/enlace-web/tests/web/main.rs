@@ -13,6 +13,7 @@ mod matrix;
 mod meetings;
 mod portal;
 mod requests;
+mod shell;
 mod site;
 mod streams;
 mod testkit;
