@@ -123,6 +123,8 @@ pub struct DirectoryEntry {
     pub public: bool,
     pub stale: bool,
     pub confirmed_at: Option<i64>,
+    /// Why the approver sent the last proposal back (own country only).
+    pub rejected_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -184,6 +186,7 @@ impl App {
             draft: if mine { draft } else { None },
             public: row.public,
             confirmed_at: row.confirmed_at,
+            rejected_reason: if mine { row.rejected_reason } else { None },
         })
     }
 
@@ -353,6 +356,50 @@ impl App {
         tx.audit(now, dir_entry(ctx, "directory.approve", id, entry.country))
             .await?;
         tx.commit().await?;
+        self.directory_entry(ctx, id).await
+    }
+
+    /// The approver sends a proposal back with a reason (required, said to the country's
+    /// users in a notification and kept in the audit).
+    pub async fn reject_directory(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        reason: &str,
+    ) -> AppResult<DirectoryEntry> {
+        let entry = self.directory_entry(ctx, id).await?;
+        if ctx.actor.role != Role::Approver || Some(entry.country) != own(ctx) {
+            return Err(AppError::Forbidden);
+        }
+        let mut errs = Invalid::default();
+        let reason = validate::text(&mut errs, "reason", reason, true, 1000);
+        errs.into_result()?;
+        if entry.draft.is_none() || entry.status != "pending" {
+            return Err(AppError::Conflict("nothing_to_approve"));
+        }
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        tx.reject_directory(id, &reason, now).await?;
+        let mut e = dir_entry(ctx, "directory.reject", id, entry.country);
+        e.detail = Some(reason.clone());
+        tx.audit(now, e).await?;
+        let users = tx.intelligence_users_of(&[entry.country]).await?;
+        let name = entry.shown.name.clone();
+        let mut out = crate::live::Outbox::default();
+        out.notify(
+            &mut tx,
+            &users,
+            "directory_rejected",
+            &crate::live::bilingual(
+                &format!("Cancillería devolvió la entrada del directorio «{name}»: {reason}"),
+                &format!("The foreign ministry sent back the directory entry \"{name}\": {reason}"),
+            ),
+            &format!("/directory/{id}"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.publish(out);
         self.directory_entry(ctx, id).await
     }
 

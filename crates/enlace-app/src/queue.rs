@@ -34,13 +34,13 @@ impl QueuedRequest {
             "later"
         }
     }
-    /// Whole hours left (or past, for an overdue one), at least 1 while any time remains.
+    /// Hours left, rounded up (an 8-hour deadline says 8 until it is under 7), or whole
+    /// hours past for an overdue one.
     pub fn hours(&self) -> i64 {
-        let h = self.remaining_ms.abs() / 3_600_000;
         if self.remaining_ms > 0 {
-            h.max(1)
+            (self.remaining_ms + 3_599_999) / 3_600_000
         } else {
-            h
+            -self.remaining_ms / 3_600_000
         }
     }
 }

@@ -223,8 +223,12 @@ struct Migration {
     postgres: &'static [&'static str],
 }
 
-/// Each user's time zone for the pages (V19); NULL means their country's zone.
-const V19: &[&str] = &["ALTER TABLE users ADD COLUMN time_zone TEXT"];
+/// Each user's time zone for the pages (V19); NULL means their country's zone. And the
+/// approver's reason when they send a directory entry back.
+const V19: &[&str] = &[
+    "ALTER TABLE users ADD COLUMN time_zone TEXT",
+    "ALTER TABLE directory_entries ADD COLUMN rejected_reason TEXT",
+];
 
 const MIGRATIONS: &[Migration] = &[
     Migration {

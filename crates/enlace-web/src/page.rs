@@ -26,6 +26,8 @@ pub struct PageUser {
     pub works_intelligence: bool,
     pub unread: i64,
     pub last_event: i64,
+    /// The catalogue key of a success message to show (after an action went through).
+    pub done: Option<String>,
 }
 
 impl PageUser {
@@ -41,6 +43,7 @@ impl PageUser {
             works_intelligence: a.user.role.works_intelligence(),
             unread: 0,
             last_event: 0,
+            done: None,
         }
     }
 }

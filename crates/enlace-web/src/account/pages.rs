@@ -65,20 +65,8 @@ pub(crate) async fn account_page(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
-
-pub async fn account(
-    State(s): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
-    req: Req,
-) -> PageResult {
-    // After a redirect, say what was saved (the page itself shows the new value).
-    let notice =
-        (q.saved.as_deref() == Some("time_zone")).then(|| req.tr().t("shell_time_zone_saved"));
-    account_page(&s, &req, None, notice, vec![]).await
+pub async fn account(State(s): State<AppState>, req: Req) -> PageResult {
+    account_page(&s, &req, None, None, vec![]).await
 }
 
 #[derive(Deserialize)]
@@ -148,7 +136,10 @@ pub async fn revoke_token(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    req.done_then(s.app.revoke_token(&ctx, &id).await, "/account")
+    req.done_then(
+        s.app.revoke_token(&ctx, &id).await,
+        "/account?done=token_revoked",
+    )
 }
 
 #[derive(Deserialize)]
@@ -165,7 +156,7 @@ pub async fn set_time_zone(
     let ctx = req.ctx()?;
     match s.app.set_time_zone(&ctx, &f.time_zone).await {
         Ok(()) => Ok(axum::response::IntoResponse::into_response(
-            axum::response::Redirect::to("/account?saved=time_zone"),
+            axum::response::Redirect::to("/account?done=time_zone"),
         )),
         Err(AppError::Invalid(inv)) => {
             account_page(&s, &req, None, None, shown(req.tr(), &inv.0)).await

@@ -31,5 +31,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::directory_vcf))
         .routes(routes!(api::directory_get, api::directory_update))
         .routes(routes!(api::directory_approve))
+        .routes(routes!(api::directory_reject))
         .routes(routes!(api::directory_confirm))
 }

@@ -235,7 +235,9 @@ pub async fn directory_create(
     let ctx = req.ctx()?;
     let (d, public) = directory_form(&pairs);
     match s.app.propose_directory(&ctx, &d, public).await {
-        Ok(e) => Ok(Redirect::to(&format!("/directory/{}", e.id)).into_response()),
+        Ok(e) => Ok(
+            Redirect::to(&format!("/directory/{}?done=directory_proposed", e.id)).into_response(),
+        ),
         Err(AppError::Invalid(inv)) => Ok(directory_entry_page(
             &req,
             None,
@@ -261,6 +263,14 @@ pub async fn directory_action(
     let result = match action.as_str() {
         "approve" => s.app.approve_directory(&ctx, &id).await,
         "confirm" => s.app.confirm_directory(&ctx, &id).await,
+        "reject" => {
+            let reason = pairs
+                .iter()
+                .find(|(k, _)| k == "reason")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            s.app.reject_directory(&ctx, &id, reason).await
+        }
         "edit" => {
             let (d, public) = directory_form(&pairs);
             let form = d.clone();
@@ -287,7 +297,9 @@ pub async fn directory_action(
         ))),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/directory/{id}")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/directory/{id}?done=directory_{action}")).into_response())
+        }
         Err(e) => Err(req.err(e)),
     }
 }

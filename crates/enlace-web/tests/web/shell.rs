@@ -249,7 +249,7 @@ async fn times_show_in_the_users_zone_and_the_setting_survives() {
             )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let page = html(&s, &cookie, "/account?saved=time_zone").await;
+        let page = html(&s, &cookie, "/account?done=time_zone").await;
         assert!(page.contains("Zona horaria guardada"));
         assert!(
             page.contains(" CST") && !page.contains(&utc_shown),
@@ -394,6 +394,110 @@ async fn help_and_glossary_explain_the_terms_in_both_languages() {
         let cookie = login(&s, "officer.hn").await;
         let page = html(&s, &cookie, "/help").await;
         assert!(page.contains("Guía de uso") && page.contains("/help/glossary#handling"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_approver_sends_a_proposal_back_with_a_reason() {
+    each_engine(|s| async move {
+        let off = s.token("officer.cr").await;
+        let appr = s.token("approver.cr").await;
+        let entry = json!({"name": "Entrada Ficticia Devuelta", "position": "Enlace", "institution": "police", "axes": [1], "topics": "rutas", "phone": "+506 2222 3333", "email": "d@example.cr", "languages": ["es"], "hours": "8-17", "available_24_7": false, "public": false});
+        let (_, e) = s.api(Some(&off), Method::POST, "/api/v1/directory", Some(entry.clone())).await;
+        let id = e["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/directory/{id}/reject");
+        // Only the country's approver; a reason is required; no login 401.
+        assert_eq!(s.api(Some(&off), Method::POST, &path, Some(json!({"reason": "x"}))).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(s.api(Some(&s.token("approver.gt").await), Method::POST, &path, Some(json!({"reason": "x"}))).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(s.api(None, Method::POST, &path, Some(json!({"reason": "x"}))).await.0, StatusCode::UNAUTHORIZED);
+        let (st, v) = s.api(Some(&appr), Method::POST, &path, Some(json!({"reason": "  "}))).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v.to_string().contains("reason"), "{v}");
+        let (st, v) = s.api(Some(&appr), Method::POST, &path, Some(json!({"reason": "Falta el correo institucional"}))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "rejected");
+        // Nothing left to reject; the proposers are told why; the page says it.
+        assert_eq!(s.api(Some(&appr), Method::POST, &path, Some(json!({"reason": "otra vez"}))).await.0, StatusCode::CONFLICT);
+        let (_, n) = s.api(Some(&off), Method::GET, "/api/v1/notifications", None).await;
+        assert!(n.to_string().contains("Falta el correo institucional"), "{n}");
+        let cookie = login(&s, "officer.cr").await;
+        let page = html(&s, &cookie, &format!("/directory/{id}")).await;
+        assert!(page.contains("Devuelta por Cancillería") && page.contains("Falta el correo institucional"));
+        // A new proposal clears the reason and waits again.
+        let (st, v) = s.api(Some(&off), Method::PATCH, &format!("/api/v1/directory/{id}"), Some(entry)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "pending");
+        // Through the page: the approver's form, with a success message after.
+        let ac = login(&s, "approver.cr").await;
+        let page = html(&s, &ac, &format!("/directory/{id}")).await;
+        assert!(page.contains("id=\"reject-form\""));
+        let csrf = csrf_of(&page);
+        let res = s.post_form(&ac, &format!("/directory/{id}"), &[("csrf", &csrf), ("action", "reject"), ("reason", "Cargo incompleto")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let loc = res.headers()["location"].to_str().unwrap().to_string();
+        let page = html(&s, &ac, &loc).await;
+        assert!(page.contains("id=\"done-message\"") && page.contains("Propuesta devuelta"), "a success message");
+        // The audit keeps the reason.
+        let (_, a) = s.api(Some(&appr), Method::GET, "/api/v1/audit?scope=own&action=directory.reject", None).await;
+        assert!(a.to_string().contains("Cargo incompleto"), "{a}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn destructive_actions_ask_first_and_say_when_done() {
+    each_engine(|s| async move {
+        let admin = login(&s, "admin.mx").await;
+        let users = html(&s, &admin, "/admin/users").await;
+        let at = users.find("href=\"/admin/users/").unwrap() + "href=\"".len();
+        let link: String = users[at..].chars().take_while(|c| *c != '"').collect();
+        let page = html(&s, &admin, &link).await;
+        if page.contains("id=\"disable-user\"") {
+            assert!(
+                page.contains("data-confirm=\"¿Desactivar esta cuenta?"),
+                "disable asks first"
+            );
+            assert!(
+                page.contains("data-confirm=\"¿Restablecer esta cuenta?"),
+                "reset asks first"
+            );
+            let csrf = csrf_of(&page);
+            let res = s
+                .post_form(&admin, &format!("{link}/disable"), &[("csrf", &csrf)])
+                .await;
+            let loc = res.headers()["location"].to_str().unwrap().to_string();
+            let page = html(&s, &admin, &loc).await;
+            assert!(page.contains("Cuenta desactivada."), "says it is done");
+        }
+        // A made-up message key shows nothing.
+        let page = html(&s, &admin, "/admin/users?done=nonsense").await;
+        assert!(!page.contains("id=\"done-message\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_page_reads_in_words_with_filters() {
+    each_engine(|s| async move {
+        let mx = s.token("prosecutor.mx").await;
+        let (st, _) = s.api(Some(&mx), Method::POST, "/api/v1/checks", Some(json!({"purpose": "Verificar antes de AJM", "case_reference": "FGR-AUD-1", "subject": {"schema": "Person", "properties": {"name": ["Nadie Ficticio Registrado"]}}}))).await;
+        assert_eq!(st, StatusCode::OK);
+        let cookie = login(&s, "prosecutor.mx").await;
+        let page = html(&s, &cookie, "/audit").await;
+        assert!(page.contains("Hizo una consulta de coincidencia"), "the action in words");
+        assert!(page.contains("Verificar antes de AJM") && page.contains("FGR-AUD-1"), "the check's purpose and case reference");
+        assert!(!page.contains("<code>check.run</code>") && !page.contains(">check.run<"), "no raw action code");
+        let table = &page[page.find("id=\"audit\"").unwrap()..];
+        let hex = table.split(|c: char| !c.is_ascii_hexdigit()).any(|w| w.len() == 32);
+        assert!(!hex, "no 32-hex id in the table's text");
+        // Filters: by action (a select of words) and by who.
+        let page = html(&s, &cookie, "/audit?action=check.run").await;
+        assert!(page.contains("Hizo una consulta de coincidencia") && !page.contains("Inició sesión</td>"));
+        let page = html(&s, &cookie, "/audit?who=nobody.else").await;
+        assert!(page.contains("class=\"empty\""));
+        let page = html(&s, &cookie, "/audit?from=2000-01-01&to=2099-12-31").await;
+        assert!(page.contains("Hizo una consulta de coincidencia"), "dates are days in the user's zone");
     })
     .await;
 }
