@@ -30,6 +30,25 @@ document.addEventListener('submit', (ev) => {
   const parse = (e) => {
     try { return JSON.parse(e.data); } catch (_) { return null; }
   };
+  // After a live insert, the parts of the page the server draws (counts, the row itself,
+  // times in the reader's zone, names in their language) are fetched again, so the page
+  // reads exactly as it would after a reload. The quick insert above stays if this fails.
+  const redraw = async (ids, after) => {
+    try {
+      const res = await fetch(window.location.href, { credentials: 'same-origin' });
+      if (!res.ok) return;
+      const fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
+      for (const sel of ids) {
+        const now = document.querySelector(sel);
+        const next = fresh.querySelector(sel);
+        if (now && next) {
+          now.innerHTML = next.innerHTML;
+          now.hidden = next.hidden;
+        }
+      }
+      if (after) after();
+    } catch (_) { /* offline: keep the quick insert */ }
+  };
   const say = (text, href) => {
     const region = document.getElementById('live');
     if (!region) return;
@@ -65,6 +84,10 @@ document.addEventListener('submit', (ev) => {
       list.prepend(li);
       const empty = document.getElementById('alerts-empty');
       if (empty) empty.hidden = true;
+      redraw(['#alerts-list', '#alerts-empty', 'nav.pager'], () => {
+        const again = list.querySelector('[data-alert-id="' + CSS.escape(d.id) + '"]');
+        if (again) again.classList.add('new');
+      });
     }
   });
   es.addEventListener('alert_ack', (e) => {
@@ -79,6 +102,7 @@ document.addEventListener('submit', (ev) => {
     acks.appendChild(li);
     const empty = document.getElementById('acks-empty');
     if (empty) empty.hidden = true;
+    redraw(['#acks', '#acks-empty']);
   });
   es.addEventListener('alert_reply', (e) => {
     const d = parse(e);
@@ -95,6 +119,7 @@ document.addEventListener('submit', (ev) => {
     p.textContent = d.body;
     li.appendChild(p);
     replies.appendChild(li);
+    redraw(['#replies']);
   });
 })();
 

@@ -501,3 +501,50 @@ async fn the_audit_page_reads_in_words_with_filters() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_route_map_frames_its_routes_and_zooms_to_one() {
+    each_engine(|s| async move {
+        let cookie = login(&s, "analyst.mx").await;
+        let view = |page: &str| -> String {
+            let svg = &page[page
+                .find("class=\"map\"")
+                .map(|i| page[..i].rfind("<svg").unwrap())
+                .expect("a map")..];
+            let at = svg.find("viewBox=\"").unwrap() + 9;
+            svg[at..].chars().take_while(|c| *c != '"').collect()
+        };
+        let page = html(&s, &cookie, "/routes").await;
+        assert!(
+            page.contains("id=\"map-legend\"") && page.contains("Marítimo"),
+            "a legend in words"
+        );
+        let all = view(&page);
+        assert_ne!(
+            all, "0 0 900 640",
+            "framed on the routes, not the whole continent"
+        );
+        assert!(
+            page.contains("href=\"/routes?route=0#route-map\""),
+            "each route zooms"
+        );
+        let one = view(&html(&s, &cookie, "/routes?route=0").await);
+        let width = |v: &str| v.split(' ').nth(2).unwrap().parse::<f64>().unwrap();
+        assert!(
+            width(&one) <= width(&all),
+            "one route is framed at least as close: {one} vs {all}"
+        );
+        // A case file with no routes: the whole region and an empty state; bad input ignored.
+        let page = html(&s, &cookie, "/routes?case=nothing-here").await;
+        assert_eq!(view(&page), "0 0 900 640");
+        assert_eq!(
+            s.page(&cookie, "/routes?route=999").await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            s.page(&cookie, "/routes?route=x").await.status().as_u16() / 100,
+            4
+        );
+    })
+    .await;
+}
