@@ -3,6 +3,14 @@
 
 // With this file loaded, the phone menu folds behind its button (CSS keys on .js).
 document.documentElement.classList.add('js');
+// A table wider than the phone scrolls inside its box; keyboard users reach it with Tab.
+function scrollables() {
+  document.querySelectorAll('main table, main .scroll, main .table-scroll, main .leg-scroll').forEach((el) => {
+    if (el.scrollWidth > el.clientWidth + 1) el.setAttribute('tabindex', '0');
+  });
+}
+document.addEventListener('DOMContentLoaded', scrollables);
+window.addEventListener('resize', scrollables);
 (function menu() {
   const btn = document.getElementById('menu-toggle');
   const nav = document.getElementById('main-nav');
