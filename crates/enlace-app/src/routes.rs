@@ -583,6 +583,7 @@ mod tests {
             owner: Country::parse("pa").unwrap(),
             legs: vec![Leg {
                 id: "leg-1".into(),
+                case_id: String::new(),
                 order: 1.0,
                 from: place("Panamá", "pa"),
                 to: place("San José", "cr"),

@@ -106,21 +106,6 @@ impl From<Country> for String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn eleven_members_parse_both_cases() {
-        assert_eq!(Country::all().count(), 11);
-        assert_eq!(Country::parse("MX").map(Country::code), Some("mx"));
-        assert!(Country::parse("br").is_none());
-        assert_eq!(
-            Country::parse("do").map(|c| c.name("en")),
-            Some("Dominican Republic")
-        );
-    }
-}
-
 /// The time zones a user may choose for the pages (the member countries' zones, and UTC);
 /// the secretariat, which has no country, defaults to San José (Costa Rica), its seat.
 pub const TIME_ZONES: &[&str] = &[
@@ -164,4 +149,19 @@ pub fn time_zone_of(chosen: Option<&str>, country: Option<Country>) -> &'static 
         .and_then(|z| TIME_ZONES.iter().find(|t| **t == z).copied())
         .or_else(|| country.map(Country::time_zone))
         .unwrap_or("America/Costa_Rica")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn eleven_members_parse_both_cases() {
+        assert_eq!(Country::all().count(), 11);
+        assert_eq!(Country::parse("MX").map(Country::code), Some("mx"));
+        assert!(Country::parse("br").is_none());
+        assert_eq!(
+            Country::parse("do").map(|c| c.name("en")),
+            Some("Dominican Republic")
+        );
+    }
 }

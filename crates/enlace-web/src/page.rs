@@ -80,13 +80,16 @@ fn under(path: &str, href: &str) -> bool {
         .any(|h| path == *h || path.strip_prefix(*h).is_some_and(|r| r.starts_with('/')))
 }
 
+/// A link of the menu as declared: address, label key, whether this user sees it.
+type NavSpec = (&'static str, &'static str, bool);
+
 impl PageUser {
     /// The main navigation for this user, grouped by task; pages a role does not use are
     /// left out (the administration pages only for admins and the secretariat).
     pub fn nav(&self, path: &str) -> Vec<NavGroup> {
         let intel = self.works_intelligence;
         let admin = self.is_admin || self.is_secretariat;
-        let groups: [(&'static str, Vec<(&'static str, &'static str, bool)>); 4] = [
+        let groups: [(&'static str, Vec<NavSpec>); 4] = [
             (
                 "shell_nav_intelligence",
                 vec![
@@ -262,4 +265,38 @@ pub struct Empty {}
 #[derive(Deserialize)]
 pub struct PageQuery {
     pub(crate) page: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_zone_offered_is_known_and_times_name_their_zone() {
+        for z in enlace_domain::country::TIME_ZONES {
+            assert!(z.parse::<chrono_tz::Tz>().is_ok(), "{z} is an IANA zone");
+        }
+        for c in enlace_domain::Country::all() {
+            assert!(c.time_zone().parse::<chrono_tz::Tz>().is_ok());
+        }
+        // 2026-12-01T06:52:54Z
+        let ms = 1_796_107_974_000;
+        assert_eq!(local_time(ms, chrono_tz::Tz::UTC), "2026-12-01 06:52 UTC");
+        assert_eq!(
+            local_time(ms, chrono_tz::America::Mexico_City),
+            "2026-12-01 00:52 CST"
+        );
+        assert_eq!(
+            local_time(ms, chrono_tz::America::Santo_Domingo),
+            "2026-12-01 02:52 AST"
+        );
+        // A zone whose abbreviation is a number shows its offset.
+        assert_eq!(
+            local_time(
+                ms,
+                "America/Sao_Paulo".parse().unwrap_or(chrono_tz::Tz::UTC)
+            ),
+            "2026-12-01 03:52 UTC−03"
+        );
+    }
 }

@@ -224,8 +224,9 @@ pub(crate) struct AuditPage {
     user: Option<PageUser>,
     path: String,
     entries: Vec<AuditRow>,
-    actions: Vec<(&'static str, String)>,
-    countries: Vec<(&'static str, String)>,
+    /// (code, words, chosen) for the action and country selects.
+    actions: Vec<(&'static str, String, bool)>,
+    countries: Vec<(&'static str, String, bool)>,
     scope: String,
     can_country: bool,
     pager: Pager,
@@ -290,10 +291,16 @@ pub async fn audit_page(
         entries: entries.into_iter().map(|e| audit_row(t, e)).collect(),
         actions: AUDIT_ACTIONS
             .iter()
-            .map(|a| (*a, t.t(&format!("shell_audit_{}", a.replace('.', "_")))))
+            .map(|a| {
+                let words = t.t(&format!("shell_audit_{}", a.replace('.', "_")));
+                (*a, words, q.action == *a)
+            })
             .collect(),
         countries: enlace_domain::Country::all()
-            .map(|c| (c.code(), c.name(t.code()).to_string()))
+            .map(|c| {
+                let chosen = q.actor_country == c.code();
+                (c.code(), c.name(t.code()).to_string(), chosen)
+            })
             .collect(),
         scope: scope_s.into(),
         can_country: policy::may_read_country_audit(&ctx.actor).is_some(),
