@@ -98,12 +98,21 @@ pub struct TimeZoneView {
 pub(crate) struct TimeZoneBody {
     /// An IANA zone of the region (`America/Guatemala`), `UTC`, or empty for the country's.
     #[serde(default)]
-    #[schema(
-        required = true,
-        max_length = 40,
-        pattern = "^$|^(America/[A-Za-z_]+|Pacific/Honolulu|UTC)$"
-    )]
+    #[schema(required = true, schema_with = time_zone_schema)]
     time_zone: String,
+}
+
+/// Exactly the zones the server accepts, and "" for the country's.
+fn time_zone_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(
+            std::iter::once("").chain(enlace_domain::country::TIME_ZONES.iter().copied()),
+        ))
+        .description(Some(
+            "An IANA zone of the region, UTC, or empty for the country's",
+        ))
+        .build()
 }
 
 /// The caller's time zone for the pages.
