@@ -181,7 +181,15 @@ test('recipients see a new alert live; a non-recipient sees nothing', async () =
     await crItem.waitFor({ timeout: Math.max(LIVE_MS - (Date.now() - sentAt), 1) }).catch((err) => {
       throw new Error(`the alert did not appear live in officer.cr's list within ${LIVE_MS} ms: ${err.message}`);
     });
-    assert.equal((await crItem.innerText()).trim(), TITLE, "officer.cr's list shows the alert title");
+    assert.ok((await crItem.innerText()).includes(TITLE), "officer.cr's list shows the alert title");
+    // Then the row reads as after a reload: kind, sending country and time in words, and the
+    // list's count is no longer «0 resultados».
+    await crPage.waitForFunction(
+      (id) => (document.querySelector(`ul#alerts-list > li[data-alert-id="${id}"]`)?.textContent ?? '').includes('Panamá'),
+      alertId,
+      { timeout: LIVE_MS },
+    );
+    assert.doesNotMatch(await crPage.locator('nav.pager').innerText(), /· 0 resultados/, 'the count follows the live insert');
     assert.equal(await crItem.locator('a').getAttribute('href'), alertPath, 'the new item links to the alert');
     assert.ok(!(await crPage.locator('#alerts-empty').isVisible()), 'the empty-list note is hidden');
     await crPage

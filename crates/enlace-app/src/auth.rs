@@ -498,6 +498,42 @@ impl App {
         Ok(())
     }
 
+    /// The time zone the pages use for this user: one of the region's zones, or empty for
+    /// the country's. Audited: it changes what every page shows them.
+    pub async fn set_time_zone(&self, ctx: &Ctx, zone: &str) -> AppResult<()> {
+        let zone = zone.trim();
+        let chosen = if zone.is_empty() {
+            None
+        } else if enlace_domain::country::TIME_ZONES.contains(&zone) {
+            Some(zone)
+        } else {
+            return Err(AppError::Invalid(Invalid::one(
+                "time_zone",
+                "bad_time_zone",
+            )));
+        };
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        tx.set_time_zone(&ctx.actor.user_id, chosen).await?;
+        let mut e = ctx.entry("account.time_zone", "ok");
+        e.detail = Some(chosen.unwrap_or("country").to_string());
+        tx.audit(now, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The caller's chosen zone (`None`: their country's) and the zone pages use for them.
+    pub async fn time_zone_setting(&self, ctx: &Ctx) -> AppResult<(Option<String>, &'static str)> {
+        let user = self
+            .store
+            .user_by_id(&ctx.actor.user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let effective =
+            enlace_domain::country::time_zone_of(user.time_zone.as_deref(), user.country);
+        Ok((user.time_zone, effective))
+    }
+
     /// The live token behind an API bearer token and its user, if the token is unrevoked
     /// and the user enabled.
     pub async fn token_user(&self, token: &str) -> AppResult<Option<(Credential, User)>> {

@@ -123,6 +123,8 @@ pub struct DirectoryEntry {
     pub public: bool,
     pub stale: bool,
     pub confirmed_at: Option<i64>,
+    /// Why the approver sent the last proposal back (own country only).
+    pub rejected_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -134,6 +136,8 @@ pub struct DirectoryFilter {
     pub axis: Option<String>,
     pub language: Option<String>,
     pub q: Option<String>,
+    /// `pending`: only the entries awaiting the approver (own country); empty: all.
+    pub status: Option<String>,
 }
 
 fn parse(json: &Option<String>) -> Option<DirectoryData> {
@@ -182,6 +186,7 @@ impl App {
             draft: if mine { draft } else { None },
             public: row.public,
             confirmed_at: row.confirmed_at,
+            rejected_reason: if mine { row.rejected_reason } else { None },
         })
     }
 
@@ -207,6 +212,11 @@ impl App {
                     .is_none_or(|i| i.is_empty() || e.shown.institution == i)
             })
             .filter(|e| axis.is_none_or(|a| e.shown.axes.contains(&a)))
+            .filter(|e| {
+                f.status
+                    .as_deref()
+                    .is_none_or(|st| st.is_empty() || e.status == st)
+            })
             .filter(|e| {
                 f.language
                     .as_deref()
@@ -346,6 +356,50 @@ impl App {
         tx.audit(now, dir_entry(ctx, "directory.approve", id, entry.country))
             .await?;
         tx.commit().await?;
+        self.directory_entry(ctx, id).await
+    }
+
+    /// The approver sends a proposal back with a reason (required, said to the country's
+    /// users in a notification and kept in the audit).
+    pub async fn reject_directory(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        reason: &str,
+    ) -> AppResult<DirectoryEntry> {
+        let entry = self.directory_entry(ctx, id).await?;
+        if ctx.actor.role != Role::Approver || Some(entry.country) != own(ctx) {
+            return Err(AppError::Forbidden);
+        }
+        let mut errs = Invalid::default();
+        let reason = validate::text(&mut errs, "reason", reason, true, 1000);
+        errs.into_result()?;
+        if entry.draft.is_none() || entry.status != "pending" {
+            return Err(AppError::Conflict("nothing_to_approve"));
+        }
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        tx.reject_directory(id, &reason, now).await?;
+        let mut e = dir_entry(ctx, "directory.reject", id, entry.country);
+        e.detail = Some(reason.clone());
+        tx.audit(now, e).await?;
+        let users = tx.intelligence_users_of(&[entry.country]).await?;
+        let name = entry.shown.name.clone();
+        let mut out = crate::live::Outbox::default();
+        out.notify(
+            &mut tx,
+            &users,
+            "directory_rejected",
+            &crate::live::bilingual(
+                &format!("Cancillería devolvió la entrada del directorio «{name}»: {reason}"),
+                &format!("The foreign ministry sent back the directory entry \"{name}\": {reason}"),
+            ),
+            &format!("/directory/{id}"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.publish(out);
         self.directory_entry(ctx, id).await
     }
 
@@ -494,6 +548,77 @@ pub fn to_csv(entries: &[DirectoryEntry]) -> AppResult<String> {
         .into_inner()
         .map_err(|e| AppError::Internal(format!("csv: {}", e.error())))?;
     String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+/// The directory for a spreadsheet in the reader's language: a UTF-8 byte-order mark (so
+/// Excel reads accents), the headers and codes in words given by `words` (keys
+/// `field_…`, institution codes, `yes`/`no`, `directory_approved`/`directory_pending`,
+/// country names), and `sep` between cells (`;` where the decimal mark is a comma, as in
+/// Spanish-locale spreadsheets).
+pub fn to_spreadsheet_csv(
+    entries: &[DirectoryEntry],
+    words: &dyn Fn(&str) -> String,
+    country_name: &dyn Fn(Country) -> String,
+    sep: u8,
+) -> AppResult<String> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(sep)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let header = [
+        "field_country",
+        "field_display_name",
+        "field_position",
+        "field_institution",
+        "field_axis",
+        "field_topics",
+        "field_phone",
+        "field_email",
+        "field_languages",
+        "field_hours",
+        "shell_csv_24_7",
+        "field_status",
+        "directory_stale",
+    ];
+    w.write_record(header.iter().map(|k| words(k)))
+        .map_err(failed)?;
+    let yes_no = |b: bool| words(if b { "shell_yes" } else { "shell_no" });
+    for e in entries {
+        let d = &e.shown;
+        let status = if e.approved.is_none() || e.draft.is_some() {
+            words("directory_pending")
+        } else {
+            words("directory_approved")
+        };
+        let row = [
+            country_name(e.country),
+            d.name.clone(),
+            d.position.clone(),
+            words(&d.institution),
+            d.axes
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            d.topics.clone(),
+            d.phone.clone(),
+            d.email.clone(),
+            d.languages.join(" "),
+            d.hours.clone(),
+            yes_no(d.available_24_7),
+            status,
+            yes_no(e.stale),
+        ];
+        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(failed)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {}", e.error())))?;
+    let text = String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    Ok(format!("\u{feff}{text}"))
 }
 
 /// A cell a spreadsheet will not run as a formula.

@@ -266,6 +266,11 @@ fn colour(schema: &str) -> &'static str {
 
 /// The graph as an SVG document named `title`, in the reader's `words`; each node links to its
 /// own network ("click to move").
+/// The colour a schema's nodes wear, for the page's legend.
+pub fn schema_colour(schema: &str) -> &'static str {
+    colour(schema)
+}
+
 pub fn to_svg(g: &Graph, words: &dyn Words, title: &str) -> String {
     let extent = 170.0 * g.depth as f64 + 140.0;
     let pos: HashMap<&str, (f64, f64)> = g
@@ -280,8 +285,11 @@ pub fn to_svg(g: &Graph, words: &dyn Words, title: &str) -> String {
     for e in &g.edges {
         if let (Some(a), Some(b)) = (pos.get(e.from.as_str()), pos.get(e.to.as_str())) {
             s.push_str(&format!(
-                "<g class=\"edge\" data-from=\"{}\" data-to=\"{}\"><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa5b1\" stroke-width=\"1.5\"/><text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#5b6570\" text-anchor=\"middle\">{}</text></g>",
-                xml(&e.from), xml(&e.to), a.0, a.1, b.0, b.1, (a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0 - 3.0, xml(&e.words(words))
+                "<g class=\"edge\" data-from=\"{}\" data-to=\"{}\"><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa5b1\" stroke-width=\"1.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#3d4650\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" text-anchor=\"middle\">{}</text></g>",
+                xml(&e.from), xml(&e.to), a.0, a.1, b.0, b.1,
+                // Two fifths along the edge, away from the nodes' names at both ends, with a
+                // white halo so a crossing line never runs through the words.
+                a.0 + (b.0 - a.0) * 0.4, a.1 + (b.1 - a.1) * 0.4 - 3.0, xml(&e.words(words))
             ));
         }
     }
@@ -290,7 +298,7 @@ pub fn to_svg(g: &Graph, words: &dyn Words, title: &str) -> String {
         let caption = words.caption(&n.schema, &n.caption);
         let label: String = caption.chars().take(28).collect();
         s.push_str(&format!(
-            "<a href=\"/entities/{id}/graph?depth={d}\" class=\"node\" data-id=\"{id}\"><title>{title} — {schema}</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{c}\"/><text x=\"{x}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1b1f24\">{label}</text></a>",
+            "<a href=\"/entities/{id}/graph?depth={d}\" class=\"node\" data-id=\"{id}\"><title>{title} — {schema}</title><circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"{c}\"/><text x=\"{x}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1b1f24\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{label}</text></a>",
             id = xml(&n.id),
             d = g.depth,
             title = xml(&caption),

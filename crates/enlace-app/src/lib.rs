@@ -19,6 +19,7 @@ pub mod legislation;
 pub mod live;
 pub mod meetings;
 pub mod portal;
+pub mod queue;
 pub mod ratelimit;
 pub mod requests;
 pub mod retention;

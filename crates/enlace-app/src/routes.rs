@@ -28,6 +28,9 @@ pub struct Place {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Leg {
     pub id: String,
+    /// The case file the leg is recorded in (pages filter a case's routes; not in the API).
+    #[serde(skip)]
+    pub case_id: String,
     pub order: f64,
     pub from: Place,
     pub to: Place,
@@ -163,6 +166,7 @@ impl App {
                 });
             r.legs.push(Leg {
                 id: t.id.clone(),
+                case_id: t.case_id.clone(),
                 order: num(t, "enlaceLegOrder").unwrap_or(0.0),
                 from: place(first(t, "startLocation")),
                 to: place(first(t, "endLocation")),
@@ -243,6 +247,60 @@ fn map_x(lon: f64) -> f64 {
 
 fn map_y(lat: f64) -> f64 {
     (LAT1 - lat) / (LAT1 - LAT0) * MAP_H
+}
+
+/// Where a leg end sits on the canvas: its coordinates, else its country's capital.
+fn place_xy(p: &Place) -> Option<(f64, f64)> {
+    match (p.lat, p.lon, p.country) {
+        (Some(la), Some(lo), _) => Some((map_x(lo), map_y(la))),
+        (_, _, Some(c)) => {
+            let (la, lo) = capital(c);
+            Some((map_x(lo), map_y(la)))
+        }
+        _ => None,
+    }
+}
+
+/// The map's viewBox: framed on the legs shown (one route when `focus` names it), with a
+/// margin, at the canvas's proportions, never smaller than about 12° across (so a short leg
+/// keeps its surroundings) and never beyond the canvas. No legs: the whole region.
+fn frame(routes: &[Route], focus: Option<usize>) -> (String, f64) {
+    let shown: Vec<&Route> = match focus.and_then(|i| routes.get(i)) {
+        Some(r) => vec![r],
+        None => routes.iter().collect(),
+    };
+    let pts: Vec<(f64, f64)> = shown
+        .iter()
+        .flat_map(|r| r.legs.iter())
+        .flat_map(|l| [place_xy(&l.from), place_xy(&l.to)])
+        .flatten()
+        .collect();
+    if pts.is_empty() {
+        return (format!("0 0 {MAP_W} {MAP_H}"), 1.0);
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (px, py) in &pts {
+        x0 = x0.min(*px);
+        y0 = y0.min(*py);
+        x1 = x1.max(*px);
+        y1 = y1.max(*py);
+    }
+    let margin = 30.0;
+    let mut w = (x1 - x0 + 2.0 * margin).max(150.0);
+    let mut h = (y1 - y0 + 2.0 * margin).max(150.0 * MAP_H / MAP_W);
+    // Keep the canvas's proportions so the picture is not squeezed.
+    if w / h > MAP_W / MAP_H {
+        h = w * MAP_H / MAP_W;
+    } else {
+        w = h * MAP_W / MAP_H;
+    }
+    w = w.min(MAP_W);
+    h = h.min(MAP_H);
+    let cx = (x0 + x1) / 2.0;
+    let cy = (y0 + y1) / 2.0;
+    let vx = (cx - w / 2.0).clamp(0.0, MAP_W - w);
+    let vy = (cy - h / 2.0).clamp(0.0, MAP_H - h);
+    (format!("{vx:.1} {vy:.1} {w:.1} {h:.1}"), w / MAP_W)
 }
 
 /// Country boundaries shipped in the binary: Natural Earth 1:50m (public domain), clipped to the
@@ -389,22 +447,26 @@ fn land_svg() -> &'static str {
 /// embedded Natural Earth data with the member countries shaded, a 10° graticule, the member
 /// capitals as reference points, and each route's legs as lines coloured by mode. The map is
 /// named `title`; each leg's title names its places and mode in the reader's `words`.
-pub fn map_svg(routes: &[Route], words: &dyn Words, title: &str) -> String {
+pub fn map_svg(routes: &[Route], focus: Option<usize>, words: &dyn Words, title: &str) -> String {
     const W: f64 = MAP_W;
     const H: f64 = MAP_H;
     let x = map_x;
     let y = map_y;
-    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" class=\"map\"><rect width=\"{W}\" height=\"{H}\" fill=\"#eef3f8\"/>", xml(title));
+    // `k` scales labels and dots with the zoom so they keep their size on screen (lines keep
+    // theirs through `vector-effect` in the stylesheet).
+    let (view, k) = frame(routes, focus);
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{view}\" role=\"img\" aria-label=\"{}\" class=\"map\"><rect width=\"{W}\" height=\"{H}\" fill=\"#eef3f8\"/>", xml(title));
     // Graticule lines on the sea, beneath the land; their labels go on top so land never hides them.
     let mut labels = String::new();
     let mut lon = -120.0;
     while lon <= -60.0 {
         s.push_str(&format!("<line x1=\"{0:.1}\" y1=\"0\" x2=\"{0:.1}\" y2=\"{H}\" stroke=\"#d5dbe1\" stroke-width=\"0.5\"/>", x(lon)));
         labels.push_str(&format!(
-            "<text x=\"{0:.1}\" y=\"{1}\" font-size=\"9\" fill=\"#7b8794\">{2}°</text>",
-            x(lon) + 2.0,
-            H - 4.0,
-            lon
+            "<text x=\"{0:.1}\" y=\"{1}\" font-size=\"{3:.2}\" fill=\"#5b6570\">{2}°</text>",
+            x(lon) + 2.0 * k,
+            H - 4.0 * k,
+            lon,
+            9.0 * k
         ));
         lon += 10.0;
     }
@@ -412,9 +474,10 @@ pub fn map_svg(routes: &[Route], words: &dyn Words, title: &str) -> String {
     while lat <= 50.0 {
         s.push_str(&format!("<line x1=\"0\" y1=\"{0:.1}\" x2=\"{W}\" y2=\"{0:.1}\" stroke=\"#d5dbe1\" stroke-width=\"0.5\"/>", y(lat)));
         labels.push_str(&format!(
-            "<text x=\"3\" y=\"{0:.1}\" font-size=\"9\" fill=\"#7b8794\">{1}°</text>",
-            y(lat) - 2.0,
-            lat
+            "<text x=\"3\" y=\"{0:.1}\" font-size=\"{2:.2}\" fill=\"#5b6570\">{1}°</text>",
+            y(lat) - 2.0 * k,
+            lat,
+            9.0 * k
         ));
         lat += 10.0;
     }
@@ -423,8 +486,8 @@ pub fn map_svg(routes: &[Route], words: &dyn Words, title: &str) -> String {
     for c in Country::all() {
         let (la, lo) = capital(c);
         s.push_str(&format!(
-            "<g class=\"capital\"><circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#5b6570\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#1b1f24\">{}</text></g>",
-            x(lo), y(la), x(lo) + 5.0, y(la) - 4.0, c.code().to_uppercase()
+            "<g class=\"capital\"><circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.2}\" fill=\"#5b6570\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.2}\" fill=\"#1b1f24\">{}</text></g>",
+            x(lo), y(la), 3.0 * k, x(lo) + 5.0 * k, y(la) - 4.0 * k, 11.0 * k, c.code().to_uppercase()
         ));
     }
     let pos = |p: &Place| -> Option<(f64, f64)> {
@@ -454,8 +517,8 @@ pub fn map_svg(routes: &[Route], words: &dyn Words, title: &str) -> String {
                 ""
             };
             s.push_str(&format!(
-                "<g class=\"leg\" data-leg=\"{}\"><title>{}: {} → {} ({})</title><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2.5\"{dash}/><circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{colour}\"/></g>",
-                xml(&l.id), xml(&r.name), xml(&l.from.words(words)), xml(&l.to.words(words)), xml(&words.mode(&l.mode)), a.0, a.1, b.0, b.1, b.0, b.1
+                "<g class=\"leg\" data-leg=\"{}\"><title>{}: {} → {} ({})</title><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2.5\"{dash}/><circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.2}\" fill=\"{colour}\"/></g>",
+                xml(&l.id), xml(&r.name), xml(&l.from.words(words)), xml(&l.to.words(words)), xml(&words.mode(&l.mode)), a.0, a.1, b.0, b.1, b.0, b.1, 3.5 * k
             ));
         }
     }
@@ -503,7 +566,7 @@ mod tests {
         assert_eq!(tenths(123), "12.3");
         assert_eq!(tenths(-40), "-4");
         assert_eq!(tenths(-5), "-0.5");
-        let empty = map_svg(&[], &crate::words::InternalNames, "Route map");
+        let empty = map_svg(&[], None, &crate::words::InternalNames, "Route map");
         assert!(empty.contains("<path class=\"country\" data-country=\"gt\" d=\"M"));
         assert!(empty.contains("class=\"map\"") && empty.contains("role=\"img\""));
         assert!(empty.len() < 600_000, "{} bytes", empty.len());
@@ -520,6 +583,7 @@ mod tests {
             owner: Country::parse("pa").unwrap(),
             legs: vec![Leg {
                 id: "leg-1".into(),
+                case_id: String::new(),
                 order: 1.0,
                 from: place("Panamá", "pa"),
                 to: place("San José", "cr"),
@@ -536,7 +600,7 @@ mod tests {
             destination: None,
             modus_operandi: vec![],
         };
-        let svg = map_svg(&[route], &crate::words::InternalNames, "Route map");
+        let svg = map_svg(&[route], None, &crate::words::InternalNames, "Route map");
         let leg = svg
             .find("<g class=\"leg\" data-leg=\"leg-1\"><title>")
             .unwrap();

@@ -24,6 +24,17 @@ const BUILTIN: [(&str, &str); 2] = [
     ("2003", include_str!("../data/workplans/2003.json")),
 ];
 
+/// The axes of a plan that ships with the product (`"2018"`): number and title, for the
+/// glossary of the help pages.
+pub fn builtin_axes(key: &str) -> Vec<(u32, Text)> {
+    BUILTIN
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, json)| PlanDoc::parse(json).ok())
+        .map(|d| d.axes.iter().map(|a| (a.number, a.title.clone())).collect())
+        .unwrap_or_default()
+}
+
 pub const STATUSES: [&str; 4] = ["not_started", "in_progress", "done", "not_applicable"];
 
 /// A text in both languages of the network.

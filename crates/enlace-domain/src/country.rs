@@ -34,6 +34,24 @@ impl Country {
     pub fn all() -> impl Iterator<Item = Country> {
         COUNTRIES.iter().map(|(c, _, _)| Country(c))
     }
+    /// The IANA time zone pages use for this country's users until they choose another
+    /// (the capital's zone).
+    pub fn time_zone(self) -> &'static str {
+        match self.0 {
+            "bz" => "America/Belize",
+            "ca" => "America/Toronto",
+            "cr" => "America/Costa_Rica",
+            "do" => "America/Santo_Domingo",
+            "sv" => "America/El_Salvador",
+            "gt" => "America/Guatemala",
+            "hn" => "America/Tegucigalpa",
+            "mx" => "America/Mexico_City",
+            "ni" => "America/Managua",
+            "pa" => "America/Panama",
+            "us" => "America/New_York",
+            _ => "UTC",
+        }
+    }
     pub fn name(self, lang: &str) -> &'static str {
         COUNTRIES
             .iter()
@@ -86,6 +104,51 @@ impl From<Country> for String {
     fn from(c: Country) -> String {
         c.0.to_string()
     }
+}
+
+/// The time zones a user may choose for the pages (the member countries' zones, and UTC);
+/// the secretariat, which has no country, defaults to San José (Costa Rica), its seat.
+pub const TIME_ZONES: &[&str] = &[
+    "America/Belize",
+    "America/Costa_Rica",
+    "America/El_Salvador",
+    "America/Guatemala",
+    "America/Tegucigalpa",
+    "America/Managua",
+    "America/Panama",
+    "America/Santo_Domingo",
+    "America/Mexico_City",
+    "America/Cancun",
+    "America/Monterrey",
+    "America/Chihuahua",
+    "America/Hermosillo",
+    "America/Mazatlan",
+    "America/Tijuana",
+    "America/St_Johns",
+    "America/Halifax",
+    "America/Toronto",
+    "America/Winnipeg",
+    "America/Regina",
+    "America/Edmonton",
+    "America/Vancouver",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "UTC",
+];
+
+/// The zone pages use for a user: their choice when it is one of [`TIME_ZONES`], else their
+/// country's, else the secretariat's seat.
+pub fn time_zone_of(chosen: Option<&str>, country: Option<Country>) -> &'static str {
+    chosen
+        .and_then(|z| TIME_ZONES.iter().find(|t| **t == z).copied())
+        .or_else(|| country.map(Country::time_zone))
+        .unwrap_or("America/Costa_Rica")
 }
 
 #[cfg(test)]

@@ -256,6 +256,8 @@ pub struct AuditFilter {
     pub from_ms: Option<i64>,
     /// Up to this time (UTC ms), exclusive.
     pub to_ms: Option<i64>,
+    /// Only this actor's rows (the audit page's "who").
+    pub actor_username: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -518,6 +520,9 @@ impl Store {
             }
             if let Some(v) = &filter.action {
                 q.push(" AND action = ").bind(v.as_str());
+            }
+            if let Some(v) = &filter.actor_username {
+                q.push(" AND actor_username = ").bind(v.as_str());
             }
             if let Some(v) = filter.from_ms {
                 q.push(" AND at >= ").bind(v);

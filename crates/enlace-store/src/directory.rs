@@ -21,10 +21,13 @@ pub struct DirectoryRow {
     pub confirmed_at: Option<i64>,
     pub approved_at: Option<i64>,
     pub updated_at: i64,
+    /// Why the approver sent the last proposal back (`status` is `rejected` when the entry
+    /// was never approved); cleared by the next proposal.
+    pub rejected_reason: Option<String>,
 }
 
 const COLS: &str =
-    "id, country, status, approved, draft, public, confirmed_at, approved_at, updated_at";
+    "id, country, status, approved, draft, public, confirmed_at, approved_at, updated_at, rejected_reason";
 
 fn from_row(r: &AnyRow) -> crate::Result<DirectoryRow> {
     let c: String = r.try_get("country")?;
@@ -38,6 +41,7 @@ fn from_row(r: &AnyRow) -> crate::Result<DirectoryRow> {
         confirmed_at: r.try_get("confirmed_at")?,
         approved_at: r.try_get("approved_at")?,
         updated_at: r.try_get("updated_at")?,
+        rejected_reason: r.try_get("rejected_reason")?,
     })
 }
 
@@ -86,7 +90,7 @@ impl Tx {
         now_ms: i64,
     ) -> crate::Result<()> {
         self.execute(
-            &Q::new("UPDATE directory_entries SET draft = $1, public = $2, status = 'pending', updated_at = $3 WHERE id = $4")
+            &Q::new("UPDATE directory_entries SET draft = $1, public = $2, status = 'pending', rejected_reason = NULL, updated_at = $3 WHERE id = $4")
                 .arg(draft)
                 .arg(public)
                 .arg(now_ms)
@@ -106,6 +110,25 @@ impl Tx {
         self.execute(
             &Q::new("UPDATE directory_entries SET approved = draft, draft = NULL, status = 'approved', approved_public = public, approved_by = $1, approved_at = $2, confirmed_at = $2, updated_at = $2, stale_notified_at = NULL WHERE id = $3 AND draft IS NOT NULL")
                 .arg(by)
+                .arg(now_ms)
+                .arg(id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The approver sends the draft back with a reason: a change to an approved entry is
+    /// dropped (the approved version stays); a first proposal stays as the proposers wrote
+    /// it, marked `rejected`, for them to correct.
+    pub async fn reject_directory(
+        &mut self,
+        id: &str,
+        reason: &str,
+        now_ms: i64,
+    ) -> crate::Result<()> {
+        self.execute(
+            &Q::new("UPDATE directory_entries SET draft = CASE WHEN approved IS NULL THEN draft ELSE NULL END, status = CASE WHEN approved IS NULL THEN 'rejected' ELSE 'approved' END, rejected_reason = $1, updated_at = $2 WHERE id = $3 AND draft IS NOT NULL AND status = 'pending'")
+                .arg(reason)
                 .arg(now_ms)
                 .arg(id),
         )

@@ -16,6 +16,7 @@ pub mod live;
 pub mod meetings;
 mod migrate;
 pub mod portal;
+pub mod queue;
 pub mod requests;
 pub mod retention;
 pub mod sealed;

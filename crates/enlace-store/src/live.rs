@@ -72,9 +72,9 @@ impl LiveEvent {
     }
 }
 
-const ALERT_COLS: &str = "a.id, a.country, a.sender_username, a.kind, a.title, a.body, a.urgency, a.handling, a.recipients_level, a.created_at";
+pub(crate) const ALERT_COLS: &str = "a.id, a.country, a.sender_username, a.kind, a.title, a.body, a.urgency, a.handling, a.recipients_level, a.created_at";
 
-fn alert_from_row(r: &AnyRow, recipients: Vec<Country>) -> crate::Result<Alert> {
+pub(crate) fn alert_from_row(r: &AnyRow, recipients: Vec<Country>) -> crate::Result<Alert> {
     let c: String = r.try_get("country")?;
     Ok(Alert {
         id: r.try_get("id")?,
@@ -105,7 +105,7 @@ pub struct NewAlert<'a> {
     pub links: &'a [String],
 }
 
-fn alert_audience(q: &mut Q, viewer: &Viewer) {
+pub(crate) fn alert_audience(q: &mut Q, viewer: &Viewer) {
     match viewer.country() {
         None => {
             q.push("(1 = 0)");

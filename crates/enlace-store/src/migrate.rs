@@ -258,6 +258,13 @@ const V18: &[&str] = &[
     "CREATE INDEX cases_owner_review ON cases(owner_country, review_at)",
 ];
 
+/// Each user's time zone for the pages (V19); NULL means their country's zone. And the
+/// approver's reason when they send a directory entry back.
+const V19: &[&str] = &[
+    "ALTER TABLE users ADD COLUMN time_zone TEXT",
+    "ALTER TABLE directory_entries ADD COLUMN rejected_reason TEXT",
+];
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -358,6 +365,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 18,
         common: V18,
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 19,
+        common: V19,
         sqlite: &[],
         postgres: &[],
     },

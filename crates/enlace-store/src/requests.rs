@@ -47,14 +47,14 @@ pub struct HitRef {
     pub asked_by_country: Option<String>,
 }
 
-const COLS: &str = "r.id, r.number, r.from_country, r.to_country, r.created_by, r.purpose, r.legal_basis, r.urgency, r.deadline, r.message, r.status, r.decline_reason, r.decline_text, r.mla_reference, r.created_at, r.updated_at";
+pub(crate) const COLS: &str = "r.id, r.number, r.from_country, r.to_country, r.created_by, r.purpose, r.legal_basis, r.urgency, r.deadline, r.message, r.status, r.decline_reason, r.decline_text, r.mla_reference, r.created_at, r.updated_at";
 
 fn country(r: &AnyRow, col: &str) -> crate::Result<Country> {
     let c: String = r.try_get(col)?;
     Country::parse(&c).ok_or_else(|| StoreError::Corrupt(col.to_string()))
 }
 
-fn from_row(r: &AnyRow, references: Vec<String>) -> crate::Result<Request> {
+pub(crate) fn from_row(r: &AnyRow, references: Vec<String>) -> crate::Result<Request> {
     Ok(Request {
         id: r.try_get("id")?,
         number: r.try_get("number")?,

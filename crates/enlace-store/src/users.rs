@@ -22,6 +22,8 @@ pub struct User {
     pub demo: bool,
     pub disabled: bool,
     pub language: Option<String>,
+    /// The IANA zone chosen for the pages; `None` means the country's.
+    pub time_zone: Option<String>,
     pub created_at: i64,
 }
 
@@ -39,7 +41,7 @@ impl User {
     }
 }
 
-const COLS: &str = "id, username, display_name, country, role, password_hash, totp_secret, totp_last_step, demo, disabled, language, created_at";
+const COLS: &str = "id, username, display_name, country, role, password_hash, totp_secret, totp_last_step, demo, disabled, language, time_zone, created_at";
 
 fn user_from_row(r: &AnyRow, sealer: Option<&crate::sealed::Sealer>) -> crate::Result<User> {
     let totp: Option<String> = r.try_get("totp_secret")?;
@@ -66,6 +68,7 @@ fn user_from_row(r: &AnyRow, sealer: Option<&crate::sealed::Sealer>) -> crate::R
         demo: r.try_get::<i64, _>("demo")? != 0,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         language: r.try_get("language")?,
+        time_zone: r.try_get("time_zone")?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -314,6 +317,16 @@ impl Tx {
         self.execute(
             &Q::new("UPDATE users SET language = $1 WHERE id = $2")
                 .arg(lang)
+                .arg(id),
+        )
+        .await?;
+        Ok(())
+    }
+    /// The user's zone for the pages, or `None` for their country's.
+    pub async fn set_time_zone(&mut self, id: &str, zone: Option<&str>) -> crate::Result<()> {
+        self.execute(
+            &Q::new("UPDATE users SET time_zone = $1 WHERE id = $2")
+                .arg(zone.map(str::to_string))
                 .arg(id),
         )
         .await?;

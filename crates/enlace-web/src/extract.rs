@@ -77,11 +77,23 @@ pub struct Req {
     /// Unread notifications and the live log's head, for the page header and its stream.
     pub unread: i64,
     pub last_event: i64,
+    /// `?done=<what>` after an action went through: the page says so (see `page_user`).
+    pub done: Option<String>,
 }
 
 impl Req {
+    /// The translator for this reader: their language, and times in their zone.
     pub fn tr(&self) -> Tr {
-        Tr::new(self.lang)
+        Tr::new(self.lang).in_zone(self.time_zone())
+    }
+    /// The reader's zone: their choice, else their country's (see `country::time_zone_of`).
+    pub fn time_zone(&self) -> &'static str {
+        match self.full() {
+            Some(a) => {
+                enlace_domain::country::time_zone_of(a.user.time_zone.as_deref(), a.user.country)
+            }
+            None => "UTC",
+        }
     }
     /// A fully logged-in user, or a redirect to the right login step.
     pub fn ctx(&self) -> Result<Ctx, PageError> {
@@ -130,6 +142,12 @@ impl Req {
             let mut u = crate::page::PageUser::of(a);
             u.unread = self.unread;
             u.last_event = self.last_event;
+            // Only messages the catalogue has (`shell_done_…`): the link cannot inject text.
+            u.done = self
+                .done
+                .as_ref()
+                .map(|d| format!("shell_done_{d}"))
+                .filter(|k| self.tr().has(k));
             u
         })
     }
@@ -175,6 +193,16 @@ where
             path: parts.uri.path().to_string(),
             unread,
             last_event,
+            done: parts.uri.query().and_then(|q| {
+                serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                    .ok()?
+                    .into_iter()
+                    .find(|(k, _)| k == "done")
+                    .map(|(_, v)| v)
+                    .filter(|v| {
+                        v.len() <= 40 && v.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    })
+            }),
         })
     }
 }

@@ -86,15 +86,28 @@ fn catalogs() -> &'static Catalogs {
     })
 }
 
-/// A translator bound to one language; templates call `t.t("key")`.
+/// A translator bound to one language and the reader's time zone; templates call
+/// `t.t("key")` and `t.datetime(ms)`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
     pub lang: Lang,
+    pub tz: chrono_tz::Tz,
 }
 
 impl Tr {
+    /// Times in UTC (pages without a user: login, errors before a session).
     pub fn new(lang: Lang) -> Tr {
-        Tr { lang }
+        Tr {
+            lang,
+            tz: chrono_tz::Tz::UTC,
+        }
+    }
+    /// The same translator showing times in `zone` (an IANA name; unknown names stay UTC).
+    pub fn in_zone(self, zone: &str) -> Tr {
+        Tr {
+            tz: zone.parse().unwrap_or(chrono_tz::Tz::UTC),
+            ..self
+        }
     }
     fn bundle(&self) -> &'static FluentBundle<FluentResource> {
         match self.lang {
@@ -258,10 +271,21 @@ impl Tr {
             .map(|c| c.name(self.lang.code()).to_string())
             .unwrap_or_else(|| code.to_string())
     }
+    /// The fingerprint the page links its stylesheet and script with (cache busting).
+    pub fn static_version(&self) -> &'static str {
+        crate::site::pages::static_version()
+    }
+    /// A moment in the reader's zone, with the zone said (see `page::local_time`).
     pub fn datetime(&self, ms: &i64) -> String {
-        enlace_domain::clock::format_utc(*ms)
-            .replace('T', " ")
-            .replace('Z', " UTC")
+        crate::page::local_time(*ms, self.tz)
+    }
+    /// A moment kept as RFC 3339 text (`2026-12-01T06:52:54Z`), shown like `datetime`;
+    /// anything else (a bare date, a blank) as it is.
+    pub fn datetime_text(&self, s: &str) -> String {
+        match enlace_domain::clock::parse_utc(s) {
+            Some(ms) if s.contains('T') => self.datetime(&ms),
+            _ => s.to_string(),
+        }
     }
     /// The language-switch link that brings the user back to `path`.
     pub fn lang_link(&self, lang: &str, path: &str) -> String {

@@ -91,6 +91,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        // gzip or brotli as the browser asks; the default predicate leaves server-sent
+        // events (text/event-stream), images and tiny bodies alone, so live alerts are
+        // never held back in a compressor's buffer.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::layer,

@@ -1,6 +1,26 @@
 // Small progressive enhancements; every page works without this file.
 'use strict';
 
+// With this file loaded, the phone menu folds behind its button (CSS keys on .js).
+document.documentElement.classList.add('js');
+// A table wider than the phone scrolls inside its box; keyboard users reach it with Tab.
+function scrollables() {
+  document.querySelectorAll('main table, main .scroll, main .table-scroll, main .leg-scroll').forEach((el) => {
+    if (el.scrollWidth > el.clientWidth + 1) el.setAttribute('tabindex', '0');
+  });
+}
+document.addEventListener('DOMContentLoaded', scrollables);
+window.addEventListener('resize', scrollables);
+(function menu() {
+  const btn = document.getElementById('menu-toggle');
+  const nav = document.getElementById('main-nav');
+  if (!btn || !nav) return;
+  btn.addEventListener('click', () => {
+    const open = nav.classList.toggle('open');
+    btn.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+})();
+
 document.addEventListener('submit', (ev) => {
   // Buttons that change another person's account ask first.
   const btn = ev.submitter;
@@ -17,6 +37,25 @@ document.addEventListener('submit', (ev) => {
   const es = new EventSource('/api/v1/events?since=' + encodeURIComponent(since));
   const parse = (e) => {
     try { return JSON.parse(e.data); } catch (_) { return null; }
+  };
+  // After a live insert, the parts of the page the server draws (counts, the row itself,
+  // times in the reader's zone, names in their language) are fetched again, so the page
+  // reads exactly as it would after a reload. The quick insert above stays if this fails.
+  const redraw = async (ids, after) => {
+    try {
+      const res = await fetch(window.location.href, { credentials: 'same-origin' });
+      if (!res.ok) return;
+      const fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
+      for (const sel of ids) {
+        const now = document.querySelector(sel);
+        const next = fresh.querySelector(sel);
+        if (now && next) {
+          now.innerHTML = next.innerHTML;
+          now.hidden = next.hidden;
+        }
+      }
+      if (after) after();
+    } catch (_) { /* offline: keep the quick insert */ }
   };
   const say = (text, href) => {
     const region = document.getElementById('live');
@@ -53,6 +92,10 @@ document.addEventListener('submit', (ev) => {
       list.prepend(li);
       const empty = document.getElementById('alerts-empty');
       if (empty) empty.hidden = true;
+      redraw(['#alerts-list', '#alerts-empty', 'nav.pager'], () => {
+        const again = list.querySelector('[data-alert-id="' + CSS.escape(d.id) + '"]');
+        if (again) again.classList.add('new');
+      });
     }
   });
   es.addEventListener('alert_ack', (e) => {
@@ -67,6 +110,7 @@ document.addEventListener('submit', (ev) => {
     acks.appendChild(li);
     const empty = document.getElementById('acks-empty');
     if (empty) empty.hidden = true;
+    redraw(['#acks', '#acks-empty']);
   });
   es.addEventListener('alert_reply', (e) => {
     const d = parse(e);
@@ -83,6 +127,7 @@ document.addEventListener('submit', (ev) => {
     p.textContent = d.body;
     li.appendChild(p);
     replies.appendChild(li);
+    redraw(['#replies']);
   });
 })();
 

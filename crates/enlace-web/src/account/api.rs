@@ -82,3 +82,67 @@ pub(crate) async fn token_revoke(
 ) -> ApiResult {
     a.done(s.app.revoke_token(&a.ctx, &id).await)
 }
+
+/// The caller's time zone for the pages (times in the API stay RFC 3339 UTC).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AccountTimeZone)]
+pub struct TimeZoneView {
+    /// The zone chosen, or null for the country's.
+    pub time_zone: Option<String>,
+    /// The zone pages use: the choice, else the country's (the secretariat: Costa Rica).
+    pub effective: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = AccountTimeZoneBody)]
+pub(crate) struct TimeZoneBody {
+    /// An IANA zone of the region (`America/Guatemala`), `UTC`, or empty for the country's.
+    #[serde(default)]
+    #[schema(required = true, schema_with = time_zone_schema)]
+    time_zone: String,
+}
+
+/// Exactly the zones the server accepts, and "" for the country's.
+fn time_zone_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(
+            std::iter::once("").chain(enlace_domain::country::TIME_ZONES.iter().copied()),
+        ))
+        .description(Some(
+            "An IANA zone of the region, UTC, or empty for the country's",
+        ))
+        .build()
+}
+
+/// The caller's time zone for the pages.
+#[utoipa::path(get, path = "/account/time-zone", tag = "account",
+    responses((status = 200, body = TimeZoneView)))]
+pub(crate) async fn time_zone_get(State(s): State<AppState>, a: ApiCtx) -> ApiResult {
+    let (time_zone, effective) = s
+        .app
+        .time_zone_setting(&a.ctx)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(TimeZoneView {
+        time_zone,
+        effective: effective.to_string(),
+    })
+    .into_response())
+}
+
+/// Sets the caller's time zone for the pages: one of the region's zones or `UTC`; empty
+/// goes back to the country's.
+#[utoipa::path(put, path = "/account/time-zone", tag = "account", request_body = TimeZoneBody,
+    responses((status = 200, body = TimeZoneView)))]
+pub(crate) async fn time_zone_put(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    ApiJson(b): ApiJson<TimeZoneBody>,
+) -> ApiResult {
+    s.app
+        .set_time_zone(&a.ctx, &b.time_zone)
+        .await
+        .map_err(|e| a.err(e))?;
+    time_zone_get(State(s), a).await
+}

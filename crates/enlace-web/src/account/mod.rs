@@ -14,6 +14,7 @@ pub fn pages() -> Router<AppState> {
         .route("/account/password", post(pages::change_password))
         .route("/account/tokens", post(pages::create_token))
         .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/account/time-zone", post(pages::set_time_zone))
 }
 
 /// The API routes of this feature, under /api/v1, each with its operation in the document.
@@ -21,4 +22,5 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::tokens_list, api::token_create))
         .routes(routes!(api::token_revoke))
+        .routes(routes!(api::time_zone_get, api::time_zone_put))
 }

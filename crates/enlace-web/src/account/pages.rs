@@ -23,6 +23,10 @@ pub(crate) struct AccountPage {
     new_token: Option<String>,
     notice: Option<String>,
     errors: Vec<ShownError>,
+    /// The zone chosen ("" for the country's), the zone in use, and the choices.
+    zone: String,
+    zone_in_use: &'static str,
+    zones: Vec<(&'static str, bool)>,
 }
 
 pub(crate) async fn account_page(
@@ -51,6 +55,12 @@ pub(crate) async fn account_page(
             new_token,
             notice,
             errors,
+            zone: a.user.time_zone.clone().unwrap_or_default(),
+            zone_in_use: req.time_zone(),
+            zones: enlace_domain::country::TIME_ZONES
+                .iter()
+                .map(|z| (*z, a.user.time_zone.as_deref() == Some(*z)))
+                .collect(),
         }),
     ))
 }
@@ -126,5 +136,31 @@ pub async fn revoke_token(
     CsrfForm(req, _f): CsrfForm<Empty>,
 ) -> PageResult {
     let ctx = req.ctx()?;
-    req.done_then(s.app.revoke_token(&ctx, &id).await, "/account")
+    req.done_then(
+        s.app.revoke_token(&ctx, &id).await,
+        "/account?done=token_revoked",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// Saves the time zone, then shows the account page with the times in the new zone.
+pub async fn set_time_zone(
+    State(s): State<AppState>,
+    CsrfForm(req, f): CsrfForm<TimeZoneForm>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    match s.app.set_time_zone(&ctx, &f.time_zone).await {
+        Ok(()) => Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to("/account?done=time_zone"),
+        )),
+        Err(AppError::Invalid(inv)) => {
+            account_page(&s, &req, None, None, shown(req.tr(), &inv.0)).await
+        }
+        Err(e) => Err(req.err(e)),
+    }
 }

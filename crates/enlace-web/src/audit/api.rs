@@ -205,6 +205,7 @@ pub(crate) fn audit_filter(
         action,
         from_ms,
         to_ms,
+        actor_username: None,
     })
 }
 

@@ -372,7 +372,7 @@ pub async fn case_status(
     })?;
     req.done_then(
         s.app.set_case_status(&ctx, &id, status).await,
-        &format!("/cases/{id}"),
+        &format!("/cases/{id}?done=case_{}", status.as_str()),
     )
 }
 

@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 pub struct DirectoryView {
     pub id: String,
     pub country: Country,
-    /// `approved`, or `pending` (own country only: a change awaits approval).
+    /// `approved`, `pending` (own country only: a change awaits approval), or `rejected`
+    /// (own country only: a first proposal the approver sent back).
     pub status: String,
     /// What the caller sees: other countries the approved version; the own country the
     /// latest.
@@ -194,6 +195,40 @@ pub(crate) async fn directory_approve(
     let e = s
         .app
         .approve_directory(&a.ctx, &id)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(Json(directory_json(&e)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = DirectoryRejection)]
+pub(crate) struct DirectoryRejectBody {
+    /// Why the proposal goes back (the country's users read it).
+    #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    reason: String,
+}
+
+/// Sends the pending version back with a reason (the country's foreign-ministry approver):
+/// a change to an approved entry is dropped; a first proposal is marked `rejected`.
+#[utoipa::path(post, path = "/directory/{id}/reject", tag = "directory", params(("id" = String, Path)),
+    request_body = DirectoryRejectBody,
+    responses((status = 200, body = DirectoryView),
+        (status = 409, description = "Nothing awaits approval", body = ErrorBody)))]
+pub(crate) async fn directory_reject(
+    State(s): State<AppState>,
+    a: ApiCtx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DirectoryRejectBody>,
+) -> ApiResult {
+    let e = s
+        .app
+        .reject_directory(&a.ctx, &id, &b.reason)
         .await
         .map_err(|e| a.err(e))?;
     Ok(Json(directory_json(&e)).into_response())

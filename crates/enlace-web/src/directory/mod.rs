@@ -15,7 +15,7 @@ pub fn pages() -> Router<AppState> {
             get(pages::directory_page).post(pages::directory_create),
         )
         .route("/directory/new", get(pages::directory_new))
-        .route("/directory/export.csv", get(api::directory_csv))
+        .route("/directory/export.csv", get(pages::directory_spreadsheet))
         .route("/directory/export.vcf", get(api::directory_vcf))
         .route(
             "/directory/{id}",
@@ -31,5 +31,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::directory_vcf))
         .routes(routes!(api::directory_get, api::directory_update))
         .routes(routes!(api::directory_approve))
+        .routes(routes!(api::directory_reject))
         .routes(routes!(api::directory_confirm))
 }

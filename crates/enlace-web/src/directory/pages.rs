@@ -54,6 +54,9 @@ pub struct DirectoryQuery {
     language: String,
     #[serde(default)]
     q: String,
+    /// `pending`: only entries awaiting approval.
+    #[serde(default)]
+    status: String,
 }
 
 pub async fn directory_page(
@@ -68,6 +71,7 @@ pub async fn directory_page(
         axis: Some(q.axis.clone()).filter(|x| !x.is_empty()),
         language: Some(q.language.clone()).filter(|x| !x.is_empty()),
         q: Some(q.q.clone()).filter(|x| !x.is_empty()),
+        status: Some(q.status.clone()).filter(|x| x == "pending"),
     };
     let entries = s.app.directory(&ctx, &f).await.map_err(|e| req.err(e))?;
     let t = req.tr();
@@ -79,6 +83,7 @@ pub async fn directory_page(
             ("axis", q.axis.as_str()),
             ("language", q.language.as_str()),
             ("q", q.q.as_str()),
+            ("status", q.status.as_str()),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -230,7 +235,9 @@ pub async fn directory_create(
     let ctx = req.ctx()?;
     let (d, public) = directory_form(&pairs);
     match s.app.propose_directory(&ctx, &d, public).await {
-        Ok(e) => Ok(Redirect::to(&format!("/directory/{}", e.id)).into_response()),
+        Ok(e) => Ok(
+            Redirect::to(&format!("/directory/{}?done=directory_proposed", e.id)).into_response(),
+        ),
         Err(AppError::Invalid(inv)) => Ok(directory_entry_page(
             &req,
             None,
@@ -256,6 +263,14 @@ pub async fn directory_action(
     let result = match action.as_str() {
         "approve" => s.app.approve_directory(&ctx, &id).await,
         "confirm" => s.app.confirm_directory(&ctx, &id).await,
+        "reject" => {
+            let reason = pairs
+                .iter()
+                .find(|(k, _)| k == "reason")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            s.app.reject_directory(&ctx, &id, reason).await
+        }
         "edit" => {
             let (d, public) = directory_form(&pairs);
             let form = d.clone();
@@ -282,7 +297,58 @@ pub async fn directory_action(
         ))),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/directory/{id}")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/directory/{id}?done=directory_{action}")).into_response())
+        }
         Err(e) => Err(req.err(e)),
     }
+}
+
+/// The directory as a spreadsheet in the reader's language (the page's CSV link): a
+/// byte-order mark, headers and codes in words, `;` between cells in Spanish (Excel in a
+/// Spanish locale splits on `;`), `,` in English. The API's `/api/v1/directory/export.csv`
+/// keeps its stable machine columns.
+pub async fn directory_spreadsheet(
+    State(s): State<AppState>,
+    req: Req,
+    Query(q): Query<DirectoryQuery>,
+) -> PageResult {
+    let ctx = req.ctx()?;
+    let f = enlace_app::directory::DirectoryFilter {
+        country: Some(q.country.clone()).filter(|x| !x.is_empty()),
+        institution: Some(q.institution.clone()).filter(|x| !x.is_empty()),
+        axis: Some(q.axis.clone()).filter(|x| !x.is_empty()),
+        language: Some(q.language.clone()).filter(|x| !x.is_empty()),
+        q: Some(q.q.clone()).filter(|x| !x.is_empty()),
+        status: Some(q.status.clone()).filter(|x| x == "pending"),
+    };
+    let entries = s.app.directory(&ctx, &f).await.map_err(|e| req.err(e))?;
+    let t = req.tr();
+    let sep = if t.code() == "es" { b';' } else { b',' };
+    let body = enlace_app::directory::to_spreadsheet_csv(
+        &entries,
+        &|k| t.t(k),
+        &|c| c.name(t.code()).to_string(),
+        sep,
+    )
+    .map_err(|e| req.err(e))?;
+    let name = if t.code() == "es" {
+        "enlace-directorio.csv"
+    } else {
+        "enlace-directory.csv"
+    };
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

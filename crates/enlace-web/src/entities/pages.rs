@@ -575,6 +575,8 @@ pub(crate) struct GraphPage {
     root: enlace_app::graph::Node,
     g: enlace_app::graph::Graph,
     svg: String,
+    /// (colour, kind of record in words) for each kind drawn.
+    legend: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -601,8 +603,19 @@ pub async fn graph_page(
         .cloned()
         .ok_or_else(|| req.err(AppError::NotFound))?;
     let t = req.tr();
+    let mut legend: Vec<(&'static str, String)> = vec![];
+    for n in &g.nodes {
+        let item = (
+            enlace_app::graph::schema_colour(&n.schema),
+            t.schema(&n.schema),
+        );
+        if !legend.contains(&item) {
+            legend.push(item);
+        }
+    }
     Ok(render(&GraphPage {
         t,
+        legend,
         user: req.page_user(),
         path: req.path.clone(),
         svg: enlace_app::graph::to_svg(

@@ -19,20 +19,55 @@ pub(crate) struct RoutesPage {
     routes: Vec<enlace_app::routes::Route>,
     svg: String,
     mo: Vec<enlace_store::countries::MoTerm>,
+    /// The route the map is zoomed to (its position in `routes`), if any.
+    focus: Option<usize>,
+    /// `&case=…` when the page shows one case file's routes (kept in the zoom links).
+    case_q: String,
 }
 
-pub async fn routes_page(State(s): State<AppState>, req: Req) -> PageResult {
+impl RoutesPage {
+    /// Whether the map is zoomed to the route at position `i`.
+    fn focused(&self, i: impl std::borrow::Borrow<usize>) -> bool {
+        self.focus == Some(*i.borrow())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RoutesQuery {
+    route: Option<usize>,
+    case: Option<String>,
+}
+
+/// The route map, framed on the routes shown; `?route=N` zooms to one route and `?case=ID`
+/// keeps one case file's routes (what its page links to).
+pub async fn routes_page(
+    State(s): State<AppState>,
+    req: Req,
+    axum::extract::Query(q): axum::extract::Query<RoutesQuery>,
+) -> PageResult {
     let ctx = req.ctx()?;
-    let routes = s.app.routes(&ctx).await.map_err(|e| req.err(e))?;
+    let mut routes = s.app.routes(&ctx).await.map_err(|e| req.err(e))?;
+    let case = q.case.filter(|c| !c.is_empty() && c.len() <= 64);
+    if let Some(c) = &case {
+        for r in &mut routes {
+            r.legs.retain(|l| &l.case_id == c);
+        }
+        routes.retain(|r| !r.legs.is_empty());
+    }
+    let focus = q.route.filter(|i| *i < routes.len());
     let mo = s.app.mo_vocabulary().await.map_err(|e| req.err(e))?;
     let t = req.tr();
     Ok(render(&RoutesPage {
         t,
         user: req.page_user(),
         path: req.path.clone(),
-        svg: enlace_app::routes::map_svg(&routes, &t, &t.t("routes_map_label")),
+        svg: enlace_app::routes::map_svg(&routes, focus, &t, &t.t("routes_map_label")),
         routes,
         mo,
+        focus,
+        case_q: case
+            .map(|c| format!("&case={}", url_encode(&c)))
+            .unwrap_or_default(),
     }))
 }
 

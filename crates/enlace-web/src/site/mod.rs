@@ -14,6 +14,8 @@ pub fn pages() -> Router<AppState> {
         .route("/static/app.js", get(pages::js))
         .route("/", get(pages::home))
         .route("/lang", get(pages::set_lang))
+        .route("/help", get(pages::help))
+        .route("/help/glossary", get(pages::glossary))
 }
 
 /// The API routes of this feature, under /api/v1.

@@ -10,26 +10,72 @@ use enlace_app::AppError;
 use enlace_store::cases::{Case, CaseFilter};
 use serde::Deserialize;
 
-pub async fn css() -> Response {
+const APP_CSS: &str = include_str!("../../static/app.css");
+const APP_JS: &str = include_str!("../../static/app.js");
+
+/// A short fingerprint of the stylesheet and script: pages link `/static/app.css?v=…`, so a
+/// browser keeps them for a year and fetches anew only when a release changes them.
+pub fn static_version() -> &'static str {
+    use sha2::{Digest, Sha256};
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let mut h = Sha256::new();
+        h.update(APP_CSS.as_bytes());
+        h.update(APP_JS.as_bytes());
+        hex::encode(&h.finalize()[..6])
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StaticQuery {
+    v: Option<String>,
+}
+
+/// A static file with its validator: the fingerprinted URL is immutable for a year; the
+/// bare URL is kept an hour and then revalidated (304 when unchanged).
+fn static_file(
+    headers: &axum::http::HeaderMap,
+    q: &StaticQuery,
+    content_type: &'static str,
+    body: &'static str,
+) -> Response {
+    let etag = format!("\"{}\"", static_version());
+    let cache = if q.v.as_deref() == Some(static_version()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if fresh {
+        return (
+            axum::http::StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache.to_string()),
+            ],
+        )
+            .into_response();
+    }
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, cache.to_string()),
+            (header::ETAG, etag),
         ],
-        include_str!("../../static/app.css"),
+        body,
     )
         .into_response()
 }
 
-pub async fn js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/app.js"),
-    )
-        .into_response()
+pub async fn css(headers: axum::http::HeaderMap, Query(q): Query<StaticQuery>) -> Response {
+    static_file(&headers, &q, "text/css; charset=utf-8", APP_CSS)
+}
+
+pub async fn js(headers: axum::http::HeaderMap, Query(q): Query<StaticQuery>) -> Response {
+    static_file(&headers, &q, "text/javascript; charset=utf-8", APP_JS)
 }
 
 #[derive(Template)]
@@ -39,10 +85,20 @@ pub(crate) struct HomePage {
     user: Option<PageUser>,
     path: String,
     recent: Vec<Case>,
+    queue: enlace_app::queue::WorkQueue,
+    /// The hits' texts in the page's language (notifications are stored bilingual).
+    hits: Vec<(String, i64)>,
 }
 
 pub async fn home(State(s): State<AppState>, req: Req) -> PageResult {
     let ctx = req.ctx()?;
+    let queue = s.app.work_queue(&ctx).await.map_err(|e| req.err(e))?;
+    let t = req.tr();
+    let hits = queue
+        .hits
+        .iter()
+        .map(|n| (enlace_app::live::text_in(&n.text, t.code()), n.created_at))
+        .collect();
     let recent = if ctx.actor.role.works_intelligence() {
         s.app
             .list_cases(&ctx, &CaseFilter::default(), 5, 0)
@@ -57,6 +113,58 @@ pub async fn home(State(s): State<AppState>, req: Req) -> PageResult {
         user: req.page_user(),
         path: req.path.clone(),
         recent,
+        queue,
+        hits,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "help.html")]
+pub(crate) struct HelpPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+}
+
+/// A short guide to the platform, in the reader's language. Open without login: it holds
+/// nothing but how the platform works.
+pub async fn help(req: Req) -> PageResult {
+    Ok(render(&HelpPage {
+        t: req.tr(),
+        user: req.page_user(),
+        path: req.path.clone(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "glossary.html")]
+pub(crate) struct GlossaryPage {
+    t: Tr,
+    user: Option<PageUser>,
+    path: String,
+    /// The 2018 work plan's axes: number and title in the reader's language.
+    axes: Vec<(u32, String)>,
+    handling: Vec<&'static str>,
+    levels: Vec<&'static str>,
+}
+
+/// The words of the platform: handling codes, the 4×4 evaluation, distribution levels and
+/// the work plan's axes (from the plan that ships with the product).
+pub async fn glossary(req: Req) -> PageResult {
+    let t = req.tr();
+    Ok(render(&GlossaryPage {
+        t,
+        user: req.page_user(),
+        path: req.path.clone(),
+        axes: enlace_app::workplans::builtin_axes("2018")
+            .into_iter()
+            .map(|(n, title)| (n, title.get(t.code()).to_string()))
+            .collect(),
+        handling: enlace_domain::Handling::ALL
+            .iter()
+            .map(|h| h.as_str())
+            .collect(),
+        levels: vec!["country", "countries", "members"],
     }))
 }
 

@@ -213,7 +213,7 @@ pub async fn user_disable(
     let ctx = req.ctx()?;
     req.done_then(
         s.app.set_user_disabled(&ctx, &id, true).await,
-        &format!("/admin/users/{id}"),
+        &format!("/admin/users/{id}?done=user_disabled"),
     )
 }
 
@@ -225,7 +225,7 @@ pub async fn user_enable(
     let ctx = req.ctx()?;
     req.done_then(
         s.app.set_user_disabled(&ctx, &id, false).await,
-        &format!("/admin/users/{id}"),
+        &format!("/admin/users/{id}?done=user_enabled"),
     )
 }
 

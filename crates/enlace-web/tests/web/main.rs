@@ -17,6 +17,7 @@ mod portal;
 mod records;
 mod requests;
 mod retention;
+mod shell;
 mod site;
 mod storage;
 mod streams;
