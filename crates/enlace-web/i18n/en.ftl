@@ -1033,3 +1033,23 @@ field_limit = Items per page
 unknown_meeting = is not a recorded meeting
 year_fixed = must stay in the same year (the meeting's number belongs to its year)
 version_conflict = Someone else changed this record. Reload it.
+
+# Statistics
+stats_negative = must not be negative
+stats_cells_sum = the cells add up to { $cells }, the total is { $total }
+stats_unknown_code = contains a value that is not in the indicator's list
+stats_unknown_dimension = names a breakdown the indicator does not have
+stats_missing_dimension = lacks one of the indicator's breakdowns
+stats_duplicate_cell = repeats a combination already given
+stats_too_many_cells = has too many cells (at most 5,000)
+stats_no_breakdown = must be empty: this indicator has no breakdown
+stats_bad_period = is not a period of this indicator (2026-Q1 for quarters, 2026-03 for months)
+stats_derived = is computed by the platform and cannot be submitted
+stats_closed = This period is closed: a change needs a reason.
+stats_import_too_large = The file is too large.
+stats_import_too_many_rows = The file has too many rows (at most 50,000).
+stats_import_unreadable = The file cannot be read as a spreadsheet of this format.
+stats_import_encoding = The file is not UTF-8 text.
+stats_import_empty = The file has no figures.
+stats_import_header = The first row must name the template's columns.
+stats_import_not_a_count = is not a whole number

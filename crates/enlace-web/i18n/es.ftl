@@ -1033,3 +1033,23 @@ field_limit = Cantidad por página
 unknown_meeting = no es una reunión registrada
 year_fixed = debe quedar en el mismo año (el número de la reunión pertenece a su año)
 version_conflict = Otra persona cambió este registro. Vuelva a cargarlo.
+
+# Estadísticas
+stats_negative = no puede ser negativo
+stats_cells_sum = las celdas suman { $cells } y el total es { $total }
+stats_unknown_code = contiene un valor que no está en la lista del indicador
+stats_unknown_dimension = nombra un desglose que el indicador no tiene
+stats_missing_dimension = le falta uno de los desgloses del indicador
+stats_duplicate_cell = repite una combinación ya indicada
+stats_too_many_cells = tiene demasiadas celdas (5000 como máximo)
+stats_no_breakdown = debe quedar vacío: este indicador no tiene desglose
+stats_bad_period = no es un periodo de este indicador (2026-Q1 para trimestres, 2026-03 para meses)
+stats_derived = lo calcula la plataforma y no se puede enviar
+stats_closed = Este periodo está cerrado: un cambio necesita un motivo.
+stats_import_too_large = El archivo es demasiado grande.
+stats_import_too_many_rows = El archivo tiene demasiadas filas (50 000 como máximo).
+stats_import_unreadable = El archivo no se puede leer como hoja de cálculo de este formato.
+stats_import_encoding = El archivo no es texto UTF-8.
+stats_import_empty = El archivo no contiene cifras.
+stats_import_header = La primera fila debe nombrar las columnas de la plantilla.
+stats_import_not_a_count = no es un número entero
