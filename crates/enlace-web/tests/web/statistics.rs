@@ -409,3 +409,88 @@ async fn the_secretariat_keeps_the_catalogue() {
     })
     .await;
 }
+
+/// The authorization matrix for statistics: role × relation to the owner (Honduras) →
+/// PUT figures, POST close, GET revisions, GET figures (and whether a small cell is shown).
+const MATRIX: &str = "
+officer.hn     200 200 200 full
+prosecutor.hn  200 200 200 full
+analyst.hn     200 200 200 full
+approver.hn    200 200 200 full
+admin.hn       200 200 200 full
+officer.gt     403 403 404 protected
+analyst.pa     403 403 404 protected
+admin.mx       403 403 404 protected
+secretariat    403 403 404 protected
+-              401 401 401 none
+";
+
+#[tokio::test]
+async fn statistics_authorization_matrix() {
+    each_engine(|s| async move {
+        let path = "/api/v1/statistics/hn/smugglers_arrested/2026-Q3";
+        for line in MATRIX.lines().filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let tok = if f[0] == "-" {
+                None
+            } else {
+                Some(s.token(f[0]).await)
+            };
+            let tok = tok.as_deref();
+            let code = |x: &str| StatusCode::from_u16(x.parse().unwrap()).unwrap();
+            // Each owner row writes afresh (the period may have been closed by the row before).
+            let mut body = figures(&[
+                ("hn", "female", 3),
+                ("hn", "male", 40),
+                ("gt", "female", 20),
+                ("gt", "male", 25),
+            ]);
+            body["reason"] = json!("matrix");
+            let (st, v) = s.api(tok, Method::PUT, path, Some(body)).await;
+            assert_eq!(st, code(f[1]), "{line}: PUT {v}");
+            if st != StatusCode::OK {
+                // Make sure there is something to close and read.
+                let own = s.token("officer.hn").await;
+                let mut b = figures(&[
+                    ("hn", "female", 3),
+                    ("hn", "male", 40),
+                    ("gt", "female", 20),
+                    ("gt", "male", 25),
+                ]);
+                b["reason"] = json!("matrix");
+                let (st, _) = s.api(Some(&own), Method::PUT, path, Some(b)).await;
+                assert_eq!(st, StatusCode::OK);
+            }
+            let (st, v) = s
+                .api(tok, Method::POST, &format!("{path}/close"), None)
+                .await;
+            assert_eq!(st, code(f[2]), "{line}: close {v}");
+            let (st, v) = s
+                .api(tok, Method::GET, &format!("{path}/revisions"), None)
+                .await;
+            assert_eq!(st, code(f[3]), "{line}: revisions {v}");
+            let (st, v) = s
+                .api(
+                    tok,
+                    Method::GET,
+                    "/api/v1/statistics?indicator=smugglers_arrested&period=2026-Q3&countries=hn",
+                    None,
+                )
+                .await;
+            match f[4] {
+                "none" => assert_eq!(st, StatusCode::UNAUTHORIZED),
+                sight => {
+                    assert_eq!(st, StatusCode::OK, "{line}: {v}");
+                    let small = &v["items"][0]["cells"][0];
+                    assert_eq!(small["suppressed"], sight == "protected", "{line}: {v}");
+                    assert_eq!(
+                        small["value"].is_null(),
+                        sight == "protected",
+                        "{line}: {v}"
+                    );
+                }
+            }
+        }
+    })
+    .await;
+}
