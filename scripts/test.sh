@@ -192,11 +192,26 @@ curl -fsS -H "Authorization: Bearer $FTM_TOKEN" "http://127.0.0.1:$FTM_PORT/api/
 for lang in es en; do
     curl -fsS "http://127.0.0.1:$FTM_PORT/portal/$lang/feed.atom" >"$FTM_DIR/feed-$lang.atom"
 done
+# The statistics export as SDMX-CSV 2.0, as another country (Honduras) sees Mexico's and the
+# others' demo figures, for pysdmx below.
+STATS_TOKEN=$("$ROOT/target/debug/enlace" token create --data "$FTM_DIR/data" --user officer.hn)
+curl -fsS -H "Authorization: Bearer $STATS_TOKEN" \
+    "http://127.0.0.1:$FTM_PORT/api/v1/statistics/export?indicator=smuggled_migrants_detected&format=sdmx-csv" \
+    >"$FTM_DIR/statistics.sdmx.csv"
 kill "$FTM_PID" 2>/dev/null || true
 wait "$FTM_PID" 2>/dev/null || true
 "$FTM_VENV/bin/python" "$ROOT/scripts/ftm_check.py" "$FTM_DIR/export.ftm"
 section "portal Atom feeds accepted by feedparser (PyPI)"
 "$FTM_VENV/bin/python" "$ROOT/scripts/feed_check.py" "$FTM_DIR/feed-es.atom" "$FTM_DIR/feed-en.atom"
+# The SDMX-CSV 2.0 export must be read by a real SDMX package (pysdmx, pinned, from PyPI, in
+# its own throwaway virtualenv) with the promised columns and suppressed cells marked C.
+section "statistics SDMX-CSV export read by pysdmx (PyPI)"
+SDMX_VENV="${ENLACE_SDMX_VENV:-$ROOT/target/sdmx-venv}"
+if [[ ! -x "$SDMX_VENV/bin/python" ]]; then
+    python3 -m venv "$SDMX_VENV" 2>/dev/null || { ensure_packages python3-venv; python3 -m venv "$SDMX_VENV"; }
+fi
+"$SDMX_VENV/bin/pip" install -q --disable-pip-version-check "pysdmx[data]==1.21.0"
+"$SDMX_VENV/bin/python" "$ROOT/scripts/sdmx_check.py" "$FTM_DIR/statistics.sdmx.csv"
 rm -rf "$FTM_DIR"
 
 # The JSON API must keep to its own OpenAPI document: schemathesis (pinned, from PyPI, in a

@@ -153,6 +153,7 @@ impl App {
         self.seed_demo_legislation().await?;
         self.seed_demo_meetings().await?;
         self.seed_demo_centres().await?;
+        self.seed_demo_statistics().await?;
         let mut seed = 0usize;
         for (id, username, country) in officers {
             let Some(country) = country else { continue };

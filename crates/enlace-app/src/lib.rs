@@ -24,6 +24,7 @@ pub mod ratelimit;
 pub mod requests;
 pub mod retention;
 pub mod routes;
+pub mod statistics;
 pub mod users;
 pub mod visas;
 pub mod words;
@@ -173,6 +174,7 @@ impl App {
         };
         app.rebuild_check_index().await?;
         app.load_builtin_workplans().await?;
+        app.load_builtin_indicators().await?;
         Ok(app)
     }
 

@@ -104,6 +104,8 @@ struct State<'a> {
     index: HashMap<&'a [String], usize>,
     /// Each dimension's values, sorted.
     values: Vec<Vec<&'a str>>,
+    /// The row of each margin, by (dimension, value).
+    margin_row: HashMap<(usize, String), usize>,
 }
 
 /// Decides what of `table` is suppressed for threshold `k` (see the module documentation).
@@ -143,6 +145,11 @@ pub fn protect(table: &Table, k: u32) -> Protection {
             });
         }
     }
+    let margin_row = margins
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ((m.dimension, m.value.clone()), i + 1))
+        .collect();
     let mut rows_of = vec![Vec::new(); n];
     for (r, row) in rows.iter().enumerate() {
         for &i in &row.cells {
@@ -163,6 +170,7 @@ pub fn protect(table: &Table, k: u32) -> Protection {
         rows_of,
         index,
         values,
+        margin_row,
     };
     st.secondary();
     for (m, row) in margins.iter_mut().zip(st.rows.iter().skip(1)) {
@@ -275,6 +283,9 @@ impl State<'_> {
                 best = Some((w, step));
             }
         }
+        if let Some(step) = self.swap(c) {
+            return step;
+        }
         if let Some((_, step)) = best {
             return step;
         }
@@ -360,6 +371,54 @@ impl State<'_> {
                 d += 1;
             }
         }
+    }
+
+    /// The cheapest swap of `c` with a cell differing in one dimension only, the two margins
+    /// of that dimension left unpublished: moving a count between the two cells keeps every
+    /// other margin and the total, so c's range is at least the two values' sum wide.
+    fn swap(&self, c: usize) -> Option<Step> {
+        let dims = self.table.dimensions.len();
+        if dims < 2 {
+            return None;
+        }
+        let key = &self.table.cells[c].key;
+        let v = self.table.cells[c].value;
+        // (margins to unpublish, their sum, the partner's value, step)
+        let mut best: Option<((usize, u64, u64), Step)> = None;
+        for d in 0..dims {
+            let own = self.margin_row.get(&(d, key[d].clone())).copied()?;
+            for &alt in &self.values[d] {
+                if alt == key[d] {
+                    continue;
+                }
+                let mut other = key.clone();
+                other[d] = alt.to_string();
+                let Some(&j) = self.index.get(other.as_slice()) else {
+                    continue;
+                };
+                let w = self.table.cells[j].value;
+                if ((v + w) as f64) < self.k - 1e-6 {
+                    continue;
+                }
+                let Some(&theirs) = self.margin_row.get(&(d, alt.to_string())) else {
+                    continue;
+                };
+                let rows: Vec<usize> = [own, theirs]
+                    .into_iter()
+                    .filter(|&r| self.rows[r].published)
+                    .collect();
+                let cost = (
+                    rows.len(),
+                    rows.iter().map(|&r| self.rows[r].value).sum::<u64>(),
+                    w,
+                );
+                if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+                    let cells = if self.suppressed[j] { vec![] } else { vec![j] };
+                    best = Some((cost, Step { cells, rows }));
+                }
+            }
+        }
+        best.map(|(_, s)| s)
     }
 
     /// The 2^dims corners between `key` and the chosen alternatives, each with whether it is

@@ -21,6 +21,7 @@ pub mod requests;
 pub mod retention;
 pub mod sealed;
 pub mod sessions;
+pub mod statistics;
 pub mod testing;
 pub mod tokens;
 pub mod users;

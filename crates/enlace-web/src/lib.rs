@@ -29,6 +29,7 @@ pub mod requests;
 pub mod retention;
 pub mod routes;
 pub mod site;
+pub mod statistics;
 pub mod users;
 pub mod visas;
 pub mod workplans;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workplans::pages())
         .merge(visas::pages())
         .merge(documents::pages())
+        .merge(statistics::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

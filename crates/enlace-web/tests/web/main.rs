@@ -20,6 +20,7 @@ mod retention;
 mod shell;
 mod site;
 mod storage;
+mod statistics;
 mod streams;
 mod testkit;
 mod trust;
