@@ -8,6 +8,7 @@ pub mod cases;
 pub mod charts;
 pub mod checks;
 pub mod crypto;
+pub mod dashboard;
 pub mod demo;
 pub mod directory;
 pub mod documents;
