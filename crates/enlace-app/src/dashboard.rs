@@ -260,6 +260,12 @@ pub struct DerivedPeriod {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NationalityCount {
+    pub nationality: String,
+    pub migrants: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DerivedRoute {
     pub name: String,
     pub owner: Country,
@@ -273,7 +279,7 @@ pub struct DerivedRoute {
 pub struct Derived {
     pub periods: Vec<DerivedPeriod>,
     /// Migrants involved in events in the range, by nationality code, largest first.
-    pub nationalities: Vec<(String, u64)>,
+    pub nationalities: Vec<NationalityCount>,
     /// Routes seen during the range.
     pub routes: Vec<DerivedRoute>,
     /// Networks and organisations recorded.
@@ -335,7 +341,9 @@ impl App {
             Some(code) => {
                 let found = indicators.iter().find(|i| i.code == code).cloned();
                 if found.is_none() {
-                    errors.0.extend(Invalid::one("indicator", "unknown").0);
+                    errors
+                        .0
+                        .extend(Invalid::one("indicator", "dashboard_unknown_indicator").0);
                 }
                 found
             }
@@ -352,26 +360,34 @@ impl App {
             Some(s) => match Period::parse(s) {
                 Some(p) if p.kind == kind => Some(p),
                 _ => {
-                    errors.0.extend(Invalid::one(field, "period").0);
+                    errors
+                        .0
+                        .extend(Invalid::one(field, "dashboard_bad_period").0);
                     None
                 }
             },
         };
         let current = Period::at_ms(self.now_ms(), kind);
-        let to = parse("to", &q.to, &mut errors).unwrap_or(current);
-        let from = parse("from", &q.from, &mut errors).unwrap_or(to.prev(7));
+        let to = parse("period_to", &q.to, &mut errors).unwrap_or(current);
+        let from = parse("period_from", &q.from, &mut errors).unwrap_or(to.prev(7));
         let periods = from.range(to);
         if periods.is_empty() {
-            errors.0.extend(Invalid::one("from", "after_to").0);
+            errors
+                .0
+                .extend(Invalid::one("period_from", "dashboard_from_after_to").0);
         } else if periods.len() > MAX_PERIODS {
-            errors.0.extend(Invalid::one("from", "too_long").0);
+            errors
+                .0
+                .extend(Invalid::one("period_from", "dashboard_too_long").0);
         }
         let country = match q.country.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(c) => match Country::parse(c) {
                 Some(c) => Some(c),
                 None => {
-                    errors.0.extend(Invalid::one("country", "unknown").0);
+                    errors
+                        .0
+                        .extend(Invalid::one("country", "dashboard_unknown_country").0);
                     None
                 }
             },
@@ -388,7 +404,7 @@ impl App {
         let indicators = self.dashboard_indicators().await?;
         let (indicator, periods, country) = self.resolve_query(&indicators, q)?;
         let own = ctx.actor.country;
-        self.dashboard_for(own, indicators, indicator, periods, country)
+        self.dashboard_for(own, indicators, indicator, periods, country, true)
             .await
     }
 
@@ -400,6 +416,7 @@ impl App {
         indicator: IndicatorInfo,
         periods: Vec<Period>,
         country: Option<Country>,
+        with_overview: bool,
     ) -> AppResult<DashboardData> {
         let mut figures = self.protected_figures(own, &indicator, &periods).await?;
         if let Some(c) = country {
@@ -407,7 +424,7 @@ impl App {
         }
         let last = periods.last().copied();
         let mut overview = vec![];
-        if let Some(last) = last {
+        if let Some(last) = last.filter(|_| with_overview) {
             for i in &indicators {
                 let p = if i.period == last.kind {
                     last
@@ -575,7 +592,13 @@ impl App {
         out.periods = per.into_values().collect();
         let mut nat: Vec<(String, u64)> = nat.into_iter().collect();
         nat.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        out.nationalities = nat;
+        out.nationalities = nat
+            .into_iter()
+            .map(|(nationality, migrants)| NationalityCount {
+                nationality,
+                migrants,
+            })
+            .collect();
         out.routes = routes.into_values().collect();
         Ok(out)
     }

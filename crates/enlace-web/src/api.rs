@@ -313,6 +313,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::requests::api())
         .merge(crate::alerts::api())
         .merge(crate::directory::api())
+        .merge(crate::dashboard::api())
         .merge(crate::legislation::api())
         .merge(crate::meetings::api())
         .merge(crate::notifications::api())

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod cases;
 pub mod checks;
 pub mod countries;
+pub mod dashboard;
 pub mod directory;
 pub mod documents;
 pub mod entities;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workplans::pages())
         .merge(visas::pages())
         .merge(documents::pages())
+        .merge(dashboard::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
