@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 
 pub mod api;
 pub mod pages;
+pub mod portal;
 pub mod report;
 pub mod view;
 

@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod checks;
+mod dashboard;
 mod directory;
 mod documents;
 mod entities;
