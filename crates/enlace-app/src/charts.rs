@@ -105,7 +105,7 @@ fn n(v: f64) -> String {
     let t = (v * 10.0).round() as i64;
     let sign = if t < 0 { "-" } else { "" };
     let a = t.unsigned_abs();
-    if a % 10 == 0 {
+    if a.is_multiple_of(10) {
         format!("{sign}{}", a / 10)
     } else {
         format!("{sign}{}.{}", a / 10, a % 10)
@@ -118,7 +118,7 @@ pub fn fmt_count(v: f64) -> String {
     let digits = r.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(c);
@@ -529,8 +529,11 @@ fn project(lon: f64, lat: f64) -> (f64, f64) {
 
 /// The boundaries the route map uses, projected for the choropleth once: points closer than
 /// a pixel to the previous one are dropped so the page and the PDF stay small.
-fn land() -> &'static [(String, Vec<Vec<(f64, f64)>>)] {
-    static LAND: OnceLock<Vec<(String, Vec<Vec<(f64, f64)>>)>> = OnceLock::new();
+/// A country's code and its projected rings.
+type Outline = (String, Vec<Vec<(f64, f64)>>);
+
+fn land() -> &'static [Outline] {
+    static LAND: OnceLock<Vec<Outline>> = OnceLock::new();
     LAND.get_or_init(|| {
         crate::routes::boundaries()
             .iter()
