@@ -78,7 +78,9 @@ pub struct ReportParams {
 /// has not begun or a name that is not a quarter.
 #[utoipa::path(get, path = "/reports/quarterly/{file}", tag = "statistics",
     params(("file" = String, Path, description = "`2026-Q1.pdf` or `2026-Q1.html`", pattern = "^[0-9]{4}-Q[1-4]\\.(pdf|html)$"), ReportParams),
-    responses((status = 200, description = "The report", content_type = "application/pdf", body = Vec<u8>)))]
+    responses((status = 200, description = "The report: a PDF for `.pdf`, the printable page for `.html`",
+        content((Vec<u8> = "application/pdf"), (String = "text/html"))))
+)]
 pub(crate) async fn quarterly_report(
     State(s): State<AppState>,
     a: ApiCtx,
