@@ -6,4 +6,4 @@
 #   bench/dashboard.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -p enlace --example dashboard_bench
+cargo run --release -p enlace --example dashboard_render_bench

@@ -88,9 +88,18 @@ pub fn indicator_name(t: &Tr, i: &IndicatorInfo) -> String {
     i.name(t.code()).to_string()
 }
 
-fn total<'a>(figs: &'a [Figure], c: Country, p: &str) -> Option<&'a Figure> {
+/// Each country's total per period, looked up once (the figures hold every cell too).
+type Totals<'a> = std::collections::HashMap<(Country, &'a str), &'a Figure>;
+
+fn totals_of(figs: &[Figure]) -> Totals<'_> {
     figs.iter()
-        .find(|f| f.country == c && f.period == p && f.dims.is_empty())
+        .filter(|f| f.dims.is_empty())
+        .map(|f| ((f.country, f.period.as_str()), f))
+        .collect()
+}
+
+fn total<'a>(t: &Totals<'a>, c: Country, p: &str) -> Option<&'a Figure> {
+    t.get(&(c, p)).copied()
 }
 
 fn value_of(f: Option<&Figure>) -> Option<f64> {
@@ -111,6 +120,7 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
     let name = indicator_name(t, &d.indicator);
     let last = d.periods.last().cloned().unwrap_or_default();
     let countries = countries_of(d);
+    let tot = totals_of(&d.figures);
     // Trend: one line per country, its published totals.
     let series: Vec<(String, Vec<Option<f64>>)> = countries
         .iter()
@@ -119,7 +129,7 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
                 t.country(c.code()),
                 d.periods
                     .iter()
-                    .map(|p| value_of(total(&d.figures, *c, p)))
+                    .map(|p| value_of(total(&tot, *c, p)))
                     .collect(),
             )
         })
@@ -139,10 +149,14 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
         .any(|x| x == "nationality")
         .then(|| {
             let mut by: BTreeMap<String, Vec<Option<u64>>> = BTreeMap::new();
-            for (ci, c) in countries.iter().enumerate() {
-                for f in d.figures.iter().filter(|f| {
-                    f.country == *c && f.period == last && f.dims.contains_key("nationality")
-                }) {
+            let index: std::collections::HashMap<Country, usize> =
+                countries.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+            for f in d
+                .figures
+                .iter()
+                .filter(|f| f.period == last && f.dims.contains_key("nationality"))
+            {
+                if let Some(&ci) = index.get(&f.country) {
                     let nat = f.dims.get("nationality").cloned().unwrap_or_default();
                     let row = by
                         .entry(nat)
@@ -196,7 +210,7 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
         });
     let map_values: Vec<(Country, Option<f64>)> = Country::all()
         .filter(|c| d.country.is_none_or(|x| x == *c))
-        .map(|c| (c, value_of(total(&d.figures, c, &last))))
+        .map(|c| (c, value_of(total(&tot, c, &last))))
         .collect();
     let map = charts::choropleth(
         &t.t1("dashboard_map_title", "period", &last),
@@ -212,11 +226,7 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
         .iter()
         .map(|c| {
             let mut row = vec![t.country(c.code())];
-            row.extend(
-                d.periods
-                    .iter()
-                    .map(|p| value_words(t, total(&d.figures, *c, p))),
-            );
+            row.extend(d.periods.iter().map(|p| value_words(t, total(&tot, *c, p))));
             row
         })
         .collect();
@@ -231,12 +241,13 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
     headers.extend(dims.iter().map(|x| dim_name(t, x)));
     headers.push(t.t("dashboard_value"));
     let mut rows = vec![];
+    let cells: Vec<&Figure> = d
+        .figures
+        .iter()
+        .filter(|f| f.period == last && !f.dims.is_empty())
+        .collect();
     for c in &countries {
-        for f in d
-            .figures
-            .iter()
-            .filter(|f| f.country == *c && f.period == last && !f.dims.is_empty())
-        {
+        for f in cells.iter().filter(|f| f.country == *c) {
             let mut row = vec![t.country(c.code())];
             row.extend(dims.iter().map(|x| {
                 f.dims
