@@ -43,12 +43,13 @@ pub async fn build(s: &AppState, ctx: &Ctx, q: Period, t: &Tr) -> AppResult<Repo
             .await?;
         let p = view::present(&d, t);
         blocks.push(Block::Heading(view::indicator_name(t, i)));
+        // The headline indicator's map is always drawn (grey where nothing is published).
+        if n == 0 {
+            blocks.push(Block::Chart(p.map));
+        }
         if d.figures.is_empty() {
             blocks.push(Block::Note(t.t("dashboard_empty")));
             continue;
-        }
-        if n == 0 {
-            blocks.push(Block::Chart(p.map));
         }
         blocks.push(Block::Chart(p.trend));
         blocks.push(Block::Note(p.totals.caption.clone()));
