@@ -47,7 +47,7 @@ fn figures(periods: &[Period], seed: u64) -> Vec<Figure> {
                         x = x
                             .wrapping_mul(6364136223846793005)
                             .wrapping_add(1442695040888963407);
-                        let v = if (x >> 33) % 5 == 0 {
+                        let v = if (x >> 33).is_multiple_of(5) {
                             (x >> 40) % 10
                         } else {
                             11 + (x >> 40) % 90
