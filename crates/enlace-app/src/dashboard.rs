@@ -184,6 +184,8 @@ pub struct IndicatorInfo {
     pub name_en: String,
     pub period: PeriodKind,
     pub dimensions: Vec<String>,
+    /// Shown on the public portal.
+    pub public: bool,
 }
 
 impl IndicatorInfo {
@@ -207,6 +209,8 @@ pub struct Figure {
     pub dims: BTreeMap<String, String>,
     pub value: Option<u64>,
     pub suppressed: bool,
+    /// A margin (the sum over the other dimensions for one value of `dims`), not a cell.
+    pub margin: bool,
 }
 
 /// What the dashboard is asked for; every field optional (defaults: the first indicator,
@@ -288,23 +292,6 @@ pub struct Derived {
     pub available: bool,
 }
 
-/// The indicators the dashboard falls back on while no catalogue is stored.
-fn builtin_indicators() -> Vec<IndicatorInfo> {
-    let q = |code: &str, es: &str, en: &str, dims: &[&str]| IndicatorInfo {
-        code: code.into(),
-        name_es: es.into(),
-        name_en: en.into(),
-        period: PeriodKind::Quarter,
-        dimensions: dims.iter().map(|d| d.to_string()).collect(),
-    };
-    vec![q(
-        "smuggled_migrants_detected",
-        "Migrantes objeto de tráfico detectados",
-        "Smuggled migrants detected",
-        &["nationality", "sex"],
-    )]
-}
-
 /// Caps the records one derivation reads (a bound on memory, whatever the data).
 const DERIVE_CAP: i64 = 20_000;
 
@@ -315,18 +302,76 @@ fn first(e: &Entity, p: &str) -> Option<String> {
 impl App {
     /// The indicator catalogue as the dashboard shows it.
     pub async fn dashboard_indicators(&self) -> AppResult<Vec<IndicatorInfo>> {
-        Ok(builtin_indicators())
+        Ok(self
+            .indicators()
+            .await?
+            .into_iter()
+            .map(|i| IndicatorInfo {
+                period: if i.period == "month" {
+                    PeriodKind::Month
+                } else {
+                    PeriodKind::Quarter
+                },
+                code: i.code,
+                name_es: i.name.es,
+                name_en: i.name.en,
+                dimensions: i.dimensions,
+                public: i.public,
+            })
+            .collect())
     }
 
-    /// Published figures of one indicator for the periods: `viewer`'s own country in full,
-    /// every other country after disclosure control (`None`: the public, all protected).
+    /// Published figures of one indicator for the periods, through the statistics read:
+    /// `viewer`'s own country in full, every other country after disclosure control
+    /// (`None`: the public, only indicators marked public, all protected).
     pub async fn protected_figures(
         &self,
-        _viewer: Option<Country>,
-        _indicator: &IndicatorInfo,
-        _periods: &[Period],
+        viewer: Option<&Ctx>,
+        indicator: &IndicatorInfo,
+        periods: &[Period],
     ) -> AppResult<Vec<Figure>> {
-        Ok(vec![])
+        let ps: Vec<String> = periods.iter().map(|p| p.to_string()).collect();
+        let v = match viewer {
+            Some(ctx) => self.statistics_view(ctx, &indicator.code, &ps, &[]).await?,
+            None => match self.statistics_public_view(&indicator.code, &ps, &[]).await {
+                Ok(v) => v,
+                Err(AppError::NotFound) => return Ok(vec![]),
+                Err(e) => return Err(e),
+            },
+        };
+        let dims = &v.indicator.dimensions;
+        let mut out = vec![];
+        for t in v.tables {
+            out.push(Figure {
+                country: t.country,
+                period: t.period.clone(),
+                dims: BTreeMap::new(),
+                value: if t.total_suppressed { None } else { t.total },
+                suppressed: t.total_suppressed,
+                margin: false,
+            });
+            for c in t.cells {
+                out.push(Figure {
+                    country: t.country,
+                    period: t.period.clone(),
+                    dims: dims.iter().cloned().zip(c.key).collect(),
+                    value: if c.suppressed { None } else { c.value },
+                    suppressed: c.suppressed,
+                    margin: false,
+                });
+            }
+            for m in t.margins {
+                out.push(Figure {
+                    country: t.country,
+                    period: t.period.clone(),
+                    dims: BTreeMap::from([(m.dimension, m.value)]),
+                    value: if m.suppressed { None } else { m.sum },
+                    suppressed: m.suppressed,
+                    margin: true,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Resolves a dashboard query against the catalogue; bad values name their field.
@@ -403,22 +448,22 @@ impl App {
     pub async fn dashboard(&self, ctx: &Ctx, q: &DashboardQuery) -> AppResult<DashboardData> {
         let indicators = self.dashboard_indicators().await?;
         let (indicator, periods, country) = self.resolve_query(&indicators, q)?;
-        let own = ctx.actor.country;
-        self.dashboard_for(own, indicators, indicator, periods, country, true)
+        self.dashboard_for(Some(ctx), indicators, indicator, periods, country, true)
             .await
     }
 
-    /// The dashboard's data as `own` may see it (`None`: the public).
+    /// The dashboard's data as `viewer` may see it (`None`: the public).
     pub async fn dashboard_for(
         &self,
-        own: Option<Country>,
+        viewer: Option<&Ctx>,
         indicators: Vec<IndicatorInfo>,
         indicator: IndicatorInfo,
         periods: Vec<Period>,
         country: Option<Country>,
         with_overview: bool,
     ) -> AppResult<DashboardData> {
-        let mut figures = self.protected_figures(own, &indicator, &periods).await?;
+        let own = viewer.and_then(|c| c.actor.country);
+        let mut figures = self.protected_figures(viewer, &indicator, &periods).await?;
         if let Some(c) = country {
             figures.retain(|f| f.country == c);
         }
@@ -440,7 +485,7 @@ impl App {
                         .cloned()
                         .collect()
                 } else {
-                    let mut t = self.protected_figures(own, i, &[p]).await?;
+                    let mut t = self.protected_figures(viewer, i, &[p]).await?;
                     t.retain(|f| f.dims.is_empty() && country.is_none_or(|c| f.country == c));
                     t
                 };

@@ -152,6 +152,7 @@ impl App {
         tx.commit().await?;
         self.seed_demo_legislation().await?;
         self.seed_demo_meetings().await?;
+        self.seed_demo_statistics().await?;
         let mut seed = 0usize;
         for (id, username, country) in officers {
             let Some(country) = country else { continue };

@@ -23,6 +23,7 @@ pub mod portal;
 pub mod ratelimit;
 pub mod requests;
 pub mod routes;
+pub mod statistics;
 pub mod users;
 pub mod visas;
 pub mod words;
@@ -169,6 +170,7 @@ impl App {
         };
         app.rebuild_check_index().await?;
         app.load_builtin_workplans().await?;
+        app.load_builtin_indicators().await?;
         Ok(app)
     }
 

@@ -9,6 +9,7 @@ pub mod ftm;
 pub mod nations;
 pub mod policy;
 pub mod role;
+pub mod sdc;
 pub mod text;
 pub mod validate;
 

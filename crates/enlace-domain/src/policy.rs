@@ -159,6 +159,17 @@ pub fn may_follow_agreement(actor: &Actor, responsible: &[String]) -> bool {
             .is_some_and(|c| responsible.iter().any(|r| r == c.code()))
 }
 
+/// A country's statistics are submitted, revised and closed by its own users (any role of
+/// that country); no one else, the secretariat included.
+pub fn may_submit_statistics(actor: &Actor, country: Country) -> bool {
+    actor.country == Some(country) && actor.role != Role::Secretariat
+}
+
+/// The indicator catalogue is the network's shared reference: the secretariat keeps it.
+pub fn may_edit_indicators(actor: &Actor) -> bool {
+    actor.role == Role::Secretariat
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

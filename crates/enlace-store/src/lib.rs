@@ -18,6 +18,7 @@ pub mod portal;
 pub mod requests;
 pub mod sealed;
 pub mod sessions;
+pub mod statistics;
 pub mod testing;
 pub mod tokens;
 pub mod users;

@@ -216,6 +216,17 @@ const V13: &[&str] = &[
     "CREATE INDEX agreement_followups_agreement ON agreement_followups(agreement_id, created_at)",
 ];
 
+/// Statistics (V16): the indicator catalogue (shipped as data, edited by the secretariat),
+/// each country's current figures per indicator and period (with the disclosure-control
+/// pattern computed when they were written, and the threshold it was computed for), and
+/// every revision. Cells are a JSON list of `{"key":[…],"value":n}`.
+const V16: &[&str] = &[
+    "CREATE TABLE stat_indicators (code TEXT PRIMARY KEY, position BIGINT NOT NULL, name_es TEXT NOT NULL, name_en TEXT NOT NULL, definition_es TEXT NOT NULL, definition_en TEXT NOT NULL, unit_es TEXT NOT NULL, unit_en TEXT NOT NULL, period TEXT NOT NULL, dimensions TEXT NOT NULL, k BIGINT NOT NULL, kind TEXT NOT NULL, public BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE TABLE stat_figures (country TEXT NOT NULL REFERENCES countries(code), indicator TEXT NOT NULL REFERENCES stat_indicators(code), period TEXT NOT NULL, revision BIGINT NOT NULL, total BIGINT NOT NULL, cells TEXT NOT NULL, protection TEXT NOT NULL, protection_k BIGINT NOT NULL, closed_at BIGINT, closed_by TEXT, updated_at BIGINT NOT NULL, PRIMARY KEY (country, indicator, period))",
+    "CREATE INDEX stat_figures_period ON stat_figures(indicator, period, country)",
+    "CREATE TABLE stat_revisions (country TEXT NOT NULL REFERENCES countries(code), indicator TEXT NOT NULL REFERENCES stat_indicators(code), period TEXT NOT NULL, revision BIGINT NOT NULL, total BIGINT NOT NULL, cells TEXT NOT NULL, reason TEXT, by_user TEXT NOT NULL, by_username TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (country, indicator, period, revision))",
+];
+
 struct Migration {
     version: i64,
     common: &'static [&'static str],
@@ -313,6 +324,12 @@ const MIGRATIONS: &[Migration] = &[
         common: V15,
         sqlite: V15_SQLITE,
         postgres: V15_POSTGRES,
+    },
+    Migration {
+        version: 16,
+        common: V16,
+        sqlite: &[],
+        postgres: &[],
     },
 ];
 

@@ -324,7 +324,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::portal::api())
         .merge(crate::workplans::api())
         .merge(crate::visas::api())
-        .merge(crate::documents::api());
+        .merge(crate::documents::api())
+        .merge(crate::statistics::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(crate::site::api::healthz))
         .nest("/api/v1", v1)

@@ -112,6 +112,13 @@ impl Tr {
         args.set(name.to_string(), value.to_string());
         self.format(key, Some(&args))
     }
+    /// The message for `key` with two arguments.
+    pub fn t2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
+        let mut args = FluentArgs::new();
+        args.set(a.0.to_string(), a.1.to_string());
+        args.set(b.0.to_string(), b.1.to_string());
+        self.format(key, Some(&args))
+    }
     fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
         let b = self.bundle();
         let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {

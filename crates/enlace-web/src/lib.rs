@@ -27,6 +27,7 @@ pub mod portal;
 pub mod requests;
 pub mod routes;
 pub mod site;
+pub mod statistics;
 pub mod users;
 pub mod visas;
 pub mod workplans;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(visas::pages())
         .merge(documents::pages())
         .merge(dashboard::pages())
+        .merge(statistics::pages())
         .merge(api)
         .fallback(site::pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -30,6 +30,7 @@ fn indicator(i: usize) -> IndicatorInfo {
         name_en: format!("Bench indicator {i}"),
         period: PeriodKind::Quarter,
         dimensions: vec!["nationality".into(), "sex".into(), "age_group".into()],
+        public: true,
     }
 }
 
@@ -64,6 +65,7 @@ fn figures(periods: &[Period], seed: u64) -> Vec<Figure> {
                             ]),
                             value: (!suppressed).then_some(v),
                             suppressed,
+                            margin: false,
                         });
                     }
                 }
@@ -74,6 +76,7 @@ fn figures(periods: &[Period], seed: u64) -> Vec<Figure> {
                 dims: BTreeMap::new(),
                 value: Some(total),
                 suppressed: false,
+                margin: false,
             });
         }
     }

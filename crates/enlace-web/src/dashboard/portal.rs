@@ -42,7 +42,10 @@ pub async fn portal_statistics(
         .unwrap_or_default();
     let f = Frame::new(lang, "/statistics");
     let indicators = match s.app.dashboard_indicators().await {
-        Ok(i) => i,
+        Ok(mut i) => {
+            i.retain(|x| x.public);
+            i
+        }
         Err(_) => return failed(lang),
     };
     let (resolved, errors) = match s.app.resolve_query(&indicators, &q.query()) {

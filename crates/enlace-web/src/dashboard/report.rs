@@ -17,7 +17,6 @@ pub struct Report {
 /// control; the indicators derived from its own and shared intelligence at the end.
 pub async fn build(s: &AppState, ctx: &Ctx, q: Period, t: &Tr) -> AppResult<Report> {
     let indicators = s.app.dashboard_indicators().await?;
-    let own = ctx.actor.country;
     let title = t.t1("dashboard_report_title", "period", &q.to_string());
     let mut blocks = vec![
         Block::Title(title.clone()),
@@ -39,7 +38,14 @@ pub async fn build(s: &AppState, ctx: &Ctx, q: Period, t: &Tr) -> AppResult<Repo
         };
         let d = s
             .app
-            .dashboard_for(own, indicators.clone(), i.clone(), periods, None, false)
+            .dashboard_for(
+                Some(ctx),
+                indicators.clone(),
+                i.clone(),
+                periods,
+                None,
+                false,
+            )
             .await?;
         let p = view::present(&d, t);
         blocks.push(Block::Heading(view::indicator_name(t, i)));

@@ -61,26 +61,18 @@ pub fn dim_name(t: &Tr, dim: &str) -> String {
     }
 }
 
-/// A dimension value's words: nationalities by name, codes of the vocabularies translated.
+/// A dimension value's words: nationalities by name, the other vocabularies as the
+/// statistics catalogue names them.
 pub fn dim_value(t: &Tr, dim: &str, code: &str) -> String {
-    if code == "unknown" || code == "_T" {
-        return t.t(if code == "_T" {
-            "dashboard_total"
-        } else {
-            "dashboard_unknown"
-        });
+    if code == "_T" {
+        return t.t("dashboard_total");
     }
     if dim == "nationality" {
         if let Some(n) = enlace_domain::nations::name(code, t.code()) {
             return n.to_string();
         }
     }
-    let key = format!("dashboard_{dim}_{code}");
-    if t.has(&key) {
-        t.t(&key)
-    } else {
-        code.to_string()
-    }
+    enlace_app::statistics::value_label(dim, code, t.code())
 }
 
 /// The name of an indicator in the reader's language.
@@ -155,6 +147,9 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
                 .figures
                 .iter()
                 .filter(|f| f.period == last && f.dims.contains_key("nationality"))
+                // With several dimensions the nationality margins hold the sums (protected
+                // as published); with one, the cells are the nationalities.
+                .filter(|f| (d.indicator.dimensions.len() > 1) == f.margin)
             {
                 if let Some(&ci) = index.get(&f.country) {
                     let nat = f.dims.get("nationality").cloned().unwrap_or_default();
@@ -244,7 +239,7 @@ pub fn present(d: &DashboardData, t: &Tr) -> Presented {
     let cells: Vec<&Figure> = d
         .figures
         .iter()
-        .filter(|f| f.period == last && !f.dims.is_empty())
+        .filter(|f| f.period == last && !f.dims.is_empty() && !f.margin)
         .collect();
     for c in &countries {
         for f in cells.iter().filter(|f| f.country == *c) {

@@ -15,6 +15,7 @@ mod meetings;
 mod portal;
 mod requests;
 mod site;
+mod statistics;
 mod streams;
 mod testkit;
 mod trust;
