@@ -326,6 +326,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::alerts::api())
         .merge(crate::centres::api())
         .merge(crate::directory::api())
+        .merge(crate::dashboard::api())
         .merge(crate::legislation::api())
         .merge(crate::meetings::api())
         .merge(crate::notifications::api())

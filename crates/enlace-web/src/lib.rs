@@ -18,6 +18,7 @@ pub mod cases;
 pub mod centres;
 pub mod checks;
 pub mod countries;
+pub mod dashboard;
 pub mod directory;
 pub mod documents;
 pub mod entities;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workplans::pages())
         .merge(visas::pages())
         .merge(documents::pages())
+        .merge(dashboard::pages())
         .merge(statistics::pages())
         .merge(api)
         .fallback(site::pages::not_found)

@@ -20,6 +20,10 @@ pub fn pages() -> Router<AppState> {
         .route("/portal/{lang}/feed.atom", get(public::portal_feed))
         .route("/portal/{lang}/directory", get(public::portal_directory))
         .route("/portal/{lang}/agreements", get(public::portal_agreements))
+        .route(
+            "/portal/{lang}/statistics",
+            get(crate::dashboard::portal::portal_statistics),
+        )
         .route("/portal/{lang}/items/{id}", get(public::portal_item))
         .route("/portal/{lang}/{kind}", get(public::portal_kind))
         .route("/portal/files/{id}", get(public::portal_file))

@@ -78,7 +78,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(lang: Lang, rest: &str) -> Frame {
+    pub(crate) fn new(lang: Lang, rest: &str) -> Frame {
         Frame {
             t: Tr::new(lang),
             lang: lang.code(),
@@ -153,7 +153,7 @@ struct MissingPage {
     f: Frame,
 }
 
-fn lang_of(code: &str) -> Option<Lang> {
+pub(crate) fn lang_of(code: &str) -> Option<Lang> {
     match code {
         "es" => Some(Lang::Es),
         "en" => Some(Lang::En),
@@ -163,14 +163,14 @@ fn lang_of(code: &str) -> Option<Lang> {
 
 /// Public pages may be stored by browsers and proxies but are checked again on each visit:
 /// something the secretariat withdraws must not linger in a cache.
-fn public(r: Response) -> Response {
+pub(crate) fn public(r: Response) -> Response {
     let mut r = r;
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
 }
 
-fn missing(lang: Lang) -> Response {
+pub(crate) fn missing(lang: Lang) -> Response {
     let page = render(&MissingPage {
         f: Frame::new(lang, "/"),
     });
@@ -211,7 +211,7 @@ pub async fn portal_home(State(s): State<AppState>, Path(lang): Path<String>) ->
 }
 
 /// A server-side failure, said in the visitor's language without details.
-fn failed(lang: Lang) -> Response {
+pub(crate) fn failed(lang: Lang) -> Response {
     let page = render(&MissingPage {
         f: Frame::new(lang, "/"),
     });

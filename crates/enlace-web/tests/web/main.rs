@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod centres;
 mod checks;
+mod dashboard;
 mod directory;
 mod documents;
 mod entities;

@@ -386,3 +386,55 @@ async fn centres_matrix_over_http() {
     })
     .await;
 }
+
+/// The dashboard and the quarterly report: every signed-in role reads them (other countries'
+/// figures after disclosure control); indicators derived from intelligence only for the
+/// roles that read intelligence; no login, 401. Columns: role, dashboard, report, derived.
+const STATS_TABLE: &str = "
+officer.mx     200 200 yes
+prosecutor.gt  200 200 yes
+analyst.pa     200 200 yes
+approver.mx    200 200 no
+admin.gt       200 200 no
+secretariat    200 200 no
+anonymous      401 401 -
+";
+
+#[tokio::test]
+async fn dashboard_and_report_matrix_over_http() {
+    each_engine(|s| async move {
+        for line in STATS_TABLE.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let tok = match f[0] {
+                "anonymous" => None,
+                u => Some(s.token(u).await),
+            };
+            let (st, body) = s
+                .api(tok.as_deref(), Method::GET, "/api/v1/dashboard", None)
+                .await;
+            assert_eq!(
+                st.as_u16().to_string(),
+                f[1],
+                "dashboard by {}: {body}",
+                f[0]
+            );
+            if f[3] != "-" {
+                assert_eq!(
+                    body["derived"]["available"],
+                    f[3] == "yes",
+                    "derived for {}",
+                    f[0]
+                );
+            }
+            let mut rb = s
+                .http
+                .get(format!("{}/api/v1/reports/quarterly/2026-Q1.pdf", s.base));
+            if let Some(t) = &tok {
+                rb = rb.bearer_auth(t);
+            }
+            let st = rb.send().await.unwrap().status();
+            assert_eq!(st.as_u16().to_string(), f[2], "report by {}", f[0]);
+        }
+    })
+    .await;
+}
