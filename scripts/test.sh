@@ -109,7 +109,7 @@ case "${1:-}" in
 esac
 
 # openssl and curl: the TLS test makes a certificate and fetches over HTTPS.
-ensure_packages postgresql chromium openssl curl ca-certificates
+ensure_packages postgresql chromium openssl curl ca-certificates poppler-utils
 
 # rustup installs cargo in ~/.cargo/bin, which non-login shells (CI) may not have on PATH.
 if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
