@@ -1327,6 +1327,7 @@ shell_gloss_checks_text = A check answers per country "hit" or "no hit". On a hi
 shell_confirm_disable = Disable this account? The person can no longer sign in, and their sessions and tokens end now.
 shell_confirm_reset = Reset this account? The current password and second factor stop working.
 shell_confirm_close_case = Close this case file? You can reopen it later.
+shell_confirm_withdraw_request = Withdraw this request? The country that received it will see it is no longer needed.
 shell_confirm_revoke_token = Revoke this token? The systems that use it lose access.
 shell_confirm_reject = Send this proposal back with the reason written?
 shell_directory_reject = Send back with a reason

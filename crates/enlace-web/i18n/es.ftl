@@ -1327,6 +1327,7 @@ shell_gloss_checks_text = Una consulta responde por país «coincidencia» o «s
 shell_confirm_disable = ¿Desactivar esta cuenta? La persona no podrá entrar y sus sesiones y tokens terminan ahora.
 shell_confirm_reset = ¿Restablecer esta cuenta? La contraseña y el segundo factor actuales dejan de servir.
 shell_confirm_close_case = ¿Cerrar este expediente? Podrá reabrirlo después.
+shell_confirm_withdraw_request = ¿Retirar esta solicitud? El país que la recibió verá que ya no se necesita.
 shell_confirm_revoke_token = ¿Revocar este token? Los sistemas que lo usan dejarán de tener acceso.
 shell_confirm_reject = ¿Devolver esta propuesta con el motivo escrito?
 shell_directory_reject = Devolver con motivo
