@@ -202,7 +202,11 @@ pub struct FieldProblem {
             `{\"error\":{\"code\",\"message\",\"request_id\"}}`.",
         license(name = "AGPL-3.0-only")
     ),
-    components(schemas(ErrorBody))
+    components(schemas(
+        ErrorBody,
+        crate::statistics::api::StatsExportFormat,
+        crate::statistics::api::StatsTemplateFormat
+    ))
 )]
 pub struct ApiDoc;
 

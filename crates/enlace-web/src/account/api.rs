@@ -96,9 +96,10 @@ pub struct TimeZoneView {
 #[derive(Deserialize, ToSchema)]
 #[schema(as = AccountTimeZoneBody)]
 pub(crate) struct TimeZoneBody {
-    /// An IANA zone of the region (`America/Guatemala`), `UTC`, or empty for the country's.
+    /// An IANA zone of the region (`America/Guatemala`), `UTC`, or empty (or absent) for
+    /// the country's.
     #[serde(default)]
-    #[schema(required = true, schema_with = time_zone_schema)]
+    #[schema(required = false, schema_with = time_zone_schema)]
     time_zone: String,
 }
 

@@ -555,7 +555,7 @@ pub(crate) async fn occupancy_create(
 pub(crate) struct CrisisBody {
     /// 1 normal, 2 alert, 3 crisis, 4 emergency.
     #[serde(default)]
-    #[schema(required = true, minimum = 1, maximum = 4)]
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 4)]
     level: Option<i64>,
     #[serde(default)]
     #[schema(

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// The dashboard's filters. Periods are `2026-Q1` or `2026-03`, of the indicator's kind.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardParams {
     /// An indicator code of the catalogue (default: the first).
     #[param(max_length = 64)]

@@ -54,8 +54,8 @@ pub struct ReviewList {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReviewQuery {
-    /// The `next` of the previous page.
-    #[param(pattern = "^[0-9]{1,15}_[0-9a-f]{32}$")]
+    /// The `next` of the previous page (empty: the first page).
+    #[param(pattern = "^([0-9]{1,15}_[0-9a-f]{32})?$")]
     cursor: Option<String>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

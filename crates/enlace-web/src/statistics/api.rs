@@ -595,6 +595,15 @@ pub(crate) struct StatsTemplateQuery {
     format: String,
 }
 
+/// What a refused import answers: the report of its refused rows, or the usual error.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum StatsImportRefusal {
+    Report(StatsImportReport),
+    Error(ErrorBody),
+}
+
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
@@ -727,7 +736,8 @@ pub(crate) struct StatsImportQuery {
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
         description = "The file"),
-    responses((status = 200, body = StatsImportReport)))]
+    responses((status = 200, body = StatsImportReport),
+        (status = 422, description = "Rows refused (the report, nothing written), or a request that is not an import (the error shape)", body = StatsImportRefusal)))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     a: ApiCtx,
