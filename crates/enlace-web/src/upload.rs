@@ -98,6 +98,15 @@ impl UploadForm {
             .unwrap_or("")
     }
 
+    /// The file sent in `name`, taken out of the form (no copy of its bytes).
+    pub fn take_file(&mut self, name: &str) -> Option<UploadFile> {
+        let i = self
+            .files
+            .iter()
+            .position(|f| f.field == name && !(f.filename.is_empty() && f.data.is_empty()))?;
+        Some(self.files.swap_remove(i))
+    }
+
     /// The file sent in `name`, if one was chosen (browsers send an empty part otherwise).
     pub fn file(&self, name: &str) -> Option<&UploadFile> {
         self.files

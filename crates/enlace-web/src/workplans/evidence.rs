@@ -127,14 +127,15 @@ pub async fn upload_form(
         .actor
         .country
         .ok_or_else(|| req.err(AppError::Forbidden))?;
-    let form = UploadForm::read(&req, mp, MAX_FILE, "file").await?;
+    let mut form = UploadForm::read(&req, mp, MAX_FILE, "file").await?;
     let (action, period) = (
         form.text("action").to_string(),
         form.text("period").to_string(),
     );
+    // Taken, not cloned: the file may be 10 MiB.
     let (name, data) = form
-        .file("file")
-        .map(|f| (f.filename.clone(), f.data.clone()))
+        .take_file("file")
+        .map(|f| (f.filename, f.data))
         .unwrap_or_default();
     let p = (id.clone(), country.code().to_string(), action, period);
     match s.app.add_evidence_file(&ctx, &key(&p), &name, data).await {
