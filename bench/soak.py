@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import random
+import sqlite3
 import sys
 import threading
 import time
@@ -14,6 +15,20 @@ from urllib.parse import urlparse, quote
 stop = threading.Event()
 lock = threading.Lock()
 counts = {}  # kind -> [ok, 4xx, 5xx, errors]
+# Writes allowed per minute across all workers (0 = no limit). A worker whose write would
+# exceed the pace does a read instead, so the load stays mixed at a realistic write rate.
+write_pace = {"per_min": 0, "next": 0.0}
+
+
+def may_write():
+    if write_pace["per_min"] <= 0:
+        return True
+    with lock:
+        now = time.time()
+        if now < write_pace["next"]:
+            return False
+        write_pace["next"] = max(now, write_pace["next"]) + 60.0 / write_pace["per_min"]
+        return True
 
 
 def count(kind, status):
@@ -70,6 +85,8 @@ def worker(base, token, country, n):
     while not stop.is_set():
         i += 1
         r = rnd.random()
+        if r >= 0.80 and not may_write():
+            r = rnd.random() * 0.80
         if r < 0.35 and entities:
             c.call("read", "GET", f"/api/v1/entities/{rnd.choice(entities)}")
         elif r < 0.45:
@@ -132,7 +149,14 @@ def sample(pid, data):
     wal = os.path.join(data, "enlace.db-wal")
     wal_size = os.path.getsize(wal) if os.path.exists(wal) else 0
     db_size = os.path.getsize(os.path.join(data, "enlace.db"))
-    return rss, fds, wal_size, db_size
+    # Stored entities: the check index in memory grows with them, which is data, not a leak.
+    try:
+        con = sqlite3.connect(f"file:{os.path.join(data, 'enlace.db')}?mode=ro", uri=True, timeout=10)
+        entities = con.execute("SELECT count(*) FROM entities").fetchone()[0]
+        con.close()
+    except sqlite3.Error:
+        entities = -1
+    return rss, fds, wal_size, db_size, entities
 
 
 def main():
@@ -144,8 +168,13 @@ def main():
     ap.add_argument("--sample", type=float, default=60)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--csv", required=True)
+    ap.add_argument("--writes-per-min", type=int, default=0)
+    # Unpaced writes first, so the database outgrows the page caches (their bound is reached)
+    # before the measured window; the baseline is the first sample after the warm-up.
+    ap.add_argument("--warmup-minutes", type=float, default=0)
     ap.add_argument("--tokens", nargs="+", required=True)
     a = ap.parse_args()
+    write_pace["per_min"] = 0 if a.warmup_minutes > 0 else a.writes_per_min
     countries = ["mx", "gt", "pa", "cr"]
     threads = []
     for n in range(a.workers):
@@ -157,28 +186,36 @@ def main():
         t.start()
     start = time.time()
     rows = []
+    warm_rows = 0
     with open(a.csv, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["minute", "rss_kib", "open_files", "wal_bytes", "db_bytes", "requests_ok", "requests_4xx", "requests_5xx", "errors"])
+        w.writerow(["minute", "rss_kib", "open_files", "wal_bytes", "db_bytes", "entities", "requests_ok", "requests_4xx", "requests_5xx", "errors"])
         while True:
             time.sleep(max(0.0, start + a.sample * (len(rows) + 1) - time.time()))
-            rss, fds, wal, db = sample(a.pid, a.data)
+            rss, fds, wal, db, ents = sample(a.pid, a.data)
             with lock:
                 tot = [sum(c[i] for c in counts.values()) for i in range(4)]
-            row = [round((time.time() - start) / 60, 2), rss, fds, wal, db] + tot
+            row = [round((time.time() - start) / 60, 2), rss, fds, wal, db, ents] + tot
             rows.append(row)
             w.writerow(row)
             f.flush()
-            print("soak:", dict(zip(["minute", "rss_kib", "open_files", "wal_bytes", "db_bytes", "ok", "4xx", "5xx", "errors"], row)), flush=True)
-            if time.time() - start >= a.minutes * 60:
+            print("soak:", dict(zip(["minute", "rss_kib", "open_files", "wal_bytes", "db_bytes", "entities", "ok", "4xx", "5xx", "errors"], row)), flush=True)
+            if write_pace["per_min"] != a.writes_per_min and time.time() - start >= a.warmup_minutes * 60:
+                write_pace["per_min"] = a.writes_per_min
+                warm_rows = len(rows)
+                print("soak: warm-up over, measuring", flush=True)
+            if time.time() - start >= (a.warmup_minutes + a.minutes) * 60:
                 break
     stop.set()
     print("soak: per kind [ok, 4xx, 5xx, errors]:", json.dumps(counts, sort_keys=True))
     # Growth from the first sample after warm-up (the second, or the first if only one).
-    base = rows[1] if len(rows) > 2 else rows[0]
+    base = rows[min(warm_rows, len(rows) - 1)] if a.warmup_minutes > 0 else (rows[1] if len(rows) > 2 else rows[0])
     growth = (rows[-1][1] - base[1]) / base[1] * 100
     print(f"soak: memory {base[1]} KiB -> {rows[-1][1]} KiB ({growth:+.1f}%), open files {base[2]} -> {rows[-1][2]}, "
           f"WAL max {max(r[3] for r in rows)} bytes; CSV in {a.csv}")
+    if rows[-1][5] > base[5] >= 0:
+        per = (rows[-1][1] - base[1]) * 1024 / (rows[-1][5] - base[5])
+        print(f"soak: entities {base[5]} -> {rows[-1][5]}: {per:.0f} bytes of memory growth per entity stored")
     if any(c[2] for c in counts.values()):
         print("soak: FAILED: server errors (5xx)", file=sys.stderr)
         sys.exit(1)

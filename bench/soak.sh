@@ -10,7 +10,10 @@
 #
 # ENLACE_BIN=path/to/enlace skips the build (default: cargo build --release -p enlace).
 # ENLACE_SOAK_SAMPLE=SECONDS changes the sampling interval; ENLACE_SOAK_PORT the port
-# (default 18091); ENLACE_SOAK_WORKERS the number of client threads (default 8).
+# (default 18091); ENLACE_SOAK_WORKERS the number of client threads (default 8);
+# ENLACE_SOAK_WRITES_PER_MIN paces the writes across all workers (default 0: unpaced, about a
+# fifth of all requests), the rest of the load staying the same; ENLACE_SOAK_WARMUP_MINUTES
+# runs that long unpaced first (the database outgrows the page caches) and measures after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES="${1:-30}"
@@ -45,4 +48,5 @@ for u in officer.mx officer.gt officer.pa officer.cr; do
 done
 python3 bench/soak.py --base "$BASE" --pid "$PID" --data "$DATA" --minutes "$MINUTES" \
   --sample "${ENLACE_SOAK_SAMPLE:-60}" --workers "${ENLACE_SOAK_WORKERS:-8}" --csv "$CSV" \
-  --tokens "${TOKENS[@]}"
+  --writes-per-min "${ENLACE_SOAK_WRITES_PER_MIN:-0}" \
+  --warmup-minutes "${ENLACE_SOAK_WARMUP_MINUTES:-0}" --tokens "${TOKENS[@]}"
