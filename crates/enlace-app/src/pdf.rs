@@ -438,8 +438,7 @@ pub fn render(title: &str, lang: &str, footer: &str, blocks: &[Block]) -> Vec<u8
         // a few MiB compressed (level 6: the usual balance of size and time).
         let raw = content.finish();
         let packed = miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6);
-        pdf.stream(content_id, &packed)
-            .filter(Filter::FlateDecode);
+        pdf.stream(content_id, &packed).filter(Filter::FlateDecode);
     }
     pdf.finish()
 }

@@ -1673,6 +1673,7 @@ statistics_import_rejected = Rejected rows
 statistics_import_nothing = Nothing of the file was saved: correct the rejected rows and import it again.
 statistics_import_line = Line
 statistics_import_more = And { $count } more rejected rows.
+statistics_more_rows = More rows (sends nothing)
 shell_done_statistics_saved = Figures saved.
 shell_done_statistics_closed = Period closed.
 shell_done_statistics_indicator_saved = Indicator saved.

@@ -1673,6 +1673,7 @@ statistics_import_rejected = Filas rechazadas
 statistics_import_nothing = No se guardó nada del archivo: corrija las filas rechazadas y vuelva a importarlo.
 statistics_import_line = Línea
 statistics_import_more = Y { $count } filas rechazadas más.
+statistics_more_rows = Más filas (no envía nada)
 shell_done_statistics_saved = Cifras guardadas.
 shell_done_statistics_closed = Periodo cerrado.
 shell_done_statistics_indicator_saved = Indicador guardado.

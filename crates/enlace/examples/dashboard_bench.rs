@@ -235,7 +235,9 @@ async fn time(dir: &Path) {
     );
     let start = Instant::now();
     let res = http
-        .get(format!("{base}/api/v1/reports/quarterly/2026-Q4.pdf?lang=es"))
+        .get(format!(
+            "{base}/api/v1/reports/quarterly/2026-Q4.pdf?lang=es"
+        ))
         .header("cookie", &cookie)
         .send()
         .await

@@ -26,6 +26,8 @@ const GRID_MAX: usize = st::MAX_CELLS;
 const GRID_SPARE: usize = 4;
 /// A breakdown with at most this many combinations (none by nationality) is offered whole.
 const GRID_FULL: usize = 40;
+/// Empty rows the "more rows" button adds.
+const GRID_MORE: usize = 20;
 
 fn get(pairs: &[(String, String)], k: &str) -> String {
     pairs
@@ -421,6 +423,7 @@ fn submit_page(
     (closed, revision): (bool, i64),
     errors: Vec<ShownError>,
     status: StatusCode,
+    extra: usize,
 ) -> Response {
     let t = req.tr();
     let dims = grid_dims(t, ind);
@@ -443,7 +446,7 @@ fn submit_page(
             value: String::new(),
         };
         // A few empty rows always; more while the grid is short (nationalities are typed).
-        let spare_rows = GRID_SPARE.max(16usize.saturating_sub(rows.len()));
+        let spare_rows = GRID_SPARE.max(16usize.saturating_sub(rows.len())) + extra;
         for _ in 0..spare_rows {
             rows.push(spare.clone());
         }
@@ -571,6 +574,7 @@ pub async fn submit_form(
         state,
         vec![],
         StatusCode::OK,
+        0,
     ))
 }
 
@@ -642,6 +646,35 @@ pub async fn submit_post(
         cells.push(CellInput { values, value });
     }
     errs.0.dedup();
+    // "More rows": the form back as typed with empty rows added; nothing is sent.
+    if get(&pairs, "action") == "more" {
+        let state = if st::valid_period(&ind.period, &period) {
+            own_figures(&s, &ctx, &ind.code, country, &period)
+                .await
+                .map_err(|e| req.err(e))?
+                .map(|v| (v.closed, v.revision))
+                .unwrap_or((false, 0))
+        } else {
+            (false, 0)
+        };
+        let kept: Vec<GridRow> = rows
+            .into_iter()
+            .filter(|r| !r.value.trim().is_empty())
+            .collect();
+        return Ok(submit_page(
+            &req,
+            &ind,
+            country,
+            &period,
+            total_typed,
+            kept,
+            reason,
+            state,
+            vec![],
+            StatusCode::OK,
+            GRID_MORE,
+        ));
+    }
     let input = FiguresInput {
         total,
         cells,
@@ -697,6 +730,7 @@ pub async fn submit_post(
         state,
         errors,
         status,
+        0,
     ))
 }
 

@@ -582,6 +582,14 @@ async fn the_statistics_pages_do_the_whole_job() {
         assert!(html.contains("las celdas suman 39 y el total es 40"), "{html}");
         assert!(html.contains("value=\"40\""), "the form comes back as typed");
         assert!(own_table(&s, &mx, "mx", "2026-Q3").await.is_null(), "nothing written");
+        // "More rows" gives the form back as typed with empty rows added, and sends nothing.
+        let mut more = form("40", "2", "");
+        more.push(("action", "more".to_string()));
+        let res = post(more, cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("name=\"value_30\"") && html.contains("value=\"37\""), "{html}");
+        assert!(own_table(&s, &mx, "mx", "2026-Q3").await.is_null(), "nothing written");
         // A good one: saved, revision 1, and it survives (read back through the API).
         let res = post(form("40", "3", ""), cookie.clone()).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
