@@ -4,7 +4,7 @@
 //! vectors. Built on `pdf-writer` (the low-level writer typst uses), so no browser and no font
 //! files are needed at run time.
 use crate::charts::{Anchor, Chart, Rgb, Shape};
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 /// One piece of the document, laid out top to bottom.
 #[derive(Debug, Clone)]
@@ -434,7 +434,11 @@ pub fn render(title: &str, lang: &str, footer: &str, blocks: &[Block]) -> Vec<u8
         res.fonts().pair(F_REG, reg).pair(F_BOLD, bold);
         res.finish();
         page.finish();
-        pdf.stream(content_id, &content.finish());
+        // Deflated: a report of every indicator is tens of MiB of drawing operators raw,
+        // a few MiB compressed (level 6: the usual balance of size and time).
+        let raw = content.finish();
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6);
+        pdf.stream(content_id, &packed).filter(Filter::FlateDecode);
     }
     pdf.finish()
 }

@@ -113,6 +113,7 @@ impl PageUser {
                 "shell_nav_network",
                 vec![
                     ("/dashboard", "dashboard_nav", true),
+                    ("/statistics", "statistics_nav", true),
                     ("/meetings", "nav_meetings", true),
                     ("/workplans", "nav_workplans", true),
                     ("/legislation", "legislation_nav", true),

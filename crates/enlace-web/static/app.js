@@ -245,3 +245,101 @@ document.addEventListener('submit', (ev) => {
     status.className = 'error';
   });
 })();
+
+// Statistics import with upload progress: the chosen file goes to the API (session + CSRF
+// header) while a <progress> follows the upload; the server's report then lists the periods
+// written or every rejected row with its reason. Without a file the pasted CSV posts as a form.
+(function statsImporter() {
+  const form = document.getElementById('stats-import-form');
+  const file = document.getElementById('stats-import-file');
+  if (!form || !file || !window.XMLHttpRequest) return;
+  form.addEventListener('submit', (ev) => {
+    if (!file.files || file.files.length === 0) return;
+    ev.preventDefault();
+    const f = file.files[0];
+    const xlsx = /\.xlsx$/i.test(f.name);
+    const progress = document.getElementById('stats-import-progress');
+    const status = document.getElementById('stats-import-status');
+    const report = document.getElementById('stats-import-report');
+    const reason = document.getElementById('stats-import-reason');
+    let columns = {};
+    try { columns = JSON.parse(report.dataset.columns || '{}'); } catch (_) { columns = {}; }
+    let url = '/api/v1/statistics/' + encodeURIComponent(form.dataset.country) + '/' +
+      encodeURIComponent(form.dataset.indicator) + '/import?format=' + (xlsx ? 'xlsx' : 'csv');
+    if (reason && reason.value.trim()) url += '&reason=' + encodeURIComponent(reason.value.trim());
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('X-CSRF-Token', form.dataset.csrf);
+    xhr.setRequestHeader('Content-Type', xlsx
+      ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv');
+    progress.hidden = false;
+    progress.value = 0;
+    status.className = '';
+    status.textContent = '0%';
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) {
+        progress.value = Math.round((e.loaded / e.total) * 100);
+        status.textContent = progress.value + '%';
+      }
+    };
+    // Uploaded: the server is checking every row (an indeterminate bar meanwhile).
+    xhr.upload.onload = () => { progress.removeAttribute('value'); status.textContent = '…'; };
+    xhr.onload = () => {
+      progress.hidden = true;
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (_) { data = null; }
+      report.textContent = '';
+      if (!data || (xhr.status !== 200 && !Array.isArray(data.rejected))) {
+        status.textContent = (data && data.error && data.error.message) || ('HTTP ' + xhr.status);
+        status.className = 'error';
+        return;
+      }
+      status.textContent = '';
+      const p = document.createElement('p');
+      const strong = document.createElement('strong');
+      strong.textContent = report.dataset.rowsLabel + ':';
+      const rows = document.createElement('span');
+      rows.id = 'stats-import-rows';
+      rows.textContent = String(data.rows);
+      p.append(strong, ' ', rows);
+      report.appendChild(p);
+      if (!data.rejected.length) {
+        const ok = document.createElement('p');
+        ok.id = 'stats-import-ok';
+        ok.textContent = report.dataset.writtenLabel + ':';
+        const ul = document.createElement('ul');
+        ul.id = 'stats-import-periods';
+        for (const [period, rev] of Object.entries(data.periods || {})) {
+          const li = document.createElement('li');
+          li.textContent = period + ' · ' + report.dataset.revisionLabel + ' ' + rev;
+          ul.appendChild(li);
+        }
+        report.append(ok, ul);
+        return;
+      }
+      const refused = document.createElement('p');
+      refused.id = 'stats-import-refused';
+      refused.className = 'error';
+      refused.textContent = report.dataset.nothingLabel;
+      const h = document.createElement('h2');
+      h.textContent = report.dataset.rejectedLabel;
+      const ul = document.createElement('ul');
+      ul.id = 'stats-import-rejected';
+      for (const r of data.rejected) {
+        const li = document.createElement('li');
+        const where = r.line > 0 ? report.dataset.lineLabel + ' ' + r.line + ' · ' : '';
+        li.textContent = where + (columns[r.column] || r.column) + ': ' + (r.message || r.code);
+        ul.appendChild(li);
+      }
+      report.append(refused, h, ul);
+      if (data.more_rejected > 0) {
+        const more = document.createElement('p');
+        more.className = 'muted';
+        more.textContent = report.dataset.moreLabel.replace('%n%', String(data.more_rejected));
+        report.appendChild(more);
+      }
+    };
+    xhr.onerror = () => { progress.hidden = true; status.textContent = 'network error'; status.className = 'error'; };
+    xhr.send(f);
+  });
+})();

@@ -494,3 +494,221 @@ async fn statistics_authorization_matrix() {
     })
     .await;
 }
+
+/// The figures of one country for one period, through the API.
+async fn own_table(s: &Server, tok: &str, country: &str, period: &str) -> Value {
+    let (st, v) = s
+        .api(
+            Some(tok),
+            Method::GET,
+            &format!("/api/v1/statistics?indicator=smuggled_migrants_detected&period={period}&countries={country}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v["items"].get(0).cloned().unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn the_statistics_pages_do_the_whole_job() {
+    use crate::testkit::csrf_of;
+    each_engine(|s| async move {
+        let ind = "smuggled_migrants_detected";
+        // Without a session every page leads to the login, and a post writes nothing.
+        for path in ["/statistics", "/statistics/submit", "/statistics/import", "/statistics/indicators"] {
+            let res = s.http.get(format!("{}{path}", s.base)).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+            assert_eq!(res.headers()["location"], "/login", "{path}");
+        }
+        let res = s
+            .http
+            .post(format!("{}/statistics/submit", s.base))
+            .form(&[("country", "mx"), ("indicator", ind), ("period", "2026-Q3"), ("total", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()["location"], "/login");
+
+        let (_, cookie, _) = s.browser_login("officer.mx", "enlace-demo").await;
+        let cookie = cookie.unwrap();
+        let mx = s.token("officer.mx").await;
+        // The figures view: Mexico in full, the others after disclosure control (the demo
+        // has small cells: they read "reservado", never a zero), in words.
+        let res = s.page(&cookie, &format!("/statistics?indicator={ind}&period=2026-Q1")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("México") && html.contains("Guatemala"), "{html}");
+        assert!(html.contains("reservado"), "suppressed cells say so");
+        assert!(html.contains("Honduras") && html.contains("Mujer"), "dimension values in words");
+        assert!(html.contains("/statistics/submit?indicator="), "the own country may enter figures");
+
+        // The submission form: the breakdown's grid, in words.
+        let res = s.page(&cookie, &format!("/statistics/submit?indicator={ind}&period=2026-Q3")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Nacionalidad") && html.contains("Mujer") && html.contains("Trimestre 3 de 2026"), "{html}");
+        let csrf = csrf_of(&html);
+        let form = |total: &'static str, first: &'static str, reason: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("country", "mx".to_string()),
+                ("indicator", ind.to_string()),
+                ("period", "2026-Q3".to_string()),
+                ("total", total.to_string()),
+                ("d0_0", "Honduras".to_string()),
+                ("d1_0", "female".to_string()),
+                ("value_0", first.to_string()),
+                ("d0_1", "hn".to_string()),
+                ("d1_1", "male".to_string()),
+                ("value_1", "37".to_string()),
+                ("d0_2", String::new()),
+                ("d1_2", "female".to_string()),
+                ("value_2", String::new()),
+                ("reason", reason.to_string()),
+            ]
+        };
+        let post = |f: Vec<(&'static str, String)>, cookie: String| {
+            let s = &s;
+            async move {
+                let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                s.post_form(&cookie, "/statistics/submit", &pairs).await
+            }
+        };
+        // A bad submission: 422, the gap named in Spanish, the form as typed; nothing written.
+        let res = post(form("40", "2", ""), cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("las celdas suman 39 y el total es 40"), "{html}");
+        assert!(html.contains("value=\"40\""), "the form comes back as typed");
+        assert!(own_table(&s, &mx, "mx", "2026-Q3").await.is_null(), "nothing written");
+        // "More rows" gives the form back as typed with empty rows added, and sends nothing.
+        let mut more = form("40", "2", "");
+        more.push(("action", "more".to_string()));
+        let res = post(more, cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("name=\"value_30\"") && html.contains("value=\"37\""), "{html}");
+        assert!(own_table(&s, &mx, "mx", "2026-Q3").await.is_null(), "nothing written");
+        // A good one: saved, revision 1, and it survives (read back through the API).
+        let res = post(form("40", "3", ""), cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(res.headers()["location"].to_str().unwrap().contains("done=statistics_saved"));
+        let t = own_table(&s, &mx, "mx", "2026-Q3").await;
+        assert_eq!((t["total"].as_i64(), t["revision"].as_i64()), (Some(40), Some(1)), "{t}");
+        assert_eq!(t["cells"].as_array().unwrap().len(), 2, "the empty row is not a cell");
+
+        // Another country's user cannot submit for Mexico (403), even with its own session.
+        let (_, gt_cookie, _) = s.browser_login("officer.gt", "enlace-demo").await;
+        let gt_cookie = gt_cookie.unwrap();
+        let gt_csrf = csrf_of(&s.page(&gt_cookie, "/statistics").await.text().await.unwrap());
+        let mut f = form("40", "3", "");
+        f[0].1 = gt_csrf;
+        let res = post(f, gt_cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(own_table(&s, &mx, "mx", "2026-Q3").await["revision"], 1);
+        // Nor see Mexico's revisions (they do not exist for it), nor close them.
+        let rev = format!("/statistics/revisions?country=mx&indicator={ind}&period=2026-Q3");
+        assert_eq!(s.page(&gt_cookie, &rev).await.status(), StatusCode::NOT_FOUND);
+        let close = format!("/statistics/close?country=mx&indicator={ind}&period=2026-Q3");
+        assert_eq!(s.page(&gt_cookie, &close).await.status(), StatusCode::FORBIDDEN);
+
+        // Closing asks first: the page puts the question, and without the confirmation
+        // nothing closes.
+        let res = s.page(&cookie, &close).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("¿Cerrar este periodo?") && html.contains("data-confirm"), "{html}");
+        let base = [("csrf", csrf.as_str()), ("country", "mx"), ("indicator", ind), ("period", "2026-Q3")];
+        let res = s.post_form(&cookie, "/statistics/close", &base).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("marque la casilla para confirmar"));
+        assert_eq!(own_table(&s, &mx, "mx", "2026-Q3").await["closed"], false);
+        let mut confirmed = base.to_vec();
+        confirmed.push(("confirm", "1"));
+        let res = s.post_form(&cookie, "/statistics/close", &confirmed).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(own_table(&s, &mx, "mx", "2026-Q3").await["closed"], true);
+
+        // A change after closing needs a reason (409 without), then is revision 2.
+        let res = s.page(&cookie, &format!("/statistics/submit?indicator={ind}&period=2026-Q3")).await;
+        assert!(res.text().await.unwrap().contains("Este periodo está cerrado"));
+        let res = post(form("41", "4", ""), cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        assert!(res.text().await.unwrap().contains("necesita un motivo"));
+        let res = post(form("41", "4", "Corrección del registro de Tapachula (prueba)"), cookie.clone()).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(own_table(&s, &mx, "mx", "2026-Q3").await["revision"], 2);
+        // Every revision stays readable, with its reason.
+        let res = s.page(&cookie, &rev).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Revisión 2") && html.contains("Revisión 1"), "{html}");
+        assert!(html.contains("Corrección del registro de Tapachula (prueba)"));
+
+        // The import page (the pasted CSV; the file goes to the API from the page's script):
+        // a bad file reports every rejected row and writes nothing; a good one is saved.
+        let res = s.page(&cookie, &format!("/statistics/import?indicator={ind}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("template?format=csv") && html.contains("template?format=xlsx") && html.contains("<progress"));
+        let bad = "period,nationality,sex,value\n2026-Q4,hn,female,12\n2026-Q4,zz,male,4\n2026-Q4,gt,male,-2\n";
+        let imp = |csv: &'static str| {
+            vec![("csrf", csrf.clone()), ("country", "mx".into()), ("indicator", ind.into()), ("csv", csv.into()), ("reason", String::new())]
+        };
+        let pairs = imp(bad);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = s.post_form(&cookie, "/statistics/import", &pairs).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Línea 3") && html.contains("Línea 4") && html.contains("no puede ser negativo"), "{html}");
+        assert!(html.contains("No se guardó nada del archivo"));
+        assert!(own_table(&s, &mx, "mx", "2026-Q4").await.is_null(), "nothing half-written");
+        let pairs = imp("period,nationality,sex,value\n2026-Q4,hn,female,12\n2026-Q4,gt,male,30\n");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = s.post_form(&cookie, "/statistics/import", &pairs).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.text().await.unwrap().contains("Periodos guardados"));
+        assert_eq!(own_table(&s, &mx, "mx", "2026-Q4").await["total"], 42);
+
+        // The catalogue: everyone reads it; only the secretariat edits it.
+        let res = s.page(&cookie, "/statistics/indicators").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(!res.text().await.unwrap().contains("/statistics/indicators/smuggled"));
+        assert_eq!(s.page(&cookie, &format!("/statistics/indicators/{ind}")).await.status(), StatusCode::FORBIDDEN);
+        let (_, sc, _) = s.browser_login("secretariat", "enlace-demo").await;
+        let sc = sc.unwrap();
+        let res = s.page(&sc, &format!("/statistics/indicators/{ind}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let sc_csrf = csrf_of(&res.text().await.unwrap());
+        let edit = |k: &'static str| {
+            vec![
+                ("csrf", sc_csrf.clone()),
+                ("name_es", "Migrantes objeto de tráfico detectados".to_string()),
+                ("name_en", "Smuggled migrants detected".to_string()),
+                ("definition_es", "Personas detectadas (definición de prueba).".to_string()),
+                ("definition_en", "People detected (test definition).".to_string()),
+                ("unit_es", "personas".to_string()),
+                ("unit_en", "people".to_string()),
+                ("k", k.to_string()),
+                ("kind", "submitted".to_string()),
+                ("public", "1".to_string()),
+            ]
+        };
+        let path = format!("/statistics/indicators/{ind}");
+        let pairs = edit("0");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = s.post_form(&sc, &path, &pairs).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("Umbral de divulgación (k): está fuera del rango permitido"));
+        let pairs = edit("15");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = s.post_form(&sc, &path, &pairs).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, v) = s.api(Some(&mx), Method::GET, "/api/v1/indicators", None).await;
+        let i = v["items"].as_array().unwrap().iter().find(|i| i["code"] == ind).unwrap().clone();
+        assert_eq!(i["k"], 15);
+        assert_eq!(i["definition"]["en"], "People detected (test definition).");
+    })
+    .await;
+}
