@@ -680,11 +680,15 @@ impl Tx {
 }
 
 impl crate::Store {
-    /// Every entity of the given schemas, whoever owns it. Only for building the hit/no-hit
-    /// index, whose answers reveal existence and owner but never content.
+    /// One page of the entities of the given schemas, whoever owns it, in id order after
+    /// `after` (keyset paging on the primary key, so memory stays bounded whatever the
+    /// table holds). Only for building the hit/no-hit index, whose answers reveal existence
+    /// and owner but never content.
     pub async fn unrestricted_entities_for_index(
         &self,
         schemas: &[&str],
+        after: Option<&str>,
+        limit: i64,
     ) -> crate::Result<Vec<(String, Country, String, Properties)>> {
         let mut q =
             Q::new("SELECT id, owner_country, schema, properties FROM entities WHERE schema IN (");
@@ -695,6 +699,10 @@ impl crate::Store {
             q.bind(*s);
         }
         q.push(")");
+        if let Some(after) = after {
+            q.push(" AND id > ").bind(after);
+        }
+        q.push(" ORDER BY id LIMIT ").bind(limit);
         let rows = self.fetch_all(&q).await?;
         rows.iter()
             .map(|r| {

@@ -1579,3 +1579,6 @@ stats_import_encoding = The file is not UTF-8 text.
 stats_import_empty = The file has no figures.
 stats_import_header = The first row must name the template's columns.
 stats_import_not_a_count = is not a whole number
+
+# server: the check index warming at start
+index_warming = The server has just started and is still preparing the hit/no-hit index. Try again in a few seconds; no check was made.

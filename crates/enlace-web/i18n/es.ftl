@@ -1579,3 +1579,6 @@ stats_import_encoding = El archivo no es texto UTF-8.
 stats_import_empty = El archivo no contiene cifras.
 stats_import_header = La primera fila debe nombrar las columnas de la plantilla.
 stats_import_not_a_count = no es un número entero
+
+# server: the check index warming at start
+index_warming = El servidor acaba de arrancar y todavía está preparando el índice de consultas de coincidencia. Vuelva a intentarlo en unos segundos; no se ha hecho ninguna consulta.
