@@ -482,7 +482,18 @@ impl Tx {
     ) -> crate::Result<(Vec<Entity>, i64, bool)> {
         let broad = match f.terms.as_slice() {
             [word] => self.term_range_size(word, BROAD_WORD + 1).await? > BROAD_WORD,
-            _ => false,
+            words => {
+                // A misspelt word that no stored term starts with empties the intersection:
+                // answered from one index seek per word, before any common word's range
+                // (tens of thousands of rows for «maría») is read. Nothing depends on
+                // visibility here: the answer is empty for every viewer.
+                for word in words.iter().take(8) {
+                    if self.term_range_size(word, 1).await? == 0 {
+                        return Ok((vec![], 0, true));
+                    }
+                }
+                false
+            }
         };
         if !broad {
             let (list, total) = self.entities_visible(viewer, f, limit, offset).await?;
