@@ -23,8 +23,11 @@ pub struct CheckIndex {
     /// order, replayed on the freshly built index when it is swapped in. A write that lands
     /// after its row's page was read is thereby not lost, and one read twice (in its page
     /// and here) ends the same. `None` once the index is ready.
-    pending: Option<Vec<(String, Option<(Country, PersonRecord)>)>>,
+    pending: Option<Vec<PendingWrite>>,
 }
+
+/// A write made while the index warms: the entity's id and its record (`None`: removed).
+type PendingWrite = (String, Option<(Country, PersonRecord)>);
 
 /// For tests: pauses the warm-up after the store was read and before the swap, so a test
 /// sees the warming state and can write meanwhile (the writes must survive the swap).
