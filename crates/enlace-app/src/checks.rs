@@ -12,14 +12,38 @@ use enlace_store::Viewer;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 /// The index of matchable records and who owns each.
 #[derive(Default)]
 pub struct CheckIndex {
     index: Index,
     owners: HashMap<String, Country>,
+    /// While the index warms at start (`Some`): every write and deletion made meanwhile, in
+    /// order, replayed on the freshly built index when it is swapped in. A write that lands
+    /// after its row's page was read is thereby not lost, and one read twice (in its page
+    /// and here) ends the same. `None` once the index is ready.
+    pending: Option<Vec<PendingWrite>>,
 }
+
+/// A write made while the index warms: the entity's id and its record (`None`: removed).
+type PendingWrite = (String, Option<(Country, PersonRecord)>);
+
+/// For tests: pauses the warm-up after the store was read and before the swap, so a test
+/// sees the warming state and can write meanwhile (the writes must survive the swap).
+#[derive(Default)]
+pub struct WarmHold {
+    /// Notified once every page was read.
+    pub read: tokio::sync::Notify,
+    /// Notify to let the index be swapped in.
+    pub release: tokio::sync::Notify,
+}
+
+/// Entities read per page while the index warms: bounds the rows held at once.
+const WARM_PAGE: i64 = 20_000;
+
+/// Seconds a client is told to wait (`Retry-After`) while the index warms.
+pub const WARMING_RETRY_SECS: i64 = 5;
 
 /// The entity as the matcher reads it.
 fn matchable(schema: &str, props: &Value) -> Value {
@@ -34,12 +58,31 @@ impl CheckIndex {
     }
     /// Replaces what the index holds for `id` (nothing matchable: removes it).
     fn put_record(&mut self, id: String, owner: Country, rec: Option<PersonRecord>) {
+        if let Some(pending) = &mut self.pending {
+            pending.push((id, rec.map(|r| (owner, r))));
+            return;
+        }
         self.index.remove(&id);
         self.owners.remove(&id);
         if let Some(rec) = rec {
             self.index.insert(id.clone(), &rec);
             self.owners.insert(id, owner);
         }
+    }
+    fn forget(&mut self, id: &str) {
+        if let Some(pending) = &mut self.pending {
+            pending.push((id.to_string(), None));
+            return;
+        }
+        self.index.remove(id);
+        self.owners.remove(id);
+    }
+    pub(crate) fn mark_warming(&mut self) {
+        self.pending.get_or_insert_with(Vec::new);
+    }
+    /// Whether the index is still being built at start (checks answer 503 meanwhile).
+    pub fn is_warming(&self) -> bool {
+        self.pending.is_some()
     }
     pub fn len(&self) -> usize {
         self.index.len()
@@ -143,15 +186,132 @@ const SCHEMAS: &[&str] = &[
 ];
 
 impl App {
-    /// Rebuilds the index from the store (at start).
+    /// Rebuilds the index from the store and waits for it (the CLI and tests; the server
+    /// warms it in the background with [`App::warm_check_index`]).
     pub async fn rebuild_check_index(&self) -> AppResult<usize> {
-        let rows = self.store.unrestricted_entities_for_index(SCHEMAS).await?;
+        self.checks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .mark_warming();
+        self.build_check_index(None).await
+    }
+
+    /// Marks the index warming and builds it on a background task: checks answer 503
+    /// `index_warming` (with `Retry-After`) until it is swapped in. A failed build is
+    /// retried after a pause. `hold`, for tests only, keeps the built index from being
+    /// swapped in until released, so the warming state can be observed.
+    pub fn warm_check_index(&self, hold: Option<Arc<WarmHold>>) {
+        self.checks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .mark_warming();
+        let app = self.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            loop {
+                match app.build_check_index(hold.clone()).await {
+                    Ok(n) => {
+                        tracing::info!(
+                            records = n,
+                            ms = started.elapsed().as_millis() as u64,
+                            "check index ready"
+                        );
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "building the check index failed; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Whether checks are refused because the index is still warming.
+    pub fn check_index_warming(&self) -> bool {
+        self.checks
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_warming()
+    }
+
+    /// Reads the store page by page into a private index (records built on blocking
+    /// threads, one page parsed while the next is read), then swaps it in after replaying
+    /// the writes made meanwhile. The live index stays in its warming state until then.
+    async fn build_check_index(&self, hold: Option<Arc<WarmHold>>) -> AppResult<usize> {
         let mut fresh = CheckIndex::default();
-        for (id, owner, schema, props) in rows {
-            fresh.put(&id, owner, &schema, &props);
+        let mut after: Option<String> = None;
+        // The page being indexed on a blocking thread while the next one is read.
+        let mut indexing: Option<tokio::task::JoinHandle<Result<CheckIndex, String>>> = None;
+        loop {
+            let page = self
+                .store
+                .unrestricted_entities_for_index(SCHEMAS, after.as_deref(), WARM_PAGE)
+                .await?;
+            let last_page = (page.len() as i64) < WARM_PAGE;
+            after = page.last().map(|r| r.0.clone());
+            if let Some(h) = indexing.take() {
+                fresh = h
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(AppError::Internal)?;
+            }
+            // Records are built from the JSON in two halves on two threads (the costly
+            // part), then inserted in order into the one index.
+            let mut idx = fresh;
+            indexing = Some(tokio::task::spawn_blocking(move || {
+                let half = page.len() / 2;
+                let mut page = page;
+                let second = page.split_off(half);
+                let build = |rows: Vec<(String, Country, String, Properties)>| {
+                    rows.into_iter()
+                        .map(|(id, owner, schema, props)| {
+                            let v = matchable(
+                                &schema,
+                                &serde_json::to_value(&props).unwrap_or_default(),
+                            );
+                            let rec = PersonRecord::from_ftm_with_country(&v, Some(owner.code()));
+                            (id, owner, rec)
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let (a, b) = std::thread::scope(|sc| {
+                    let t = sc.spawn(|| build(second));
+                    let a = build(page);
+                    t.join().map(|b| (a, b))
+                })
+                .map_err(|_| "a thread building index records panicked".to_string())?;
+                for (id, owner, rec) in a.into_iter().chain(b) {
+                    idx.put_record(id, owner, rec);
+                }
+                Ok::<CheckIndex, String>(idx)
+            }));
+            fresh = CheckIndex::default();
+            if last_page {
+                break;
+            }
+        }
+        if let Some(h) = indexing.take() {
+            fresh = h
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(AppError::Internal)?;
+        }
+        if let Some(hold) = hold {
+            hold.read.notify_one();
+            hold.release.notified().await;
+        }
+        // The swap: the writes made while warming are replayed under the lock, so none can
+        // slip between the replay and the swap.
+        let mut live = self.checks.write().unwrap_or_else(|p| p.into_inner());
+        for (id, rec) in live.pending.take().unwrap_or_default() {
+            match rec {
+                Some((owner, rec)) => fresh.put_record(id, owner, Some(rec)),
+                None => fresh.forget(&id),
+            }
         }
         let n = fresh.len();
-        *self.checks.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        *live = fresh;
         Ok(n)
     }
 
@@ -184,8 +344,7 @@ impl App {
     pub(crate) fn unindex_entities(&self, ids: &[String]) {
         let mut idx = self.checks.write().unwrap_or_else(|p| p.into_inner());
         for id in ids {
-            idx.index.remove(id);
-            idx.owners.remove(id);
+            idx.forget(id);
         }
     }
 
@@ -246,6 +405,12 @@ impl App {
         // Matches per owner country, best first.
         let matches = {
             let idx = self.checks.read().unwrap_or_else(|p| p.into_inner());
+            // Never "no hit" from a half-built index.
+            if idx.is_warming() {
+                return Err(AppError::Warming {
+                    retry_after_secs: WARMING_RETRY_SECS,
+                });
+            }
             let mut per: HashMap<Country, Vec<enlace_match::Match>> = HashMap::new();
             for m in idx.index.hits(&query, enlace_match::DEFAULT_THRESHOLD, 200) {
                 if let Some(owner) = idx.owners.get(&m.id).copied() {
@@ -468,6 +633,11 @@ impl App {
         };
         let matches: Vec<enlace_match::Match> = {
             let idx = self.checks.read().unwrap_or_else(|p| p.into_inner());
+            if idx.is_warming() {
+                return Err(AppError::Warming {
+                    retry_after_secs: WARMING_RETRY_SECS,
+                });
+            }
             idx.index
                 .hits(&query, enlace_match::DEFAULT_THRESHOLD, 64)
                 .into_iter()

@@ -29,6 +29,10 @@ pub enum AppError {
     /// A read could not be audited (no room for its audit row): not served (HTTP 503).
     #[error("unavailable")]
     Unavailable,
+    /// The hit/no-hit index is still being built at start: nothing can be answered yet
+    /// (HTTP 503 with Retry-After), never a "no hit" from half an index.
+    #[error("the check index is warming")]
+    Warming { retry_after_secs: i64 },
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -47,6 +51,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::StorageFull => "insufficient_storage",
             AppError::Unavailable => "service_unavailable",
+            AppError::Warming { .. } => "index_warming",
             AppError::Internal(_) => "internal",
         }
     }

@@ -162,7 +162,16 @@ pub struct App {
 }
 
 impl App {
+    /// The application with its check index built (the CLI's commands and tests).
     pub async fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> AppResult<App> {
+        let app = App::start(store, clock, config).await?;
+        app.rebuild_check_index().await?;
+        Ok(app)
+    }
+
+    /// The application at once, its check index still to build: the server calls
+    /// [`App::warm_check_index`] and listens meanwhile (checks answer 503 until it is ready).
+    pub async fn start(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> AppResult<App> {
         let dummy_hash = crypto::hash_password(crypto::random_token())
             .await
             .map_err(AppError::Internal)?;
@@ -175,7 +184,11 @@ impl App {
             checks: Default::default(),
             hub: Default::default(),
         };
-        app.rebuild_check_index().await?;
+        // Warming until built: no check may answer from an empty index.
+        app.checks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .mark_warming();
         app.load_builtin_workplans().await?;
         app.load_builtin_indicators().await?;
         Ok(app)

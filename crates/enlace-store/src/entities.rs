@@ -482,7 +482,18 @@ impl Tx {
     ) -> crate::Result<(Vec<Entity>, i64, bool)> {
         let broad = match f.terms.as_slice() {
             [word] => self.term_range_size(word, BROAD_WORD + 1).await? > BROAD_WORD,
-            _ => false,
+            words => {
+                // A misspelt word that no stored term starts with empties the intersection:
+                // answered from one index seek per word, before any common word's range
+                // (tens of thousands of rows for «maría») is read. Nothing depends on
+                // visibility here: the answer is empty for every viewer.
+                for word in words.iter().take(8) {
+                    if self.term_range_size(word, 1).await? == 0 {
+                        return Ok((vec![], 0, true));
+                    }
+                }
+                false
+            }
         };
         if !broad {
             let (list, total) = self.entities_visible(viewer, f, limit, offset).await?;
@@ -680,11 +691,15 @@ impl Tx {
 }
 
 impl crate::Store {
-    /// Every entity of the given schemas, whoever owns it. Only for building the hit/no-hit
-    /// index, whose answers reveal existence and owner but never content.
+    /// One page of the entities of the given schemas, whoever owns it, in id order after
+    /// `after` (keyset paging on the primary key, so memory stays bounded whatever the
+    /// table holds). Only for building the hit/no-hit index, whose answers reveal existence
+    /// and owner but never content.
     pub async fn unrestricted_entities_for_index(
         &self,
         schemas: &[&str],
+        after: Option<&str>,
+        limit: i64,
     ) -> crate::Result<Vec<(String, Country, String, Properties)>> {
         let mut q =
             Q::new("SELECT id, owner_country, schema, properties FROM entities WHERE schema IN (");
@@ -695,6 +710,10 @@ impl crate::Store {
             q.bind(*s);
         }
         q.push(")");
+        if let Some(after) = after {
+            q.push(" AND id > ").bind(after);
+        }
+        q.push(" ORDER BY id LIMIT ").bind(limit);
         let rows = self.fetch_all(&q).await?;
         rows.iter()
             .map(|r| {

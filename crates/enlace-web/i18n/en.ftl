@@ -1677,3 +1677,5 @@ statistics_more_rows = More rows (sends nothing)
 shell_done_statistics_saved = Figures saved.
 shell_done_statistics_closed = Period closed.
 shell_done_statistics_indicator_saved = Indicator saved.
+# server: the check index warming at start
+index_warming = The server has just started and is still preparing the hit/no-hit index. Try again in a few seconds; no check was made.

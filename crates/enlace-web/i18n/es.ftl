@@ -1677,3 +1677,5 @@ statistics_more_rows = Más filas (no envía nada)
 shell_done_statistics_saved = Cifras guardadas.
 shell_done_statistics_closed = Periodo cerrado.
 shell_done_statistics_indicator_saved = Indicador guardado.
+# server: the check index warming at start
+index_warming = El servidor acaba de arrancar y todavía está preparando el índice de consultas de coincidencia. Vuelva a intentarlo en unos segundos; no se ha hecho ninguna consulta.

@@ -18,7 +18,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable | AppError::Warming { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -39,7 +39,7 @@ fn log_internal(e: &AppError, request_id: &str) {
 }
 
 fn retry_after(e: &AppError, res: &mut Response) {
-    if let AppError::RateLimited { retry_after_secs } = e {
+    if let AppError::RateLimited { retry_after_secs } | AppError::Warming { retry_after_secs } = e {
         if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }

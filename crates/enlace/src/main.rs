@@ -264,7 +264,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 centre_unreported_days: centre_unreported_days.max(1),
                 ..AppConfig::default()
             };
-            let app = app(&db, config).await?;
+            // The server listens at once; the check index warms in the background (checks
+            // answer 503 `index_warming` until it is ready).
+            let app = App::start(open(&db).await?, Arc::new(SystemClock), config)
+                .await
+                .map_err(|e| e.to_string())?;
+            app.warm_check_index(None);
             // The full-disk reserve (SQLite: the database shares the data folder's disk).
             if db.database.is_none() && db.database_file.is_none() {
                 let mb: u64 = std::env::var("ENLACE_DISK_RESERVE_MB")

@@ -185,6 +185,25 @@ pub async fn checks_submit(
     match s.app.run_check(&ctx, &input).await {
         Ok(answer) => Ok(checks_page(&req, f, vec![], Some(answer))),
         Err(AppError::Invalid(inv)) => Ok(checks_page(&req, f, shown(req.tr(), &inv.0), None)),
+        // The form stays filled in, the warming said in words, and the status and
+        // Retry-After tell a client to come back.
+        Err(AppError::Warming { retry_after_secs }) => {
+            let message = req.tr().t("index_warming");
+            let mut res = checks_page(
+                &req,
+                f,
+                vec![ShownError {
+                    field: String::new(),
+                    message,
+                }],
+                None,
+            );
+            *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
         Err(e) => Err(req.err(e)),
     }
 }

@@ -328,7 +328,8 @@ pub struct MatchCandidate {
 /// Cross-referencing: records the caller may see that look like this one.
 #[utoipa::path(get, path = "/entities/{id}/matches", tag = "entities",
     params(("id" = String, Path)),
-    responses((status = 200, body = Items<MatchCandidate>)))]
+    responses((status = 200, body = Items<MatchCandidate>),
+        (status = 503, description = "`index_warming`: the match index is not ready yet after start (see Retry-After)", body = ErrorBody)))]
 pub(crate) async fn entity_matches(
     State(s): State<AppState>,
     a: ApiCtx,

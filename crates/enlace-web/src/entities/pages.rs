@@ -396,11 +396,12 @@ pub async fn entity_view(
         .await
         .map_err(|e| req.err(e))?;
     let mo = s.app.mo_vocabulary().await.map_err(|e| req.err(e))?;
-    let xrefs = s
-        .app
-        .cross_references(&ctx, &id)
-        .await
-        .map_err(|e| req.err(e))?;
+    // While the match index warms after start the record itself still shows, without
+    // its look-alikes.
+    let xrefs = match s.app.cross_references(&ctx, &id).await {
+        Err(AppError::Warming { .. }) => vec![],
+        r => r.map_err(|e| req.err(e))?,
+    };
     let t = req.tr();
     let rows = prop_rows(t, &e, &referred, &mo);
     let links = link_rows(t, &e, &referring, &referred);

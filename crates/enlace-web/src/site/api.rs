@@ -14,6 +14,10 @@ pub struct Health {
     /// `ok`, or `full` while writes are refused for want of room (507; reads still work).
     #[schema(example = "ok")]
     pub storage: &'static str,
+    /// `ready`, or `warming` while the hit/no-hit index is built after start (checks answer
+    /// 503 `index_warming` meanwhile; everything else serves).
+    #[schema(example = "ready")]
+    pub checks: &'static str,
 }
 
 /// Whether the server can serve (its database answers).
@@ -21,12 +25,18 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(s): State<AppState>) -> Response {
     let storage = if s.app.store.is_full() { "full" } else { "ok" };
+    let checks = if s.app.check_index_warming() {
+        "warming"
+    } else {
+        "ready"
+    };
     if s.app.store.ping().await {
         (
             StatusCode::OK,
             Json(Health {
                 status: "ok",
                 storage,
+                checks,
             }),
         )
             .into_response()
@@ -36,6 +46,7 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
             Json(Health {
                 status: "unavailable",
                 storage,
+                checks,
             }),
         )
             .into_response()

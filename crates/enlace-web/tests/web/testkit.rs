@@ -45,10 +45,53 @@ pub async fn start(
     dir: Arc<tempfile::TempDir>,
     config: AppConfig,
 ) -> Server {
+    start_with(engine, url, dir, config, None).await
+}
+
+/// Runs `f` once per engine with a server whose check index warms in the background and is
+/// held before its swap until the test releases `hold` (the demo data is seeded meanwhile).
+pub async fn each_engine_warming<F, Fut>(f: F)
+where
+    F: Fn(Server, Arc<enlace_app::checks::WarmHold>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let urls = enlace_store::testing::test_database_urls(dir.path())
+        .await
+        .unwrap();
+    for (engine, url) in urls {
+        eprintln!("--- engine: {engine}");
+        let hold = Arc::new(enlace_app::checks::WarmHold::default());
+        let server = start_with(
+            engine,
+            &url,
+            dir.clone(),
+            AppConfig::default(),
+            Some(hold.clone()),
+        )
+        .await;
+        f(server, hold).await;
+    }
+}
+
+async fn start_with(
+    engine: &'static str,
+    url: &str,
+    dir: Arc<tempfile::TempDir>,
+    config: AppConfig,
+    warming: Option<Arc<enlace_app::checks::WarmHold>>,
+) -> Server {
     let store = Store::open(url, Some(dir.path())).await.unwrap();
     let clock = Arc::new(TestClock::default());
     let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let app = App::new(store, dyn_clock, config).await.unwrap();
+    let app = match warming {
+        None => App::new(store, dyn_clock, config).await.unwrap(),
+        Some(hold) => {
+            let app = App::start(store, dyn_clock, config).await.unwrap();
+            app.warm_check_index(Some(hold));
+            app
+        }
+    };
     app.seed_demo().await.unwrap();
     let state = enlace_web::AppState {
         app: app.clone(),
