@@ -30,6 +30,6 @@ pub use ident::{
     normalize_vessel_name, normalize_vessel_registration, phone_candidates, IdKind, Identifier,
     MEMBER_COUNTRIES,
 };
-pub use index::Index;
+pub use index::{available_threads, entity_id, Index, IndexBuilder, IndexStats, LoadError};
 pub use record::{Gender, NameParts, PersonRecord};
 pub use score::{compare, Feature, Match, DEFAULT_THRESHOLD, FEATURES};
