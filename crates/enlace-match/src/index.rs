@@ -833,7 +833,7 @@ fn record_keys(rec: &Prepared) -> Box<[u64]> {
 /// use enlace_match::{IndexBuilder, PersonRecord, DEFAULT_THRESHOLD};
 /// let mut b = IndexBuilder::new(2);
 /// b.add_batch(vec![("gt-17".into(), PersonRecord::with_name("José Luis García López"))]);
-/// b.add_ftm_lines(br#"{"id":"hn-3","schema":"Person","properties":{"name":["Ana Pérez"]}}"#).unwrap();
+/// b.add_ftm_lines(br#"{"id":"hn-3","schema":"Person","properties":{"name":["Ana Perez"]}}"#).unwrap();
 /// let index = b.finish();
 /// assert_eq!(index.len(), 2);
 /// assert_eq!(index.hits(&PersonRecord::with_name("Ana Peres"), DEFAULT_THRESHOLD, 5)[0].id, "hn-3");

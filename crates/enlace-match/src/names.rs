@@ -56,8 +56,10 @@ impl std::ops::Deref for Tok {
 /// seen before). Sharded locks so that the threads of a parallel build rarely wait on each
 /// other. Tokens of removed records stay (a distinct token costs about a hundred bytes).
 pub(crate) struct Interner {
-    shards: Box<[Mutex<HashMap<Box<str>, Arc<TokData>>>]>,
+    shards: Box<[Mutex<TokTable>]>,
 }
+
+type TokTable = HashMap<Box<str>, Arc<TokData>>;
 
 impl Default for Interner {
     fn default() -> Interner {
