@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use crate::dob::Dob;
-use crate::names::{block_keys, tok_sim, token_weight, Tok, TokMatch};
+use crate::names::{block_keys, tok_sim, token_weight, Interner, Tok, TokMatch};
 use crate::record::{PersonRecord, Prepared};
 use crate::score::{self, logit, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
 use crate::text::fnv1a;
@@ -34,6 +35,73 @@ impl Hasher for IdHasher {
 
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+
+/// FNV-1a for record ids (short strings; SipHash was a visible share of a build).
+#[derive(Default)]
+struct StrHasher(u64);
+
+impl Hasher for StrHasher {
+    fn finish(&self) -> u64 {
+        // FNV's low bits mix poorly: fold the high half in, the table indexes by low bits.
+        self.0 ^ (self.0 >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type StrMap<V> = HashMap<Arc<str>, V, BuildHasherDefault<StrHasher>>;
+
+/// Posting lists split by a few bits of the key, so that a parallel build fills each
+/// shard on one thread without locks.
+const SHARDS: usize = 16;
+
+fn shard_of(k: u64) -> usize {
+    // Middle bits: a hash table indexes by the low bits and tags entries with the top ones.
+    ((k >> 32) as usize) % SHARDS
+}
+
+struct Postings(Vec<IdMap<Posting>>);
+
+impl Default for Postings {
+    fn default() -> Postings {
+        Postings((0..SHARDS).map(|_| IdMap::default()).collect())
+    }
+}
+
+impl Postings {
+    fn get(&self, k: &u64) -> Option<&Posting> {
+        self.0.get(shard_of(*k))?.get(k)
+    }
+    fn shard_mut(&mut self, k: u64) -> Option<&mut IdMap<Posting>> {
+        self.0.get_mut(shard_of(k))
+    }
+    fn add(&mut self, k: u64, slot: u32) {
+        if let Some(m) = self.shard_mut(k) {
+            m.entry(k)
+                .and_modify(|p| p.push(slot))
+                .or_insert(Posting::One(slot));
+        }
+    }
+    fn remove(&mut self, k: u64, slot: u32) {
+        if let Some(m) = self.shard_mut(k) {
+            if let Some(p) = m.get_mut(&k) {
+                if p.remove(slot) {
+                    m.remove(&k);
+                }
+            }
+        }
+    }
+}
 
 /// Most blocking keys hold one record: keep those without a heap allocation.
 enum Posting {
@@ -192,7 +260,7 @@ fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
 }
 
 struct Slot {
-    id: String,
+    id: Arc<str>,
     rec: Prepared,
     /// The record's full names, as groups of namesakes.
     names: Groups,
@@ -220,8 +288,10 @@ impl Groups {
 pub struct Index {
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_id: HashMap<String, u32>,
-    postings: IdMap<Posting>,
+    by_id: StrMap<u32>,
+    postings: Postings,
+    /// The name tokens of the records, shared between records.
+    interner: Interner,
     /// Each full name (its tokens as spelt, in any order) → its namesake group.
     namesakes: IdMap<u32>,
     /// Per namesake group: its name key and how many records carry the name.
@@ -325,7 +395,11 @@ impl Index {
     /// Adds or replaces the record under `id`.
     pub fn insert(&mut self, id: String, record: &PersonRecord) {
         self.remove(&id);
-        let rec = record.prepare();
+        let rec = record.prepare_in(Some(&self.interner));
+        self.insert_prepared(id.into(), rec);
+    }
+
+    fn insert_prepared(&mut self, id: Arc<str>, rec: Prepared) {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -336,10 +410,7 @@ impl Index {
         let mut keys = Vec::new();
         emit_keys(&rec, false, &mut keys);
         for (k, _) in keys {
-            self.postings
-                .entry(k)
-                .and_modify(|p| p.push(slot))
-                .or_insert(Posting::One(slot));
+            self.postings.add(k, slot);
         }
         let groups: Vec<u32> = name_keys(&rec)
             .into_iter()
@@ -357,7 +428,7 @@ impl Index {
         }
         if let Some(cell) = self.slots.get_mut(slot as usize) {
             *cell = Some(Slot {
-                id: id.clone(),
+                id: Arc::clone(&id),
                 rec,
                 names: match groups.as_slice() {
                     [g] => Groups::One(*g),
@@ -412,11 +483,7 @@ impl Index {
             let mut keys = Vec::new();
             emit_keys(&old.rec, false, &mut keys);
             for (k, _) in keys {
-                if let Some(p) = self.postings.get_mut(&k) {
-                    if p.remove(slot) {
-                        self.postings.remove(&k);
-                    }
-                }
+                self.postings.remove(k, slot);
             }
             for &g in old.names.as_slice() {
                 self.leave_group(g);
@@ -448,10 +515,18 @@ impl Index {
         threshold: f64,
         limit: usize,
     ) -> Vec<Vec<Match>> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .max(1);
+        self.hits_many_on(queries, threshold, limit, available_threads())
+    }
+
+    /// [`Index::hits_many`] on `threads` threads (at least one).
+    pub fn hits_many_on(
+        &self,
+        queries: &[PersonRecord],
+        threshold: f64,
+        limit: usize,
+        threads: usize,
+    ) -> Vec<Vec<Match>> {
+        let threads = threads.max(1);
         // Small chunks handed out in turn, so that no core idles while another still has a
         // run of slow queries (common names) to finish.
         const CHUNK: usize = 32;
@@ -650,7 +725,7 @@ impl Index {
                 let slot = self.slots.get(s as usize)?.as_ref()?;
                 if !explain {
                     return Some(Match {
-                        id: slot.id.clone(),
+                        id: slot.id.to_string(),
                         score: sigmoid(l0),
                         explanation: Vec::new(),
                     });
@@ -668,13 +743,439 @@ impl Index {
                     });
                 }
                 Some(Match {
-                    id: slot.id.clone(),
+                    id: slot.id.to_string(),
                     score: sigmoid(l),
                     explanation,
                 })
             })
             .collect()
     }
+}
+
+/// The machine's cores (1 when unknown).
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// A line of JSON Lines input that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    /// 1-based line number in the whole input.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The id of a FollowTheMoney entity as `enlace match` reads it: its `id` string, any other
+/// JSON value written out, or `line-N` when it has none.
+pub fn entity_id(entity: &serde_json::Value, line: usize) -> String {
+    match entity.get("id") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => format!("line-{line}"),
+    }
+}
+
+/// Splits `bytes` into about `parts` pieces that end at line ends.
+fn line_chunks(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(parts);
+    let target = bytes.len() / parts.max(1) + 1;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let cut = if rest.len() <= target {
+            rest.len()
+        } else {
+            rest[target..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |p| target + p + 1)
+        };
+        let (a, b) = rest.split_at(cut);
+        out.push(a);
+        rest = b;
+    }
+    out
+}
+
+/// What one worker read from its piece of JSON Lines: the records (an id, or the local line
+/// number for an entity without one) and the lines it saw.
+type ParsedChunk =
+    Result<(Vec<(Result<Arc<str>, usize>, Prepared, Box<[u64]>)>, usize), (usize, String)>;
+
+/// A record read by a builder: its id, its prepared form and its blocking keys (computed on
+/// the reading threads, so the posting lists are filled without computing them again).
+type Entry = (Arc<str>, Prepared, Box<[u64]>);
+
+/// A record's blocking keys, for a builder.
+fn record_keys(rec: &Prepared) -> Box<[u64]> {
+    let mut keys = Vec::new();
+    emit_keys(rec, false, &mut keys);
+    keys.into_iter().map(|(k, _)| k).collect()
+}
+
+/// Builds an [`Index`] from many records at once, on several threads: records are read
+/// and prepared in parallel ([`IndexBuilder::add_batch`], [`IndexBuilder::add_ftm_lines`],
+/// [`IndexBuilder::add_ftm_reader`]), then [`IndexBuilder::finish`] fills the posting
+/// lists, one shard of keys per thread. The index answers exactly as one built by
+/// [`Index::insert`] in the same order (a later record under an id already seen replaces it).
+///
+/// ```
+/// use enlace_match::{IndexBuilder, PersonRecord, DEFAULT_THRESHOLD};
+/// let mut b = IndexBuilder::new(2);
+/// b.add_batch(vec![("gt-17".into(), PersonRecord::with_name("José Luis García López"))]);
+/// b.add_ftm_lines(br#"{"id":"hn-3","schema":"Person","properties":{"name":["Ana Perez"]}}"#).unwrap();
+/// let index = b.finish();
+/// assert_eq!(index.len(), 2);
+/// assert_eq!(index.hits(&PersonRecord::with_name("Ana Peres"), DEFAULT_THRESHOLD, 5)[0].id, "hn-3");
+/// ```
+pub struct IndexBuilder {
+    threads: usize,
+    interner: Interner,
+    entries: Vec<Entry>,
+    /// Lines read so far by the JSON Lines readers (for error messages and `line-N` ids).
+    lines: usize,
+}
+
+impl IndexBuilder {
+    /// A builder working on `threads` threads (at least one; see [`available_threads`]).
+    pub fn new(threads: usize) -> IndexBuilder {
+        IndexBuilder {
+            threads: threads.max(1),
+            interner: Interner::default(),
+            entries: Vec::new(),
+            lines: 0,
+        }
+    }
+
+    /// Records added so far (an id added twice counts twice).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds one record, prepared on the calling thread.
+    pub fn add(&mut self, id: String, record: &PersonRecord) {
+        let rec = record.prepare_in(Some(&self.interner));
+        let keys = record_keys(&rec);
+        self.entries.push((id.into(), rec, keys));
+    }
+
+    /// Adds records, prepared in parallel, in their order.
+    pub fn add_batch(&mut self, records: Vec<(String, PersonRecord)>) {
+        let per = records.len().div_ceil(self.threads).max(1);
+        let interner = &self.interner;
+        let parts: Vec<Vec<Entry>> = std::thread::scope(|s| {
+            let handles: Vec<_> = records
+                .chunks(per)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|(id, r)| {
+                                let rec = r.prepare_in(Some(interner));
+                                let keys = record_keys(&rec);
+                                (Arc::from(id.as_str()), rec, keys)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for p in parts {
+            self.entries.extend(p);
+        }
+    }
+
+    /// Adds the persons of FollowTheMoney JSON Lines (whole lines; blank lines skipped,
+    /// entities without anything matchable skipped), parsed and prepared in parallel. Ids as
+    /// [`entity_id`] reads them. A line that is not JSON stops the load and is named (line
+    /// numbers count every line given to this builder so far). Returns the records added.
+    pub fn add_ftm_lines(&mut self, bytes: &[u8]) -> Result<usize, LoadError> {
+        let chunks = line_chunks(bytes, self.threads * 4);
+        let interner = &self.interner;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut results: Vec<(usize, ParsedChunk)> = Vec::new();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..self.threads.min(chunks.len()))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(chunk) = chunks.get(i) else { break };
+                            done.push((i, parse_chunk(chunk, interner)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for h in handles {
+                if let Ok(done) = h.join() {
+                    results.extend(done);
+                }
+            }
+        });
+        results.sort_unstable_by_key(|(i, _)| *i);
+        if results.len() != chunks.len() {
+            return Err(LoadError {
+                line: self.lines + 1,
+                message: "a reader thread failed".to_owned(),
+            });
+        }
+        let before = self.entries.len();
+        for (_, r) in results {
+            match r {
+                Ok((recs, lines)) => {
+                    let base = self.lines;
+                    self.entries.extend(recs.into_iter().map(|(id, rec, keys)| {
+                        (
+                            id.unwrap_or_else(|l| format!("line-{}", base + l).into()),
+                            rec,
+                            keys,
+                        )
+                    }));
+                    self.lines += lines;
+                }
+                Err((l, message)) => {
+                    return Err(LoadError {
+                        line: self.lines + l,
+                        message,
+                    })
+                }
+            }
+        }
+        Ok(self.entries.len() - before)
+    }
+
+    /// [`IndexBuilder::add_ftm_lines`] over a reader, in blocks of a few MiB so that the
+    /// whole input is never held in memory. Returns the records added.
+    pub fn add_ftm_reader(&mut self, mut reader: impl std::io::Read) -> Result<usize, LoadError> {
+        const BLOCK: usize = 16 << 20;
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+        let mut added = 0;
+        loop {
+            let start = buf.len();
+            buf.resize(start + BLOCK, 0);
+            let n = loop {
+                match reader.read(&mut buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(LoadError {
+                            line: self.lines + 1,
+                            message: e.to_string(),
+                        })
+                    }
+                }
+            };
+            buf.truncate(start + n);
+            if n == 0 {
+                if !buf.is_empty() {
+                    added += self.add_ftm_lines(&buf)?;
+                }
+                return Ok(added);
+            }
+            // Whole lines now; the unfinished last one waits for the next block.
+            if let Some(end) = buf.iter().rposition(|&b| b == b'\n') {
+                added += self.add_ftm_lines(&buf[..=end])?;
+                buf.drain(..=end);
+            }
+        }
+    }
+
+    /// The index, its posting lists filled in parallel.
+    pub fn finish(self) -> Index {
+        let IndexBuilder {
+            threads,
+            interner,
+            entries,
+            ..
+        } = self;
+        let mut ix = Index {
+            interner,
+            ..Index::default()
+        };
+        let n = entries.len();
+        ix.by_id.reserve(n);
+        ix.slots.reserve_exact(n);
+        let mut recs: Vec<Option<Prepared>> = Vec::with_capacity(n);
+        let mut ids: Vec<Arc<str>> = Vec::with_capacity(n);
+        let mut all_keys: Vec<Box<[u64]>> = Vec::with_capacity(n);
+        for (i, (id, rec, keys)) in entries.into_iter().enumerate() {
+            let slot = u32::try_from(i).unwrap_or(u32::MAX);
+            if let Some(old) = ix.by_id.insert(Arc::clone(&id), slot) {
+                // An id seen before: the later record replaces it, as with `insert`.
+                if let Some(r) = recs.get_mut(old as usize) {
+                    *r = None;
+                }
+                ix.free.push(old);
+            }
+            recs.push(Some(rec));
+            ids.push(id);
+            all_keys.push(keys);
+        }
+        // Posting lists: each thread keeps the keys of its shards, walking the records in
+        // slot order (so each list comes out sorted, as `insert` leaves it). The namesake
+        // groups and dates are filled meanwhile on this thread.
+        let recs_ref = &recs;
+        let keys_ref = &all_keys;
+        let mut shards: Vec<(usize, IdMap<Posting>)> = Vec::new();
+        let mut groups: Vec<Groups> = Vec::with_capacity(n);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads.min(SHARDS))
+                .map(|t| {
+                    s.spawn(move || {
+                        let mine: Vec<usize> = (0..SHARDS).filter(|x| x % threads == t).collect();
+                        let mut maps: Vec<IdMap<Posting>> =
+                            mine.iter().map(|_| IdMap::default()).collect();
+                        for (i, (rec, keys)) in recs_ref.iter().zip(keys_ref).enumerate() {
+                            if rec.is_none() {
+                                continue;
+                            }
+                            let slot = u32::try_from(i).unwrap_or(u32::MAX);
+                            for &k in keys.iter() {
+                                let sh = shard_of(k);
+                                if sh % threads != t {
+                                    continue;
+                                }
+                                if let Some(m) = mine
+                                    .iter()
+                                    .position(|&x| x == sh)
+                                    .and_then(|j| maps.get_mut(j))
+                                {
+                                    m.entry(k)
+                                        .and_modify(|p| p.push(slot))
+                                        .or_insert(Posting::One(slot));
+                                }
+                            }
+                        }
+                        mine.into_iter().zip(maps).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            ix.slot_dobs.reserve_exact(n);
+            for rec in recs_ref {
+                let (g, brief) = match rec {
+                    Some(rec) => {
+                        let gs: Vec<u32> = name_keys(rec)
+                            .into_iter()
+                            .map(|k| ix.join_group(k))
+                            .collect();
+                        (
+                            match gs.as_slice() {
+                                [g] => Groups::One(*g),
+                                _ => Groups::Many(gs.into_boxed_slice()),
+                            },
+                            SlotDob {
+                                first: rec.dobs.first().copied(),
+                                more: rec.dobs.len() > 1,
+                            },
+                        )
+                    }
+                    None => (Groups::One(0), SlotDob::default()),
+                };
+                groups.push(g);
+                ix.slot_dobs.push(brief);
+            }
+            for h in handles {
+                if let Ok(done) = h.join() {
+                    shards.extend(done);
+                }
+            }
+        });
+        drop(all_keys);
+        for (sh, m) in shards {
+            if let Some(cell) = ix.postings.0.get_mut(sh) {
+                *cell = m;
+            }
+        }
+        for ((rec, id), names) in recs.into_iter().zip(ids).zip(groups) {
+            ix.slots.push(rec.map(|rec| Slot { id, rec, names }));
+        }
+        ix
+    }
+}
+
+/// Parses one piece of JSON Lines: its records (ids, or local line numbers for entities
+/// without one) and how many lines it held, or the first bad line (local number, message).
+fn parse_chunk(chunk: &[u8], interner: &Interner) -> ParsedChunk {
+    let mut out = Vec::new();
+    let mut lines = 0;
+    for line in chunk.split(|&b| b == b'\n') {
+        lines += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(line).map_err(|e| (lines, format!("not JSON: {e}")))?;
+        if let Some(rec) = PersonRecord::from_ftm(&v) {
+            let id = match v.get("id") {
+                Some(serde_json::Value::String(s)) => Ok(Arc::from(s.as_str())),
+                Some(other) => Ok(Arc::from(other.to_string())),
+                None => Err(lines),
+            };
+            let rec = rec.prepare_in(Some(interner));
+            let keys = record_keys(&rec);
+            out.push((id, rec, keys));
+        }
+    }
+    // A chunk ends with its newline: the empty piece after it is not a line.
+    if chunk.last() == Some(&b'\n') {
+        lines -= 1;
+    }
+    Ok((out, lines))
+}
+
+impl Index {
+    /// Builds an index of `records` on `threads` threads (see [`IndexBuilder`]).
+    pub fn build_parallel(records: Vec<(String, PersonRecord)>, threads: usize) -> Index {
+        let mut b = IndexBuilder::new(threads);
+        b.add_batch(records);
+        b.finish()
+    }
+
+    /// Records, distinct name tokens, posting keys and posting entries: what the index
+    /// holds, to state its memory per record.
+    pub fn stats(&self) -> IndexStats {
+        let (keys, entries) = self.postings.0.iter().fold((0, 0), |(k, e), m| {
+            (
+                k + m.len(),
+                e + m.values().map(|p| p.as_slice().len()).sum::<usize>(),
+            )
+        });
+        IndexStats {
+            records: self.len(),
+            distinct_tokens: self.interner.len(),
+            posting_keys: keys,
+            posting_entries: entries,
+        }
+    }
+}
+
+/// What an index holds (see [`Index::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct IndexStats {
+    pub records: usize,
+    pub distinct_tokens: usize,
+    pub posting_keys: usize,
+    pub posting_entries: usize,
 }
 
 #[cfg(test)]
@@ -883,5 +1384,79 @@ mod tests {
         ix.insert("c".into(), &PersonRecord::with_name("Ana Pérez"));
         assert!(ix.hits(&phone, crate::DEFAULT_THRESHOLD, 10).is_empty());
         assert_eq!(ix.len(), 2);
+    }
+
+    #[test]
+    fn a_parallel_build_answers_as_inserting_one_by_one() {
+        let corpus = crate::synth::generate(&crate::synth::Config {
+            seed: 11,
+            persons: 1500,
+            queries: 300,
+        });
+        let mut text = Vec::new();
+        for r in &corpus.records {
+            text.extend_from_slice(r.to_string().as_bytes());
+            text.push(b'\n');
+        }
+        // An id seen twice: the later record wins, in both builds.
+        let dup = serde_json::json!({"id": corpus.records[3]["id"], "schema": "Person",
+            "properties": {"name": ["Wen Zhang"], "birthDate": ["1990-01-02"]}});
+        text.extend_from_slice(format!("\n{dup}\n").as_bytes());
+        let mut seq = Index::new();
+        for r in corpus.records.iter().chain([&dup]) {
+            if let Some(p) = PersonRecord::from_ftm(r) {
+                seq.insert(r["id"].as_str().unwrap_or_default().to_string(), &p);
+            }
+        }
+        let queries: Vec<PersonRecord> = corpus
+            .queries
+            .iter()
+            .filter_map(PersonRecord::from_ftm)
+            .collect();
+        for threads in [1, 2, 3] {
+            let mut b = IndexBuilder::new(threads);
+            // Fed in two uneven pieces, the second through a reader.
+            let cut = text.len() / 3;
+            let cut = cut + text[cut..].iter().position(|&c| c == b'\n').unwrap_or(0) + 1;
+            b.add_ftm_lines(&text[..cut]).unwrap();
+            b.add_ftm_reader(&text[cut..]).unwrap();
+            let par = b.finish();
+            assert_eq!(par.len(), seq.len());
+            assert_eq!(par.stats().posting_keys, seq.stats().posting_keys);
+            assert_eq!(par.stats().posting_entries, seq.stats().posting_entries);
+            let a = par.hits_many_on(&queries, 0.05, 10, threads);
+            let b = seq.hits_many(&queries, 0.05, 10);
+            let ids = |v: &Vec<Vec<Match>>| -> Vec<Vec<(String, u64)>> {
+                v.iter()
+                    .map(|m| {
+                        m.iter()
+                            .map(|m| (m.id.clone(), m.score.to_bits()))
+                            .collect()
+                    })
+                    .collect()
+            };
+            assert_eq!(ids(&a), ids(&b), "{threads} threads");
+            let q = PersonRecord::with_name("Wen Zhang").birth_date("1990-01-02");
+            assert_eq!(par.hits(&q, 0.5, 1)[0].id, corpus.records[3]["id"]);
+        }
+        // From records in memory too.
+        let recs: Vec<(String, PersonRecord)> = corpus
+            .records
+            .iter()
+            .filter_map(|r| Some((r["id"].as_str()?.to_string(), PersonRecord::from_ftm(r)?)))
+            .collect();
+        assert_eq!(Index::build_parallel(recs, 2).len(), corpus.records.len());
+    }
+
+    #[test]
+    fn a_bad_line_is_named_and_ids_default_to_the_line() {
+        let mut b = IndexBuilder::new(2);
+        let text = b"{\"schema\":\"Person\",\"properties\":{\"name\":[\"Ana Lopez\"]}}\n\n{\"id\":7,\"properties\":{\"name\":[\"Rosa Tzul\"]}}\n";
+        assert_eq!(b.add_ftm_lines(text), Ok(2));
+        let err = b.add_ftm_lines(b"{\"id\":\"x\"}\n{nope\n").unwrap_err();
+        assert_eq!(err.line, 5, "{err}");
+        let ix = b.finish();
+        assert!(ix.contains("line-1"));
+        assert!(ix.contains("7"));
     }
 }

@@ -13,6 +13,22 @@
 //! let hits = index.hits(&query, DEFAULT_THRESHOLD, 10);
 //! assert_eq!(hits[0].id, "gt-17");
 //! ```
+//!
+//! **Many records at once** (a server's start-up, `enlace match`): an [`IndexBuilder`]
+//! reads and prepares records on several threads, then fills the posting lists one shard
+//! per thread. It answers exactly as records inserted one by one in the same order (a later
+//! record under an id already seen replaces it), and the [`Index`] it returns takes
+//! [`Index::insert`] and [`Index::remove`] as usual afterwards.
+//!
+//! - [`IndexBuilder::new`]`(threads)` ([`available_threads`] for every core);
+//! - [`IndexBuilder::add_batch`]`(Vec<(id, PersonRecord)>)`: records prepared in parallel
+//!   (call it per page of rows read from a database: memory stays one page plus the index);
+//! - [`IndexBuilder::add_ftm_reader`]`(reader)` / [`IndexBuilder::add_ftm_lines`]`(bytes)`:
+//!   FollowTheMoney JSON Lines, parsed in parallel a block at a time, ids as [`entity_id`]
+//!   reads them, a bad line named in a [`LoadError`];
+//! - [`IndexBuilder::finish`]`()` → [`Index`]; [`Index::build_parallel`]`(records, threads)`
+//!   does all three; [`Index::hits_many_on`] answers a batch on a given number of threads;
+//!   [`Index::stats`] says what the index holds.
 
 mod data;
 pub mod dob;
@@ -30,6 +46,6 @@ pub use ident::{
     normalize_vessel_name, normalize_vessel_registration, phone_candidates, IdKind, Identifier,
     MEMBER_COUNTRIES,
 };
-pub use index::Index;
+pub use index::{available_threads, entity_id, Index, IndexBuilder, IndexStats, LoadError};
 pub use record::{Gender, NameParts, PersonRecord};
 pub use score::{compare, Feature, Match, DEFAULT_THRESHOLD, FEATURES};

@@ -2,7 +2,7 @@
 //! variant groups) and the token-level similarity used by the scorer.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::data;
 use crate::phonetic;
@@ -16,9 +16,11 @@ pub enum Role {
     Unknown,
 }
 
-/// A name token prepared once, at insert or query time, so comparisons are cheap.
-#[derive(Clone, Debug)]
-pub(crate) struct Tok {
+/// What is known of a name token whatever record carries it: computed once per distinct
+/// token and shared (an index of a million records holds a few hundred thousand distinct
+/// tokens among its millions of token uses).
+#[derive(Debug)]
+pub(crate) struct TokData {
     pub s: Box<str>,
     /// Hash of `s`: tells most unequal tokens apart without reading them, and keys the
     /// per-query memo of token similarities.
@@ -31,9 +33,76 @@ pub(crate) struct Tok {
     pub groups: Box<[u16]>,
     /// The token is a name we know (in one of the name lists).
     pub known: bool,
+}
+
+/// A name token prepared once, at insert or query time, so comparisons are cheap: the
+/// shared [`TokData`] (read through `Deref`: `t.s`, `t.key`…) and this use's weight.
+#[derive(Clone, Debug)]
+pub(crate) struct Tok {
+    pub d: Arc<TokData>,
     /// Log-odds this token adds when it agrees: set from its frequency in the index for
     /// query tokens (common names say less than rare ones).
     pub w: f64,
+}
+
+impl std::ops::Deref for Tok {
+    type Target = TokData;
+    fn deref(&self) -> &TokData {
+        &self.d
+    }
+}
+
+/// Shares the [`TokData`] of equal tokens between records (and skips preparing a token
+/// seen before). Sharded locks so that the threads of a parallel build rarely wait on each
+/// other. Tokens of removed records stay (a distinct token costs about a hundred bytes).
+pub(crate) struct Interner {
+    shards: Box<[Mutex<TokTable>]>,
+}
+
+type TokTable = HashMap<Box<str>, Arc<TokData>>;
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner {
+            shards: (0..64).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
+}
+
+impl Interner {
+    pub(crate) fn token(&self, s: &str) -> Tok {
+        let h = fnv1a(&[s.as_bytes()]);
+        let Some(shard) = self.shards.get((h >> 32) as usize % self.shards.len()) else {
+            return prep_token(s);
+        };
+        // A poisoned shard (a panic elsewhere while it was held) only loses sharing.
+        if let Ok(m) = shard.lock() {
+            if let Some(d) = m.get(s) {
+                return Tok {
+                    d: Arc::clone(d),
+                    w: DEFAULT_TOKEN_WEIGHT,
+                };
+            }
+        }
+        // Prepared outside the lock; two threads may both prepare it, the first one kept.
+        let t = prep_token(s);
+        if let Ok(mut m) = shard.lock() {
+            let d = m.entry(s.into()).or_insert_with(|| Arc::clone(&t.d));
+            return Tok {
+                d: Arc::clone(d),
+                w: DEFAULT_TOKEN_WEIGHT,
+            };
+        }
+        t
+    }
+
+    /// Distinct tokens held.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|m| m.lock().map(|m| m.len()).unwrap_or(0))
+            .sum()
+    }
 }
 
 /// One way of writing a person's name, prepared: tokens in canonical order (given names
@@ -207,13 +276,15 @@ pub(crate) fn prep_token(s: &str) -> Tok {
         groups = near_groups(t, s);
     }
     Tok {
-        groups: groups.into_boxed_slice(),
-        known,
+        d: Arc::new(TokData {
+            groups: groups.into_boxed_slice(),
+            known,
+            s: s.into(),
+            h: fnv1a(&[s.as_bytes()]),
+            key: key.into(),
+            skel,
+        }),
         w: DEFAULT_TOKEN_WEIGHT,
-        s: s.into(),
-        h: fnv1a(&[s.as_bytes()]),
-        key: key.into(),
-        skel,
     }
 }
 
@@ -275,13 +346,17 @@ pub(crate) fn prepare(
     surnames: &[String],
     unknown: &[String],
     weak: bool,
+    interner: Option<&Interner>,
 ) -> PName {
     let toks = given
         .iter()
         .chain(surnames.iter())
         .chain(unknown.iter())
         .filter(|s| !s.is_empty())
-        .map(|s| prep_token(s))
+        .map(|s| match interner {
+            Some(i) => i.token(s),
+            None => prep_token(s),
+        })
         .collect();
     PName { toks, weak }
 }

@@ -326,6 +326,12 @@ impl PersonRecord {
     }
 
     pub(crate) fn prepare(&self) -> Prepared {
+        self.prepare_in(None)
+    }
+
+    /// As [`PersonRecord::prepare`], sharing tokens through `interner` (records kept in an
+    /// index).
+    pub(crate) fn prepare_in(&self, interner: Option<&names::Interner>) -> Prepared {
         let mut names: Vec<PName> = Vec::with_capacity(self.names.len());
         for n in &self.names {
             let mut parts: Vec<(Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
@@ -354,7 +360,7 @@ impl PersonRecord {
                 parts.push(names::parse_full(full));
             }
             for (g, s, u) in parts {
-                let p = names::prepare(&g, &s, &u, n.weak);
+                let p = names::prepare(&g, &s, &u, n.weak, interner);
                 if p.toks.is_empty() {
                     continue;
                 }

@@ -92,6 +92,9 @@ enum Command {
         /// At most this many matches per query.
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        /// Threads for reading, indexing and matching (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Accounts (bootstrap of the first secretariat account on a non-demo platform).
     Users {
@@ -402,8 +405,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
             threshold,
             limit,
+            threads,
         } => {
-            let n = batch_match(&records, &queries, &out, threshold, limit)?;
+            let threads = threads.unwrap_or_else(enlace_match::available_threads);
+            let n = batch_match(&records, &queries, &out, threshold, limit, threads)?;
             eprintln!("matched {n} queries");
             Ok(ExitCode::SUCCESS)
         }
@@ -803,21 +808,25 @@ fn batch_match(
     out: &Path,
     threshold: Option<f64>,
     limit: usize,
+    threads: usize,
 ) -> Result<usize, String> {
     use std::io::Write;
-    let mut index = enlace_match::Index::new();
-    for (id, v) in read_entities(records)? {
-        if let Some(rec) = enlace_match::PersonRecord::from_ftm(&v) {
-            index.insert(id, &rec);
-        }
-    }
+    // Read, parsed and indexed on every core, a block at a time (the file is never held
+    // whole, nor its JSON trees: each line is reduced to the matcher's record at once).
+    let mut builder = enlace_match::IndexBuilder::new(threads);
+    let f = std::fs::File::open(records)
+        .map_err(|e| format!("cannot open {}: {e}", records.display()))?;
+    builder
+        .add_ftm_reader(f)
+        .map_err(|e| format!("{} {e}", records.display()))?;
+    let index = builder.finish();
     let qs = read_entities(queries)?;
     let recs: Vec<enlace_match::PersonRecord> = qs
         .iter()
         .map(|(_, v)| enlace_match::PersonRecord::from_ftm(v).unwrap_or_default())
         .collect();
     let threshold = threshold.unwrap_or(enlace_match::DEFAULT_THRESHOLD);
-    let results = index.hits_many(&recs, threshold, limit.max(1));
+    let results = index.hits_many_on(&recs, threshold, limit.max(1), threads);
     let f =
         std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut w = std::io::BufWriter::new(f);

@@ -5,6 +5,7 @@
 //!     writes DIR/records.jsonl, DIR/queries.jsonl (FollowTheMoney JSON Lines) and
 //!     DIR/truth.jsonl ({"query_id":…,"matches":[record ids]})
 //! match-bench run  --dir DIR [--threshold T] [--limit K] [--latency-sample N] [--out FILE]
+//!                  [--threads N]
 //!     builds the index from records.jsonl, times single queries and a parallel batch,
 //!     writes matches (the `enlace match` format) and prints precision/recall/F1 at the
 //!     threshold and at the best threshold, latency p50/p99, build time, peak memory
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use enlace_match::synth::{generate, Config};
-use enlace_match::{Index, PersonRecord, DEFAULT_THRESHOLD};
+use enlace_match::{Index, IndexBuilder, PersonRecord, DEFAULT_THRESHOLD};
 use serde_json::{json, Value};
 
 // The allocator of the server and of `enlace match` (see crates/enlace/src/main.rs).
@@ -139,6 +140,12 @@ fn read_entities(path: &Path) -> Res<Vec<(String, PersonRecord)>> {
     Ok(out)
 }
 
+fn current_memory_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn peak_memory_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -162,21 +169,25 @@ fn run(args: &[String]) -> Res<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| dir.join("enlace.matches.jsonl"));
 
-    // Build: parse the records file and index it (what `enlace match` and the server do).
+    // Build: parse the records file and index it (what `enlace match` and the server do),
+    // read and prepared in parallel, posting lists filled one shard per thread.
+    let threads: usize = arg_num(args, "--threads", enlace_match::available_threads())?;
+    let mem_before = current_memory_kib().unwrap_or(0);
     let t = Instant::now();
-    let mut index = Index::new();
-    let mut n = 0usize;
-    each_entity(&dir.join("records.jsonl"), |id, r| {
-        index.insert(id, &r);
-        n += 1;
-    })?;
+    let mut builder = IndexBuilder::new(threads);
+    builder.add_ftm_reader(File::open(dir.join("records.jsonl"))?)?;
+    let read = t.elapsed().as_secs_f64();
+    let index = builder.finish();
+    let n = index.len();
     let build = t.elapsed().as_secs_f64();
     let mem_after_build = peak_memory_kib().unwrap_or(0);
+    let held = current_memory_kib().unwrap_or(0).saturating_sub(mem_before);
+    let stats = index.stats();
     eprintln!(
-        "indexed {n} records in {build:.2}s, peak memory {} MiB",
-        mem_after_build / 1024
+        "indexed {n} records in {build:.2}s ({read:.2}s reading and preparing) on {threads} threads, peak memory {} MiB, {} bytes per record held",
+        mem_after_build / 1024,
+        held * 1024 / n.max(1) as u64
     );
-
     let queries = read_entities(&dir.join("queries.jsonl"))?;
     // Single-query latency, one at a time on one thread.
     let mut lat: Vec<f64> = Vec::with_capacity(sample);
@@ -192,10 +203,10 @@ fn run(args: &[String]) -> Res<()> {
     // threshold can be found.
     let recs: Vec<PersonRecord> = queries.iter().map(|(_, r)| r.clone()).collect();
     let t = Instant::now();
-    let at_threshold = index.hits_many(&recs, threshold, limit);
+    let at_threshold = index.hits_many_on(&recs, threshold, limit, threads);
     let batch_secs = t.elapsed().as_secs_f64();
     let qps = recs.len() as f64 / batch_secs.max(1e-9);
-    let results = index.hits_many(&recs, 0.05, limit);
+    let results = index.hits_many_on(&recs, 0.05, limit, threads);
     for (a, b) in at_threshold.iter().zip(&results) {
         let above: Vec<&str> = b
             .iter()
@@ -276,11 +287,14 @@ fn run(args: &[String]) -> Res<()> {
         "latency_ms_p50": round4(percentile(&lat, 0.5)), "latency_ms_p99": round4(percentile(&lat, 0.99)),
         "latency_ms_max": round4(lat.last().copied().unwrap_or(0.0)),
         "build_seconds": round4(build),
+        "read_and_prepare_seconds": round4(read),
+        "bytes_per_record_held": held * 1024 / n.max(1) as u64,
+        "index": stats,
         "peak_memory_mib": peak_memory_kib().unwrap_or(0) / 1024,
         "peak_memory_after_build_mib": mem_after_build / 1024,
         "batch_seconds": round4(batch_secs),
         "batch_queries_per_second": qps.round(),
-        "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "threads": threads,
         "matches_file": out.display().to_string(),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);

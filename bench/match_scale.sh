@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Matcher at scale, run by hand (not in CI): index build and `enlace match` whole-process on
+# one thread and on every core, same generated files, F1 checked identical.
+#
+#   bench/match_scale.sh [PERSONS] [QUERIES]   e.g. bench/match_scale.sh 780000 5000 (~1M records)
+# Environment: DATA (default /tmp/match-data/<PERSONS>), THREADS (default "1 <all cores>").
+# Each timed run holds the shared cargo lock so that no build runs meanwhile (other loads on
+# the machine still count: check `uptime` before trusting a figure). Data never goes in git.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PERSONS="${1:-780000}"
+QUERIES="${2:-5000}"
+DATA="${DATA:-/tmp/match-data/$PERSONS}"
+THREADS="${THREADS:-1 $(nproc)}"
+LOCK=/tmp/enlace-cargo.lock
+
+flock "$LOCK" cargo build --release -p enlace-match --bin match-bench -p enlace --bin enlace
+BENCH=target/release/match-bench
+ENLACE=target/release/enlace
+[ -f "$DATA/records.jsonl" ] || "$BENCH" gen --persons "$PERSONS" --queries "$QUERIES" --out "$DATA"
+
+uptime
+for t in $THREADS; do
+  echo "== match-bench run, $t thread(s)"
+  flock "$LOCK" "$BENCH" run --dir "$DATA" --threads "$t" --latency-sample 500 \
+    --out "$DATA/bench.$t.matches.jsonl" | tee "$DATA/bench.$t.json"
+  echo "== enlace match, $t thread(s), whole process"
+  flock "$LOCK" /usr/bin/time -v "$ENLACE" match --records "$DATA/records.jsonl" \
+    --queries "$DATA/queries.jsonl" --out "$DATA/enlace.$t.matches.jsonl" --threads "$t" \
+    2> "$DATA/enlace.$t.time" || { cat "$DATA/enlace.$t.time"; exit 1; }
+  grep -E "Elapsed|Maximum resident|Percent of CPU" "$DATA/enlace.$t.time"
+  "$BENCH" eval --truth "$DATA/truth.jsonl" --matches "$DATA/enlace.$t.matches.jsonl" --threshold 0.5
+done
