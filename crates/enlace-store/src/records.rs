@@ -17,7 +17,6 @@ use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use std::time::{Duration, Instant};
 
 /// The key ring's file in the data folder.
 pub const KEY_FILE: &str = "records.keys";
@@ -36,8 +35,7 @@ struct Version {
 
 struct Ring {
     versions: BTreeMap<u32, Version>,
-    /// When the file was last read (a rotation by another process is picked up).
-    read_at: Instant,
+    /// The file's change time when read (a rotation by another process is picked up).
     modified: Option<std::time::SystemTime>,
 }
 
@@ -136,28 +134,24 @@ impl RecordKeys {
         let text = std::fs::read_to_string(path).map_err(key_err)?;
         Ok(Ring {
             versions: parse(&text)?,
-            read_at: Instant::now(),
             modified: std::fs::metadata(path).and_then(|m| m.modified()).ok(),
         })
     }
 
-    /// Reads the file again when it changed (at most once a second unless `force`).
+    /// Reads the file again when it changed (a rotation by `enlace keys rotate` while this
+    /// process serves), or always when `force`. One `stat` per call.
     fn refresh(&self, force: bool) {
-        let stale = match self.ring.read() {
-            Ok(r) => force || r.read_at.elapsed() > Duration::from_secs(1),
-            Err(_) => true,
-        };
-        if !stale {
-            return;
-        }
         let modified = std::fs::metadata(&self.path)
             .and_then(|m| m.modified())
             .ok();
+        let same = match self.ring.read() {
+            Ok(r) => r.modified == modified && modified.is_some(),
+            Err(_) => false,
+        };
+        if same && !force {
+            return;
+        }
         if let Ok(mut r) = self.ring.write() {
-            if !force && r.modified == modified && modified.is_some() {
-                r.read_at = Instant::now();
-                return;
-            }
             match Self::read(&self.path) {
                 Ok(new) => *r = new,
                 Err(e) => tracing::error!(error = %e, "cannot read the record key ring again"),
@@ -418,7 +412,7 @@ mod tests {
         assert_eq!(b1.len(), 1);
         assert!(b1[0].starts_with("#1:"));
         assert_eq!(RecordKeys::rotate_file(dir.path()).unwrap(), 2);
-        // This process learns of the new version when it meets it (or within a second).
+        // This process learns of the new version when the file changes.
         let s2 = {
             let k2 = RecordKeys::load_or_create(dir.path()).unwrap();
             assert_eq!(k2.current(), 2);

@@ -118,7 +118,7 @@ enum Command {
         /// An empty PostgreSQL database to restore a `pg_dump` backup into (with pg_restore).
         #[arg(long, env = "ENLACE_DATABASE_URL")]
         database: Option<String>,
-        /// Copy the key files (audit-signing.key, secrets.key) from this folder.
+        /// Copy the key files (audit-signing.key, secrets.key, records.keys) from this folder.
         #[arg(long)]
         keys_from: Option<PathBuf>,
     },
@@ -745,7 +745,7 @@ async fn restore(
     store.close().await;
     if keys.is_empty() {
         println!(
-            "keys NOT restored: copy audit-signing.key and secrets.key into {} before starting the server (without secrets.key no second factor can be checked)",
+            "keys NOT restored: copy audit-signing.key, secrets.key and records.keys into {} before starting the server (without secrets.key no second factor can be checked, without records.keys no sensitive record can be read)",
             data.display()
         );
     }
