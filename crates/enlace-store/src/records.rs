@@ -389,47 +389,6 @@ impl RecordKeys {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seals_binds_rotates_and_blinds() {
-        let dir = tempfile::tempdir().unwrap();
-        let k = RecordKeys::load_or_create(dir.path()).unwrap();
-        let s = k.seal("r1", "name", "José Núñez").unwrap();
-        assert!(s.starts_with("enc1:1:") && !s.contains("Jos"));
-        assert_eq!(k.open("r1", "name", &s).unwrap(), "José Núñez");
-        assert!(k.open("r2", "name", &s).is_err(), "bound to the record");
-        assert!(k.open("r1", "alias", &s).is_err(), "bound to the property");
-        let forged = s.replacen("enc1:1:", "enc1:2:", 1);
-        assert!(
-            k.open("r1", "name", &forged).is_err(),
-            "bound to the version"
-        );
-        assert_eq!(k.open("r1", "name", "plain").unwrap(), "plain");
-        let b1 = k.blind_all("nunez");
-        assert_eq!(b1.len(), 1);
-        assert!(b1[0].starts_with("#1:"));
-        assert_eq!(RecordKeys::rotate_file(dir.path()).unwrap(), 2);
-        // This process learns of the new version when the file changes.
-        let s2 = {
-            let k2 = RecordKeys::load_or_create(dir.path()).unwrap();
-            assert_eq!(k2.current(), 2);
-            k2.seal("r1", "name", "José").unwrap()
-        };
-        assert_eq!(k.open("r1", "name", &s2).unwrap(), "José");
-        assert_eq!(k.current(), 2);
-        assert_eq!(
-            k.open("r1", "name", &s).unwrap(),
-            "José Núñez",
-            "old keys stay"
-        );
-        assert_eq!(k.blind_all("nunez").len(), 2);
-        assert_eq!(k.blind_all("nunez")[0], b1[0]);
-    }
-}
-
 /// Opens a stored entity's sealed values in place (what every read of entities goes
 /// through). Plain entities are left as they are, at the cost of one prefix test.
 pub(crate) fn open_stored_entity(
@@ -773,5 +732,46 @@ impl crate::Tx {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_binds_rotates_and_blinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = RecordKeys::load_or_create(dir.path()).unwrap();
+        let s = k.seal("r1", "name", "José Núñez").unwrap();
+        assert!(s.starts_with("enc1:1:") && !s.contains("Jos"));
+        assert_eq!(k.open("r1", "name", &s).unwrap(), "José Núñez");
+        assert!(k.open("r2", "name", &s).is_err(), "bound to the record");
+        assert!(k.open("r1", "alias", &s).is_err(), "bound to the property");
+        let forged = s.replacen("enc1:1:", "enc1:2:", 1);
+        assert!(
+            k.open("r1", "name", &forged).is_err(),
+            "bound to the version"
+        );
+        assert_eq!(k.open("r1", "name", "plain").unwrap(), "plain");
+        let b1 = k.blind_all("nunez");
+        assert_eq!(b1.len(), 1);
+        assert!(b1[0].starts_with("#1:"));
+        assert_eq!(RecordKeys::rotate_file(dir.path()).unwrap(), 2);
+        // This process learns of the new version when the file changes.
+        let s2 = {
+            let k2 = RecordKeys::load_or_create(dir.path()).unwrap();
+            assert_eq!(k2.current(), 2);
+            k2.seal("r1", "name", "José").unwrap()
+        };
+        assert_eq!(k.open("r1", "name", &s2).unwrap(), "José");
+        assert_eq!(k.current(), 2);
+        assert_eq!(
+            k.open("r1", "name", &s).unwrap(),
+            "José Núñez",
+            "old keys stay"
+        );
+        assert_eq!(k.blind_all("nunez").len(), 2);
+        assert_eq!(k.blind_all("nunez")[0], b1[0]);
     }
 }
