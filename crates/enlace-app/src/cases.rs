@@ -150,6 +150,9 @@ impl App {
             .ok_or(AppError::NotFound)?;
         // Entities take their case's sharing attributes.
         tx.sync_entities_with_case(&updated).await?;
+        if updated.sensitive != case.sensitive {
+            crate::sealing::reseal_case(&mut tx, &updated.id).await?;
+        }
         tx.audit(now, case_entry(ctx, "case.update", &updated))
             .await?;
         tx.commit().await?;

@@ -476,11 +476,15 @@ impl App {
         let mut a = ctx.entry("entity.search", "ok");
         a.object_kind = Some("entity".into());
         a.purpose = purpose.map(|p| p.chars().take(500).collect());
-        a.detail = Some(format!(
-            "q={} returned={} total={total}",
-            q.chars().take(200).collect::<String>(),
-            list.len()
-        ));
+        // The query is personal data: sealed at rest (the audit page opens it).
+        a.detail = Some(tx.seal_note(
+            enlace_store::records::NOTE_AUDIT,
+            &format!(
+                "q={} returned={} total={total}",
+                q.chars().take(200).collect::<String>(),
+                list.len()
+            ),
+        )?);
         tx.audit(now, a).await?;
         crate::audit_returned(
             &mut tx,

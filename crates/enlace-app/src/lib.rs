@@ -27,6 +27,7 @@ pub mod ratelimit;
 pub mod requests;
 pub mod retention;
 pub mod routes;
+pub mod sealing;
 pub mod statistics;
 pub mod users;
 pub mod visas;
@@ -184,6 +185,9 @@ impl App {
             checks: Default::default(),
             hub: Default::default(),
         };
+        // Sensitive records stored before encryption at rest (or under an older key) are
+        // sealed now; a no-op once done.
+        sealing::seal_records(&app.store, false).await?;
         // Warming until built: no check may answer from an empty index.
         app.checks
             .write()

@@ -544,10 +544,21 @@ impl Store {
             .map(|r| r.try_get::<i64, _>("n"))
             .transpose()?
             .unwrap_or(0);
-        let entries = rows
+        let mut entries: Vec<Entry> = rows
             .iter()
             .map(Entry::from_row)
             .collect::<crate::Result<_>>()?;
+        // Personal notes (search queries) are sealed at rest; the chain's hash is over the
+        // sealed form, so only what is shown is opened.
+        for e in &mut entries {
+            if let Some(d) = e.detail.as_mut() {
+                *d = crate::records::open_note(
+                    self.records.as_deref(),
+                    crate::records::NOTE_AUDIT,
+                    d,
+                )?;
+            }
+        }
         Ok((entries, total))
     }
 }

@@ -6,7 +6,7 @@ use sqlx::{Connection, Row};
 use std::path::Path;
 
 /// The key files the data folder holds; a backup never carries them.
-pub const KEY_FILES: [&str; 2] = ["audit-signing.key", "secrets.key"];
+pub const KEY_FILES: [&str; 3] = ["audit-signing.key", "secrets.key", "records.keys"];
 
 /// The SQLite file header: the first 16 bytes of every database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -30,6 +30,8 @@ impl Tx {
     }
 
     pub async fn insert_check(&mut self, c: &NewCheck<'_>, now_ms: i64) -> crate::Result<()> {
+        // The subject is personal data: sealed at rest (opened by `check_of_reference`).
+        let subject = self.seal_note(crate::records::NOTE_CHECK_SUBJECT, c.subject)?;
         self.execute(
             &Q::new("INSERT INTO checks (id, user_id, country, purpose, case_reference, subject, hits, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .arg(c.id)
@@ -37,7 +39,7 @@ impl Tx {
                 .arg(c.country)
                 .arg(c.purpose)
                 .arg(c.case_reference)
-                .arg(c.subject)
+                .arg(subject)
                 .arg(c.hits)
                 .arg(now_ms),
         )

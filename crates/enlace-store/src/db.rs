@@ -90,6 +90,8 @@ pub struct Store {
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
     /// Seals stored secrets (TOTP seeds) with a key from the data folder.
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
+    /// Seals personal data at rest (sensitive entities, check subjects, search queries).
+    pub(crate) records: Option<Arc<crate::records::RecordKeys>>,
     pub(crate) space: Arc<Space>,
 }
 
@@ -342,6 +344,7 @@ pub struct Tx {
     pub(crate) engine: Engine,
     pub(crate) signer: Option<Arc<ed25519_dalek::SigningKey>>,
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
+    pub(crate) records: Option<Arc<crate::records::RecordKeys>>,
     space: Arc<Space>,
     /// Something besides audit rows was written: a failure for want of room is then a
     /// refused write (507), not an unaudited read (503).
@@ -528,6 +531,10 @@ impl Store {
             Some(dir) => Some(Arc::new(crate::sealed::Sealer::load_or_create(dir)?)),
             None => None,
         };
+        let records = match key_dir {
+            Some(dir) => Some(Arc::new(crate::records::RecordKeys::load_or_create(dir)?)),
+            None => None,
+        };
         let conn = writer.acquire().await?;
         let store = Store {
             pool,
@@ -544,6 +551,7 @@ impl Store {
             durable: watch::Sender::new(Durable::default()),
             signer,
             sealer,
+            records,
             space: Arc::default(),
         };
         crate::migrate::run(&store).await?;
@@ -570,6 +578,7 @@ impl Store {
             engine: self.engine,
             signer: self.signer.clone(),
             sealer: self.sealer.clone(),
+            records: self.records.clone(),
             space: self.space.clone(),
             wrote: false,
         })
@@ -590,6 +599,7 @@ impl Store {
             engine: self.engine,
             signer: self.signer.clone(),
             sealer: self.sealer.clone(),
+            records: self.records.clone(),
             space: self.space.clone(),
             wrote: false,
         })
@@ -700,6 +710,9 @@ fn sqlite_pragmas(opts: AnyPoolOptions, engine: Engine, cache_kib: u32) -> AnyPo
                 conn.execute("PRAGMA synchronous = FULL").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                // Deleted and rewritten rows are overwritten with zeros, so that no old
+                // plaintext (a sensitive person sealed later) stays in free pages.
+                conn.execute("PRAGMA secure_delete = ON").await?;
                 // A large page cache keeps the indexes of a big database in memory instead
                 // of re-reading pages from the OS.
                 conn.execute(format!("PRAGMA cache_size = -{cache_kib}").as_str())

@@ -28,12 +28,16 @@ pub struct Entity {
     pub version: i64,
 }
 
-const COLS: &str = "e.id, e.case_id, e.owner_country, e.schema, e.caption, e.properties, e.dist_level, e.handling, e.evaluation, e.sensitive, e.created_by, e.created_at, e.updated_at, e.version";
+pub(crate) const COLS: &str = "e.id, e.case_id, e.owner_country, e.schema, e.caption, e.properties, e.dist_level, e.handling, e.evaluation, e.sensitive, e.created_by, e.created_at, e.updated_at, e.version";
 
-fn from_row(r: &AnyRow, countries: Vec<Country>) -> crate::Result<Entity> {
+pub(crate) fn from_row(
+    r: &AnyRow,
+    countries: Vec<Country>,
+    keys: Option<&crate::records::RecordKeys>,
+) -> crate::Result<Entity> {
     let sh = Sharing::from_row(r, countries)?;
     let props: String = r.try_get("properties")?;
-    Ok(Entity {
+    let mut e = Entity {
         id: r.try_get("id")?,
         case_id: r.try_get("case_id")?,
         owner_country: sh.owner,
@@ -48,7 +52,10 @@ fn from_row(r: &AnyRow, countries: Vec<Country>) -> crate::Result<Entity> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         version: r.try_get("version")?,
-    })
+    };
+    // A sensitive entity's identifying values are sealed at rest (see records.rs).
+    crate::records::open_stored_entity(keys, &mut e)?;
+    Ok(e)
 }
 
 /// What a new entity is: the case decides owner and sharing.
@@ -83,6 +90,9 @@ pub const SEARCH_COUNT_CAP: i64 = 1_000;
 pub struct EntityFilter {
     /// Every term must prefix-match one of the entity's terms.
     pub terms: Vec<String>,
+    /// Filled by the store: each term's blind-index forms (sensitive entities' terms are
+    /// stored as keyed hashes, matched exactly).
+    pub blind: Vec<Vec<String>>,
     pub schema: Option<String>,
     pub owner: Option<Country>,
     pub case_id: Option<String>,
@@ -96,14 +106,26 @@ impl Tx {
         now_ms: i64,
     ) -> crate::Result<String> {
         let id = new_id();
-        let props = serde_json::to_string(e.properties).map_err(|_| corrupt("properties"))?;
+        let sealed = self.sealed_form(
+            &id,
+            e.case.sensitive,
+            e.schema,
+            e.caption,
+            e.properties,
+            e.terms,
+        )?;
+        let (caption, properties, terms) = match &sealed {
+            Some(s) => (s.caption.as_str(), &s.properties, s.terms.as_slice()),
+            None => (e.caption, e.properties, e.terms),
+        };
+        let props = serde_json::to_string(properties).map_err(|_| corrupt("properties"))?;
         self.execute(
             &Q::new("INSERT INTO entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)")
                 .arg(&id)
                 .arg(&e.case.id)
                 .arg(e.case.owner_country)
                 .arg(e.schema)
-                .arg(e.caption)
+                .arg(caption)
                 .arg(props)
                 .arg(e.case.distribution.level.as_str())
                 .arg(e.case.handling.as_str())
@@ -123,8 +145,7 @@ impl Tx {
                 .await?;
             }
         }
-        self.write_refs_and_terms(&id, e.refs, e.terms, true)
-            .await?;
+        self.write_refs_and_terms(&id, e.refs, terms, true).await?;
         Ok(id)
     }
 
@@ -137,6 +158,14 @@ impl Tx {
         created_by: &str,
         now_ms: i64,
     ) -> crate::Result<()> {
+        let sealed_rows;
+        let rows = match self.sealed_bulk(case, rows)? {
+            Some(r) => {
+                sealed_rows = r;
+                sealed_rows.as_slice()
+            }
+            None => rows,
+        };
         // SQLite allows 32,766 parameters per statement; 14 per row.
         for chunk in rows.chunks(400) {
             let mut q = Q::new("INSERT INTO entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version) VALUES ");
@@ -312,7 +341,25 @@ impl Tx {
         now_ms: i64,
     ) -> crate::Result<()> {
         let (caption, refs, terms) = (content.caption, content.refs, content.terms);
-        let props = serde_json::to_string(content.properties).map_err(|_| corrupt("properties"))?;
+        let sealed = self.sealed_form(
+            id,
+            content.case.sensitive,
+            content.schema,
+            caption,
+            content.properties,
+            terms,
+        )?;
+        let old_forms = self.stored_term_forms(content.case.sensitive, old_terms);
+        let (caption, properties, terms, old_terms) = match &sealed {
+            Some(s) => (
+                s.caption.as_str(),
+                &s.properties,
+                s.terms.as_slice(),
+                old_forms.as_slice(),
+            ),
+            None => (caption, content.properties, terms, old_terms),
+        };
+        let props = serde_json::to_string(properties).map_err(|_| corrupt("properties"))?;
         let n = self
             .execute(
                 &Q::new("UPDATE entities SET caption = $1, properties = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND version = $5")
@@ -394,7 +441,11 @@ impl Tx {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
-            out.push(from_row(r, named.get(&id).cloned().unwrap_or_default())?);
+            out.push(from_row(
+                r,
+                named.get(&id).cloned().unwrap_or_default(),
+                self.records.as_deref(),
+            )?);
         }
         Ok(out)
     }
@@ -442,6 +493,7 @@ impl Tx {
         limit: i64,
         offset: i64,
     ) -> crate::Result<(Vec<Entity>, i64)> {
+        let f = &self.with_blind_terms(f);
         // One pass: the page and, beside each row, the count of all matches.
         let mut q = Q::new("");
         entity_matches(&mut q, viewer, f, &format!("{COLS}, COUNT(*) OVER () AS n"));
@@ -499,6 +551,7 @@ impl Tx {
             let (list, total) = self.entities_visible(viewer, f, limit, offset).await?;
             return Ok((list, total, true));
         }
+        let f = &self.with_blind_terms(f);
         let word = f.terms[0].as_str();
         // Walks the entities newest first (the primary key: ids are time-ordered) and stops
         // when the page is full, instead of sorting every match.
@@ -507,8 +560,9 @@ impl Tx {
         q.push(" AND e.id IN (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ")
             .bind(word)
             .push(" AND t.term < ")
-            .bind(format!("{word}\u{10FFFF}"))
-            .push(")");
+            .bind(format!("{word}\u{10FFFF}"));
+        blind_alternatives(&mut q, f, 0);
+        q.push(")");
         other_filters(&mut q, f);
         q.push(" ORDER BY e.id DESC LIMIT ")
             .bind(limit)
@@ -642,6 +696,7 @@ fn entity_matches(q: &mut Q, viewer: &Viewer, f: &EntityFilter, select: &str) {
             .bind(t.as_str())
             .push(" AND t.term < ")
             .bind(format!("{t}\u{10FFFF}"));
+            blind_alternatives(q, f, i);
         }
         q.push(") ");
     }
@@ -652,6 +707,22 @@ fn entity_matches(q: &mut Q, viewer: &Viewer, f: &EntityFilter, select: &str) {
     q.push(" WHERE ");
     viewer.predicate(q, "e");
     other_filters(q, f);
+}
+
+/// `OR t.term IN (…)`: the exact blind-index forms of search word `i` (AND binds tighter,
+/// so this widens the word's prefix range and nothing else).
+fn blind_alternatives(q: &mut Q, f: &EntityFilter, i: usize) {
+    let Some(forms) = f.blind.get(i).filter(|b| !b.is_empty()) else {
+        return;
+    };
+    q.push(" OR t.term IN (");
+    for (j, b) in forms.iter().enumerate() {
+        if j > 0 {
+            q.push(", ");
+        }
+        q.bind(b.as_str());
+    }
+    q.push(")");
 }
 
 /// The filters besides the search words.
@@ -719,11 +790,15 @@ impl crate::Store {
             .map(|r| {
                 let owner: String = r.try_get("owner_country")?;
                 let props: String = r.try_get("properties")?;
+                let id: String = r.try_get("id")?;
+                let mut props: Properties =
+                    serde_json::from_str(&props).map_err(|_| corrupt("properties"))?;
+                crate::records::open_stored_props(self.records.as_deref(), &id, &mut props)?;
                 Ok((
-                    r.try_get("id")?,
+                    id,
                     Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
                     r.try_get("schema")?,
-                    serde_json::from_str(&props).map_err(|_| corrupt("properties"))?,
+                    props,
                 ))
             })
             .collect()

@@ -17,6 +17,7 @@ pub mod meetings;
 mod migrate;
 pub mod portal;
 pub mod queue;
+pub mod records;
 pub mod requests;
 pub mod retention;
 pub mod sealed;

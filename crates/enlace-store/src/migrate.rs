@@ -276,6 +276,10 @@ const V19: &[&str] = &[
     "ALTER TABLE directory_entries ADD COLUMN rejected_reason TEXT",
 ];
 
+/// Encryption at rest (V21): the key version each kind of sealed data was last brought to,
+/// so the start-up sealing pass and `enlace keys rotate` know when nothing is left to do.
+const V21: &[&str] = &["CREATE TABLE record_seal (what TEXT PRIMARY KEY, version BIGINT NOT NULL)"];
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -396,6 +400,12 @@ const MIGRATIONS: &[Migration] = &[
         common: &[],
         sqlite: V20_SQLITE,
         postgres: V20_POSTGRES,
+    },
+    Migration {
+        version: 21,
+        common: V21,
+        sqlite: &[],
+        postgres: &[],
     },
 ];
 

@@ -118,7 +118,11 @@ impl Tx {
                 owner_country: r.try_get("owner_country")?,
                 purpose: r.try_get("purpose")?,
                 case_reference: r.try_get("case_reference")?,
-                subject: r.try_get("subject")?,
+                subject: crate::records::open_note(
+                    self.records.as_deref(),
+                    crate::records::NOTE_CHECK_SUBJECT,
+                    &r.try_get::<String, _>("subject")?,
+                )?,
             })
         })
         .transpose()

@@ -36,3 +36,28 @@ pub async fn fresh_postgres_database(admin_url: &str) -> crate::Result<String> {
     };
     Ok(format!("{base}/{name}{query}"))
 }
+
+/// Every value of every text column of every table, one per line (`table.column: value`): for tests that prove
+/// something is stored nowhere in plain text (whatever the engine keeps it in).
+pub async fn all_stored_text(store: &crate::Store) -> crate::Result<String> {
+    use crate::db::Q;
+    use sqlx::Row;
+    let cols_sql = match store.engine() {
+        crate::Engine::Sqlite => "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND upper(p.type) = 'TEXT'",
+        crate::Engine::Postgres => "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'text'",
+    };
+    let mut out = String::new();
+    for r in store.fetch_all(&Q::new(cols_sql)).await? {
+        let (t, c): (String, String) = (r.try_get("t")?, r.try_get("c")?);
+        // Names come from the catalogue, quoted all the same.
+        let q = Q::new(&format!("SELECT \"{c}\" AS v FROM \"{t}\""));
+        for row in store.fetch_all(&q).await? {
+            if let Ok(Some(v)) = row.try_get::<Option<String>, _>("v") {
+                out.push_str(&format!("{t}.{c}: "));
+                out.push_str(&v);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
+}

@@ -121,9 +121,14 @@ enum Command {
         /// An empty PostgreSQL database to restore a `pg_dump` backup into (with pg_restore).
         #[arg(long, env = "ENLACE_DATABASE_URL")]
         database: Option<String>,
-        /// Copy the key files (audit-signing.key, secrets.key) from this folder.
+        /// Copy the key files (audit-signing.key, secrets.key, records.keys) from this folder.
         #[arg(long)]
         keys_from: Option<PathBuf>,
+    },
+    /// The keys that seal sensitive records at rest (`records.keys` in the data folder).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Work plans (the 2018 work plan and the 2003 action plan ship with the program).
     Workplans {
@@ -152,6 +157,16 @@ enum WorkplansCommand {
     },
     /// List the plans: id, year, actions and title.
     List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key version and reseal every sensitive record and check subject under it,
+    /// in short batches, while the server keeps running. Older versions stay in the file.
+    Rotate {
         #[command(flatten)]
         db: DbArgs,
     },
@@ -220,6 +235,52 @@ async fn open(db: &DbArgs) -> Result<Store, String> {
     Store::open(&url, Some(Path::new(&db.data)))
         .await
         .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// `enlace keys rotate`: a new version in the ring, then two sealing passes (the second
+/// catches rows a running server wrote under the older version before it re-read the ring,
+/// which it does within a second).
+async fn rotate_keys(db: &DbArgs) -> Result<ExitCode, String> {
+    std::fs::create_dir_all(&db.data)
+        .map_err(|e| format!("cannot create {}: {e}", db.data.display()))?;
+    let version = enlace_store::records::RecordKeys::rotate_file(&db.data)
+        .map_err(|e| format!("cannot add a key version: {e}"))?;
+    let store = open(db).await?;
+    let first = enlace_app::sealing::seal_records(&store, true)
+        .await
+        .map_err(|e| format!("resealing failed (run `enlace keys rotate` again): {e}"))?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let second = enlace_app::sealing::seal_records(&store, true)
+        .await
+        .map_err(|e| format!("resealing failed (run `enlace keys rotate` again): {e}"))?;
+    let (entities, checks) = (
+        first.entities + second.entities,
+        first.checks + second.checks,
+    );
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    tx.audit(
+        SystemClock.now_ms(),
+        enlace_store::audit::NewEntry {
+            action: "keys.rotate".into(),
+            outcome: "ok".into(),
+            detail: Some(format!(
+                "version={version} entities={entities} checks={checks}"
+            )),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!(
+        "record key version {version} is current: {entities} sensitive entities and {checks} check subjects resealed"
+    );
+    println!(
+        "Copy {} to the offline key storage now (older versions stay in it; never delete a line).",
+        db.data.join(enlace_store::records::KEY_FILE).display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn app(db: &DbArgs, config: AppConfig) -> Result<App, String> {
@@ -365,6 +426,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys {
+            command: KeysCommand::Rotate { db },
+        } => rotate_keys(&db).await,
         Command::Audit {
             command: AuditCommand::Verify { db, checkpoints },
         } => {
@@ -691,7 +755,7 @@ async fn restore(
     store.close().await;
     if keys.is_empty() {
         println!(
-            "keys NOT restored: copy audit-signing.key and secrets.key into {} before starting the server (without secrets.key no second factor can be checked)",
+            "keys NOT restored: copy audit-signing.key, secrets.key and records.keys into {} before starting the server (without secrets.key no second factor can be checked, without records.keys no sensitive record can be read)",
             data.display()
         );
     }

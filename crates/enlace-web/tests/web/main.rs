@@ -18,6 +18,7 @@ mod portal;
 mod records;
 mod requests;
 mod retention;
+mod sealing;
 mod server;
 mod shell;
 mod site;

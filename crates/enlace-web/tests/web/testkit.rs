@@ -115,6 +115,11 @@ async fn start_with(
 }
 
 impl Server {
+    /// The data folder (database files on SQLite, and the key files on both engines).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub async fn ctx(&self, username: &str) -> Ctx {
         let u = self
             .app
