@@ -22,7 +22,7 @@ pub enum StoreError {
     UnsupportedScheme,
     #[error("conflict: {0}")]
     Conflict(&'static str),
-    #[error("audit signing key: {0}")]
+    #[error("key: {0}")]
     Key(String),
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -531,6 +531,9 @@ impl Store {
             Some(dir) => Some(Arc::new(crate::sealed::Sealer::load_or_create(dir)?)),
             None => None,
         };
+        // A ring created by this open, on a database that has sealed records, would be the
+        // wrong keys: checked after the migrations below.
+        let fresh_ring = key_dir.is_some_and(|d| !d.join(crate::records::KEY_FILE).exists());
         let records = match key_dir {
             Some(dir) => Some(Arc::new(crate::records::RecordKeys::load_or_create(dir)?)),
             None => None,
@@ -555,6 +558,9 @@ impl Store {
             space: Arc::default(),
         };
         crate::migrate::run(&store).await?;
+        if let (Some(dir), Some(keys)) = (key_dir, &store.records) {
+            store.check_record_keys(dir, keys, fresh_ring).await?;
+        }
         Ok(store)
     }
 

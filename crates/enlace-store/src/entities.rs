@@ -539,8 +539,13 @@ impl Tx {
                 // answered from one index seek per word, before any common word's range
                 // (tens of thousands of rows for «maría») is read. Nothing depends on
                 // visibility here: the answer is empty for every viewer.
-                for word in words.iter().take(8) {
-                    if self.term_range_size(word, 1).await? == 0 {
+                // A sensitive record's words are stored only as blind-index hashes, looked up
+                // exactly: a word is present when either form is.
+                let fb = self.with_blind_terms(f);
+                for (i, word) in words.iter().enumerate().take(8) {
+                    if self.term_range_size(word, 1).await? == 0
+                        && !self.any_term_of(fb.blind.get(i)).await?
+                    {
                         return Ok((vec![], 0, true));
                     }
                 }
@@ -591,6 +596,22 @@ impl Tx {
             n.min(SEARCH_COUNT_CAP),
             n <= SEARCH_COUNT_CAP,
         ))
+    }
+
+    /// Whether the term index holds any of these exact terms (blind-index forms).
+    async fn any_term_of(&mut self, forms: Option<&Vec<String>>) -> crate::Result<bool> {
+        let Some(forms) = forms.filter(|f| !f.is_empty()) else {
+            return Ok(false);
+        };
+        let mut q = Q::new("SELECT 1 AS one FROM entity_terms t WHERE t.term IN (");
+        for (j, b) in forms.iter().enumerate() {
+            if j > 0 {
+                q.push(", ");
+            }
+            q.bind(b.as_str());
+        }
+        q.push(") LIMIT 1");
+        Ok(self.fetch_optional(&q).await?.is_some())
     }
 
     /// How many term-index entries start with `word`, counting no further than `cap`.

@@ -520,6 +520,42 @@ impl crate::Store {
     pub fn record_keys(&self) -> Option<&RecordKeys> {
         self.records.as_deref()
     }
+
+    /// Refuses a key ring that cannot open what the database holds: one created just now on
+    /// a database that already sealed records (the ring did not travel with a restore), or
+    /// one lacking a version the records were sealed under. Serving on would answer every
+    /// sealed record as unreadable and seal new ones under keys no backup holds.
+    pub(crate) async fn check_record_keys(
+        &self,
+        dir: &Path,
+        keys: &RecordKeys,
+        fresh_ring: bool,
+    ) -> crate::Result<()> {
+        let row = self
+            .fetch_optional(&crate::db::Q::new(
+                "SELECT max(version) AS version FROM record_seal",
+            ))
+            .await?;
+        let sealed = match row {
+            Some(r) => sqlx::Row::try_get::<Option<i64>, _>(&r, "version")?,
+            None => None,
+        };
+        let Some(sealed) = sealed else {
+            return Ok(());
+        };
+        let missing = fresh_ring || !keys.versions().contains(&(sealed as u32));
+        if missing {
+            if fresh_ring {
+                // Leave the folder as it was, so that putting the right file back is enough.
+                let _ = std::fs::remove_file(dir.join(KEY_FILE));
+            }
+            return Err(StoreError::Key(format!(
+                "the database holds records sealed under key version {sealed}, which {} does not hold: put back the {KEY_FILE} that belongs to this database (it travels with its backups) before starting",
+                dir.join(KEY_FILE).display()
+            )));
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn open_note(

@@ -236,3 +236,31 @@ async fn audit_chain_verifies_and_is_append_only() {
     })
     .await;
 }
+
+/// A database whose records were sealed refuses a key ring that is not theirs: a missing
+/// records.keys is not silently replaced by a new one (the ring did not travel with a
+/// restore), and putting the right file back is enough.
+#[tokio::test]
+async fn a_sealed_database_refuses_a_missing_key_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("enlace.db").display());
+    let store = Store::open(&url, Some(dir.path())).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.set_sealed_version("checks", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+    let ring = dir.path().join("records.keys");
+    let saved = std::fs::read(&ring).unwrap();
+    std::fs::remove_file(&ring).unwrap();
+
+    let err = match Store::open(&url, Some(dir.path())).await {
+        Ok(_) => panic!("a sealed database opened with a new key ring"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("records.keys"), "{err}");
+    assert!(!ring.exists(), "the refused open left a new ring behind");
+
+    std::fs::write(&ring, saved).unwrap();
+    let store = Store::open(&url, Some(dir.path())).await.unwrap();
+    store.close().await;
+}
