@@ -376,18 +376,7 @@ impl Tx {
         // Only the terms that changed are touched (by primary key: there is no index of
         // terms by entity, which would cost every import a second insert per term).
         let gone: Vec<&String> = old_terms.iter().filter(|t| !terms.contains(t)).collect();
-        for chunk in gone.chunks(200) {
-            let mut q = Q::new("DELETE FROM entity_terms WHERE entity_id = ");
-            q.bind(id).push(" AND term IN (");
-            for (i, t) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(t.as_str());
-            }
-            q.push(")");
-            self.execute(&q).await?;
-        }
+        self.delete_terms(id, &gone).await?;
         let added: Vec<String> = terms
             .iter()
             .filter(|t| !old_terms.contains(t))
@@ -596,6 +585,28 @@ impl Tx {
             n.min(SEARCH_COUNT_CAP),
             n <= SEARCH_COUNT_CAP,
         ))
+    }
+
+    /// Removes these terms of one entity (by primary key, in chunks that keep each statement
+    /// under the engines' parameter limits).
+    pub(crate) async fn delete_terms(
+        &mut self,
+        entity_id: &str,
+        terms: &[&String],
+    ) -> crate::Result<()> {
+        for chunk in terms.chunks(200) {
+            let mut q = Q::new("DELETE FROM entity_terms WHERE entity_id = ");
+            q.bind(entity_id).push(" AND term IN (");
+            for (i, t) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(t.as_str());
+            }
+            q.push(")");
+            self.execute(&q).await?;
+        }
+        Ok(())
     }
 
     /// Whether the term index holds any of these exact terms (blind-index forms).

@@ -667,18 +667,8 @@ impl crate::Tx {
         old.extend(terms.iter().cloned());
         old.sort();
         old.dedup();
-        for chunk in old.chunks(300) {
-            let mut q = crate::db::Q::new("DELETE FROM entity_terms WHERE entity_id = ");
-            q.bind(e.id.as_str()).push(" AND term IN (");
-            for (i, t) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(t.as_str());
-            }
-            q.push(")");
-            self.execute(&q).await?;
-        }
+        let old: Vec<&String> = old.iter().collect();
+        self.delete_terms(&e.id, &old).await?;
         let mut seen = std::collections::HashSet::new();
         let new_terms: Vec<&String> = new_terms
             .iter()
