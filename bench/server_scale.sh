@@ -44,7 +44,7 @@ if [ -n "${ENLACE_BENCH_DATABASE:-}" ]; then
   ENGINE=postgres
   DATA="$WORK/postgres"
   DB_ARGS=(--database "$ENLACE_BENCH_DATABASE")
-  STORE_ARGS=(--database "$ENLACE_BENCH_DATABASE")
+  STORE_ARGS=(--data "$DATA" --database "$ENLACE_BENCH_DATABASE")
 fi
 rm -rf "$DATA"
 mkdir -p "$DATA"

@@ -8,6 +8,7 @@ use enlace_domain::ftm::Properties;
 use enlace_domain::{Country, Invalid};
 use enlace_match::{Index, PersonRecord};
 use enlace_store::checks::NewCheck;
+use enlace_store::entities::IndexPage;
 use enlace_store::Viewer;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -185,6 +186,87 @@ const SCHEMAS: &[&str] = &[
     "UserAccount",
 ];
 
+/// The check index being built at start: records parsed and prepared on every thread, page
+/// by page, their posting lists filled at the end ([`enlace_match::IndexBuilder`]).
+struct Building {
+    threads: usize,
+    builder: enlace_match::IndexBuilder,
+    owners: HashMap<String, Country>,
+}
+
+impl Building {
+    fn new(threads: usize) -> Building {
+        Building {
+            threads,
+            builder: enlace_match::IndexBuilder::new(threads),
+            owners: HashMap::new(),
+        }
+    }
+
+    /// Parses a page of stored rows into matcher records (split over the threads: the JSON
+    /// is the costly part) and adds them in order.
+    fn add_page(&mut self, store: &enlace_store::Store, page: IndexPage) -> Result<(), String> {
+        let page = page.rows().map_err(|e| e.to_string())?;
+        let per = page.len().div_ceil(self.threads).max(1);
+        type Parsed = Vec<(String, Country, PersonRecord)>;
+        let parts: Vec<Result<Parsed, String>> = std::thread::scope(|sc| {
+            let handles: Vec<_> = page
+                .chunks(per)
+                .map(|rows| {
+                    sc.spawn(move || {
+                        let mut out = Vec::with_capacity(rows.len());
+                        for row in rows {
+                            let props =
+                                store.index_row_properties(row).map_err(|e| e.to_string())?;
+                            // Built by hand: `json!` would copy the properties.
+                            let mut v = serde_json::Map::with_capacity(2);
+                            v.insert("schema".into(), Value::String(row.schema.to_owned()));
+                            v.insert("properties".into(), props);
+                            let v = Value::Object(v);
+                            if let Some(rec) =
+                                PersonRecord::from_ftm_with_country(&v, Some(row.owner.code()))
+                            {
+                                out.push((row.id.to_owned(), row.owner, rec));
+                            }
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a thread building index records panicked".into()))
+                })
+                .collect()
+        });
+        let mut batch = Vec::with_capacity(page.len());
+        for part in parts {
+            for (id, owner, rec) in part? {
+                self.owners.insert(id.clone(), owner);
+                batch.push((id, rec));
+            }
+        }
+        self.builder.add_batch(batch);
+        Ok(())
+    }
+
+    fn finish(self) -> CheckIndex {
+        CheckIndex {
+            index: self.builder.finish(),
+            owners: self.owners,
+            pending: None,
+        }
+    }
+}
+
+/// The outcome of a page's blocking task.
+fn joined(r: Result<Result<Building, String>, tokio::task::JoinError>) -> AppResult<Building> {
+    r.map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)
+}
+
 impl App {
     /// Rebuilds the index from the store and waits for it (the CLI and tests; the server
     /// warms it in the background with [`App::warm_check_index`]).
@@ -193,7 +275,18 @@ impl App {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .mark_warming();
-        self.build_check_index(None).await
+        self.build_check_index(None, WARM_PAGE).await
+    }
+
+    /// [`App::rebuild_check_index`] reading `page` entities at a time: for tests, which
+    /// cannot store a whole page of the real size.
+    #[doc(hidden)]
+    pub async fn rebuild_check_index_in_pages(&self, page: i64) -> AppResult<usize> {
+        self.checks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .mark_warming();
+        self.build_check_index(None, page.max(1)).await
     }
 
     /// Marks the index warming and builds it on a background task: checks answer 503
@@ -209,7 +302,7 @@ impl App {
         tokio::spawn(async move {
             let started = std::time::Instant::now();
             loop {
-                match app.build_check_index(hold.clone()).await {
+                match app.build_check_index(hold.clone(), WARM_PAGE).await {
                     Ok(n) => {
                         tracing::info!(
                             records = n,
@@ -238,65 +331,60 @@ impl App {
     /// Reads the store page by page into a private index (records built on blocking
     /// threads, one page parsed while the next is read), then swaps it in after replaying
     /// the writes made meanwhile. The live index stays in its warming state until then.
-    async fn build_check_index(&self, hold: Option<Arc<WarmHold>>) -> AppResult<usize> {
-        let mut fresh = CheckIndex::default();
+    async fn build_check_index(
+        &self,
+        hold: Option<Arc<WarmHold>>,
+        page_size: i64,
+    ) -> AppResult<usize> {
+        let threads = enlace_match::available_threads();
+        let mut building = Some(Building::new(threads));
         let mut after: Option<String> = None;
-        // The page being indexed on a blocking thread while the next one is read.
-        let mut indexing: Option<tokio::task::JoinHandle<Result<CheckIndex, String>>> = None;
+        // The page being parsed and indexed on blocking threads while the next one is read.
+        let mut indexing: Option<tokio::task::JoinHandle<Result<Building, String>>> = None;
+        let (mut t_read, mut t_wait) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
         loop {
+            let t0 = std::time::Instant::now();
             let page = self
                 .store
-                .unrestricted_entities_for_index(SCHEMAS, after.as_deref(), WARM_PAGE)
+                .unrestricted_index_page(SCHEMAS, after.as_deref(), page_size)
                 .await?;
-            let last_page = (page.len() as i64) < WARM_PAGE;
-            after = page.last().map(|r| r.0.clone());
+            t_read += t0.elapsed();
+            let last_page = page.rows < page_size;
+            after.clone_from(&page.last);
+            let t0 = std::time::Instant::now();
             if let Some(h) = indexing.take() {
-                fresh = h
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .map_err(AppError::Internal)?;
+                building = Some(joined(h.await)?);
             }
-            // Records are built from the JSON in two halves on two threads (the costly
-            // part), then inserted in order into the one index.
-            let mut idx = fresh;
+            t_wait += t0.elapsed();
+            let mut b = building
+                .take()
+                .ok_or_else(|| AppError::Internal("the index builder was lost".into()))?;
+            let store = self.store.clone();
             indexing = Some(tokio::task::spawn_blocking(move || {
-                let half = page.len() / 2;
-                let mut page = page;
-                let second = page.split_off(half);
-                let build = |rows: Vec<(String, Country, String, Properties)>| {
-                    rows.into_iter()
-                        .map(|(id, owner, schema, props)| {
-                            let v = matchable(
-                                &schema,
-                                &serde_json::to_value(&props).unwrap_or_default(),
-                            );
-                            let rec = PersonRecord::from_ftm_with_country(&v, Some(owner.code()));
-                            (id, owner, rec)
-                        })
-                        .collect::<Vec<_>>()
-                };
-                let (a, b) = std::thread::scope(|sc| {
-                    let t = sc.spawn(|| build(second));
-                    let a = build(page);
-                    t.join().map(|b| (a, b))
-                })
-                .map_err(|_| "a thread building index records panicked".to_string())?;
-                for (id, owner, rec) in a.into_iter().chain(b) {
-                    idx.put_record(id, owner, rec);
-                }
-                Ok::<CheckIndex, String>(idx)
+                b.add_page(&store, page)?;
+                Ok(b)
             }));
-            fresh = CheckIndex::default();
             if last_page {
                 break;
             }
         }
-        if let Some(h) = indexing.take() {
-            fresh = h
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(AppError::Internal)?;
-        }
+        let built = match indexing.take() {
+            Some(h) => joined(h.await)?,
+            None => building
+                .take()
+                .ok_or_else(|| AppError::Internal("the index builder was lost".into()))?,
+        };
+        let t0 = std::time::Instant::now();
+        // Posting lists are filled on every thread too.
+        let mut fresh = tokio::task::spawn_blocking(move || built.finish())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        tracing::info!(
+            read_ms = t_read.as_millis() as u64,
+            wait_ms = t_wait.as_millis() as u64,
+            finish_ms = t0.elapsed().as_millis() as u64,
+            "check index built"
+        );
         if let Some(hold) = hold {
             hold.read.notify_one();
             hold.release.notified().await;

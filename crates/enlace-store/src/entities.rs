@@ -796,16 +796,26 @@ impl Tx {
 impl crate::Store {
     /// One page of the entities of the given schemas, whoever owns it, in id order after
     /// `after` (keyset paging on the primary key, so memory stays bounded whatever the
-    /// table holds). Only for building the hit/no-hit index, whose answers reveal existence
-    /// and owner but never content.
-    pub async fn unrestricted_entities_for_index(
+    /// table holds), as stored: the properties' JSON text unparsed and sealed values still
+    /// sealed, so that the check index parses the pages on its own threads
+    /// ([`Store::index_row_properties`]). Only for building the hit/no-hit index, whose
+    /// answers reveal existence and owner but never content.
+    pub async fn unrestricted_index_page(
         &self,
         schemas: &[&str],
         after: Option<&str>,
         limit: i64,
-    ) -> crate::Result<Vec<(String, Country, String, Properties)>> {
-        let mut q =
-            Q::new("SELECT id, owner_country, schema, properties FROM entities WHERE schema IN (");
+    ) -> crate::Result<IndexPage> {
+        // The page comes back as ONE row (lines of tab-separated fields, built by the
+        // database): row-by-row transfer costs far more than the database's own reading.
+        // JSON text holds no raw tab or newline, ids, codes and schema names neither.
+        let (agg, tab, nl) = match self.engine() {
+            crate::Engine::Sqlite => ("group_concat", "char(9)", "char(10)"),
+            crate::Engine::Postgres => ("string_agg", "chr(9)", "chr(10)"),
+        };
+        let mut q = Q::new(&format!(
+            "SELECT {agg}(id || {tab} || owner_country || {tab} || schema || {tab} || properties, {nl} ORDER BY id) AS page, COUNT(*) AS n, MAX(id) AS last FROM (SELECT id, owner_country, schema, properties FROM entities WHERE schema IN ("
+        ));
         for (i, s) in schemas.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
@@ -816,22 +826,72 @@ impl crate::Store {
         if let Some(after) = after {
             q.push(" AND id > ").bind(after);
         }
-        q.push(" ORDER BY id LIMIT ").bind(limit);
-        let rows = self.fetch_all(&q).await?;
-        rows.iter()
-            .map(|r| {
-                let owner: String = r.try_get("owner_country")?;
-                let props: String = r.try_get("properties")?;
-                let id: String = r.try_get("id")?;
-                let mut props: Properties =
-                    serde_json::from_str(&props).map_err(|_| corrupt("properties"))?;
-                crate::records::open_stored_props(self.records.as_deref(), &id, &mut props)?;
-                Ok((
+        q.push(" ORDER BY id LIMIT ")
+            .bind(limit)
+            .push(") page_rows");
+        let row = self.fetch_optional(&q).await?;
+        let (text, rows, last) = match row {
+            Some(r) => (
+                r.try_get::<Option<String>, _>("page")?.unwrap_or_default(),
+                r.try_get::<i64, _>("n")?,
+                r.try_get::<Option<String>, _>("last")?,
+            ),
+            None => (String::new(), 0, None),
+        };
+        Ok(IndexPage { text, rows, last })
+    }
+
+    /// The properties of a row of an [`IndexPage`] as a JSON object, sealed values opened.
+    /// Plain rows (nearly all) are parsed once, straight into the value the matcher reads.
+    pub fn index_row_properties(&self, row: &IndexRow<'_>) -> crate::Result<serde_json::Value> {
+        if !row.properties.contains(crate::records::SEALED) {
+            return serde_json::from_str(row.properties).map_err(|_| corrupt("properties"));
+        }
+        let mut props: Properties =
+            serde_json::from_str(row.properties).map_err(|_| corrupt("properties"))?;
+        crate::records::open_stored_props(self.records.as_deref(), row.id, &mut props)?;
+        serde_json::to_value(&props).map_err(|_| corrupt("properties"))
+    }
+}
+
+/// A page of entities as the check index reads them at start
+/// ([`Store::unrestricted_index_page`]): the stored rows as text, split on demand.
+pub struct IndexPage {
+    text: String,
+    /// Rows in the page (fewer than asked: the last page).
+    pub rows: i64,
+    /// The last id of the page, where the next one starts.
+    pub last: Option<String>,
+}
+
+/// One entity of an [`IndexPage`], borrowed from it.
+pub struct IndexRow<'a> {
+    pub id: &'a str,
+    pub owner: Country,
+    pub schema: &'a str,
+    /// The stored JSON text (sealed values not yet opened).
+    pub properties: &'a str,
+}
+
+impl IndexPage {
+    /// The page's rows, in id order.
+    pub fn rows(&self) -> crate::Result<Vec<IndexRow<'_>>> {
+        self.text
+            .split('\n')
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let mut f = line.splitn(4, '\t');
+                let (Some(id), Some(owner), Some(schema), Some(properties)) =
+                    (f.next(), f.next(), f.next(), f.next())
+                else {
+                    return Err(corrupt("index page"));
+                };
+                Ok(IndexRow {
                     id,
-                    Country::parse(&owner).ok_or_else(|| corrupt("owner_country"))?,
-                    r.try_get("schema")?,
-                    props,
-                ))
+                    owner: Country::parse(owner).ok_or_else(|| corrupt("owner_country"))?,
+                    schema,
+                    properties,
+                })
             })
             .collect()
     }

@@ -179,6 +179,51 @@ async fn the_index_is_rebuilt_from_the_store_at_start() {
     assert!(a.results.iter().any(|r| r.country.code() == "hn" && r.hit));
 }
 
+/// The index read back in pages (of 2 here, 20,000 in the server), on both engines, with a
+/// sensitive (sealed) person among plain ones: every person of every page is found again,
+/// nothing else is indexed, and the sealed one is opened for the index.
+#[tokio::test]
+async fn the_index_rebuilt_page_by_page_finds_every_record_sealed_or_not() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let (_, c) = s
+            .api(Some(&gt), Method::POST, "/api/v1/cases", Some(json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["sv"]}})))
+            .await;
+        let sealed_case = c["id"].as_str().unwrap().to_string();
+        let (_, c) = s
+            .api(Some(&gt), Method::POST, "/api/v1/cases", Some(json!({"title": "Red ficticia", "distribution": {"level": "members"}})))
+            .await;
+        let plain_case = c["id"].as_str().unwrap().to_string();
+        let people = [
+            ("Yolanda Quiñónez Ábrego", "1987-03-14", &sealed_case),
+            ("Aurelio Zanabria Pocasangre", "1979-11-02", &plain_case),
+            ("Mirtala Echegoyén Urquilla", "1990-06-21", &plain_case),
+            ("Teodulo Ixcamparic Sotz", "1968-01-30", &plain_case),
+            ("Herculano Bustillos Maradiaga", "1984-08-08", &plain_case),
+        ];
+        for (name, dob, case) in people {
+            let (st, v) = s
+                .api(Some(&gt), Method::POST, "/api/v1/entities", Some(json!({"case_id": case, "schema": "Person", "properties": {"name": [name], "birthDate": [dob]}})))
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+        }
+        let before = s.app.rebuild_check_index().await.unwrap();
+        let n = s.app.rebuild_check_index_in_pages(2).await.unwrap();
+        assert_eq!(n, before, "the same records whatever the page size");
+        let ctx = s.ctx("officer.sv").await;
+        for (name, dob, _) in people {
+            let input = enlace_app::checks::CheckInput {
+                purpose: "Verificación previa".into(),
+                case_reference: "EXP-16".into(),
+                subject: json!({"schema": "Person", "properties": {"name": [name], "birthDate": [dob]}}),
+            };
+            let a = s.app.run_check(&ctx, &input).await.unwrap();
+            assert!(a.results.iter().any(|r| r.country.code() == "gt" && r.hit), "{name} not found after a paged rebuild");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn cross_references_show_only_visible_look_alikes_and_keep_decisions() {
     each_engine(|s| async move {
