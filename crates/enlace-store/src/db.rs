@@ -649,10 +649,17 @@ impl Store {
         Ok(n)
     }
 
-    /// Waits until batch `batch` (from [`Tx::commit_unsynced`]) is durable, committing it
-    /// if nobody has: the writes released into it are then acknowledged.
-    pub async fn sync(&self, batch: u64) -> crate::Result<()> {
-        wait_durable(&self.write_lock, &self.durable, batch).await
+    /// Waits until the batches `first..=last` (from [`Tx::commit_unsynced`]) are durable,
+    /// committing the last if nobody has: the writes released into them are then
+    /// acknowledged. An error if any of them was lost (its commit failed).
+    pub async fn sync(&self, first: u64, last: u64) -> crate::Result<()> {
+        wait_durable(&self.write_lock, &self.durable, last).await?;
+        let d = self.durable.borrow().clone();
+        match d.failed.iter().find(|(b, _)| (first..=last).contains(b)) {
+            Some((_, true)) => Err(StoreError::Full),
+            Some((_, false)) => Err(StoreError::Db(sqlx::Error::WorkerCrashed)),
+            None => Ok(()),
+        }
     }
 
     /// Keeps a reserve of `bytes` (real blocks) at `path`, freed when the disk fills so

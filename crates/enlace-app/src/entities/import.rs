@@ -120,20 +120,40 @@ impl App {
     where
         I: Iterator<Item = String>,
     {
-        let mut last_batch = None;
+        let mut pending = Unsynced::default();
         let out = self
-            .import_batches(ctx, case_id, source, &mut last_batch)
+            .import_batches(ctx, case_id, source, &mut pending)
             .await;
         // The batches were released into the writer's open transaction without waiting
         // (see `Tx::commit_unsynced`): the import answers, success or error, only once they
         // are durable — what it answers is then on disk.
-        if let Some(batch) = last_batch {
-            let synced = self.store.sync(batch).await;
-            if out.is_ok() {
-                synced?;
+        let synced = self.sync_import(&mut pending).await;
+        match out {
+            Ok(report) => synced.map(|_| report),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Makes the batches released since the last sync durable. If any of them was lost
+    /// (its commit failed: no room), the import fails and the match index forgets the
+    /// entities it was told of since the last sync, so a check never hits a record that
+    /// was not stored.
+    async fn sync_import(&self, pending: &mut Unsynced) -> AppResult<()> {
+        if let Some(h) = pending.indexing.take() {
+            h.await
+                .map_err(|_| AppError::Internal("match index update".into()))?;
+        }
+        let Some((first, last)) = pending.batches.take() else {
+            return Ok(());
+        };
+        let ids = std::mem::take(&mut pending.ids);
+        match self.store.sync(first, last).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.unindex_entities(&ids);
+                Err(e.into())
             }
         }
-        out
     }
 
     async fn import_batches<I>(
@@ -141,7 +161,7 @@ impl App {
         ctx: &Ctx,
         case_id: &str,
         mut source: ImportSource<I>,
-        last_batch: &mut Option<u64>,
+        pending: &mut Unsynced,
     ) -> AppResult<ImportReport>
     where
         I: Iterator<Item = String>,
@@ -161,7 +181,6 @@ impl App {
         };
         let mut local = FileIds::default();
         let mut line_no = 0usize;
-        let mut unsynced = 0usize;
         let mut timer = ImportTimer::default();
         // Parsing, validation, term extraction and each entity's stored JSON need no
         // database: the next batch is prepared on a blocking thread while this one is
@@ -180,8 +199,8 @@ impl App {
             return Ok(report);
         }
         let mut parsing = parse(first);
-        // The match index of the previous batch, updated while this one is parsed and written.
-        let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
+        // The match index of the previous batch is updated (`pending.indexing`) while this
+        // one is parsed and written.
         let mut written_once = false;
         loop {
             let t = std::time::Instant::now();
@@ -271,41 +290,58 @@ impl App {
                 .await?;
             tx.audit(now, a).await?;
             let batch = tx.commit_unsynced().await?;
-            *last_batch = Some(batch);
+            pending.released(batch, &rows);
             timer.write += t.elapsed();
-            unsynced += rows.len();
-            if unsynced >= SYNC_LINES && more {
-                let t = std::time::Instant::now();
-                self.store.sync(batch).await?;
-                timer.sync += t.elapsed();
-                unsynced = 0;
-            }
             let t = std::time::Instant::now();
-            if let Some(h) = indexing.take() {
+            if let Some(h) = pending.indexing.take() {
                 h.await
                     .map_err(|_| AppError::Internal("match index update".into()))?;
             }
             timer.index_wait += t.elapsed();
             let owner = case.owner_country;
-            indexing = Some(
+            pending.indexing = Some(
                 self.index_entities_in_background(
                     rows.into_iter()
                         .map(|r| (r.id, owner, r.schema, r.properties))
                         .collect(),
                 ),
             );
+            if pending.ids.len() >= SYNC_LINES && more {
+                let t = std::time::Instant::now();
+                self.sync_import(pending).await?;
+                timer.sync += t.elapsed();
+            }
             if !more {
                 break;
             }
         }
         let t = std::time::Instant::now();
-        if let Some(h) = indexing {
-            h.await
-                .map_err(|_| AppError::Internal("match index update".into()))?;
-        }
-        timer.index_wait += t.elapsed();
+        self.sync_import(pending).await?;
+        timer.sync += t.elapsed();
         timer.log(&report);
         Ok(report)
+    }
+}
+
+/// What an import released into the writer's open transaction and has not yet made
+/// durable (see `App::sync_import`).
+#[derive(Default)]
+struct Unsynced {
+    /// The first and last batch released since the last sync.
+    batches: Option<(u64, u64)>,
+    /// The entities written in them (at most `SYNC_LINES` and a batch: bounded).
+    ids: Vec<String>,
+    /// The match index update of the last batch, still running.
+    indexing: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Unsynced {
+    fn released(&mut self, batch: u64, rows: &[enlace_store::entities::BulkEntity]) {
+        self.batches = Some(match self.batches {
+            Some((first, _)) => (first, batch),
+            None => (batch, batch),
+        });
+        self.ids.extend(rows.iter().map(|r| r.id.clone()));
     }
 }
 

@@ -256,3 +256,42 @@ async fn an_import_into_a_sensitive_case_is_sealed() {
     })
     .await;
 }
+
+/// An import that runs out of room answers 507 once what it wrote is settled: the batch that
+/// could not be written leaves nothing — no stored person, no check hit, no search hit.
+#[tokio::test]
+async fn an_import_that_runs_out_of_room_answers_507_and_leaves_no_trace_of_the_lost_batch() {
+    let s = sqlite_server(enlace_app::AppConfig::default()).await;
+    let gt = s.token("officer.gt").await;
+    let c = case(&s, &gt).await;
+    // Room for a few dozen pages: less than one batch of 4,000 persons.
+    s.app.store.limit_pages(Some(64 + 24)).await.unwrap();
+    let (st, _, rep) = import(&s, &gt, &c, persons(9_000, 0).join("\n").into_bytes()).await;
+    assert_eq!(st, StatusCode::INSUFFICIENT_STORAGE, "{rep}");
+    s.app.store.limit_pages(None).await.unwrap();
+    let (st, r) = s
+        .api(Some(&gt), Method::GET, "/api/v1/search?q=persona12", None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["total"], 0, "{r}");
+    let (st, v) = s
+        .api(Some(&s.token("prosecutor.pa").await), Method::POST, "/api/v1/checks", Some(json!({"purpose": "Verificación previa", "case_reference": "EXP-16",
+            "subject": {"schema": "Person", "properties": {"name": ["Ubaldina Persona12 Quetzaltepeque"], "birthDate": [birth(12)]}}})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let gt_answer = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["country"] == "gt")
+        .unwrap();
+    assert_eq!(gt_answer["hit"], false, "{v}");
+    // Once there is room again, the same file goes in whole.
+    let (st, _, rep) = import(&s, &gt, &c, persons(9_000, 0).join("\n").into_bytes()).await;
+    assert_eq!(st, StatusCode::OK, "{rep}");
+    assert_eq!(rep["accepted"], 9_000);
+    assert!(matches!(
+        s.app.store.unrestricted_verify_audit(&[]).await.unwrap(),
+        enlace_store::audit::Verdict::Intact { .. }
+    ));
+}
