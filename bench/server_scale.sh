@@ -17,6 +17,8 @@
 # ENLACE_BIN (default target/release/enlace), MATCH_BENCH (default target/release/match-bench),
 # WORK (default /tmp/server-data), ENLACE_BENCH_LOCK=FILE holds that lock (flock) over each
 # timed phase so no build runs meanwhile; SECS (wrk duration, default 20).
+# ONLY_IMPORT=1 stops after phase 1 (import alone, on a fresh database each run).
+# SPLIT_DIR (default $WORK/gen) holds the 100,000-line chunks, so a read-only corpus works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${ENLACE_BIN:-target/release/enlace}"
@@ -32,8 +34,10 @@ now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 [ -f "$GEN/records.jsonl" ] || "$MB" gen --persons 780000 --queries 1000 --seed 7 --out "$GEN"
-if [ ! -f "$GEN/chunk.00" ]; then
-  split -d -l 100000 "$GEN/records.jsonl" "$GEN/chunk."
+SPLIT="${SPLIT_DIR:-$GEN}"
+if [ ! -f "$SPLIT/chunk.00" ]; then
+  mkdir -p "$SPLIT"
+  split -d -l 100000 "$GEN/records.jsonl" "$SPLIT/chunk."
 fi
 
 ENGINE=sqlite
@@ -52,6 +56,9 @@ PID=""
 cleanup() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 hwm() { awk '/^VmHWM/ {printf "%d MiB", $2/1024}' "/proc/$PID/status"; }
+# The server's bytes written to disk so far, in MiB (WAL, checkpoints, database file).
+cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / t}' "/proc/$PID/stat"; }
+written() { awk '/^write_bytes/ {printf "%d", $2/1048576}' "/proc/$PID/io"; }
 wait_health() { for _ in $(seq 1 600); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && return; sleep 0.05; done; }
 
 ENLACE_LOG=info "$BIN" serve --demo --data "$DATA" "${DB_ARGS[@]}" --listen "127.0.0.1:$PORT" >"$DATA/server.log" 2>&1 &
@@ -73,22 +80,24 @@ lock
 TOTAL=0
 T0="$(now)"
 i=0
-for chunk in "$GEN"/chunk.*; do
+for chunk in "$SPLIT"/chunk.*; do
   CASE="$SHARED"; [ $((i % 2)) -eq 1 ] && CASE="$OWN"
   S="$(now)"
+  W0="$(written)"
   curl -fsS -o "$DATA/import.json" -H "Authorization: Bearer $GT" -H 'Content-Type: application/x-ndjson' \
     -X POST -T "$chunk" "$BASE/api/v1/import?case_id=$CASE"
   E="$(now)"
   N="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accepted"])' "$DATA/import.json")"
   TOTAL=$((TOTAL + N))
-  echo "chunk $i: $N entities in $(secs "$S" "$E") s = $(python3 -c "print(round($N/($E-$S)))")/s (stored so far $TOTAL)"
+  echo "chunk $i: $N entities in $(secs "$S" "$E") s = $(python3 -c "print(round($N/($E-$S)))")/s (stored so far $TOTAL; $(( $(written) - W0 )) MiB written; RSS peak $(hwm))"
   i=$((i + 1))
 done
 T1="$(now)"
 unlock
-echo "import total: $TOTAL entities in $(secs "$T0" "$T1") s = $(python3 -c "print(round($TOTAL/($T1-$T0)))")/s; server peak $(hwm)"
+echo "import total: $TOTAL entities in $(secs "$T0" "$T1") s = $(python3 -c "print(round($TOTAL/($T1-$T0)))")/s; server peak $(hwm), server CPU $(cpu) s"
+if [ -n "${ONLY_IMPORT:-}" ]; then exit 0; fi
 
-SUBJECT="$(head -n 1 "$GEN/chunk.00" | python3 -c 'import json,sys; p=json.load(sys.stdin)["properties"]; print(json.dumps({"purpose":"Bench","case_reference":"B-1","subject":{"schema":"Person","properties":{k:p[k] for k in ("firstName","lastName","birthDate") if k in p}}}))')"
+SUBJECT="$(head -n 1 "$SPLIT/chunk.00" | python3 -c 'import json,sys; p=json.load(sys.stdin)["properties"]; print(json.dumps({"purpose":"Bench","case_reference":"B-1","subject":{"schema":"Person","properties":{k:p[k] for k in ("firstName","lastName","birthDate") if k in p}}}))')"
 kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 
 echo "== start-up ($ENGINE) with $TOTAL entities stored"

@@ -369,6 +369,25 @@ impl Tx {
             .await
             .map_err(|e| self.room(e))
     }
+    /// Keeps this transaction's writes in the open batch and returns at once, without
+    /// waiting for the batch to be durable: for a use case that writes many transactions
+    /// before it answers (an import), so that its batches share one commit instead of one
+    /// fsync each and the pages they touch again and again are written once. It must call
+    /// [`Store::sync`] with the last number returned before it answers: only then are its
+    /// writes acknowledged. Whoever commits the batch meanwhile (another request waiting
+    /// for its own writes) makes these durable too.
+    pub async fn commit_unsynced(mut self) -> crate::Result<u64> {
+        if self.read.is_some() {
+            return Err(StoreError::ReadOnly);
+        }
+        let mut w = self
+            .w
+            .take()
+            .ok_or(StoreError::Db(sqlx::Error::PoolClosed))?;
+        w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
+        w.dirty = false;
+        Ok(w.batch)
+    }
     /// A failure for want of room, as this transaction must answer it.
     fn room(&self, e: StoreError) -> StoreError {
         match e {
@@ -628,6 +647,19 @@ impl Store {
         let n = tx.execute(q).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Waits until the batches `first..=last` (from [`Tx::commit_unsynced`]) are durable,
+    /// committing the last if nobody has: the writes released into them are then
+    /// acknowledged. An error if any of them was lost (its commit failed).
+    pub async fn sync(&self, first: u64, last: u64) -> crate::Result<()> {
+        wait_durable(&self.write_lock, &self.durable, last).await?;
+        let d = self.durable.borrow().clone();
+        match d.failed.iter().find(|(b, _)| (first..=last).contains(b)) {
+            Some((_, true)) => Err(StoreError::Full),
+            Some((_, false)) => Err(StoreError::Db(sqlx::Error::WorkerCrashed)),
+            None => Ok(()),
+        }
     }
 
     /// Keeps a reserve of `bytes` (real blocks) at `path`, freed when the disk fills so

@@ -464,6 +464,8 @@ impl crate::Tx {
                     id: r.id.clone(),
                     schema: r.schema.clone(),
                     caption: s.caption,
+                    json: serde_json::to_string(&s.properties)
+                        .map_err(|_| crate::cases::corrupt("properties"))?,
                     properties: s.properties,
                     refs: r.refs.clone(),
                     terms: s.terms,

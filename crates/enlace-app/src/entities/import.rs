@@ -115,13 +115,64 @@ impl App {
         &self,
         ctx: &Ctx,
         case_id: &str,
-        mut source: ImportSource<I>,
+        source: ImportSource<I>,
     ) -> AppResult<ImportReport>
     where
         I: Iterator<Item = String>,
     {
-        // Lines per transaction: large enough that the fsync of each commit is amortised.
+        let mut pending = Unsynced::default();
+        let out = self
+            .import_batches(ctx, case_id, source, &mut pending)
+            .await;
+        // The batches were released into the writer's open transaction without waiting
+        // (see `Tx::commit_unsynced`): the import answers, success or error, only once they
+        // are durable — what it answers is then on disk.
+        let synced = self.sync_import(&mut pending).await;
+        match out {
+            Ok(report) => synced.map(|_| report),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Makes the batches released since the last sync durable. If any of them was lost
+    /// (its commit failed: no room), the import fails and the match index forgets the
+    /// entities it was told of since the last sync, so a check never hits a record that
+    /// was not stored.
+    async fn sync_import(&self, pending: &mut Unsynced) -> AppResult<()> {
+        if let Some(h) = pending.indexing.take() {
+            h.await
+                .map_err(|_| AppError::Internal("match index update".into()))?;
+        }
+        let Some((first, last)) = pending.batches.take() else {
+            return Ok(());
+        };
+        let ids = std::mem::take(&mut pending.ids);
+        match self.store.sync(first, last).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.unindex_entities(&ids);
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn import_batches<I>(
+        &self,
+        ctx: &Ctx,
+        case_id: &str,
+        mut source: ImportSource<I>,
+        pending: &mut Unsynced,
+    ) -> AppResult<ImportReport>
+    where
+        I: Iterator<Item = String>,
+    {
+        // Lines per transaction: each holds the write lock for a fraction of a second, so
+        // other requests' writes interleave with a long import.
         const BATCH: usize = 4000;
+        // The batches of one import share a commit (one fsync, each page written once)
+        // until this many lines have been written; then they are made durable, so a huge
+        // file does not keep one transaction (and its growing WAL) open to its end.
+        const SYNC_LINES: usize = 100_000;
         let mut report = ImportReport {
             accepted: 0,
             rejected_total: 0,
@@ -130,8 +181,10 @@ impl App {
         };
         let mut local = FileIds::default();
         let mut line_no = 0usize;
-        // Parsing and validation need no database: the next batch is parsed on a blocking
-        // thread while this one is written, so a bulk import keeps both cores busy.
+        let mut timer = ImportTimer::default();
+        // Parsing, validation, term extraction and each entity's stored JSON need no
+        // database: the next batch is prepared on a blocking thread while this one is
+        // written, so a bulk import keeps both cores busy.
         let parse = |chunk: Vec<(usize, ImportLine)>| {
             tokio::task::spawn_blocking(move || {
                 chunk
@@ -146,12 +199,16 @@ impl App {
             return Ok(report);
         }
         let mut parsing = parse(first);
-        // The match index of the previous batch, updated while this one is parsed and written.
-        let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
+        // The match index of the previous batch is updated (`pending.indexing`) while this
+        // one is parsed and written.
         let mut written_once = false;
         loop {
+            let t = std::time::Instant::now();
             let parsed = parsing.await.map_err(lost)?;
+            timer.parse_wait += t.elapsed();
+            let t = std::time::Instant::now();
             let chunk = source.next_chunk(BATCH, &mut line_no).await;
+            timer.read_wait += t.elapsed();
             let more = !chunk.is_empty();
             parsing = parse(chunk);
             // A batch with nothing to write (only refused or blank lines) needs no
@@ -166,10 +223,12 @@ impl App {
                 continue;
             }
             written_once = true;
+            let t = std::time::Instant::now();
             let now = self.now_ms();
             let mut tx = self.store.begin().await?;
             let case = self.editable_case(&mut tx, ctx, case_id).await?;
-            let mut rows: Vec<enlace_store::entities::BulkEntity> = vec![];
+            let mut rows: Vec<enlace_store::entities::BulkEntity> =
+                Vec::with_capacity(parsed.len());
             for p in parsed {
                 let p = match p {
                     Ok(p) => p,
@@ -179,34 +238,43 @@ impl App {
                     }
                 };
                 let linked = !p.refs.is_empty();
-                let (props, refs) = match self
-                    .resolve(&mut tx, ctx, &p.schema, p.props, p.refs, &local)
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(AppError::Invalid(inv)) => {
-                        report.reject(rejection(p.line, "invalid_input", &inv));
-                        continue;
+                let (props, refs) = if linked || p.has_mo {
+                    match self
+                        .resolve(&mut tx, ctx, &p.schema, p.props, p.refs, &local)
+                        .await
+                    {
+                        Ok(r) => r,
+                        Err(AppError::Invalid(inv)) => {
+                            report.reject(rejection(p.line, "invalid_input", &inv));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
                     }
-                    Err(e) => return Err(e),
-                };
-                let id = enlace_store::new_id();
-                // Links were rewritten to platform ids: their caption and terms follow.
-                let (caption, terms) = if linked {
-                    (ftm::caption(&p.schema, &props), terms_of(&p.schema, &props))
                 } else {
-                    (p.caption, p.terms)
+                    (p.props, p.refs)
+                };
+                // Links were rewritten to platform ids: their caption, terms and stored
+                // form follow.
+                let (caption, terms, json) = if linked {
+                    (
+                        ftm::caption(&p.schema, &props),
+                        terms_of(&p.schema, &props),
+                        stored_json(&props)?,
+                    )
+                } else {
+                    (p.caption, p.terms, p.json)
                 };
                 if let Some(given) = p.given_id {
-                    local.insert(&given, &id);
+                    local.insert(&given, &p.id);
                 }
-                report.accept(&id);
+                report.accept(&p.id);
                 rows.push(enlace_store::entities::BulkEntity {
-                    id,
+                    id: p.id,
                     schema: p.schema,
                     caption,
                     terms,
                     properties: props,
+                    json,
                     refs,
                 });
             }
@@ -216,38 +284,121 @@ impl App {
             a.object_country = Some(case.owner_country.code().to_string());
             a.case_reference = Some(case.reference.clone());
             a.detail = Some(format!("accepted={}", rows.len()));
+            timer.prepare += t.elapsed();
+            let t = std::time::Instant::now();
             tx.insert_entities_bulk(&case, &rows, &ctx.actor.user_id, now)
                 .await?;
             tx.audit(now, a).await?;
-            tx.commit().await?;
-            if let Some(h) = indexing.take() {
+            let batch = tx.commit_unsynced().await?;
+            pending.released(batch, &rows);
+            timer.write += t.elapsed();
+            let t = std::time::Instant::now();
+            if let Some(h) = pending.indexing.take() {
                 h.await
                     .map_err(|_| AppError::Internal("match index update".into()))?;
             }
+            timer.index_wait += t.elapsed();
             let owner = case.owner_country;
-            indexing = Some(
+            pending.indexing = Some(
                 self.index_entities_in_background(
                     rows.into_iter()
                         .map(|r| (r.id, owner, r.schema, r.properties))
                         .collect(),
                 ),
             );
+            if pending.ids.len() >= SYNC_LINES && more {
+                let t = std::time::Instant::now();
+                self.sync_import(pending).await?;
+                timer.sync += t.elapsed();
+            }
             if !more {
                 break;
             }
         }
-        if let Some(h) = indexing {
-            h.await
-                .map_err(|_| AppError::Internal("match index update".into()))?;
-        }
+        let t = std::time::Instant::now();
+        self.sync_import(pending).await?;
+        timer.sync += t.elapsed();
+        timer.log(&report);
         Ok(report)
     }
+}
+
+/// What an import released into the writer's open transaction and has not yet made
+/// durable (see `App::sync_import`).
+#[derive(Default)]
+struct Unsynced {
+    /// The first and last batch released since the last sync.
+    batches: Option<(u64, u64)>,
+    /// The entities written in them (at most `SYNC_LINES` and a batch: bounded).
+    ids: Vec<String>,
+    /// The match index update of the last batch, still running.
+    indexing: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Unsynced {
+    fn released(&mut self, batch: u64, rows: &[enlace_store::entities::BulkEntity]) {
+        self.batches = Some(match self.batches {
+            Some((first, _)) => (first, batch),
+            None => (batch, batch),
+        });
+        self.ids.extend(rows.iter().map(|r| r.id.clone()));
+    }
+}
+
+/// Where an import's time went (wall time of the writing task, per phase), logged once per
+/// import: what shows which phase bounds the rate as the database grows.
+#[derive(Default)]
+struct ImportTimer {
+    /// Waiting for the next batch to be parsed.
+    parse_wait: std::time::Duration,
+    /// Waiting for the request body's next lines.
+    read_wait: std::time::Duration,
+    /// The write lock, the case check and resolving links.
+    prepare: std::time::Duration,
+    /// The inserts and the audit row.
+    write: std::time::Duration,
+    /// Making batches durable on the way.
+    sync: std::time::Duration,
+    /// Waiting for the match index update of the previous batch.
+    index_wait: std::time::Duration,
+}
+
+impl ImportTimer {
+    fn log(&self, report: &ImportReport) {
+        // Small imports (the demo's, a pasted form) are not worth a line in the log.
+        if report.accepted + report.rejected_total < 4000 {
+            return;
+        }
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        tracing::info!(
+            accepted = report.accepted,
+            rejected = report.rejected_total,
+            parse_wait_ms = ms(self.parse_wait),
+            read_wait_ms = ms(self.read_wait),
+            prepare_ms = ms(self.prepare),
+            write_ms = ms(self.write),
+            sync_ms = ms(self.sync),
+            index_wait_ms = ms(self.index_wait),
+            "import phases"
+        );
+    }
+}
+
+/// An entity's properties as the entities table stores them (unsealed).
+fn stored_json(props: &Properties) -> AppResult<String> {
+    serde_json::to_string(props).map_err(|_| AppError::Internal("properties".into()))
 }
 
 /// An import line that passed the checks needing no database.
 struct ParsedLine {
     line: usize,
+    /// The platform id it will have (time-ordered: given as the batch is parsed).
+    id: String,
     given_id: Option<String>,
+    /// It has modus operandi codes (checked against the catalogue in the database).
+    has_mo: bool,
+    /// The properties as stored (JSON), made here rather than on the writing task.
+    json: String,
     schema: String,
     props: Properties,
     refs: Vec<(String, String)>,
@@ -379,16 +530,32 @@ fn parse_import_line(line: usize, text: ImportLine) -> Option<Result<ParsedLine,
         let (props, refs) = ftm::validate_properties(&input.schema, &input.properties)?;
         Ok((input.schema, props, refs))
     });
-    Some(match checked {
-        Ok((schema, props, refs)) => Ok(ParsedLine {
-            line,
-            given_id: v.get("id").and_then(Value::as_str).map(str::to_string),
-            caption: ftm::caption(&schema, &props),
-            terms: terms_of(&schema, &props),
-            schema,
-            props,
-            refs,
-        }),
-        Err(inv) => Err(rejection(line, "invalid_input", &inv)),
-    })
+    let (schema, props, refs) = match checked {
+        Ok(c) => c,
+        Err(inv) => return Some(Err(rejection(line, "invalid_input", &inv))),
+    };
+    let json = match stored_json(&props) {
+        Ok(j) => j,
+        Err(_) => {
+            return Some(Err(ImportRejection {
+                line,
+                code: "bad_json".into(),
+                fields: vec![],
+            }))
+        }
+    };
+    Some(Ok(ParsedLine {
+        line,
+        id: enlace_store::new_id(),
+        given_id: v.get("id").and_then(Value::as_str).map(str::to_string),
+        has_mo: props
+            .keys()
+            .any(|k| ftm::prop_type(&schema, k) == Some(ftm::PropType::ModusOperandi)),
+        json,
+        caption: ftm::caption(&schema, &props),
+        terms: terms_of(&schema, &props),
+        schema,
+        props,
+        refs,
+    }))
 }

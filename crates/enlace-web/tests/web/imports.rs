@@ -137,3 +137,161 @@ async fn the_import_page_counts_every_rejected_line_and_lists_the_first_thousand
         .count();
     assert_eq!(rows, 1000);
 }
+
+fn birth(i: usize) -> String {
+    format!("19{:02}-0{}-1{}", i % 100, 1 + i % 9, i % 10)
+}
+
+/// `n` fictitious persons as import lines, with dates, nationality, a passport and a phone:
+/// the shape of the million-person bench, small.
+fn persons(n: usize, from: usize) -> Vec<String> {
+    (from..from + n)
+        .map(|i| {
+            json!({"id": format!("p{i}"), "schema": "Person", "properties": {
+                "name": [format!("Ubaldina Persona{i} Quetzaltepeque")],
+                "birthDate": [birth(i)],
+                "nationality": ["gt"],
+                "passportNumber": [format!("QT{i:07}")],
+                "phone": [format!("+502 5{i:07}")]}})
+            .to_string()
+        })
+        .collect()
+}
+
+/// A large import goes in batches that share their commits: every accepted line is written
+/// whole and found at once by search and by a check, a refused line in the middle writes
+/// nothing of itself, each batch has its audit row and the chain verifies.
+#[tokio::test]
+async fn a_large_import_is_written_whole_found_at_once_and_audited() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let (st, c) = s
+            .api(Some(&gt), Method::POST, "/api/v1/cases", Some(json!({"title": "Importación grande ficticia", "distribution": {"level": "members"}})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{c}");
+        let c = c["id"].as_str().unwrap().to_string();
+        let mut lines = persons(9_000, 0);
+        // In the middle: a line that is not JSON, and a person whose birth date is impossible
+        // (its name appears nowhere else).
+        lines[4_500] = "{\"schema\": \"Person\", \"properties\": {\"name\": [\"Rechazada".into();
+        lines[4_501] = json!({"schema": "Person", "properties": {"name": ["Eleuteria Rechazada Ixcamey"], "birthDate": ["1990-02-31"]}}).to_string();
+        let (st, _, rep) = import(&s, &gt, &c, lines.join("\n").into_bytes()).await;
+        assert_eq!(st, StatusCode::OK, "{rep}");
+        assert_eq!(rep["accepted"], 8_998, "{}", rep["rejected"]);
+        let rejected: Vec<(i64, String)> = rep["rejected"].as_array().unwrap().iter().map(|r| (r["line"].as_i64().unwrap(), r["code"].as_str().unwrap().to_string())).collect();
+        assert_eq!(rejected, vec![(4_501, "bad_json".into()), (4_502, "invalid_input".into())]);
+        // Found at once (the answer came once the writes were durable), with every value.
+        let (st, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=persona8765", None).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["total"], 1, "{r}");
+        assert_eq!(r["results"][0]["properties"]["passportNumber"][0], "QT0008765", "{r}");
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=QT0000012", None).await;
+        assert_eq!(r["total"], 1, "by document: {r}");
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=quetzaltepeque", None).await;
+        assert_eq!(r["total"], 1000, "counted up to the cap: {r}");
+        let (_, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=ixcamey", None).await;
+        assert_eq!(r["total"], 0, "the refused line wrote nothing: {r}");
+        // Another member's check hits the imported person (the check index was updated).
+        let pa = s.token("prosecutor.pa").await;
+        let (st, v) = s
+            .api(Some(&pa), Method::POST, "/api/v1/checks", Some(json!({"purpose": "Verificación previa", "case_reference": "EXP-16",
+                "subject": {"schema": "Person", "properties": {"name": ["Ubaldina Persona8766 Quetzaltepeque"], "birthDate": [birth(8766)]}}})))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let gt_answer = v["results"].as_array().unwrap().iter().find(|a| a["country"] == "gt").unwrap();
+        assert_eq!(gt_answer["hit"], true, "{v}");
+        // One audit row per batch of 4,000 lines, their counts adding up to the total.
+        let (st, a) = s.api(Some(&gt), Method::GET, "/api/v1/audit?scope=own&action=entity.import&per_page=200", None).await;
+        assert_eq!(st, StatusCode::OK, "{a}");
+        let counts: Vec<i64> = a["items"].as_array().unwrap().iter().filter(|e| e["object_id"] == c.as_str()).map(|e| e["detail"].as_str().unwrap().trim_start_matches("accepted=").parse().unwrap()).collect();
+        assert_eq!(counts.len(), 3, "{a}");
+        assert_eq!(counts.iter().sum::<i64>(), 8_998);
+        assert!(matches!(s.app.store.unrestricted_verify_audit(&[]).await.unwrap(), enlace_store::audit::Verdict::Intact { .. }));
+        // The whole case exports every accepted line.
+        let res = s.http.get(format!("{}/api/v1/cases/{c}/export", s.base)).bearer_auth(&gt).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.text().await.unwrap().lines().count(), 8_998);
+    })
+    .await;
+}
+
+/// An import into a sensitive case file seals every person (nothing of them in plain text
+/// in any column), yet the owner finds them and a named country's check hits.
+#[tokio::test]
+async fn an_import_into_a_sensitive_case_is_sealed() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let (st, c) = s
+            .api(Some(&gt), Method::POST, "/api/v1/cases", Some(json!({"title": "Víctimas importadas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["sv"]}})))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{c}");
+        let c = c["id"].as_str().unwrap().to_string();
+        let mut lines = persons(4_500, 0);
+        lines.push(json!({"id": "v1", "schema": "Person", "properties": {"name": ["Zoraida Ixquiac Tzunún"], "birthDate": ["1991-05-23"], "passportNumber": ["ZX4455667"], "nationality": ["gt"]}}).to_string());
+        let (st, _, rep) = import(&s, &gt, &c, lines.join("\n").into_bytes()).await;
+        assert_eq!(st, StatusCode::OK, "{rep}");
+        assert_eq!(rep["accepted"], 4_501, "{}", rep["rejected"]);
+        let all = enlace_store::testing::all_stored_text(&s.app.store).await.unwrap();
+        for needle in ["Zoraida", "zoraida", "Ixquiac", "ixquiac", "ZX4455667", "zx4455667", "1991-05-23", "Quetzaltepeque", "quetzaltepeque", "QT0000042", "qt0000042"] {
+            assert!(!all.contains(needle), "{needle:?} stored in plain text ({})", s.engine);
+        }
+        assert!(all.lines().any(|l| l.starts_with("entity_terms.term: #")), "blind terms");
+        let (st, r) = s.api(Some(&gt), Method::GET, "/api/v1/search?q=ixquiac&purpose=Protecci%C3%B3n", None).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["total"], 1, "{r}");
+        assert_eq!(r["results"][0]["properties"]["passportNumber"][0], "ZX4455667", "read in plain: {r}");
+        let check = |who: &'static str| {
+            let s = &s;
+            async move {
+                let (st, v) = s
+                    .api(Some(&s.token(who).await), Method::POST, "/api/v1/checks", Some(json!({"purpose": "Verificación previa", "case_reference": "EXP-16",
+                        "subject": {"schema": "Person", "properties": {"name": ["Zoraida Ixquiac Tzunún"], "birthDate": ["1991-05-23"]}}})))
+                    .await;
+                assert_eq!(st, StatusCode::OK, "{v}");
+                v["results"].as_array().unwrap().iter().find(|a| a["country"] == "gt").unwrap()["hit"] == true
+            }
+        };
+        assert!(check("officer.sv").await, "a named country's check hits");
+        assert!(!check("officer.hn").await, "another country's does not");
+    })
+    .await;
+}
+
+/// An import that runs out of room answers 507 once what it wrote is settled: the batch that
+/// could not be written leaves nothing — no stored person, no check hit, no search hit.
+#[tokio::test]
+async fn an_import_that_runs_out_of_room_answers_507_and_leaves_no_trace_of_the_lost_batch() {
+    let s = sqlite_server(enlace_app::AppConfig::default()).await;
+    let gt = s.token("officer.gt").await;
+    let c = case(&s, &gt).await;
+    // Room for a few dozen pages: less than one batch of 4,000 persons.
+    s.app.store.limit_pages(Some(64 + 24)).await.unwrap();
+    let (st, _, rep) = import(&s, &gt, &c, persons(9_000, 0).join("\n").into_bytes()).await;
+    assert_eq!(st, StatusCode::INSUFFICIENT_STORAGE, "{rep}");
+    s.app.store.limit_pages(None).await.unwrap();
+    let (st, r) = s
+        .api(Some(&gt), Method::GET, "/api/v1/search?q=persona12", None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["total"], 0, "{r}");
+    let (st, v) = s
+        .api(Some(&s.token("prosecutor.pa").await), Method::POST, "/api/v1/checks", Some(json!({"purpose": "Verificación previa", "case_reference": "EXP-16",
+            "subject": {"schema": "Person", "properties": {"name": ["Ubaldina Persona12 Quetzaltepeque"], "birthDate": [birth(12)]}}})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let gt_answer = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["country"] == "gt")
+        .unwrap();
+    assert_eq!(gt_answer["hit"], false, "{v}");
+    // Once there is room again, the same file goes in whole.
+    let (st, _, rep) = import(&s, &gt, &c, persons(9_000, 0).join("\n").into_bytes()).await;
+    assert_eq!(st, StatusCode::OK, "{rep}");
+    assert_eq!(rep["accepted"], 9_000);
+    assert!(matches!(
+        s.app.store.unrestricted_verify_audit(&[]).await.unwrap(),
+        enlace_store::audit::Verdict::Intact { .. }
+    ));
+}
