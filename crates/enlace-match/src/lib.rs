@@ -32,6 +32,7 @@
 
 mod data;
 pub mod dob;
+mod ftm;
 pub mod ident;
 mod index;
 pub mod names;
