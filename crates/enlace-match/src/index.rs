@@ -910,21 +910,27 @@ fn parse_piece(piece: &[u8], interner: &Interner) -> ParsedPiece {
 /// Reads whole lines from `reader`, about [`PIECE`] bytes at a time (a longer line whole).
 struct Pieces<R> {
     reader: R,
+    size: usize,
     carry: Vec<u8>,
     done: bool,
+    /// A read error, reported once the whole lines read before it are handed out.
+    failed: Option<std::io::Error>,
 }
 
 impl<R: std::io::Read> Iterator for Pieces<R> {
     type Item = std::io::Result<Vec<u8>>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.failed.take() {
+            return Some(Err(e));
+        }
         if self.done {
             return None;
         }
         let mut buf = std::mem::take(&mut self.carry);
         loop {
             let start = buf.len();
-            let want = (PIECE + PIECE / 8).max(start + PIECE / 8);
+            let want = (self.size + self.size / 8).max(start + self.size / 8 + 1);
             buf.resize(want, 0);
             let n = loop {
                 match self.reader.read(&mut buf[start..]) {
@@ -932,7 +938,14 @@ impl<R: std::io::Read> Iterator for Pieces<R> {
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => {
                         self.done = true;
-                        return Some(Err(e));
+                        buf.truncate(start);
+                        let whole = buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                        buf.truncate(whole);
+                        if buf.is_empty() {
+                            return Some(Err(e));
+                        }
+                        self.failed = Some(e);
+                        return Some(Ok(buf));
                     }
                 }
             };
@@ -941,7 +954,7 @@ impl<R: std::io::Read> Iterator for Pieces<R> {
                 self.done = true;
                 return (!buf.is_empty()).then_some(Ok(buf));
             }
-            if buf.len() >= PIECE {
+            if buf.len() >= self.size {
                 // Whole lines now; the unfinished last one waits for the next piece.
                 if let Some(end) = buf.iter().rposition(|&b| b == b'\n') {
                     self.carry = buf.split_off(end + 1);
@@ -975,6 +988,8 @@ pub struct IndexBuilder {
     count: usize,
     /// Lines read so far by the JSON Lines readers (for error messages and `line-N` ids).
     lines: usize,
+    /// Bytes of input handed to a reader thread at a time ([`PIECE`]; smaller in tests).
+    piece: usize,
 }
 
 impl IndexBuilder {
@@ -986,6 +1001,7 @@ impl IndexBuilder {
             parts: Vec::new(),
             count: 0,
             lines: 0,
+            piece: PIECE,
         }
     }
 
@@ -1146,7 +1162,7 @@ impl IndexBuilder {
     /// [`entity_id`] reads them. A line that is not JSON stops the load and is named (line
     /// numbers count every line given to this builder so far). Returns the records added.
     pub fn add_ftm_lines(&mut self, bytes: &[u8]) -> Result<usize, LoadError> {
-        let pieces = line_chunks(bytes, PIECE.min(bytes.len() / (self.threads * 4) + 1));
+        let pieces = line_chunks(bytes, self.piece.min(bytes.len() / (self.threads * 4) + 1));
         let interner = &self.interner;
         let (parsed, _) = self.run_pieces(
             pieces.into_iter().map(Ok::<_, std::convert::Infallible>),
@@ -1161,8 +1177,10 @@ impl IndexBuilder {
     pub fn add_ftm_reader(&mut self, reader: impl std::io::Read) -> Result<usize, LoadError> {
         let pieces = Pieces {
             reader,
+            size: self.piece,
             carry: Vec::new(),
             done: false,
+            failed: None,
         };
         let interner = &self.interner;
         let (parsed, input_error) =
@@ -1203,7 +1221,7 @@ impl IndexBuilder {
         let by_shard: Vec<std::sync::Mutex<Vec<(u32, ShardKeys)>>> =
             by_shard.into_iter().map(std::sync::Mutex::new).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut ix: Option<(Index, Vec<(u32, Vec<u64>)>)> = None;
+        let mut ix: Option<(Index, Replaced)> = None;
         let mut shards: Vec<(usize, IdMap<Posting>)> = Vec::with_capacity(SHARDS);
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads.min(SHARDS + 1))
@@ -1254,12 +1272,15 @@ impl IndexBuilder {
     }
 }
 
+/// Slots of records replaced by a later one under the same id, with their blocking keys.
+type Replaced = Vec<(u32, Vec<u64>)>;
+
 /// The record side of [`IndexBuilder::finish`]: slots, ids, namesake groups and dates, and
 /// the slots (with their keys) of records replaced by a later one under the same id.
 fn index_records(
     parts: Vec<(Vec<Arc<str>>, Vec<Prepared>)>,
     count: usize,
-) -> (Index, Vec<(u32, Vec<u64>)>) {
+) -> (Index, Replaced) {
     let mut ix = Index::default();
     ix.by_id.reserve(count);
     let mut replaced: Vec<u32> = Vec::new();
@@ -1646,6 +1667,99 @@ mod tests {
             .filter_map(|r| Some((r["id"].as_str()?.to_string(), PersonRecord::from_ftm(r)?)))
             .collect();
         assert_eq!(Index::build_parallel(recs, 2).len(), corpus.records.len());
+    }
+
+    /// A reader that hands out a few bytes at a time, then fails if told to.
+    struct Trickle<'a> {
+        rest: &'a [u8],
+        fail_at_end: bool,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.rest.is_empty() && self.fail_at_end {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(777).min(self.rest.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn many_small_pieces_read_as_one() {
+        let corpus = crate::synth::generate(&crate::synth::Config {
+            seed: 4,
+            persons: 400,
+            queries: 50,
+        });
+        let mut text = Vec::new();
+        for (i, r) in corpus.records.iter().enumerate() {
+            let mut r = r.clone();
+            if i % 7 == 0 {
+                // No id: named by its line.
+                r.as_object_mut().map(|o| o.remove("id"));
+            }
+            text.extend_from_slice(r.to_string().as_bytes());
+            text.extend_from_slice(if i % 5 == 0 { b"\n\n" } else { b"\n" });
+        }
+        let whole = {
+            let mut b = IndexBuilder::new(1);
+            b.add_ftm_lines(&text).unwrap();
+            b.finish()
+        };
+        let ids = |ix: &Index| {
+            let mut v: Vec<String> = ix.by_id.keys().map(|k| k.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert!(ids(&whole).contains(&"line-1".to_owned()));
+        for threads in [1, 3] {
+            let mut b = IndexBuilder::new(threads);
+            b.piece = 300;
+            let n = b
+                .add_ftm_reader(Trickle {
+                    rest: &text,
+                    fail_at_end: false,
+                })
+                .unwrap();
+            assert_eq!(n, whole.len());
+            let ix = b.finish();
+            assert_eq!(ids(&ix), ids(&whole));
+            assert_eq!(ix.stats(), whole.stats());
+        }
+        // A bad line deep in the input is named by its line in the whole input.
+        let lines_before = text.iter().filter(|&&c| c == b'\n').count();
+        let mut bad = text.clone();
+        bad.extend_from_slice(b"{\"id\":\"x\",\"properties\":{\"name\":[\"Ana\"]}\n");
+        bad.extend_from_slice(&text);
+        for threads in [1, 2] {
+            let mut b = IndexBuilder::new(threads);
+            b.piece = 500;
+            let err = b
+                .add_ftm_reader(Trickle {
+                    rest: &bad,
+                    fail_at_end: false,
+                })
+                .unwrap_err();
+            assert_eq!(err.line, lines_before + 1, "{err}");
+            assert!(
+                err.message.starts_with("not JSON: EOF while parsing"),
+                "{err}"
+            );
+        }
+        // A reader that fails is reported, after the lines before it.
+        let mut b = IndexBuilder::new(2);
+        b.piece = 1000;
+        let err = b
+            .add_ftm_reader(Trickle {
+                rest: &text,
+                fail_at_end: true,
+            })
+            .unwrap_err();
+        assert_eq!(err.message, "disk gone");
+        assert_eq!(b.len(), whole.len());
     }
 
     #[test]
