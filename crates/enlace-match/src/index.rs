@@ -1277,10 +1277,7 @@ type Replaced = Vec<(u32, Vec<u64>)>;
 
 /// The record side of [`IndexBuilder::finish`]: slots, ids, namesake groups and dates, and
 /// the slots (with their keys) of records replaced by a later one under the same id.
-fn index_records(
-    parts: Vec<(Vec<Arc<str>>, Vec<Prepared>)>,
-    count: usize,
-) -> (Index, Replaced) {
+fn index_records(parts: Vec<(Vec<Arc<str>>, Vec<Prepared>)>, count: usize) -> (Index, Replaced) {
     let mut ix = Index::default();
     ix.by_id.reserve(count);
     let mut replaced: Vec<u32> = Vec::new();
