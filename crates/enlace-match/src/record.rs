@@ -159,6 +159,8 @@ impl PersonRecord {
     }
 
     /// [`PersonRecord::build`] once the entity's properties object and schema are found.
+    /// A property read here must also be listed in `ftm::prop_index` (the JSON Lines reader
+    /// keeps only those): add it to the line of every property in `ftm`'s test too.
     pub(crate) fn build_props(
         props: &impl Props,
         schema: &str,
