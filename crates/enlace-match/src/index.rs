@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::dob::Dob;
+use crate::ftm::{FtmId, FtmLine};
 use crate::names::{block_keys, tok_sim, token_weight, Interner, Tok, TokMatch};
 use crate::record::{PersonRecord, Prepared};
 use crate::score::{self, logit, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
@@ -786,10 +787,10 @@ pub fn entity_id(entity: &serde_json::Value, line: usize) -> String {
     }
 }
 
-/// Splits `bytes` into about `parts` pieces that end at line ends.
-fn line_chunks(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
-    let mut out = Vec::with_capacity(parts);
-    let target = bytes.len() / parts.max(1) + 1;
+/// Splits `bytes` into pieces of about `target` bytes that end at line ends.
+fn line_chunks(bytes: &[u8], target: usize) -> Vec<&[u8]> {
+    let target = target.max(1);
+    let mut out = Vec::with_capacity(bytes.len() / target + 1);
     let mut rest = bytes;
     while !rest.is_empty() {
         let cut = if rest.len() <= target {
@@ -807,20 +808,161 @@ fn line_chunks(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
     out
 }
 
-/// What one worker read from its piece of JSON Lines: the records (an id, or the local line
-/// number for an entity without one) and the lines it saw.
-type ParsedChunk =
-    Result<(Vec<(Result<Arc<str>, usize>, Prepared, Box<[u64]>)>, usize), (usize, String)>;
+/// Input handed to one reader thread at a time: small enough that the threads finish
+/// together, large enough that handing them out costs nothing.
+const PIECE: usize = 1 << 20;
 
-/// A record read by a builder: its id, its prepared form and its blocking keys (computed on
-/// the reading threads, so the posting lists are filled without computing them again).
-type Entry = (Arc<str>, Prepared, Box<[u64]>);
+/// Records read by a builder, a piece of the input at a time, in input order: their ids,
+/// prepared forms, and blocking keys already split by posting shard, so that filling a
+/// shard reads only its own keys (and frees them as it goes).
+struct Part {
+    ids: Vec<Arc<str>>,
+    recs: Vec<Prepared>,
+    /// Per shard: each key and the record (its index in this part) that holds it.
+    keys: Vec<ShardKeys>,
+}
 
-/// A record's blocking keys, for a builder.
-fn record_keys(rec: &Prepared) -> Box<[u64]> {
-    let mut keys = Vec::new();
-    emit_keys(rec, false, &mut keys);
-    keys.into_iter().map(|(k, _)| k).collect()
+#[derive(Default)]
+struct ShardKeys {
+    keys: Vec<u64>,
+    recs: Vec<u32>,
+}
+
+impl Part {
+    fn new() -> Part {
+        Part {
+            ids: Vec::new(),
+            recs: Vec::new(),
+            keys: (0..SHARDS).map(|_| ShardKeys::default()).collect(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Adds a prepared record; `scratch` is reused between records.
+    fn push(&mut self, id: Arc<str>, rec: Prepared, scratch: &mut Vec<(u64, KeyKind)>) {
+        let r = u32::try_from(self.recs.len()).unwrap_or(u32::MAX);
+        scratch.clear();
+        emit_keys(&rec, false, scratch);
+        for &(k, _) in scratch.iter() {
+            if let Some(sk) = self.keys.get_mut(shard_of(k)) {
+                sk.keys.push(k);
+                sk.recs.push(r);
+            }
+        }
+        self.ids.push(id);
+        self.recs.push(rec);
+    }
+}
+
+/// What one reader thread made of a piece of JSON Lines: its records, the records whose
+/// entity has no id (index in the part, line number in the piece), and the lines it held;
+/// or the first bad line (line number in the piece, message).
+type ParsedPiece = Result<(Part, Vec<(usize, usize)>, usize), (usize, String)>;
+
+/// Parses one piece of JSON Lines (see [`IndexBuilder::add_ftm_lines`]).
+fn parse_piece(piece: &[u8], interner: &Interner) -> ParsedPiece {
+    let mut part = Part::new();
+    let mut no_id = Vec::new();
+    let mut scratch = Vec::new();
+    let mut lines = 0;
+    let no_id_yet: Arc<str> = Arc::from("");
+    for line in piece.split(|&b| b == b'\n') {
+        lines += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let entity = FtmLine::parse(line).map_err(|e| (lines, format!("not JSON: {e}")))?;
+        let (id, rec) = match &entity.id {
+            // Rare: written out as JSON by the `Value` path, as it always was.
+            FtmId::Other => {
+                let v: serde_json::Value =
+                    serde_json::from_slice(line).map_err(|e| (lines, format!("not JSON: {e}")))?;
+                let Some(rec) = PersonRecord::from_ftm(&v) else {
+                    continue;
+                };
+                (Some(Arc::from(entity_id(&v, lines))), rec)
+            }
+            FtmId::Str(s) => {
+                let Some(rec) = entity.record() else { continue };
+                (Some(Arc::from(&**s)), rec)
+            }
+            FtmId::Missing => {
+                let Some(rec) = entity.record() else { continue };
+                (None, rec)
+            }
+        };
+        let id = id.unwrap_or_else(|| {
+            no_id.push((part.len(), lines));
+            Arc::clone(&no_id_yet)
+        });
+        part.push(id, rec.prepare_in(Some(interner)), &mut scratch);
+    }
+    // A piece ends with its newline: the empty piece after it is not a line.
+    if piece.last() == Some(&b'\n') {
+        lines -= 1;
+    }
+    Ok((part, no_id, lines))
+}
+
+/// Reads whole lines from `reader`, about [`PIECE`] bytes at a time (a longer line whole).
+struct Pieces<R> {
+    reader: R,
+    size: usize,
+    carry: Vec<u8>,
+    done: bool,
+    /// A read error, reported once the whole lines read before it are handed out.
+    failed: Option<std::io::Error>,
+}
+
+impl<R: std::io::Read> Iterator for Pieces<R> {
+    type Item = std::io::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.failed.take() {
+            return Some(Err(e));
+        }
+        if self.done {
+            return None;
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        loop {
+            let start = buf.len();
+            let want = (self.size + self.size / 8).max(start + self.size / 8 + 1);
+            buf.resize(want, 0);
+            let n = loop {
+                match self.reader.read(&mut buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.done = true;
+                        buf.truncate(start);
+                        let whole = buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                        buf.truncate(whole);
+                        if buf.is_empty() {
+                            return Some(Err(e));
+                        }
+                        self.failed = Some(e);
+                        return Some(Ok(buf));
+                    }
+                }
+            };
+            buf.truncate(start + n);
+            if n == 0 {
+                self.done = true;
+                return (!buf.is_empty()).then_some(Ok(buf));
+            }
+            if buf.len() >= self.size {
+                // Whole lines now; the unfinished last one waits for the next piece.
+                if let Some(end) = buf.iter().rposition(|&b| b == b'\n') {
+                    self.carry = buf.split_off(end + 1);
+                    return Some(Ok(buf));
+                }
+            }
+        }
+    }
 }
 
 /// Builds an [`Index`] from many records at once, on several threads: records are read
@@ -841,9 +983,13 @@ fn record_keys(rec: &Prepared) -> Box<[u64]> {
 pub struct IndexBuilder {
     threads: usize,
     interner: Interner,
-    entries: Vec<Entry>,
+    parts: Vec<Part>,
+    /// Records added so far.
+    count: usize,
     /// Lines read so far by the JSON Lines readers (for error messages and `line-N` ids).
     lines: usize,
+    /// Bytes of input handed to a reader thread at a time ([`PIECE`]; smaller in tests).
+    piece: usize,
 }
 
 impl IndexBuilder {
@@ -852,106 +998,153 @@ impl IndexBuilder {
         IndexBuilder {
             threads: threads.max(1),
             interner: Interner::default(),
-            entries: Vec::new(),
+            parts: Vec::new(),
+            count: 0,
             lines: 0,
+            piece: PIECE,
         }
     }
 
     /// Records added so far (an id added twice counts twice).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.count == 0
     }
 
     /// Adds one record, prepared on the calling thread.
     pub fn add(&mut self, id: String, record: &PersonRecord) {
         let rec = record.prepare_in(Some(&self.interner));
-        let keys = record_keys(&rec);
-        self.entries.push((id.into(), rec, keys));
+        if self.parts.last().is_none_or(|p| p.len() >= 1 << 16) {
+            self.parts.push(Part::new());
+        }
+        if let Some(p) = self.parts.last_mut() {
+            p.push(id.into(), rec, &mut Vec::new());
+            self.count += 1;
+        }
     }
 
     /// Adds records, prepared in parallel, in their order.
     pub fn add_batch(&mut self, records: Vec<(String, PersonRecord)>) {
-        let per = records.len().div_ceil(self.threads).max(1);
+        let per = records.len().div_ceil(self.threads * 4).max(1);
+        let pieces: Vec<&[(String, PersonRecord)]> = records.chunks(per).collect();
         let interner = &self.interner;
-        let parts: Vec<Vec<Entry>> = std::thread::scope(|s| {
-            let handles: Vec<_> = records
-                .chunks(per)
-                .map(|chunk| {
-                    s.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|(id, r)| {
-                                let rec = r.prepare_in(Some(interner));
-                                let keys = record_keys(&rec);
-                                (Arc::from(id.as_str()), rec, keys)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for p in parts {
-            self.entries.extend(p);
+        let parts = self.run_pieces(
+            pieces.into_iter().map(Ok::<_, std::convert::Infallible>),
+            |piece| {
+                let mut part = Part::new();
+                let mut scratch = Vec::new();
+                for (id, r) in piece {
+                    part.push(
+                        Arc::from(id.as_str()),
+                        r.prepare_in(Some(interner)),
+                        &mut scratch,
+                    );
+                }
+                part
+            },
+        );
+        // Only a panicking worker loses a piece; `add` has no error to report it with.
+        if let Ok((parts, None)) = parts {
+            for (_, part) in parts {
+                self.count += part.len();
+                self.parts.push(part);
+            }
         }
     }
 
-    /// Adds the persons of FollowTheMoney JSON Lines (whole lines; blank lines skipped,
-    /// entities without anything matchable skipped), parsed and prepared in parallel. Ids as
-    /// [`entity_id`] reads them. A line that is not JSON stops the load and is named (line
-    /// numbers count every line given to this builder so far). Returns the records added.
-    pub fn add_ftm_lines(&mut self, bytes: &[u8]) -> Result<usize, LoadError> {
-        let chunks = line_chunks(bytes, self.threads * 4);
-        let interner = &self.interner;
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut results: Vec<(usize, ParsedChunk)> = Vec::new();
+    /// Hands `pieces` out to the builder's threads in turn (the calling thread reads them:
+    /// reading overlaps preparing) and returns what `work` made of each, in input order,
+    /// with the error that stopped the input if one did. Stops handing out once a piece
+    /// has failed (a bad line: nothing after it is kept).
+    #[allow(clippy::type_complexity)]
+    fn run_pieces<P, T, E>(
+        &self,
+        pieces: impl Iterator<Item = Result<P, E>>,
+        work: impl Fn(P) -> T + Sync,
+    ) -> Result<(Vec<(usize, T)>, Option<E>), LoadError>
+    where
+        P: Send,
+        T: Send + Failed,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, P)>(self.threads * 2);
+        let rx = std::sync::Mutex::new(rx);
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let mut results: Vec<(usize, T)> = Vec::new();
+        let mut sent = 0;
+        let mut input_error = None;
         std::thread::scope(|s| {
-            let handles: Vec<_> = (0..self.threads.min(chunks.len()))
+            let handles: Vec<_> = (0..self.threads)
                 .map(|_| {
                     s.spawn(|| {
                         let mut done = Vec::new();
                         loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(chunk) = chunks.get(i) else { break };
-                            done.push((i, parse_chunk(chunk, interner)));
+                            let next = match rx.lock() {
+                                Ok(r) => r.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok((i, piece)) = next else { break };
+                            let out = work(piece);
+                            if out.failed() {
+                                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            done.push((i, out));
                         }
                         done
                     })
                 })
                 .collect();
+            for piece in pieces {
+                if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                match piece {
+                    Ok(p) => {
+                        if tx.send((sent, p)).is_err() {
+                            break;
+                        }
+                        sent += 1;
+                    }
+                    Err(e) => {
+                        input_error = Some(e);
+                        break;
+                    }
+                }
+            }
+            drop(tx);
             for h in handles {
                 if let Ok(done) = h.join() {
                     results.extend(done);
                 }
             }
         });
-        results.sort_unstable_by_key(|(i, _)| *i);
-        if results.len() != chunks.len() {
+        if results.len() != sent {
             return Err(LoadError {
                 line: self.lines + 1,
                 message: "a reader thread failed".to_owned(),
             });
         }
-        let before = self.entries.len();
-        for (_, r) in results {
+        results.sort_unstable_by_key(|(i, _)| *i);
+        Ok((results, input_error))
+    }
+
+    /// Adds parsed pieces in order, up to the first bad line.
+    fn take_parsed(&mut self, parsed: Vec<(usize, ParsedPiece)>) -> Result<usize, LoadError> {
+        let mut added = 0;
+        for (_, r) in parsed {
             match r {
-                Ok((recs, lines)) => {
-                    let base = self.lines;
-                    self.entries.extend(recs.into_iter().map(|(id, rec, keys)| {
-                        (
-                            id.unwrap_or_else(|l| format!("line-{}", base + l).into()),
-                            rec,
-                            keys,
-                        )
-                    }));
+                Ok((mut part, no_id, lines)) => {
+                    for (i, l) in no_id {
+                        if let Some(id) = part.ids.get_mut(i) {
+                            *id = format!("line-{}", self.lines + l).into();
+                        }
+                    }
                     self.lines += lines;
+                    added += part.len();
+                    self.count += part.len();
+                    self.parts.push(part);
                 }
                 Err((l, message)) => {
                     return Err(LoadError {
@@ -961,42 +1154,44 @@ impl IndexBuilder {
                 }
             }
         }
-        Ok(self.entries.len() - before)
+        Ok(added)
     }
 
-    /// [`IndexBuilder::add_ftm_lines`] over a reader, in blocks of a few MiB so that the
-    /// whole input is never held in memory. Returns the records added.
-    pub fn add_ftm_reader(&mut self, mut reader: impl std::io::Read) -> Result<usize, LoadError> {
-        const BLOCK: usize = 16 << 20;
-        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
-        let mut added = 0;
-        loop {
-            let start = buf.len();
-            buf.resize(start + BLOCK, 0);
-            let n = loop {
-                match reader.read(&mut buf[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        return Err(LoadError {
-                            line: self.lines + 1,
-                            message: e.to_string(),
-                        })
-                    }
-                }
-            };
-            buf.truncate(start + n);
-            if n == 0 {
-                if !buf.is_empty() {
-                    added += self.add_ftm_lines(&buf)?;
-                }
-                return Ok(added);
-            }
-            // Whole lines now; the unfinished last one waits for the next block.
-            if let Some(end) = buf.iter().rposition(|&b| b == b'\n') {
-                added += self.add_ftm_lines(&buf[..=end])?;
-                buf.drain(..=end);
-            }
+    /// Adds the persons of FollowTheMoney JSON Lines (whole lines; blank lines skipped,
+    /// entities without anything matchable skipped), parsed and prepared in parallel. Ids as
+    /// [`entity_id`] reads them. A line that is not JSON stops the load and is named (line
+    /// numbers count every line given to this builder so far). Returns the records added.
+    pub fn add_ftm_lines(&mut self, bytes: &[u8]) -> Result<usize, LoadError> {
+        let pieces = line_chunks(bytes, self.piece.min(bytes.len() / (self.threads * 4) + 1));
+        let interner = &self.interner;
+        let (parsed, _) = self.run_pieces(
+            pieces.into_iter().map(Ok::<_, std::convert::Infallible>),
+            |piece| parse_piece(piece, interner),
+        )?;
+        self.take_parsed(parsed)
+    }
+
+    /// [`IndexBuilder::add_ftm_lines`] over a reader, a piece of about a MiB at a time read
+    /// on the calling thread while the builder's threads parse the pieces before it, so
+    /// that the whole input is never held in memory. Returns the records added.
+    pub fn add_ftm_reader(&mut self, reader: impl std::io::Read) -> Result<usize, LoadError> {
+        let pieces = Pieces {
+            reader,
+            size: self.piece,
+            carry: Vec::new(),
+            done: false,
+            failed: None,
+        };
+        let interner = &self.interner;
+        let (parsed, input_error) =
+            self.run_pieces(pieces, |piece| parse_piece(&piece, interner))?;
+        let added = self.take_parsed(parsed)?;
+        match input_error {
+            Some(e) => Err(LoadError {
+                line: self.lines + 1,
+                message: e.to_string(),
+            }),
+            None => Ok(added),
         }
     }
 
@@ -1005,142 +1200,165 @@ impl IndexBuilder {
         let IndexBuilder {
             threads,
             interner,
-            entries,
+            parts,
+            count,
             ..
         } = self;
-        let mut ix = Index {
-            interner,
-            ..Index::default()
-        };
-        let n = entries.len();
-        ix.by_id.reserve(n);
-        ix.slots.reserve_exact(n);
-        let mut recs: Vec<Option<Prepared>> = Vec::with_capacity(n);
-        let mut ids: Vec<Arc<str>> = Vec::with_capacity(n);
-        let mut all_keys: Vec<Box<[u64]>> = Vec::with_capacity(n);
-        for (i, (id, rec, keys)) in entries.into_iter().enumerate() {
-            let slot = u32::try_from(i).unwrap_or(u32::MAX);
-            if let Some(old) = ix.by_id.insert(Arc::clone(&id), slot) {
-                // An id seen before: the later record replaces it, as with `insert`.
-                if let Some(r) = recs.get_mut(old as usize) {
-                    *r = None;
-                }
-                ix.free.push(old);
+        // The records go to one task (ids, namesake groups, dates, slots), each shard of
+        // keys to another; the threads take the tasks in turn, the records' first.
+        let mut records: Vec<(Vec<Arc<str>>, Vec<Prepared>)> = Vec::with_capacity(parts.len());
+        let mut by_shard: Vec<Vec<(u32, ShardKeys)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+        let mut base = 0u32;
+        for part in parts {
+            let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+            for (sh, keys) in by_shard.iter_mut().zip(part.keys) {
+                sh.push((base, keys));
             }
-            recs.push(Some(rec));
-            ids.push(id);
-            all_keys.push(keys);
+            records.push((part.ids, part.recs));
+            base = base.saturating_add(len);
         }
-        // Posting lists: each thread keeps the keys of its shards, walking the records in
-        // slot order (so each list comes out sorted, as `insert` leaves it). The namesake
-        // groups and dates are filled meanwhile on this thread.
-        let recs_ref = &recs;
-        let keys_ref = &all_keys;
-        let mut shards: Vec<(usize, IdMap<Posting>)> = Vec::new();
-        let mut groups: Vec<Groups> = Vec::with_capacity(n);
+        let records = std::sync::Mutex::new(Some(records));
+        let by_shard: Vec<std::sync::Mutex<Vec<(u32, ShardKeys)>>> =
+            by_shard.into_iter().map(std::sync::Mutex::new).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut ix: Option<(Index, Replaced)> = None;
+        let mut shards: Vec<(usize, IdMap<Posting>)> = Vec::with_capacity(SHARDS);
         std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads.min(SHARDS))
-                .map(|t| {
-                    s.spawn(move || {
-                        let mine: Vec<usize> = (0..SHARDS).filter(|x| x % threads == t).collect();
-                        let mut maps: Vec<IdMap<Posting>> =
-                            mine.iter().map(|_| IdMap::default()).collect();
-                        for (i, (rec, keys)) in recs_ref.iter().zip(keys_ref).enumerate() {
-                            if rec.is_none() {
-                                continue;
-                            }
-                            let slot = u32::try_from(i).unwrap_or(u32::MAX);
-                            for &k in keys.iter() {
-                                let sh = shard_of(k);
-                                if sh % threads != t {
-                                    continue;
-                                }
-                                if let Some(m) = mine
-                                    .iter()
-                                    .position(|&x| x == sh)
-                                    .and_then(|j| maps.get_mut(j))
-                                {
-                                    m.entry(k)
-                                        .and_modify(|p| p.push(slot))
-                                        .or_insert(Posting::One(slot));
-                                }
+            let handles: Vec<_> = (0..threads.min(SHARDS + 1))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut built = None;
+                        let mut maps = Vec::new();
+                        loop {
+                            let task = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if task == 0 {
+                                let recs = records.lock().ok().and_then(|mut r| r.take());
+                                built = Some(index_records(recs.unwrap_or_default(), count));
+                            } else if let Some(cell) = by_shard.get(task - 1) {
+                                let pieces = cell.lock().map(|mut p| std::mem::take(&mut *p));
+                                maps.push((task - 1, fill_shard(pieces.unwrap_or_default())));
+                            } else {
+                                break;
                             }
                         }
-                        mine.into_iter().zip(maps).collect::<Vec<_>>()
+                        (built, maps)
                     })
                 })
                 .collect();
-            ix.slot_dobs.reserve_exact(n);
-            for rec in recs_ref {
-                let (g, brief) = match rec {
-                    Some(rec) => {
-                        let gs: Vec<u32> = name_keys(rec)
-                            .into_iter()
-                            .map(|k| ix.join_group(k))
-                            .collect();
-                        (
-                            match gs.as_slice() {
-                                [g] => Groups::One(*g),
-                                _ => Groups::Many(gs.into_boxed_slice()),
-                            },
-                            SlotDob {
-                                first: rec.dobs.first().copied(),
-                                more: rec.dobs.len() > 1,
-                            },
-                        )
-                    }
-                    None => (Groups::One(0), SlotDob::default()),
-                };
-                groups.push(g);
-                ix.slot_dobs.push(brief);
-            }
             for h in handles {
-                if let Ok(done) = h.join() {
-                    shards.extend(done);
+                if let Ok((built, maps)) = h.join() {
+                    if built.is_some() {
+                        ix = built;
+                    }
+                    shards.extend(maps);
                 }
             }
         });
-        drop(all_keys);
+        let (mut ix, replaced) = ix.unwrap_or_default();
+        ix.interner = interner;
         for (sh, m) in shards {
             if let Some(cell) = ix.postings.0.get_mut(sh) {
                 *cell = m;
             }
         }
-        for ((rec, id), names) in recs.into_iter().zip(ids).zip(groups) {
-            ix.slots.push(rec.map(|rec| Slot { id, rec, names }));
+        // Records replaced by a later one under the same id (rare): their keys leave the
+        // posting lists, as `insert` would have removed them.
+        for (slot, keys) in replaced {
+            for k in keys {
+                ix.postings.remove(k, slot);
+            }
         }
         ix
     }
 }
 
-/// Parses one piece of JSON Lines: its records (ids, or local line numbers for entities
-/// without one) and how many lines it held, or the first bad line (local number, message).
-fn parse_chunk(chunk: &[u8], interner: &Interner) -> ParsedChunk {
-    let mut out = Vec::new();
-    let mut lines = 0;
-    for line in chunk.split(|&b| b == b'\n') {
-        lines += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let v: serde_json::Value =
-            serde_json::from_slice(line).map_err(|e| (lines, format!("not JSON: {e}")))?;
-        if let Some(rec) = PersonRecord::from_ftm(&v) {
-            let id = match v.get("id") {
-                Some(serde_json::Value::String(s)) => Ok(Arc::from(s.as_str())),
-                Some(other) => Ok(Arc::from(other.to_string())),
-                None => Err(lines),
-            };
-            let rec = rec.prepare_in(Some(interner));
-            let keys = record_keys(&rec);
-            out.push((id, rec, keys));
+/// Slots of records replaced by a later one under the same id, with their blocking keys.
+type Replaced = Vec<(u32, Vec<u64>)>;
+
+/// The record side of [`IndexBuilder::finish`]: slots, ids, namesake groups and dates, and
+/// the slots (with their keys) of records replaced by a later one under the same id.
+fn index_records(parts: Vec<(Vec<Arc<str>>, Vec<Prepared>)>, count: usize) -> (Index, Replaced) {
+    let mut ix = Index::default();
+    ix.by_id.reserve(count);
+    let mut replaced: Vec<u32> = Vec::new();
+    let mut slot = 0u32;
+    for (ids, _) in &parts {
+        for id in ids {
+            if let Some(old) = ix.by_id.insert(Arc::clone(id), slot) {
+                // An id seen before: the later record replaces it, as with `insert`.
+                replaced.push(old);
+                ix.free.push(old);
+            }
+            slot = slot.saturating_add(1);
         }
     }
-    // A chunk ends with its newline: the empty piece after it is not a line.
-    if chunk.last() == Some(&b'\n') {
-        lines -= 1;
+    replaced.sort_unstable();
+    let mut replaced_keys = Vec::with_capacity(replaced.len());
+    ix.slots.reserve_exact(count);
+    ix.slot_dobs.reserve_exact(count);
+    let mut slot = 0u32;
+    for (ids, recs) in parts {
+        for (id, rec) in ids.into_iter().zip(recs) {
+            if replaced.binary_search(&slot).is_ok() {
+                let mut keys = Vec::new();
+                emit_keys(&rec, false, &mut keys);
+                replaced_keys.push((slot, keys.into_iter().map(|(k, _)| k).collect()));
+                ix.slots.push(None);
+                ix.slot_dobs.push(SlotDob::default());
+            } else {
+                let gs: Vec<u32> = name_keys(&rec)
+                    .into_iter()
+                    .map(|k| ix.join_group(k))
+                    .collect();
+                ix.slot_dobs.push(SlotDob {
+                    first: rec.dobs.first().copied(),
+                    more: rec.dobs.len() > 1,
+                });
+                ix.slots.push(Some(Slot {
+                    id,
+                    rec,
+                    names: match gs.as_slice() {
+                        [g] => Groups::One(*g),
+                        _ => Groups::Many(gs.into_boxed_slice()),
+                    },
+                }));
+            }
+            slot = slot.saturating_add(1);
+        }
     }
-    Ok((out, lines))
+    (ix, replaced_keys)
+}
+
+/// One shard's posting lists, from its keys in slot order (so each list comes out sorted,
+/// as `insert` leaves it); the keys are freed as they are used.
+fn fill_shard(pieces: Vec<(u32, ShardKeys)>) -> IdMap<Posting> {
+    let mut m: IdMap<Posting> = IdMap::default();
+    for (base, sk) in pieces {
+        for (&k, &r) in sk.keys.iter().zip(&sk.recs) {
+            let slot = base.saturating_add(r);
+            m.entry(k)
+                .and_modify(|p| p.push(slot))
+                .or_insert(Posting::One(slot));
+        }
+    }
+    m
+}
+
+/// A part that holds a failure (see [`IndexBuilder::run_pieces`]).
+trait Failed {
+    fn failed(&self) -> bool;
+}
+
+impl Failed for Part {
+    fn failed(&self) -> bool {
+        false
+    }
+}
+
+impl Failed for ParsedPiece {
+    fn failed(&self) -> bool {
+        self.is_err()
+    }
 }
 
 impl Index {
@@ -1446,6 +1664,99 @@ mod tests {
             .filter_map(|r| Some((r["id"].as_str()?.to_string(), PersonRecord::from_ftm(r)?)))
             .collect();
         assert_eq!(Index::build_parallel(recs, 2).len(), corpus.records.len());
+    }
+
+    /// A reader that hands out a few bytes at a time, then fails if told to.
+    struct Trickle<'a> {
+        rest: &'a [u8],
+        fail_at_end: bool,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.rest.is_empty() && self.fail_at_end {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(777).min(self.rest.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn many_small_pieces_read_as_one() {
+        let corpus = crate::synth::generate(&crate::synth::Config {
+            seed: 4,
+            persons: 400,
+            queries: 50,
+        });
+        let mut text = Vec::new();
+        for (i, r) in corpus.records.iter().enumerate() {
+            let mut r = r.clone();
+            if i % 7 == 0 {
+                // No id: named by its line.
+                r.as_object_mut().map(|o| o.remove("id"));
+            }
+            text.extend_from_slice(r.to_string().as_bytes());
+            text.extend_from_slice(if i % 5 == 0 { b"\n\n" } else { b"\n" });
+        }
+        let whole = {
+            let mut b = IndexBuilder::new(1);
+            b.add_ftm_lines(&text).unwrap();
+            b.finish()
+        };
+        let ids = |ix: &Index| {
+            let mut v: Vec<String> = ix.by_id.keys().map(|k| k.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert!(ids(&whole).contains(&"line-1".to_owned()));
+        for threads in [1, 3] {
+            let mut b = IndexBuilder::new(threads);
+            b.piece = 300;
+            let n = b
+                .add_ftm_reader(Trickle {
+                    rest: &text,
+                    fail_at_end: false,
+                })
+                .unwrap();
+            assert_eq!(n, whole.len());
+            let ix = b.finish();
+            assert_eq!(ids(&ix), ids(&whole));
+            assert_eq!(ix.stats(), whole.stats());
+        }
+        // A bad line deep in the input is named by its line in the whole input.
+        let lines_before = text.iter().filter(|&&c| c == b'\n').count();
+        let mut bad = text.clone();
+        bad.extend_from_slice(b"{\"id\":\"x\",\"properties\":{\"name\":[\"Ana\"]}\n");
+        bad.extend_from_slice(&text);
+        for threads in [1, 2] {
+            let mut b = IndexBuilder::new(threads);
+            b.piece = 500;
+            let err = b
+                .add_ftm_reader(Trickle {
+                    rest: &bad,
+                    fail_at_end: false,
+                })
+                .unwrap_err();
+            assert_eq!(err.line, lines_before + 1, "{err}");
+            assert!(
+                err.message.starts_with("not JSON: EOF while parsing"),
+                "{err}"
+            );
+        }
+        // A reader that fails is reported, after the lines before it.
+        let mut b = IndexBuilder::new(2);
+        b.piece = 1000;
+        let err = b
+            .add_ftm_reader(Trickle {
+                rest: &text,
+                fail_at_end: true,
+            })
+            .unwrap_err();
+        assert_eq!(err.message, "disk gone");
+        assert_eq!(b.len(), whole.len());
     }
 
     #[test]

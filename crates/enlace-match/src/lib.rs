@@ -24,14 +24,16 @@
 //! - [`IndexBuilder::add_batch`]`(Vec<(id, PersonRecord)>)`: records prepared in parallel
 //!   (call it per page of rows read from a database: memory stays one page plus the index);
 //! - [`IndexBuilder::add_ftm_reader`]`(reader)` / [`IndexBuilder::add_ftm_lines`]`(bytes)`:
-//!   FollowTheMoney JSON Lines, parsed in parallel a block at a time, ids as [`entity_id`]
-//!   reads them, a bad line named in a [`LoadError`];
+//!   FollowTheMoney JSON Lines, read a piece at a time while the pieces before it are
+//!   parsed in parallel (straight into the properties the matcher uses, no `Value` tree),
+//!   ids as [`entity_id`] reads them, a bad line named in a [`LoadError`];
 //! - [`IndexBuilder::finish`]`()` → [`Index`]; [`Index::build_parallel`]`(records, threads)`
 //!   does all three; [`Index::hits_many_on`] answers a batch on a given number of threads;
 //!   [`Index::stats`] says what the index holds.
 
 mod data;
 pub mod dob;
+mod ftm;
 pub mod ident;
 mod index;
 pub mod names;

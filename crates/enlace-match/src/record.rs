@@ -58,6 +58,19 @@ pub struct PersonRecord {
     pub identifiers: Vec<Identifier>,
 }
 
+/// Where [`PersonRecord`] reads an entity's properties from: a `serde_json::Value`, or a line
+/// read straight into the properties the matcher uses (`crate::ftm`).
+pub(crate) trait Props {
+    /// The non-blank strings of a property (trimmed), from a string or an array of them.
+    fn strings(&self, key: &str) -> Vec<String>;
+}
+
+impl Props for Value {
+    fn strings(&self, key: &str) -> Vec<String> {
+        strings(self, key)
+    }
+}
+
 fn strings(props: &Value, key: &str) -> Vec<String> {
     match props.get(key) {
         Some(Value::Array(a)) => a
@@ -142,16 +155,30 @@ impl PersonRecord {
             .get("schema")
             .and_then(Value::as_str)
             .unwrap_or("Person");
+        Self::build_props(props, schema, default_country, query)
+    }
+
+    /// [`PersonRecord::build`] once the entity's properties object and schema are found.
+    /// A property read here must also be listed in `ftm::prop_index` (the JSON Lines reader
+    /// keeps only those): add it to the line of every property in `ftm`'s test too.
+    pub(crate) fn build_props(
+        props: &impl Props,
+        schema: &str,
+        default_country: Option<&str>,
+        query: bool,
+    ) -> Option<PersonRecord> {
         let mut rec = PersonRecord {
-            nationalities: strings(props, "nationality")
+            nationalities: props
+                .strings("nationality")
                 .iter()
-                .chain(strings(props, "citizenship").iter())
+                .chain(props.strings("citizenship").iter())
                 .filter_map(|s| country_code(s))
                 .collect(),
             ..PersonRecord::default()
         };
         rec.nationalities.dedup();
-        let own_country = strings(props, "country")
+        let own_country = props
+            .strings("country")
             .first()
             .and_then(|c| country_code(c))
             .or_else(|| rec.nationalities.first().cloned());
@@ -159,14 +186,13 @@ impl PersonRecord {
 
         let is_person = matches!(schema, "Person" | "LegalEntity");
         if is_person {
-            let first = strings(props, "firstName");
+            let first = props.strings("firstName");
             let mut given: Vec<String> = first.first().cloned().into_iter().collect();
-            given.extend(strings(props, "secondName").into_iter().take(1));
-            given.extend(strings(props, "middleName").into_iter().take(1));
-            let mut surnames: Vec<String> =
-                strings(props, "lastName").into_iter().take(1).collect();
-            let father = strings(props, "fatherName");
-            let mother = strings(props, "motherName");
+            given.extend(props.strings("secondName").into_iter().take(1));
+            given.extend(props.strings("middleName").into_iter().take(1));
+            let mut surnames: Vec<String> = props.strings("lastName").into_iter().take(1).collect();
+            let father = props.strings("fatherName");
+            let mother = props.strings("motherName");
             if surnames.is_empty() {
                 surnames.extend(father.into_iter().take(1));
             }
@@ -193,25 +219,27 @@ impl PersonRecord {
                     });
                 }
             }
-            for n in strings(props, "name")
+            for n in props
+                .strings("name")
                 .into_iter()
-                .chain(strings(props, "alias"))
-                .chain(strings(props, "previousName"))
+                .chain(props.strings("alias"))
+                .chain(props.strings("previousName"))
             {
                 rec.names.push(NameParts {
                     full: Some(n),
                     ..NameParts::default()
                 });
             }
-            for n in strings(props, "weakAlias") {
+            for n in props.strings("weakAlias") {
                 rec.names.push(NameParts {
                     full: Some(n),
                     weak: true,
                     ..NameParts::default()
                 });
             }
-            rec.birth_dates = strings(props, "birthDate");
-            rec.gender = strings(props, "gender")
+            rec.birth_dates = props.strings("birthDate");
+            rec.gender = props
+                .strings("gender")
                 .first()
                 .and_then(|g| Gender::parse(g));
         }
@@ -222,7 +250,7 @@ impl PersonRecord {
         contexts.extend(rec.nationalities.iter().cloned());
         let contexts: Vec<&str> = contexts.iter().map(String::as_str).collect();
         let mut add = |kind: IdKind, key: &str| {
-            for raw in strings(props, key) {
+            for raw in props.strings(key) {
                 if query && kind == IdKind::Phone {
                     for value in crate::ident::phone_candidates(&raw, &contexts) {
                         let id = Identifier { kind, value };
