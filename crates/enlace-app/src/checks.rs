@@ -218,14 +218,13 @@ impl Building {
                         for row in rows {
                             let props =
                                 store.index_row_properties(row).map_err(|e| e.to_string())?;
-                            // Built by hand: `json!` would copy the properties.
-                            let mut v = serde_json::Map::with_capacity(2);
-                            v.insert("schema".into(), Value::String(row.schema.to_owned()));
-                            v.insert("properties".into(), props);
-                            let v = Value::Object(v);
-                            if let Some(rec) =
-                                PersonRecord::from_ftm_with_country(&v, Some(row.owner.code()))
-                            {
+                            let rec = PersonRecord::from_ftm_properties_json(
+                                row.schema,
+                                &props,
+                                Some(row.owner.code()),
+                            )
+                            .map_err(|e| format!("stored properties of {}: {e}", row.id))?;
+                            if let Some(rec) = rec {
                                 out.push((row.id.to_owned(), row.owner, rec));
                             }
                         }

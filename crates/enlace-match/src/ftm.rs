@@ -117,6 +117,19 @@ impl<'a> FtmLine<'a> {
     }
 }
 
+/// A stored entity's properties (the JSON object text alone, as the platform keeps it), read
+/// as [`PersonRecord::from_ftm_with_country`] reads `{"schema": schema, "properties": …}`.
+pub(crate) fn record_from_props(
+    schema: &str,
+    properties: &[u8],
+    default_country: Option<&str>,
+) -> Result<Option<PersonRecord>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(properties);
+    let props = PropsSeed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(props.and_then(|p| PersonRecord::build_props(&p, schema, default_country, false)))
+}
+
 /// Any JSON value, parsed and checked as `Value` would be, then dropped.
 struct Skip;
 
@@ -537,6 +550,35 @@ mod tests {
             .map_err(|e| e.to_string());
         assert_eq!(a, b);
         assert!(a.is_err());
+    }
+
+    /// A stored entity's properties read alone give the record the whole entity gives.
+    #[test]
+    fn properties_read_alone_as_the_value_path_reads_them() {
+        let props = [
+            r#"{"name":["José Luis GARCÍA LÓPEZ"],"birthDate":["1985-03-12"],"nationality":["gt"],"phone":["5555 1234"],"passportNumber":["a-123 456"]}"#,
+            r#"{"name":"  Ana  Lopez ","alias":["", 5, null, ["Rosa"], "Rosa Tzul"],"birthDate":[1990]}"#,
+            r#"{"name":["Ana Lopez"],"name":["Rosa Tzul"],"other":{"name":["no"]}}"#,
+            r#"{"registrationNumber":["p-123 abc"]}"#,
+            r#"{}"#,
+            r#"["name"]"#,
+            "5",
+        ];
+        for schema in ["Person", "Vehicle", "Passport"] {
+            for country in [None, Some("gt")] {
+                for p in props {
+                    let whole: Value = serde_json::from_str(&format!(
+                        r#"{{"schema":"{schema}","properties":{p}}}"#
+                    ))
+                    .unwrap();
+                    let expected = PersonRecord::from_ftm_with_country(&whole, country);
+                    let got = record_from_props(schema, p.as_bytes(), country).unwrap();
+                    assert_eq!(got, expected, "{schema} {p}");
+                }
+            }
+        }
+        assert!(record_from_props("Person", br#"{"name":["Ana"]"#, None).is_err());
+        assert!(record_from_props("Person", br#"{"name":["Ana"]} x"#, None).is_err());
     }
 
     #[test]

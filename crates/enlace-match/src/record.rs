@@ -136,6 +136,17 @@ impl PersonRecord {
         Self::build(entity, default_country, false)
     }
 
+    /// [`PersonRecord::from_ftm_with_country`] for an entity kept as its schema and the JSON
+    /// text of its properties object, read without building a `Value` tree (how the server
+    /// reads a million stored entities at start). Text that is not JSON: the parser's error.
+    pub fn from_ftm_properties_json(
+        schema: &str,
+        properties: &str,
+        default_country: Option<&str>,
+    ) -> Result<Option<PersonRecord>, serde_json::Error> {
+        crate::ftm::record_from_props(schema, properties.as_bytes(), default_country)
+    }
+
     /// A record to look for, as a person typed it: like
     /// [`PersonRecord::from_ftm_with_country`] with the asker's country, except that a phone
     /// written without its country code becomes every reading

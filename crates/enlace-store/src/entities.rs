@@ -849,16 +849,21 @@ impl crate::Store {
         Ok(IndexPage { text, rows, last })
     }
 
-    /// The properties of a row of an [`IndexPage`] as a JSON object, sealed values opened.
-    /// Plain rows (nearly all) are parsed once, straight into the value the matcher reads.
-    pub fn index_row_properties(&self, row: &IndexRow<'_>) -> crate::Result<serde_json::Value> {
+    /// The properties of a row of an [`IndexPage`] as JSON object text, sealed values
+    /// opened. Plain rows (nearly all) are given back as stored, without a copy.
+    pub fn index_row_properties<'a>(
+        &self,
+        row: &IndexRow<'a>,
+    ) -> crate::Result<std::borrow::Cow<'a, str>> {
         if !row.properties.contains(crate::records::SEALED) {
-            return serde_json::from_str(row.properties).map_err(|_| corrupt("properties"));
+            return Ok(std::borrow::Cow::Borrowed(row.properties));
         }
         let mut props: Properties =
             serde_json::from_str(row.properties).map_err(|_| corrupt("properties"))?;
         crate::records::open_stored_props(self.records.as_deref(), row.id, &mut props)?;
-        serde_json::to_value(&props).map_err(|_| corrupt("properties"))
+        serde_json::to_string(&props)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|_| corrupt("properties"))
     }
 }
 
