@@ -572,6 +572,34 @@ impl Tx {
         }
         let f = &self.with_blind_terms(f);
         let word = f.terms[0].as_str();
+        if let Some(mut terms) = self.distinct_terms(word, 16).await? {
+            // Each stored term's postings are in entity id order (the term index's key): the
+            // newest `offset + limit` visible entities of each term, merged, give the page
+            // after reading about that many postings per term, not the word's whole range.
+            terms.extend(f.blind.first().cloned().unwrap_or_default());
+            let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE e.id IN ("));
+            for (j, t) in terms.iter().enumerate() {
+                if j > 0 {
+                    q.push(" UNION ");
+                }
+                q.push("SELECT id FROM (SELECT t.entity_id AS id FROM entity_terms t JOIN entities e ON e.id = t.entity_id WHERE t.term = ")
+                    .bind(t.as_str())
+                    .push(" AND ");
+                viewer.predicate(&mut q, "e");
+                other_filters(&mut q, f);
+                q.push(" ORDER BY t.entity_id DESC LIMIT ")
+                    .bind(offset + limit)
+                    .push(&format!(") p{j}"));
+            }
+            q.push(") AND ");
+            viewer.predicate(&mut q, "e");
+            q.push(" ORDER BY e.id DESC LIMIT ")
+                .bind(limit)
+                .push(" OFFSET ")
+                .bind(offset);
+            let rows = self.fetch_all(&q).await?;
+            return self.broad_count(viewer, f, rows).await;
+        }
         // Walks the entities newest first (the primary key: ids are time-ordered) and stops
         // when the page is full, instead of sorting every match.
         let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE "));
@@ -588,6 +616,18 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
+        self.broad_count(viewer, f, rows).await
+    }
+
+    /// The count of a broad one-word search, beside its page: counted as the term index is
+    /// read, stopping past [`SEARCH_COUNT_CAP`]. `f` carries the blind-index forms.
+    async fn broad_count(
+        &mut self,
+        viewer: &Viewer,
+        f: &EntityFilter,
+        rows: Vec<AnyRow>,
+    ) -> crate::Result<(Vec<Entity>, i64, bool)> {
+        let word = f.terms[0].as_str();
         // Counted as the term index is read, stopping past the cap; an entity may carry two
         // terms with this prefix, so a count under the cap is redone exactly.
         let mut count = Q::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM entity_terms t JOIN entities e ON e.id = t.entity_id WHERE t.term >= ");
@@ -648,6 +688,29 @@ impl Tx {
         }
         q.push(") LIMIT 1");
         Ok(self.fetch_optional(&q).await?.is_some())
+    }
+
+    /// The distinct stored terms that start with `word`, if there are at most `cap`: one
+    /// index seek each (a recursive query stepping from one term to the next), however many
+    /// entities carry them.
+    async fn distinct_terms(&mut self, word: &str, cap: i64) -> crate::Result<Option<Vec<String>>> {
+        let q = Q::new(
+            "WITH RECURSIVE d(term, n) AS (\
+             SELECT (SELECT MIN(t.term) FROM entity_terms t WHERE t.term >= $1 AND t.term < $2), 1 \
+             UNION ALL SELECT (SELECT MIN(t.term) FROM entity_terms t WHERE t.term > d.term AND t.term < $2), d.n + 1 \
+             FROM d WHERE d.term IS NOT NULL AND d.n <= $3) \
+             SELECT term FROM d WHERE term IS NOT NULL",
+        )
+        .arg(word)
+        .arg(format!("{word}\u{10FFFF}"))
+        .arg(cap);
+        let terms: Vec<String> = self
+            .fetch_all(&q)
+            .await?
+            .iter()
+            .map(|r| r.try_get("term"))
+            .collect::<Result<_, _>>()?;
+        Ok((terms.len() as i64 <= cap).then_some(terms))
     }
 
     /// How many term-index entries start with `word`, counting no further than `cap`.
