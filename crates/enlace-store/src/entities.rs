@@ -85,14 +85,15 @@ pub struct BulkEntity {
 const BROAD_WORD: i64 = 5_000;
 /// A search of several words reads a word's entity ids from the term index (one aggregate
 /// row, intersected in memory) when the word has at most this many entries…
-const WORD_READ_MAX: i64 = 300_000;
-/// …and at most this many entries over all its words…
-const SEARCH_READ_BUDGET: i64 = 400_000;
-/// …and at most this many times as many entries as candidates are left: reading an entry
-/// costs about a twentieth of checking a candidate's own terms in memory.
-const READ_PER_CANDIDATE: i64 = 20;
-/// A search word's entries are first counted up to this many (further only if needed).
+const WORD_READ_MAX: i64 = 120_000;
+/// …and at most this many entries over all its words; past that, or for a word broader
+/// than the candidates left, the remaining words are checked on the candidates instead.
+const SEARCH_READ_BUDGET: i64 = 200_000;
+/// A search word's entries are first counted up to this many.
 const FIRST_COUNT: i64 = 20_000;
+/// Candidates left below this: a word with ten times as many entries is checked on them
+/// rather than read.
+const VERIFY_PREFER: usize = 1_500;
 /// Candidates (visible or not) that may be checked in memory against the broad words.
 const VERIFY_MAX: usize = 6_000;
 /// Broad searches count their matches up to this many ("more than 1,000").
@@ -750,18 +751,24 @@ impl Tx {
         let mut cands: Option<std::collections::HashSet<String>> = None;
         let mut checked: Vec<usize> = vec![];
         let mut read = 0;
-        for (n, i) in sizes {
+        let mut recounted = false;
+        let mut k = 0;
+        while k < sizes.len() {
+            let (n, i) = sizes[k];
             let left = cands.as_ref().map(|c| c.len());
-            let read_cap = WORD_READ_MAX
-                .min(SEARCH_READ_BUDGET - read)
-                .min(left.map_or(i64::MAX, |c| c as i64 * READ_PER_CANDIDATE));
-            // Counted further only as far as it would be read.
-            let n = if n > FIRST_COUNT && read_cap > FIRST_COUNT {
-                self.term_range_size(words[i], read_cap + 1).await?
-            } else {
-                n
-            };
-            if n <= read_cap {
+            if n > FIRST_COUNT && !recounted && left.is_none_or(|c| c > VERIFY_PREFER) {
+                recounted = true;
+                for s in sizes[k..].iter_mut() {
+                    s.0 = self.term_range_size(words[s.1], WORD_READ_MAX + 1).await?;
+                }
+                sizes[k..].sort();
+                continue;
+            }
+            k += 1;
+            let small = n <= WORD_READ_MAX && read + n <= SEARCH_READ_BUDGET;
+            // Reading costs about a tenth of checking a candidate in memory per entry.
+            let worth = left.is_none_or(|c| c > VERIFY_PREFER || (n as usize) <= c * 10);
+            if small && worth {
                 read += n;
                 let ids = self.word_ids(f, i).await?;
                 let next: std::collections::HashSet<String> = match cands.take() {
