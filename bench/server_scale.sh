@@ -38,7 +38,7 @@ if [ -n "${SKIP_IMPORT:-}" ]; then
   ENLACE_LOG=info "$BIN" serve --data "$DATA" "${DBA[@]}" --listen "127.0.0.1:$PORT" >"$DATA/server-search.log" 2>&1 &
   SPID=$!; trap 'kill $SPID 2>/dev/null || true' EXIT
   until grep -q "check index ready" "$DATA/server-search.log"; do kill -0 $SPID || exit 1; sleep 0.5; done
-  if [ -n "${ENLACE_BENCH_DATABASE:-}" ]; then TA=("${DBA[@]}"); else TA=(--data "$DATA"); fi
+  TA=(--data "$DATA" "${DBA[@]}")
   MX="$("$BIN" token create "${TA[@]}" --user analyst.mx --name scale | tail -n 1)"
   [ -f "$WORK/queries.tsv" ] || python3 bench/server_queries.py "${CORPUS:-$GEN/records.jsonl}" "$WORK/queries.tsv" 500
   echo "== search only, $DATA ${ENLACE_BENCH_DATABASE:+(postgres)} as analyst.mx"; uptime

@@ -9,7 +9,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 async fn case(s: &Server, tok: &str, body: Value) -> String {
-    let (st, v) = s.api(Some(tok), Method::POST, "/api/v1/cases", Some(body)).await;
+    let (st, v) = s
+        .api(Some(tok), Method::POST, "/api/v1/cases", Some(body))
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     v["id"].as_str().unwrap().to_string()
 }
@@ -36,10 +38,22 @@ fn person(first: &str, last: &str) -> Value {
 
 /// (ids, total) of a search as `tok`.
 async fn search(s: &Server, tok: &str, q: &str) -> (Vec<String>, i64) {
-    let (st, r) = s.api(Some(tok), Method::GET, &format!("/api/v1/search?q={q}&per_page=200"), None).await;
+    let (st, r) = s
+        .api(
+            Some(tok),
+            Method::GET,
+            &format!("/api/v1/search?q={q}&per_page=200"),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["total_exact"], true, "{q}: {r}");
-    let ids: Vec<String> = r["results"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {q}");
     (ids, r["total"].as_i64().unwrap())
 }
@@ -97,8 +111,30 @@ async fn a_page_of_foreign_records_is_audited_row_by_row_and_the_chain_verifies(
     each_engine(|s| async move {
         let gt = s.token("officer.gt").await;
         let mx = s.token("analyst.mx").await;
-        let shared = case(&s, &gt, json!({"title": "Red ficticia", "distribution": {"level": "members"}})).await;
-        import(&s, &gt, &shared, (0..230).map(|i| person(if i % 2 == 0 { "Anacleta" } else { "Hermógenes" }, "Tzul")).collect()).await;
+        let shared = case(
+            &s,
+            &gt,
+            json!({"title": "Red ficticia", "distribution": {"level": "members"}}),
+        )
+        .await;
+        import(
+            &s,
+            &gt,
+            &shared,
+            (0..230)
+                .map(|i| {
+                    person(
+                        if i % 2 == 0 {
+                            "Anacleta"
+                        } else {
+                            "Hermógenes"
+                        },
+                        "Tzul",
+                    )
+                })
+                .collect(),
+        )
+        .await;
         let (ids, total) = search(&s, &mx, "tzul").await;
         assert_eq!((ids.len(), total), (200, 230));
 
@@ -106,11 +142,21 @@ async fn a_page_of_foreign_records_is_audited_row_by_row_and_the_chain_verifies(
         let mut audited = std::collections::BTreeSet::new();
         for page in 1..=5 {
             let (st, a) = s
-                .api(Some(&admin), Method::GET, &format!("/api/v1/audit?scope=country&action=entity.search&per_page=200&page={page}"), None)
+                .api(
+                    Some(&admin),
+                    Method::GET,
+                    &format!(
+                        "/api/v1/audit?scope=country&action=entity.search&per_page=200&page={page}"
+                    ),
+                    None,
+                )
                 .await;
             assert_eq!(st, StatusCode::OK, "{a}");
             let items = a["items"].as_array().unwrap();
-            for e in items.iter().filter(|e| e["object_kind"] == "entity" && e["detail"] == "returned") {
+            for e in items
+                .iter()
+                .filter(|e| e["object_kind"] == "entity" && e["detail"] == "returned")
+            {
                 assert_eq!(e["object_country"], "gt", "{e}");
                 assert_eq!(e["actor_username"], "analyst.mx", "{e}");
                 audited.insert(e["object_id"].as_str().unwrap().to_string());
@@ -120,8 +166,14 @@ async fn a_page_of_foreign_records_is_audited_row_by_row_and_the_chain_verifies(
             }
         }
         let returned: std::collections::BTreeSet<String> = ids.into_iter().collect();
-        assert_eq!(audited, returned, "one audit row per returned record, none other");
-        assert!(matches!(s.app.store.unrestricted_verify_audit(&[]).await.unwrap(), Verdict::Intact { .. }));
+        assert_eq!(
+            audited, returned,
+            "one audit row per returned record, none other"
+        );
+        assert!(matches!(
+            s.app.store.unrestricted_verify_audit(&[]).await.unwrap(),
+            Verdict::Intact { .. }
+        ));
     })
     .await;
 }
