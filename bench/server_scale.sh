@@ -32,6 +32,22 @@ lock() { if [ -n "${ENLACE_BENCH_LOCK:-}" ]; then exec 9>"$ENLACE_BENCH_LOCK"; f
 unlock() { if [ -n "${ENLACE_BENCH_LOCK:-}" ]; then flock -u 9; fi; }
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+# SKIP_IMPORT=1 DATA=FOLDER (a COPY: the server writes audit rows into it) [CORPUS=records.jsonl]:
+# only the search phase (step 3) against that data, once the check index has warmed.
+if [ -n "${SKIP_IMPORT:-}" ]; then
+  : "${DATA:?SKIP_IMPORT needs DATA=an existing data folder}"
+  DBA=(); [ -n "${ENLACE_BENCH_DATABASE:-}" ] && DBA=(--database "$ENLACE_BENCH_DATABASE")
+  ENLACE_LOG=info "$BIN" serve --data "$DATA" "${DBA[@]}" --listen "127.0.0.1:$PORT" >"$DATA/server-search.log" 2>&1 &
+  SPID=$!; trap 'kill $SPID 2>/dev/null || true' EXIT
+  until grep -q "check index ready" "$DATA/server-search.log"; do kill -0 $SPID || exit 1; sleep 0.5; done
+  TA=(--data "$DATA" "${DBA[@]}")
+  MX="$("$BIN" token create "${TA[@]}" --user analyst.mx --name scale | tail -n 1)"
+  [ -f "$WORK/queries.tsv" ] || python3 bench/server_queries.py "${CORPUS:-$GEN/records.jsonl}" "$WORK/queries.tsv" 500
+  echo "== search only, $DATA ${ENLACE_BENCH_DATABASE:+(postgres)} as analyst.mx"; uptime
+  lock; python3 bench/server_latency.py "$BASE" "$MX" "$WORK/queries.tsv"; unlock
+  lock; TOKEN="$MX" QUERIES="$WORK/queries.tsv" wrk -t2 -c16 -d"${SECS}s" --latency -s bench/server_search.lua "$BASE"; unlock
+  awk '/^VmHWM/ {printf "server peak %d MiB\n", $2/1024}' "/proc/$SPID/status"; exit 0
+fi
 
 [ -f "$GEN/records.jsonl" ] || "$MB" gen --persons 780000 --queries 1000 --seed 7 --out "$GEN"
 SPLIT="${SPLIT_DIR:-$GEN}"

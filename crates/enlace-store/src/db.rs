@@ -411,9 +411,10 @@ impl Tx {
             w.dirty = true;
         }
         self.w = Some(w);
-        for (now, e) in std::mem::take(&mut self.pending) {
-            self.append_audit(now, e).await.map_err(|e| self.room(e))?;
-        }
+        let pending = std::mem::take(&mut self.pending);
+        self.append_audit_many(pending)
+            .await
+            .map_err(|e| self.room(e))?;
         let mut w = self
             .w
             .take()

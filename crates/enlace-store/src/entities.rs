@@ -85,6 +85,19 @@ pub struct BulkEntity {
 
 /// A single search word with more term-index entries than this takes the broad plan.
 const BROAD_WORD: i64 = 5_000;
+/// A search of several words reads a word's entity ids from the term index (one aggregate
+/// row, intersected in memory) when the word has at most this many entries…
+const WORD_READ_MAX: i64 = 120_000;
+/// …and at most this many entries over all its words; past that, or for a word broader
+/// than the candidates left, the remaining words are checked on the candidates instead.
+const SEARCH_READ_BUDGET: i64 = 200_000;
+/// A search word's entries are first counted up to this many.
+const FIRST_COUNT: i64 = 20_000;
+/// Candidates left below this: a word with ten times as many entries is checked on them
+/// rather than read.
+const VERIFY_PREFER: usize = 1_500;
+/// Candidates (visible or not) that may be checked in memory against the broad words.
+const VERIFY_MAX: usize = 6_000;
 /// Broad searches count their matches up to this many ("more than 1,000").
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
@@ -98,7 +111,14 @@ pub struct EntityFilter {
     pub schema: Option<String>,
     pub owner: Option<Country>,
     pub case_id: Option<String>,
+    /// How the caller works out an entity's search terms (`terms_of`): lets a search of
+    /// several words check its broadest words on a few candidates in memory instead of
+    /// reading their whole term range. None: every word is read from the term index.
+    pub terms_of: Option<TermsOf>,
 }
+
+/// An entity's search terms from its schema and (plain) properties.
+pub type TermsOf = fn(&str, &Properties) -> Vec<String>;
 
 impl Tx {
     pub async fn insert_entity(
@@ -546,6 +566,11 @@ impl Tx {
                         return Ok((vec![], 0, true));
                     }
                 }
+                if !words.is_empty() {
+                    if let Some(found) = self.search_words(viewer, &fb, limit, offset).await? {
+                        return Ok(found);
+                    }
+                }
                 false
             }
         };
@@ -555,6 +580,34 @@ impl Tx {
         }
         let f = &self.with_blind_terms(f);
         let word = f.terms[0].as_str();
+        if let Some(mut terms) = self.distinct_terms(word, 16).await? {
+            // Each stored term's postings are in entity id order (the term index's key): the
+            // newest `offset + limit` visible entities of each term, merged, give the page
+            // after reading about that many postings per term, not the word's whole range.
+            terms.extend(f.blind.first().cloned().unwrap_or_default());
+            let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE e.id IN ("));
+            for (j, t) in terms.iter().enumerate() {
+                if j > 0 {
+                    q.push(" UNION ");
+                }
+                q.push("SELECT id FROM (SELECT t.entity_id AS id FROM entity_terms t JOIN entities e ON e.id = t.entity_id WHERE t.term = ")
+                    .bind(t.as_str())
+                    .push(" AND ");
+                viewer.predicate(&mut q, "e");
+                other_filters(&mut q, f);
+                q.push(" ORDER BY t.entity_id DESC LIMIT ")
+                    .bind(offset + limit)
+                    .push(&format!(") p{j}"));
+            }
+            q.push(") AND ");
+            viewer.predicate(&mut q, "e");
+            q.push(" ORDER BY e.id DESC LIMIT ")
+                .bind(limit)
+                .push(" OFFSET ")
+                .bind(offset);
+            let rows = self.fetch_all(&q).await?;
+            return self.broad_count(viewer, f, rows).await;
+        }
         // Walks the entities newest first (the primary key: ids are time-ordered) and stops
         // when the page is full, instead of sorting every match.
         let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE "));
@@ -571,6 +624,18 @@ impl Tx {
             .push(" OFFSET ")
             .bind(offset);
         let rows = self.fetch_all(&q).await?;
+        self.broad_count(viewer, f, rows).await
+    }
+
+    /// The count of a broad one-word search, beside its page: counted as the term index is
+    /// read, stopping past [`SEARCH_COUNT_CAP`]. `f` carries the blind-index forms.
+    async fn broad_count(
+        &mut self,
+        viewer: &Viewer,
+        f: &EntityFilter,
+        rows: Vec<AnyRow>,
+    ) -> crate::Result<(Vec<Entity>, i64, bool)> {
+        let word = f.terms[0].as_str();
         // Counted as the term index is read, stopping past the cap; an entity may carry two
         // terms with this prefix, so a count under the cap is redone exactly.
         let mut count = Q::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM entity_terms t JOIN entities e ON e.id = t.entity_id WHERE t.term >= ");
@@ -633,6 +698,29 @@ impl Tx {
         Ok(self.fetch_optional(&q).await?.is_some())
     }
 
+    /// The distinct stored terms that start with `word`, if there are at most `cap`: one
+    /// index seek each (a recursive query stepping from one term to the next), however many
+    /// entities carry them.
+    async fn distinct_terms(&mut self, word: &str, cap: i64) -> crate::Result<Option<Vec<String>>> {
+        let q = Q::new(
+            "WITH RECURSIVE d(term, n) AS (\
+             SELECT (SELECT MIN(t.term) FROM entity_terms t WHERE t.term >= $1 AND t.term < $2), 1 \
+             UNION ALL SELECT (SELECT MIN(t.term) FROM entity_terms t WHERE t.term > d.term AND t.term < $2), d.n + 1 \
+             FROM d WHERE d.term IS NOT NULL AND d.n <= $3) \
+             SELECT term FROM d WHERE term IS NOT NULL",
+        )
+        .arg(word)
+        .arg(format!("{word}\u{10FFFF}"))
+        .arg(cap);
+        let terms: Vec<String> = self
+            .fetch_all(&q)
+            .await?
+            .iter()
+            .map(|r| r.try_get("term"))
+            .collect::<Result<_, _>>()?;
+        Ok((terms.len() as i64 <= cap).then_some(terms))
+    }
+
     /// How many term-index entries start with `word`, counting no further than `cap`.
     async fn term_range_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
         let mut q =
@@ -644,6 +732,177 @@ impl Tx {
             .bind(cap)
             .push(") c");
         Ok(self.fetch_one(&q).await?.try_get("n")?)
+    }
+
+    /// A search of several words, rarest word first: each word's entity ids are read from
+    /// the term index as one aggregated row and intersected in memory (SQLite's INTERSECT
+    /// builds a temporary B-tree of every id of every word); a word much broader than the
+    /// candidates left («~S», every name that starts with an S sound) is not read at all
+    /// but checked on the visible candidates' own terms (`EntityFilter::terms_of`). Answers
+    /// exactly what [`Tx::entities_visible`] answers (same matches, order and total); None
+    /// when the words are all too broad for this plan (the caller runs the SQL one).
+    /// `f` carries the words' blind-index forms.
+    async fn search_words(
+        &mut self,
+        viewer: &Viewer,
+        f: &EntityFilter,
+        limit: i64,
+        offset: i64,
+    ) -> crate::Result<Option<(Vec<Entity>, i64, bool)>> {
+        let words: Vec<&String> = f.terms.iter().take(8).collect();
+        // Counted cheaply first; the broad words again, further, only if they may be read.
+        let mut sizes = Vec::with_capacity(words.len());
+        for (i, w) in words.iter().enumerate() {
+            sizes.push((self.term_range_size(w, FIRST_COUNT + 1).await?, i));
+        }
+        sizes.sort();
+        let mut cands: Option<std::collections::HashSet<String>> = None;
+        let mut checked: Vec<usize> = vec![];
+        let mut read = 0;
+        let mut recounted = false;
+        let mut k = 0;
+        while k < sizes.len() {
+            let (n, i) = sizes[k];
+            let left = cands.as_ref().map(|c| c.len());
+            if n > FIRST_COUNT && !recounted && left.is_none_or(|c| c > VERIFY_PREFER) {
+                recounted = true;
+                for s in sizes[k..].iter_mut() {
+                    s.0 = self.term_range_size(words[s.1], WORD_READ_MAX + 1).await?;
+                }
+                sizes[k..].sort();
+                continue;
+            }
+            k += 1;
+            let small = n <= WORD_READ_MAX && read + n <= SEARCH_READ_BUDGET;
+            // Reading costs about a tenth of checking a candidate in memory per entry.
+            let worth = left.is_none_or(|c| c > VERIFY_PREFER || (n as usize) <= c * 10);
+            if small && worth {
+                read += n;
+                let ids = self.word_ids(f, i).await?;
+                let next: std::collections::HashSet<String> = match cands.take() {
+                    None => ids
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    Some(c) => ids
+                        .split(',')
+                        .filter(|x| c.contains(*x))
+                        .map(String::from)
+                        .collect(),
+                };
+                if next.is_empty() {
+                    return Ok(Some((vec![], 0, true)));
+                }
+                cands = Some(next);
+            } else if left.is_some_and(|c| c <= VERIFY_MAX) && f.terms_of.is_some() {
+                checked.push(i);
+            } else {
+                return Ok(None);
+            }
+        }
+        let Some(cands) = cands else { return Ok(None) };
+        let mut cands: Vec<String> = cands.into_iter().collect();
+        // Newest first by creation, as the SQL plan orders a search.
+        cands.sort_unstable_by(|a, b| b.cmp(a));
+        let (limit, offset) = (limit.max(0) as usize, offset.max(0) as usize);
+        if checked.is_empty() {
+            // Only the visible ones count; then only the page is read in full.
+            let mut visible = Vec::with_capacity(cands.len());
+            for chunk in cands.chunks(500) {
+                let mut q = Q::new("SELECT e.id FROM entities e WHERE e.id IN (");
+                for (j, id) in chunk.iter().enumerate() {
+                    if j > 0 {
+                        q.push(", ");
+                    }
+                    q.bind(id.as_str());
+                }
+                q.push(") AND ");
+                viewer.predicate(&mut q, "e");
+                other_filters(&mut q, f);
+                for r in self.fetch_all(&q).await? {
+                    visible.push(r.try_get::<String, _>("id")?);
+                }
+            }
+            visible.sort_unstable_by(|a, b| b.cmp(a));
+            let total = visible.len() as i64;
+            let page: Vec<String> = visible.into_iter().skip(offset).take(limit).collect();
+            let mut list = self.entities_visible_by_ids(viewer, &page).await?;
+            list.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+            return Ok(Some((list, total, true)));
+        }
+        let Some(terms_of) = f.terms_of else {
+            return Ok(None);
+        };
+        // A sensitive record's terms are stored as blind-index hashes when the store has a
+        // key ring, and those match a word only exactly, never as a prefix.
+        let blind = self.records.is_some();
+        let mut hits = vec![];
+        for chunk in cands.chunks(200) {
+            let mut q = Q::new(
+                "SELECT e.id, e.schema, e.properties, e.sensitive FROM entities e WHERE e.id IN (",
+            );
+            for (j, id) in chunk.iter().enumerate() {
+                if j > 0 {
+                    q.push(", ");
+                }
+                q.bind(id.as_str());
+            }
+            q.push(") AND ");
+            viewer.predicate(&mut q, "e");
+            other_filters(&mut q, f);
+            for r in self.fetch_all(&q).await? {
+                let id: String = r.try_get("id")?;
+                let schema: String = r.try_get("schema")?;
+                let props: String = r.try_get("properties")?;
+                let mut props: Properties =
+                    serde_json::from_str(&props).map_err(|_| corrupt("properties"))?;
+                crate::records::open_stored_props(self.records.as_deref(), &id, &mut props)?;
+                let exact = blind && r.try_get::<i64, _>("sensitive")? != 0;
+                let terms = terms_of(&schema, &props);
+                let has = |w: &String| {
+                    terms.iter().any(|t| {
+                        if exact {
+                            t == w
+                        } else {
+                            t.starts_with(w.as_str())
+                        }
+                    })
+                };
+                if checked.iter().all(|&i| has(words[i])) {
+                    hits.push(id);
+                }
+            }
+        }
+        hits.sort_unstable_by(|a, b| b.cmp(a));
+        let total = hits.len() as i64;
+        let page: Vec<String> = hits.into_iter().skip(offset).take(limit).collect();
+        let mut list = self.entities_visible_by_ids(viewer, &page).await?;
+        list.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        Ok(Some((list, total, true)))
+    }
+
+    /// The ids of the entities with a term starting with search word `i` (or equal to one
+    /// of its blind-index forms), comma-separated in one row: one aggregate instead of a
+    /// row each.
+    async fn word_ids(&mut self, f: &EntityFilter, i: usize) -> crate::Result<String> {
+        let agg = match self.engine {
+            crate::db::Engine::Sqlite => "group_concat(t.entity_id, ',')",
+            crate::db::Engine::Postgres => "string_agg(t.entity_id, ',')",
+        };
+        let word = f.terms[i].as_str();
+        let mut q = Q::new(&format!(
+            "SELECT {agg} AS ids FROM entity_terms t WHERE t.term >= "
+        ));
+        q.bind(word)
+            .push(" AND t.term < ")
+            .bind(format!("{word}\u{10FFFF}"));
+        blind_alternatives(&mut q, f, i);
+        Ok(self
+            .fetch_one(&q)
+            .await?
+            .try_get::<Option<String>, _>("ids")?
+            .unwrap_or_default())
     }
 
     /// Visible entities that refer to `id` (links, events, documents held…).

@@ -19,6 +19,7 @@ mod records;
 mod requests;
 mod retention;
 mod sealing;
+mod searching;
 mod server;
 mod shell;
 mod site;

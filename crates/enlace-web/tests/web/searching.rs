@@ -1,0 +1,179 @@
+//! Search at scale (issue 16): a search of several words is answered rarest word first, its
+//! broadest words checked on the few candidates left; the answers stay those of the plain
+//! plan (hidden records neither returned nor counted, sensitive records matched exactly by
+//! their blind terms, misspellings found by sound), and a page of foreign records leaves one
+//! audit row per record, written in one statement, with the chain intact.
+use crate::testkit::{each_engine, Server};
+use enlace_store::audit::Verdict;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn case(s: &Server, tok: &str, body: Value) -> String {
+    let (st, v) = s
+        .api(Some(tok), Method::POST, "/api/v1/cases", Some(body))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+async fn import(s: &Server, tok: &str, case_id: &str, lines: Vec<Value>) {
+    let n = lines.len() as u64;
+    let body: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let res = s
+        .http
+        .post(format!("{}/api/v1/import?case_id={case_id}", s.base))
+        .bearer_auth(tok)
+        .body(body.join("\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rep: Value = res.json().await.unwrap();
+    assert_eq!(rep["accepted"].as_u64(), Some(n), "{rep}");
+}
+
+fn person(first: &str, last: &str) -> Value {
+    json!({"schema": "Person", "properties": {"firstName": [first], "lastName": [last]}})
+}
+
+/// (ids, total) of a search as `tok`.
+async fn search(s: &Server, tok: &str, q: &str) -> (Vec<String>, i64) {
+    let (st, r) = s
+        .api(
+            Some(tok),
+            Method::GET,
+            &format!("/api/v1/search?q={q}&per_page=200"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["total_exact"], true, "{q}: {r}");
+    let ids: Vec<String> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {q}");
+    (ids, r["total"].as_i64().unwrap())
+}
+
+/// A rare surname next to a very common one: the common word is checked on the candidates
+/// in memory. Hidden records are neither returned nor counted; a sensitive record matches
+/// only its whole words (blind terms), as it does in the term index; a misspelling is found
+/// by how it sounds.
+#[tokio::test]
+async fn a_rare_word_with_a_common_one_finds_exactly_the_visible_matches() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("analyst.mx").await;
+        let shared = case(&s, &gt, json!({"title": "Red ficticia", "distribution": {"level": "members"}})).await;
+        let own = case(&s, &gt, json!({"title": "Propio ficticio", "distribution": {"level": "country"}})).await;
+        let victims = case(&s, &gt, json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["mx"]}})).await;
+        // 400 Zeledón (far more than ten times the rare word's entries), 3 of them Quispe.
+        let mut common: Vec<Value> = (0..400).map(|i| person(["Rutilia", "Casimira", "Eustaquio", "Filiberto"][i % 4], "Zeledón")).collect();
+        common.push(person("Rutilia", "Quispe Zeledón"));
+        common.push(person("Filiberto", "Quispe Zeledón"));
+        import(&s, &gt, &shared, common).await;
+        import(&s, &gt, &own, vec![person("Rutilia", "Quispe Zeledón"), person("Eustaquio", "Zeledón")]).await;
+        import(&s, &gt, &victims, vec![person("Casimira", "Quispe Zeledón")]).await;
+        // Quispe without Zeledón: a candidate the common word must throw out.
+        import(&s, &gt, &shared, vec![person("Rutilia", "Quispe Mamani")]).await;
+
+        let (ids, total) = search(&s, &mx, "quispe%20zeledon").await;
+        assert_eq!((ids.len(), total), (3, 3), "two shared and the sensitive one, not the hidden one");
+        // Prefixes: the plain records match «zele», the sensitive one only whole words.
+        let (_, total) = search(&s, &mx, "quispe%20zele").await;
+        assert_eq!(total, 2);
+        // The owner sees its own-country one too.
+        assert_eq!(search(&s, &gt, "quispe%20zeledon").await.1, 4);
+        // Three words: the given name narrows further.
+        assert_eq!(search(&s, &mx, "rutilia%20quispe%20zeledon").await.1, 1);
+        assert_eq!(search(&s, &gt, "rutilia%20quispe%20zeledon").await.1, 2);
+        // Misspelt (no stored word starts with «kispe» or «seledon»): found by sound.
+        assert_eq!(search(&s, &mx, "kispe%20seledon").await.1, 3);
+        // Nothing hidden leaks into the count: another country sees only the shared ones.
+        assert_eq!(search(&s, &s.token("analyst.hn").await, "quispe%20zeledon").await.1, 2);
+        // A word nobody has: nothing, for everyone.
+        assert_eq!(search(&s, &gt, "quispe%20zeledon%20xochiquetzal").await.1, 0);
+        // Two common words together stay exact and complete.
+        let (ids, total) = search(&s, &mx, "rutilia%20zeledon").await;
+        assert_eq!(total, 101, "100 Rutilia Zeledón and Rutilia Quispe Zeledón, shared; not the hidden one: {ids:?}");
+    })
+    .await;
+}
+
+/// A search answering 200 records of another country writes 200 audit rows (more than one
+/// multi-row statement and across a checkpoint), each with the record and its owner
+/// country, and the chain still verifies.
+#[tokio::test]
+async fn a_page_of_foreign_records_is_audited_row_by_row_and_the_chain_verifies() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("analyst.mx").await;
+        let shared = case(
+            &s,
+            &gt,
+            json!({"title": "Red ficticia", "distribution": {"level": "members"}}),
+        )
+        .await;
+        import(
+            &s,
+            &gt,
+            &shared,
+            (0..230)
+                .map(|i| {
+                    person(
+                        if i % 2 == 0 {
+                            "Anacleta"
+                        } else {
+                            "Hermógenes"
+                        },
+                        "Tzul",
+                    )
+                })
+                .collect(),
+        )
+        .await;
+        let (ids, total) = search(&s, &mx, "tzul").await;
+        assert_eq!((ids.len(), total), (200, 230));
+
+        let admin = s.token("admin.gt").await;
+        let mut audited = std::collections::BTreeSet::new();
+        for page in 1..=5 {
+            let (st, a) = s
+                .api(
+                    Some(&admin),
+                    Method::GET,
+                    &format!(
+                        "/api/v1/audit?scope=country&action=entity.search&per_page=200&page={page}"
+                    ),
+                    None,
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{a}");
+            let items = a["items"].as_array().unwrap();
+            for e in items
+                .iter()
+                .filter(|e| e["object_kind"] == "entity" && e["detail"] == "returned")
+            {
+                assert_eq!(e["object_country"], "gt", "{e}");
+                assert_eq!(e["actor_username"], "analyst.mx", "{e}");
+                audited.insert(e["object_id"].as_str().unwrap().to_string());
+            }
+            if items.is_empty() {
+                break;
+            }
+        }
+        let returned: std::collections::BTreeSet<String> = ids.into_iter().collect();
+        assert_eq!(
+            audited, returned,
+            "one audit row per returned record, none other"
+        );
+        assert!(matches!(
+            s.app.store.unrestricted_verify_audit(&[]).await.unwrap(),
+            Verdict::Intact { .. }
+        ));
+    })
+    .await;
+}
