@@ -92,6 +92,40 @@ pub struct Corpus {
     pub queries: Vec<Value>,
     /// For each query id, the ids of the records of the same person (empty: no match).
     pub truth: Vec<(String, Vec<String>)>,
+    /// For each query (same order): what the generator knows about it, for scoring by
+    /// origin and by kind of error.
+    pub info: Vec<QueryInfo>,
+}
+
+/// What the generator knows about a query beyond its true matches.
+#[derive(Clone, Debug)]
+pub struct QueryInfo {
+    /// Origin of the person the query describes (its true person, or the stranger,
+    /// namesake or relative a negative query describes).
+    pub origin: Origin,
+    /// The perturbations applied to the query (`dob_missing`, `typo`, `surname_first`…)
+    /// and, for a negative query, what it is (`negative_namesake`, `negative_relative`,
+    /// `negative_stranger`).
+    pub errors: Vec<&'static str>,
+    /// Other persons in the index with exactly the same given names, surnames and date of
+    /// birth as the query's person: namesakes no matcher can tell apart from names and date.
+    pub twins: usize,
+    /// The records of those namesakes.
+    pub twin_records: Vec<String>,
+}
+
+impl Origin {
+    /// Lower-case label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Hispanic => "hispanic",
+            Origin::English => "english",
+            Origin::FrenchHaitian => "french_haitian",
+            Origin::Indian => "indian",
+            Origin::Chinese => "chinese",
+            Origin::African => "african",
+        }
+    }
 }
 
 /// Corpus size and shape.
@@ -460,7 +494,13 @@ fn variant_of(rng: &mut Rng, w: &str) -> Option<String> {
 }
 
 /// Perturbs a person's name and writes it as FollowTheMoney properties.
-fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, Value>) {
+fn name_props(
+    rng: &mut Rng,
+    p: &Person,
+    noise: Noise,
+    props: &mut Map<String, Value>,
+    errs: &mut Vec<&'static str>,
+) {
     let mut given = p.given.clone();
     let mut surnames = p.surnames.clone();
     let n = noise.name;
@@ -469,23 +509,29 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
         let i = rng.below(given.len());
         if let Some(v) = variant_of(rng, &given[i]) {
             given[i] = v;
+            errs.push("given_variant");
         }
     }
     if p.origin != Origin::Hispanic && rng.chance(0.15 * n) {
         let i = rng.below(surnames.len());
         if let Some(v) = variant_of(rng, &surnames[i]) {
             surnames[i] = v;
+            errs.push("surname_variant");
         }
     }
     if given.len() > 1 && rng.chance(0.2 * n) {
         given.truncate(1);
+        errs.push("given_dropped");
     } else if given.len() > 1 && rng.chance(0.06 * n) {
         given.swap(0, 1);
+        errs.push("given_swapped");
     }
     if surnames.len() > 1 && rng.chance(0.15 * n) {
         surnames.truncate(1);
+        errs.push("surname_dropped");
     } else if surnames.len() > 1 && rng.chance(0.05 * n) {
         surnames.swap(0, 1);
+        errs.push("surname_swapped");
     }
     // Particles dropped ("de la Cruz" → "Cruz").
     if rng.chance(0.4 * n) {
@@ -494,8 +540,9 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
                 .split(' ')
                 .filter(|w| !crate::names::is_particle(w))
                 .collect();
-            if !kept.is_empty() {
+            if !kept.is_empty() && kept.len() < s.split(' ').count() {
                 *s = kept.join(" ");
+                errs.push("particle_dropped");
             }
         }
     }
@@ -516,12 +563,15 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
     };
     if rng.chance(0.3 * n) {
         mutate(rng, &typo);
+        errs.push("typo");
     }
     if rng.chance(0.08 * n) {
         mutate(rng, &typo);
+        errs.push("typo");
     }
     if rng.chance(0.3 * n) {
         mutate(rng, &respell);
+        errs.push("respelt");
     }
     let hyphenate = p.origin == Origin::FrenchHaitian && !rng.chance(0.3 * n);
     let g_disp: Vec<String> = given
@@ -552,6 +602,12 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
     };
     let style = rng.below(10);
     let upper_all = rng.chance(0.2);
+    if strip {
+        errs.push("accents_dropped");
+    }
+    if style == 0 {
+        errs.push("surname_first");
+    }
     let full = match style {
         0 => format!(
             "{}, {}",
@@ -576,20 +632,29 @@ fn display_plain(w: &str) -> String {
     }
 }
 
-fn dob_string(rng: &mut Rng, dob: (u16, u8, u8), noise: f64) -> Option<String> {
+fn dob_string(
+    rng: &mut Rng,
+    dob: (u16, u8, u8),
+    noise: f64,
+    errs: &mut Vec<&'static str>,
+) -> Option<String> {
     let (y, m, d) = dob;
     let x = rng.unit();
     let full = |y: u16, m: u8, d: u8| format!("{y:04}-{m:02}-{d:02}");
     if x < 0.06 * noise {
+        errs.push("dob_missing");
         return None;
     }
     if x < 0.12 * noise {
+        errs.push("dob_year_only");
         return Some(format!("{y:04}"));
     }
     if x < 0.19 * noise && d <= 12 && d != m {
+        errs.push("dob_day_month_swapped");
         return Some(full(y, d, m));
     }
     if x < 0.27 * noise {
+        errs.push("dob_digit_off");
         // One digit off: the last digit of the day or of the year.
         return Some(if rng.chance(0.5) {
             let nd = if d % 10 == 9 || d == 28 { d - 1 } else { d + 1 };
@@ -608,10 +673,11 @@ fn entity(
     noise: Noise,
     country: &str,
     with_ids: bool,
+    errs: &mut Vec<&'static str>,
 ) -> Value {
     let mut props = Map::new();
-    name_props(rng, p, noise, &mut props);
-    if let Some(d) = dob_string(rng, p.dob, noise.dob) {
+    name_props(rng, p, noise, &mut props, errs);
+    if let Some(d) = dob_string(rng, p.dob, noise.dob, errs) {
         props.insert("birthDate".into(), json!([d]));
     }
     if rng.chance(0.75) {
@@ -711,7 +777,7 @@ pub fn generate(cfg: &Config) -> Corpus {
                       noise: Noise| {
         let id = format!("r{}", records.len());
         let country = *rng.pick(MEMBERS);
-        let e = entity(id, rng, &persons[pi], noise, country, true);
+        let e = entity(id, rng, &persons[pi], noise, country, true, &mut Vec::new());
         records_of[pi].push(records.len());
         records.push(e);
     };
@@ -777,24 +843,91 @@ pub fn generate(cfg: &Config) -> Corpus {
     }
     let mut queries = Vec::with_capacity(cfg.queries);
     let mut truth = Vec::with_capacity(cfg.queries);
+    let mut info = Vec::with_capacity(cfg.queries);
+    // How many persons share each exact (names, date of birth): namesakes that neither
+    // names nor date can separate.
+    let mut same: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    for p in &persons {
+        *same.entry(identity_hash(p)).or_default() += 1;
+    }
+    let mut twin_persons: std::collections::HashMap<u64, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, p) in persons.iter().enumerate() {
+        let h = identity_hash(p);
+        if same.get(&h).is_some_and(|&n| n > 1) {
+            twin_persons.entry(h).or_default().push(i);
+        }
+    }
+    // The records of the persons other than `me` sharing `p`'s names and date.
+    let twins_of = |p: &Person, me: Option<usize>| -> Vec<String> {
+        let h = identity_hash(p);
+        let mut out = Vec::new();
+        let solo = [];
+        let list: &[usize] = match twin_persons.get(&h) {
+            Some(v) => v,
+            None if me.is_none() && same.contains_key(&h) => {
+                // A negative query's person sharing the names and date of exactly one
+                // indexed person: find that one.
+                return persons
+                    .iter()
+                    .position(|x| identity_hash(x) == h)
+                    .map(|i| records_of[i].iter().map(|r| format!("r{r}")).collect())
+                    .unwrap_or_default();
+            }
+            None => &solo,
+        };
+        for &i in list {
+            if Some(i) != me {
+                out.extend(records_of[i].iter().map(|r| format!("r{r}")));
+            }
+        }
+        out
+    };
     for qi in 0..cfg.queries {
         let id = format!("q{qi}");
         let country = *rng.pick(MEMBERS);
         if qi % 2 == 0 && !persons.is_empty() {
             let pi = rng.below(persons.len());
             let with_ids = rng.chance(0.15);
-            let e = entity(id.clone(), &mut rng, &persons[pi], heavy, country, with_ids);
+            let mut errs = Vec::new();
+            let e = entity(
+                id.clone(),
+                &mut rng,
+                &persons[pi],
+                heavy,
+                country,
+                with_ids,
+                &mut errs,
+            );
+            if with_ids {
+                errs.push("with_identifiers");
+            }
+            info.push(QueryInfo {
+                origin: persons[pi].origin,
+                errors: errs,
+                twin_records: twins_of(&persons[pi], Some(pi)),
+                twins: 0,
+            });
+            if let Some(last) = info.last_mut() {
+                last.twins = twin_persons
+                    .get(&identity_hash(&persons[pi]))
+                    .map_or(0, |v| v.len().saturating_sub(1));
+            }
             queries.push(e);
             truth.push((id, records_of[pi].iter().map(|r| format!("r{r}")).collect()));
         } else {
             let kind = rng.below(10);
+            let mut errs = Vec::new();
             let other = if persons.is_empty() || kind >= 7 {
+                errs.push("negative_stranger");
                 new_person(&mut rng)
             } else {
                 let base = persons[rng.below(persons.len())].clone();
                 if kind < 4 {
+                    errs.push("negative_namesake");
                     namesake(&mut rng, &base)
                 } else {
+                    errs.push("negative_relative");
                     sibling(&mut rng, &base)
                 }
             };
@@ -803,7 +936,21 @@ pub fn generate(cfg: &Config) -> Corpus {
                 name: 1.0,
                 dob: 0.0,
             };
-            let e = entity(id.clone(), &mut rng, &other, noise, country, false);
+            let e = entity(
+                id.clone(),
+                &mut rng,
+                &other,
+                noise,
+                country,
+                false,
+                &mut errs,
+            );
+            info.push(QueryInfo {
+                origin: other.origin,
+                errors: errs,
+                twin_records: twins_of(&other, None),
+                twins: same.get(&identity_hash(&other)).copied().unwrap_or(0) as usize,
+            });
             queries.push(e);
             truth.push((id, Vec::new()));
         }
@@ -812,7 +959,24 @@ pub fn generate(cfg: &Config) -> Corpus {
         records,
         queries,
         truth,
+        info,
     }
+}
+
+/// Hash of what names and a date of birth can tell: given names, surnames, date.
+fn identity_hash(p: &Person) -> u64 {
+    let (y, m, d) = p.dob;
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for g in &p.given {
+        parts.push(g.as_bytes());
+    }
+    parts.push(b"|");
+    for s in &p.surnames {
+        parts.push(s.as_bytes());
+    }
+    let date = [(y >> 8) as u8, y as u8, m, d];
+    parts.push(&date);
+    crate::text::fnv1a(&parts)
 }
 
 #[cfg(test)]
