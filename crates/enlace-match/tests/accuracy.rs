@@ -130,7 +130,9 @@ fn f1_floor_per_origin() {
     }
     for (origin, c) in &by {
         let f1 = c.f1().2;
-        let floor = if *origin == "hispanic" { 0.95 } else { 0.80 };
+        // Measured when set: hispanic 0.990, english 0.985, french/haitian 0.973, african
+        // 0.972, indian 0.959, chinese 0.956.
+        let floor = if *origin == "hispanic" { 0.97 } else { 0.93 };
         assert!(f1 >= floor, "{origin}: F1 {f1:.4} below the floor {floor}");
     }
 }
