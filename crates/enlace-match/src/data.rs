@@ -1753,6 +1753,145 @@ pub const AFRICAN_SURNAMES: &[&str] = &[
     "nguema",
 ];
 
+// Naming traditions of the rest of the region's migrants, from public name lists and
+// naming-convention guides (the UK Home Office / Interpol guides to naming systems,
+// national statistics' most frequent names). The generator builds names from them; the
+// matcher knows them as names (not typos of each other).
+
+/// Habesha (Ethiopian, Eritrean) male given names. A person is "given, father's given,
+/// grandfather's given": no family name, so the second and third words are these too.
+pub const HABESHA_MALE: &[&str] = &[
+    "tesfaye",
+    "yonas",
+    "dawit",
+    "abebe",
+    "girma",
+    "tekle",
+    "mehari",
+    "haile",
+    "gebre",
+    "bekele",
+    "tadesse",
+    "kidane",
+    "berhane",
+    "mulugeta",
+    "alemu",
+    "yohannes",
+    "tewolde",
+    "negash",
+    "asfaw",
+    "wolde",
+    "solomon",
+    "teklay",
+    "gebremedhin",
+    "habte",
+    "kahsay",
+    "amanuel",
+    "fitsum",
+    "biniam",
+    "goitom",
+    "mesfin",
+    "getachew",
+    "kebede",
+    "desta",
+    "tsegaye",
+    "berhe",
+    "ghebreyesus",
+    "tesfamariam",
+    "weldemichael",
+    "haileselassie",
+];
+
+/// Habesha female given names (the father's and grandfather's names follow, as for men).
+pub const HABESHA_FEMALE: &[&str] = &[
+    "mekdes",
+    "selam",
+    "hiwot",
+    "tigist",
+    "saba",
+    "meron",
+    "helen",
+    "senait",
+    "rahel",
+    "aster",
+    "almaz",
+    "feven",
+    "yordanos",
+    "bethlehem",
+    "eden",
+    "luwam",
+    "semhar",
+    "winta",
+    "freweyni",
+];
+
+/// Somali male given names; a Somali name is "given, father's given, grandfather's given".
+pub const SOMALI_MALE: &[&str] = &[
+    "mohamed",
+    "abdi",
+    "hassan",
+    "ahmed",
+    "ali",
+    "omar",
+    "yusuf",
+    "abdullahi",
+    "warsame",
+    "farah",
+    "hussein",
+    "ismail",
+    "osman",
+    "nur",
+    "jama",
+    "aden",
+    "abdul rahman",
+    "abdul aziz",
+    "abdul kadir",
+    "mohamud",
+    "ibrahim",
+    "said",
+    "hirsi",
+    "dahir",
+    "guled",
+    "abdul rashid",
+    "abdul qadir",
+    "abdul karim",
+    "abdul wahab",
+    "bashir",
+    "shire",
+    "egal",
+];
+
+/// Somali female given names.
+pub const SOMALI_FEMALE: &[&str] = &[
+    "fadumo", "hodan", "asha", "amina", "halima", "hawa", "sahra", "ifrah", "nasra", "deeqa",
+    "hibo", "ubah", "khadija", "maryan", "sagal", "nimco", "faadumo", "idil",
+];
+
+/// Sikh given names, worn by men and women alike (Singh for men, Kaur for women follow).
+pub const SIKH_GIVEN: &[&str] = &[
+    "gurpreet",
+    "harpreet",
+    "jaswinder",
+    "manpreet",
+    "harjit",
+    "kuldeep",
+    "sukhwinder",
+    "amarjit",
+    "rajinder",
+    "paramjit",
+    "balwinder",
+    "navjot",
+    "gurdeep",
+    "jasbir",
+    "simranjit",
+];
+
+/// Sikh family (clan) names, often dropped or written after Singh / Kaur.
+pub const SIKH_SURNAMES: &[&str] = &[
+    "sandhu", "gill", "sidhu", "dhillon", "grewal", "brar", "randhawa", "bains", "sekhon",
+    "cheema", "mann", "virk",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

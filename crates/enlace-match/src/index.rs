@@ -216,7 +216,7 @@ fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
     }
     for n in &p.names {
         let toks = &n.toks[..n.toks.len().min(KEY_TOKENS)];
-        let bks: Vec<Vec<u64>> = toks
+        let mut bks: Vec<Vec<u64>> = toks
             .iter()
             .map(|t| {
                 if t.s.len() >= 2 {
@@ -226,6 +226,15 @@ fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
                 }
             })
             .collect();
+        // A Chinese given name split in two ("Xiao Ming") also blocks as its joined form.
+        // It stands as one more token (with its own pairs with the other tokens).
+        let joined: Vec<u64> = toks
+            .windows(2)
+            .filter_map(|w| crate::names::joined_block_key(&w[0], &w[1]))
+            .collect();
+        if !joined.is_empty() {
+            bks.push(joined);
+        }
         for (i, ki) in bks.iter().enumerate() {
             for &a in ki {
                 out.push((fnv1a(&[b"t", &a.to_le_bytes()]), KeyKind::Token));
@@ -363,10 +372,13 @@ fn name_keys(p: &Prepared) -> Vec<u64> {
         .iter()
         .filter(|n| !n.toks.is_empty() && !n.weak)
         .map(|n| {
+            // Namesakes are counted by how the name sounds once transliteration variants
+            // are folded (Deepak / Dipak Sharma / Sarma are one name), in any order.
+            let mut tl: Vec<[u8; 8]> = n.toks.iter().map(|t| t.tl.to_le_bytes()).collect();
+            tl.sort_unstable();
             let mut parts: Vec<&[u8]> = Vec::with_capacity(n.toks.len() + 1);
             parts.push(b"n");
-            parts.extend(n.toks.iter().map(|t| t.s.as_bytes()));
-            parts[1..].sort_unstable();
+            parts.extend(tl.iter().map(|b| &b[..]));
             fnv1a(&parts)
         })
         .collect();

@@ -39,6 +39,7 @@ mod index;
 pub mod names;
 pub mod phonetic;
 mod record;
+mod roman;
 mod score;
 pub mod synth;
 pub mod text;

@@ -33,6 +33,15 @@ pub(crate) struct TokData {
     pub groups: Box<[u16]>,
     /// The token is a name we know (in one of the name lists).
     pub known: bool,
+    /// Sound classes of the token read as Chinese syllables, pinyin or Wade-Giles (see
+    /// [`crate::roman`]); `None` for names of the other traditions' lists and tokens that
+    /// do not read so.
+    pub zh: Option<Box<str>>,
+    /// Number of syllables in `zh`.
+    pub zh_n: u8,
+    /// Hash of the phonetic key after folding transliteration variants (see
+    /// [`translit_fold`]).
+    pub tl: u64,
 }
 
 /// A name token prepared once, at insert or query time, so comparisons are cheap: the
@@ -125,6 +134,8 @@ struct Tables {
     near: HashMap<String, Vec<u32>>,
     near_names: Vec<String>,
     known: HashSet<String>,
+    /// Names of the non-Chinese lists: never read as Chinese syllables.
+    not_chinese: HashSet<String>,
     particles: HashSet<&'static str>,
 }
 
@@ -160,15 +171,33 @@ fn tables() -> &'static Tables {
             data::AFRICAN_MALE,
             data::AFRICAN_FEMALE,
             data::AFRICAN_SURNAMES,
+            data::HABESHA_MALE,
+            data::HABESHA_FEMALE,
+            data::SOMALI_MALE,
+            data::SOMALI_FEMALE,
+            data::SIKH_GIVEN,
+            data::SIKH_SURNAMES,
             data::CHINESE_SYLLABLES,
         ];
+        let mut not_chinese = HashSet::new();
         for list in lists {
+            let chinese = std::ptr::eq(*list, data::CHINESE_SYLLABLES)
+                || std::ptr::eq(*list, data::CHINESE_SURNAMES);
             for w in list.iter() {
                 for part in fold(w).split(' ') {
                     if part.len() >= 3 {
                         known.insert(part.to_owned());
                     }
+                    if !chinese {
+                        not_chinese.insert(part.to_owned());
+                    }
                 }
+            }
+        }
+        // A Chinese name that is also another tradition's (li, ma, ba, sun) reads both ways.
+        for list in [data::CHINESE_SURNAMES, data::CHINESE_SYLLABLES] {
+            for w in list.iter() {
+                not_chinese.remove(*w);
             }
         }
         for g in data::VARIANT_GROUPS {
@@ -200,6 +229,7 @@ fn tables() -> &'static Tables {
             near,
             near_names,
             known,
+            not_chinese,
             particles,
         }
     })
@@ -275,10 +305,21 @@ pub(crate) fn prep_token(s: &str) -> Tok {
     if groups.is_empty() && !known && s.len() >= 4 && s.is_ascii() {
         groups = near_groups(t, s);
     }
+    let zh = if t.not_chinese.contains(s) {
+        None
+    } else {
+        crate::roman::chinese_key(s)
+    };
+    let zh_n = zh
+        .as_deref()
+        .map_or(0, |z| u8::try_from(z.split('.').count()).unwrap_or(u8::MAX));
     Tok {
         d: Arc::new(TokData {
             groups: groups.into_boxed_slice(),
             known,
+            zh_n,
+            zh: zh.map(String::into_boxed_str),
+            tl: fnv1a(&[phonetic::key(&translit_fold(s)).as_bytes()]),
             s: s.into(),
             h: fnv1a(&[s.as_bytes()]),
             key: key.into(),
@@ -412,6 +453,18 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
             (0.0, TokMatch::None)
         };
     }
+    // Chinese names: one name in its two romanisations (Hsiaoming / Xiaoming) sounds
+    // alike; two given names that differ in a syllable (Jianyan / Jianshan, Jingqing /
+    // Yingqing, Xin / Xinhui) are two names, as siblings' generational names are, not a
+    // typo or a short form (a name split in two, Xiao Ming, is joined later).
+    if let (Some(x), Some(y)) = (&a.zh, &b.zh) {
+        if x == y {
+            return (0.93, TokMatch::Phonetic);
+        }
+        if a.zh_n.max(b.zh_n) >= 2 {
+            return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
+        }
+    }
     if a.key == b.key && la.min(lb) >= 3 {
         return (0.93, TokMatch::Phonetic);
     }
@@ -420,6 +473,10 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     // not a typo of each other: that is how siblings differ.
     if a.known && b.known {
         return (jw.min(0.7), TokMatch::None);
+    }
+    // Transliteration variants (Deepak / Dipak, Mamadou / Mamadu, Jacques / Jak).
+    if a.tl == b.tl && la.min(lb) >= 3 {
+        return (0.9, TokMatch::Phonetic);
     }
     let jwk = jaro_winkler(&a.key, &b.key);
     let min_len = la.min(lb);
@@ -453,14 +510,70 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     (sim, TokMatch::None)
 }
 
-/// Blocking hash for a token: its phonetic skeleton, or the variant group so that
-/// nicknames meet their full names.
+/// Blocking hash for a token: its phonetic skeleton, the variant group so that
+/// nicknames meet their full names, and the Chinese sound classes so that the two
+/// romanisations meet.
 pub(crate) fn block_keys(t: &Tok) -> impl Iterator<Item = u64> + '_ {
-    std::iter::once(t.skel).chain(
-        t.groups
-            .iter()
-            .map(|g| fnv1a(&[b"grp", &(g & !NEAR).to_le_bytes()])),
-    )
+    std::iter::once(t.skel)
+        .chain(
+            t.groups
+                .iter()
+                .map(|g| fnv1a(&[b"grp", &(g & !NEAR).to_le_bytes()])),
+        )
+        .chain(t.zh.as_deref().map(|z| fnv1a(&[b"zh", z.as_bytes()])))
+}
+
+/// Blocking hash of two neighbouring tokens read together as one Chinese name ("Xiao Ming",
+/// "Hsiao-ming" → the key of "Xiaoming"), so a split given name meets its joined form.
+pub(crate) fn joined_block_key(a: &Tok, b: &Tok) -> Option<u64> {
+    match (&a.zh, &b.zh) {
+        (Some(x), Some(y)) if a.zh_n + b.zh_n <= 4 => {
+            Some(fnv1a(&[b"zh", format!("{x}.{y}").as_bytes()]))
+        }
+        _ => None,
+    }
+}
+
+/// Folds the spelling variants that transliteration produces, from the published
+/// conventions: South Asian (Hunterian and common spellings: ee/i, oo/u, aa/a, w/v, ksh/x,
+/// sh/s, th/t, dh/d, bh/b), West African French- and English-based spellings of the same
+/// names (ou/u, dj/j, tch/ch), and Haitian Creole orthography of French names (oi → wa,
+/// qu/c → k, ph → f, au/eau → o, silent final e/s).
+pub(crate) fn translit_fold(s: &str) -> String {
+    let mut w = s.to_owned();
+    for (a, b) in [
+        ("eau", "o"),
+        ("cqu", "k"),
+        ("qu", "k"),
+        ("ksh", "x"),
+        ("tch", "ch"),
+        ("dj", "j"),
+        ("oi", "wa"),
+        ("ee", "i"),
+        ("oo", "u"),
+        ("ou", "u"),
+        ("aa", "a"),
+        ("au", "o"),
+        ("ph", "f"),
+        ("sh", "s"),
+        ("th", "t"),
+        ("dh", "d"),
+        ("bh", "b"),
+        ("w", "v"),
+    ] {
+        if w.contains(a) {
+            w = w.replace(a, b);
+        }
+    }
+    if w.len() > 3 {
+        for suffix in ["es", "e", "s"] {
+            if let Some(x) = w.strip_suffix(suffix) {
+                w = x.to_owned();
+                break;
+            }
+        }
+    }
+    w
 }
 
 #[cfg(test)]

@@ -351,7 +351,8 @@ pub(crate) fn name_logit(
             } else {
                 (q_of_c[s] == usize::MAX, &c.toks[s])
             };
-            if !free_s || tok_s.s.len() < 5 {
+            // Short joined Chinese names count too ("Libo" / "Li Bo").
+            if !free_s || (tok_s.s.len() < 5 && tok_s.zh_n < 2) {
                 continue;
             }
             for p in 0..n_pair.saturating_sub(1) {
@@ -379,7 +380,20 @@ pub(crate) fn name_logit(
                 let exact = joined_len == tok_s.s.len()
                     && tok_s.s.starts_with(&*a.s)
                     && tok_s.s.ends_with(&*b.s);
-                if exact || jaro_winkler(&format!("{}{}", a.s, b.s), &tok_s.s) >= 0.93 {
+                // Chinese given names: "Hsiao-ming" / "Xiaoming", in either romanisation.
+                let zh_joined = || match (&a.zh, &b.zh, &tok_s.zh) {
+                    (Some(x), Some(y), Some(z)) => {
+                        z.len() == x.len() + y.len() + 1
+                            && z.starts_with(&**x)
+                            && z.ends_with(&**y)
+                            && z.as_bytes().get(x.len()) == Some(&b'.')
+                    }
+                    _ => false,
+                };
+                if exact
+                    || zh_joined()
+                    || jaro_winkler(&format!("{}{}", a.s, b.s), &tok_s.s) >= 0.93
+                {
                     if single_q {
                         c_of_q[s] = p;
                         q_of_c[p] = s;

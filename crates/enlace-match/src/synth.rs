@@ -92,6 +92,40 @@ pub struct Corpus {
     pub queries: Vec<Value>,
     /// For each query id, the ids of the records of the same person (empty: no match).
     pub truth: Vec<(String, Vec<String>)>,
+    /// For each query (same order): what the generator knows about it, for scoring by
+    /// origin and by kind of error.
+    pub info: Vec<QueryInfo>,
+}
+
+/// What the generator knows about a query beyond its true matches.
+#[derive(Clone, Debug)]
+pub struct QueryInfo {
+    /// Origin of the person the query describes (its true person, or the stranger,
+    /// namesake or relative a negative query describes).
+    pub origin: Origin,
+    /// The perturbations applied to the query (`dob_missing`, `typo`, `surname_first`…)
+    /// and, for a negative query, what it is (`negative_namesake`, `negative_relative`,
+    /// `negative_stranger`).
+    pub errors: Vec<&'static str>,
+    /// Other persons in the index with exactly the same given names, surnames and date of
+    /// birth as the query's person: namesakes no matcher can tell apart from names and date.
+    pub twins: usize,
+    /// The records of those namesakes.
+    pub twin_records: Vec<String>,
+}
+
+impl Origin {
+    /// Lower-case label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Hispanic => "hispanic",
+            Origin::English => "english",
+            Origin::FrenchHaitian => "french_haitian",
+            Origin::Indian => "indian",
+            Origin::Chinese => "chinese",
+            Origin::African => "african",
+        }
+    }
 }
 
 /// Corpus size and shape.
@@ -157,10 +191,14 @@ fn given_for(rng: &mut Rng, origin: Origin, female: bool) -> Vec<String> {
         (Origin::African, false) => (data::AFRICAN_MALE, 0.3),
         (Origin::African, true) => (data::AFRICAN_FEMALE, 0.3),
         (Origin::Chinese, _) => {
-            // Two pinyin syllables, usually written as one word.
+            // Two pinyin syllables (one in five names has one), kept apart here: records
+            // write them as one word, hyphenated or spaced (see `name_props`).
             let a = *rng.pick(data::CHINESE_SYLLABLES);
+            if rng.chance(0.2) {
+                return vec![a.to_owned()];
+            }
             let b = *rng.pick(data::CHINESE_SYLLABLES);
-            return vec![format!("{a}{b}")];
+            return vec![format!("{a} {b}")];
         }
     };
     let first = rng.pick_zipf(list, 4.0).to_owned();
@@ -196,6 +234,93 @@ fn surnames_for(rng: &mut Rng, origin: Origin) -> Vec<String> {
     out
 }
 
+/// The naming tradition within an origin, where it changes the name's shape.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tradition {
+    Plain,
+    /// Ethiopian / Eritrean: given, father's given, grandfather's given; no family name.
+    Habesha,
+    /// Somali: given, father's given, grandfather's given.
+    Somali,
+    /// Sikh: given, then Singh (men) or Kaur (women), often a clan name after them.
+    Sikh,
+    /// South Indian: given and the father's given name, often written as an initial.
+    Patronymic,
+}
+
+fn tradition_of(p: &Person) -> Tradition {
+    match p.origin {
+        Origin::African if matches!(p.nationality, "et" | "er") => Tradition::Habesha,
+        Origin::African if p.nationality == "so" => Tradition::Somali,
+        Origin::Indian
+            if p.surnames
+                .first()
+                .is_some_and(|s| s == "singh" || s == "kaur") =>
+        {
+            Tradition::Sikh
+        }
+        Origin::Indian if p.surnames.len() == 1 && data::INDIAN_MALE.contains(&&*p.surnames[0]) => {
+            Tradition::Patronymic
+        }
+        _ => Tradition::Plain,
+    }
+}
+
+/// Gives a person of the traditions above their name's shape (new draws happen only for
+/// those origins, so Hispanic persons are drawn as before).
+fn shape_name(rng: &mut Rng, p: &mut Person, sibling_of: Option<&Person>) {
+    let chain = |rng: &mut Rng, male: &[&str], female: &[&str], fem: bool| -> String {
+        let list = if fem { female } else { male };
+        rng.pick_zipf(list, 4.0).to_owned()
+    };
+    match p.origin {
+        Origin::African if matches!(p.nationality, "et" | "er" | "so") => {
+            let (m, f) = if p.nationality == "so" {
+                (data::SOMALI_MALE, data::SOMALI_FEMALE)
+            } else {
+                (data::HABESHA_MALE, data::HABESHA_FEMALE)
+            };
+            p.given = vec![chain(rng, m, f, p.female)];
+            p.surnames = match sibling_of {
+                // Siblings share the father and grandfather.
+                Some(s) if s.surnames.len() == 2 => s.surnames.clone(),
+                _ => {
+                    let father = chain(rng, m, f, false);
+                    let mut grandfather = chain(rng, m, f, false);
+                    if grandfather == father {
+                        grandfather = chain(rng, m, f, false);
+                    }
+                    vec![father, grandfather]
+                }
+            };
+        }
+        Origin::Indian => {
+            let x = rng.unit();
+            let sikh = sibling_of.map_or(x < 0.15, |s| tradition_of(s) == Tradition::Sikh);
+            let patro = sibling_of.map_or((0.15..0.35).contains(&x), |s| {
+                tradition_of(s) == Tradition::Patronymic
+            });
+            if sikh {
+                p.given = vec![rng.pick_zipf(data::SIKH_GIVEN, 4.0).to_owned()];
+                let sk = if p.female { "kaur" } else { "singh" };
+                let clan = match sibling_of {
+                    Some(s) => s.surnames.get(1).cloned(),
+                    None => rng
+                        .chance(0.5)
+                        .then(|| rng.pick_zipf(data::SIKH_SURNAMES, 4.0).to_owned()),
+                };
+                p.surnames = std::iter::once(sk.to_owned()).chain(clan).collect();
+            } else if patro {
+                p.surnames = match sibling_of {
+                    Some(s) => s.surnames.clone(),
+                    None => vec![rng.pick_zipf(data::INDIAN_MALE, 4.0).to_owned()],
+                };
+            }
+        }
+        _ => {}
+    }
+}
+
 fn random_dob(rng: &mut Rng) -> (u16, u8, u8) {
     let y = 1950 + rng.below(57) as u16;
     let m = 1 + rng.below(12) as u8;
@@ -220,7 +345,7 @@ fn new_person(rng: &mut Rng) -> Person {
     let phone = rng
         .chance(0.25)
         .then(|| format!("{}{}", 3 + rng.below(6), digits(rng, 7)));
-    Person {
+    let mut p = Person {
         origin,
         female,
         given: given_for(rng, origin, female),
@@ -229,7 +354,9 @@ fn new_person(rng: &mut Rng) -> Person {
         nationality,
         passport,
         phone,
-    }
+    };
+    shape_name(rng, &mut p, None);
+    p
 }
 
 /// Accented spellings of common names, so records look as clerks write them.
@@ -441,6 +568,84 @@ fn respell(rng: &mut Rng, w: &str) -> String {
     format!("{}{}{}", &w[..i], b, &w[i + a.len()..])
 }
 
+/// South Asian transliteration variants (Hunterian vs common English spellings): Deepak /
+/// Dipak, Pooja / Puja, Lakshmi / Laxmi, Vijay / Wijay, Siddharth / Sidharth, Shah / Sah.
+/// The first rule that applies.
+fn indic_respell_first(w: &str) -> String {
+    const RULES: &[(&str, &str)] = &[
+        ("ee", "i"),
+        ("oo", "u"),
+        ("aa", "a"),
+        ("ksh", "x"),
+        ("x", "ksh"),
+        ("dh", "d"),
+        ("th", "t"),
+        ("v", "w"),
+        ("w", "v"),
+        ("sh", "s"),
+    ];
+    for (a, b) in RULES {
+        if w.contains(a) {
+            return w.replacen(a, b, 1);
+        }
+    }
+    // Long vowels written doubled: Sunil / Suneel, Anup / Anoop.
+    if let Some(i) = w[1..].find('i').map(|i| i + 1) {
+        if i + 1 < w.len() {
+            return format!("{}ee{}", &w[..i], &w[i + 1..]);
+        }
+    }
+    if let Some(i) = w[1..].find('u').map(|i| i + 1) {
+        return format!("{}oo{}", &w[..i], &w[i + 1..]);
+    }
+    w.to_owned()
+}
+
+/// West African names in English-based rather than French-based spelling: Mamadou /
+/// Mamadu, Ousmane / Usman, Moussa / Musa, Djibril / Jibril, Tchami / Chami.
+fn african_respell(w: &str) -> String {
+    let mut v = w.replace("ou", "u").replace("dj", "j").replace("tch", "ch");
+    if v.ends_with("ane") && v.len() > 5 {
+        v.pop();
+    }
+    v
+}
+
+/// Haitian Creole orthography (the 1979 / 1987 official spelling) of French names:
+/// François / Franswa, Jacques / Jak, Claude / Klod, Pierre / Pyè, Jules / Jil.
+fn creole_respell(w: &str) -> String {
+    let mut v = w.to_owned();
+    for (a, b) in [
+        ("cois", "swa"),
+        ("cques", "k"),
+        ("que", "k"),
+        ("qu", "k"),
+        ("eau", "o"),
+        ("au", "o"),
+        ("oi", "wa"),
+        ("ph", "f"),
+        ("ie", "ye"),
+        ("rr", "r"),
+        ("ll", "l"),
+        ("tt", "t"),
+        ("cl", "kl"),
+        ("ca", "ka"),
+        ("co", "ko"),
+        ("cu", "ku"),
+    ] {
+        v = v.replace(a, b);
+    }
+    if v.len() > 3 {
+        for suffix in ["es", "e", "s"] {
+            if let Some(x) = v.strip_suffix(suffix) {
+                v = x.to_owned();
+                break;
+            }
+        }
+    }
+    v
+}
+
 fn variant_of(rng: &mut Rng, w: &str) -> Option<String> {
     let groups: Vec<&[&str]> = data::VARIANT_GROUPS
         .iter()
@@ -460,7 +665,13 @@ fn variant_of(rng: &mut Rng, w: &str) -> Option<String> {
 }
 
 /// Perturbs a person's name and writes it as FollowTheMoney properties.
-fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, Value>) {
+fn name_props(
+    rng: &mut Rng,
+    p: &Person,
+    noise: Noise,
+    props: &mut Map<String, Value>,
+    errs: &mut Vec<&'static str>,
+) {
     let mut given = p.given.clone();
     let mut surnames = p.surnames.clone();
     let n = noise.name;
@@ -469,23 +680,103 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
         let i = rng.below(given.len());
         if let Some(v) = variant_of(rng, &given[i]) {
             given[i] = v;
+            errs.push("given_variant");
         }
     }
     if p.origin != Origin::Hispanic && rng.chance(0.15 * n) {
         let i = rng.below(surnames.len());
         if let Some(v) = variant_of(rng, &surnames[i]) {
             surnames[i] = v;
+            errs.push("surname_variant");
         }
     }
     if given.len() > 1 && rng.chance(0.2 * n) {
         given.truncate(1);
+        errs.push("given_dropped");
     } else if given.len() > 1 && rng.chance(0.06 * n) {
         given.swap(0, 1);
+        errs.push("given_swapped");
     }
     if surnames.len() > 1 && rng.chance(0.15 * n) {
         surnames.truncate(1);
+        errs.push("surname_dropped");
     } else if surnames.len() > 1 && rng.chance(0.05 * n) {
         surnames.swap(0, 1);
+        errs.push("surname_swapped");
+    }
+    // The rest of the region's traditions (new draws only for those origins).
+    let trad = tradition_of(p);
+    if matches!(trad, Tradition::Habesha | Tradition::Somali)
+        && surnames.len() == 2
+        && rng.chance(0.3 * n)
+    {
+        // The grandfather's name is the first to go (forms with two name fields).
+        surnames.truncate(1);
+        errs.push("grandfather_dropped");
+    }
+    if trad == Tradition::Sikh && surnames.len() == 2 && rng.chance(0.25 * n) {
+        // "Gurpreet Sandhu": Singh / Kaur left out, the clan name kept.
+        surnames.remove(0);
+        errs.push("singh_kaur_dropped");
+    }
+    let mut initial_first = false;
+    if trad == Tradition::Patronymic && rng.chance(0.5) {
+        // Tamil usage: the father's name as an initial, usually written first ("K. Ravi").
+        if let Some(f) = surnames.first_mut() {
+            *f = f[..1].to_owned();
+        }
+        initial_first = rng.chance(0.6);
+        errs.push("initials");
+    }
+    let respeller: Option<fn(&str) -> String> = match p.origin {
+        Origin::Indian => Some(indic_respell_first),
+        Origin::African if trad == Tradition::Plain => Some(african_respell),
+        Origin::FrenchHaitian => Some(creole_respell),
+        _ => None,
+    };
+    if let Some(f) = respeller {
+        if rng.chance(0.25 * n) {
+            let k = rng.below(given.len() + surnames.len());
+            let w = if k < given.len() {
+                &mut given[k]
+            } else {
+                &mut surnames[k - given.len()]
+            };
+            let v = f(w);
+            if v != *w && v.len() >= 2 {
+                *w = v;
+                errs.push(if p.origin == Origin::FrenchHaitian {
+                    "creole_spelling"
+                } else {
+                    "romanisation"
+                });
+            }
+        }
+    }
+    let mut wade_giles = false;
+    if p.origin == Origin::Chinese && rng.chance(0.1 + 0.25 * n) {
+        // Taiwanese passports and older records: Wade-Giles, apostrophes often dropped.
+        let keep_apostrophes = rng.chance(0.3);
+        for w in given.iter_mut().chain(surnames.iter_mut()) {
+            *w = w
+                .split(' ')
+                .map(|x| {
+                    if crate::roman::is_pinyin(x) {
+                        let wg = crate::roman::wade_giles(x);
+                        if keep_apostrophes {
+                            wg
+                        } else {
+                            wg.replace('\'', "")
+                        }
+                    } else {
+                        x.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+        wade_giles = true;
+        errs.push("romanisation");
     }
     // Particles dropped ("de la Cruz" → "Cruz").
     if rng.chance(0.4 * n) {
@@ -494,8 +785,9 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
                 .split(' ')
                 .filter(|w| !crate::names::is_particle(w))
                 .collect();
-            if !kept.is_empty() {
+            if !kept.is_empty() && kept.len() < s.split(' ').count() {
                 *s = kept.join(" ");
+                errs.push("particle_dropped");
             }
         }
     }
@@ -516,12 +808,60 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
     };
     if rng.chance(0.3 * n) {
         mutate(rng, &typo);
+        errs.push("typo");
     }
     if rng.chance(0.08 * n) {
         mutate(rng, &typo);
+        errs.push("typo");
     }
     if rng.chance(0.3 * n) {
         mutate(rng, &respell);
+        errs.push("respelt");
+    }
+    // Written forms of multi-word given names in the other traditions.
+    if matches!(p.origin, Origin::Chinese | Origin::African) {
+        for g in given.iter_mut() {
+            if p.origin == Origin::Chinese && g.contains(' ') && !g.contains('\'') {
+                // Xiaoming / Xiao-ming / Xiao Ming (Wade-Giles hyphenates: Hsiao-ming).
+                let x = rng.unit();
+                let hyphen = if wade_giles { 0.6 } else { 0.25 };
+                if x < hyphen {
+                    *g = g.replacen(' ', "-", 1);
+                    errs.push("given_split");
+                } else if x < hyphen + 0.2 {
+                    errs.push("given_split");
+                } else {
+                    *g = g.replace(' ', "");
+                }
+            } else if let Some(rest) = g.strip_prefix("abdul ") {
+                // Abdul Rahman, Abdulrahman, Abdul-Rahman, Abd al-Rahman, Abdel Rahman,
+                // Abdirahman (Somali): the Arabic "servant of" compound as clerks write it.
+                let forms = [
+                    format!("abdul {rest}"),
+                    format!("abdul{rest}"),
+                    format!("abdul-{rest}"),
+                    format!("abd al-{rest}"),
+                    format!("abdel {rest}"),
+                    format!("abdi{rest}"),
+                ];
+                let k = match rng.unit() {
+                    x if x < 0.35 => 0,
+                    x if x < 0.6 => 1,
+                    x if x < 0.7 => 2,
+                    x if x < 0.8 => 3,
+                    x if x < 0.9 => 4,
+                    _ => 5,
+                };
+                if k > 0 {
+                    errs.push("arabic_compound");
+                }
+                *g = forms[k].clone();
+            }
+        }
+    }
+    let family_first = p.origin == Origin::Chinese && rng.chance(0.3);
+    if family_first {
+        errs.push("family_name_first");
     }
     let hyphenate = p.origin == Origin::FrenchHaitian && !rng.chance(0.3 * n);
     let g_disp: Vec<String> = given
@@ -552,6 +892,12 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
     };
     let style = rng.below(10);
     let upper_all = rng.chance(0.2);
+    if strip {
+        errs.push("accents_dropped");
+    }
+    if style == 0 {
+        errs.push("surname_first");
+    }
     let full = match style {
         0 => format!(
             "{}, {}",
@@ -559,6 +905,7 @@ fn name_props(rng: &mut Rng, p: &Person, noise: Noise, props: &mut Map<String, V
             fix(g_str.clone(), false)
         ),
         1 => format!("{} {}", fix(g_str.clone(), false), fix(s_str.clone(), true)),
+        _ if family_first || initial_first => fix(format!("{s_str} {g_str}"), upper_all),
         _ => fix(format!("{g_str} {s_str}"), upper_all),
     };
     props.insert("name".into(), json!([full]));
@@ -576,20 +923,29 @@ fn display_plain(w: &str) -> String {
     }
 }
 
-fn dob_string(rng: &mut Rng, dob: (u16, u8, u8), noise: f64) -> Option<String> {
+fn dob_string(
+    rng: &mut Rng,
+    dob: (u16, u8, u8),
+    noise: f64,
+    errs: &mut Vec<&'static str>,
+) -> Option<String> {
     let (y, m, d) = dob;
     let x = rng.unit();
     let full = |y: u16, m: u8, d: u8| format!("{y:04}-{m:02}-{d:02}");
     if x < 0.06 * noise {
+        errs.push("dob_missing");
         return None;
     }
     if x < 0.12 * noise {
+        errs.push("dob_year_only");
         return Some(format!("{y:04}"));
     }
     if x < 0.19 * noise && d <= 12 && d != m {
+        errs.push("dob_day_month_swapped");
         return Some(full(y, d, m));
     }
     if x < 0.27 * noise {
+        errs.push("dob_digit_off");
         // One digit off: the last digit of the day or of the year.
         return Some(if rng.chance(0.5) {
             let nd = if d % 10 == 9 || d == 28 { d - 1 } else { d + 1 };
@@ -608,10 +964,11 @@ fn entity(
     noise: Noise,
     country: &str,
     with_ids: bool,
+    errs: &mut Vec<&'static str>,
 ) -> Value {
     let mut props = Map::new();
-    name_props(rng, p, noise, &mut props);
-    if let Some(d) = dob_string(rng, p.dob, noise.dob) {
+    name_props(rng, p, noise, &mut props, errs);
+    if let Some(d) = dob_string(rng, p.dob, noise.dob, errs) {
         props.insert("birthDate".into(), json!([d]));
     }
     if rng.chance(0.75) {
@@ -650,8 +1007,11 @@ fn entity(
 fn sibling(rng: &mut Rng, p: &Person) -> Person {
     let mut s = p.clone();
     s.female = rng.chance(0.5);
-    loop {
+    for _ in 0..20 {
         s.given = given_for(rng, p.origin, s.female);
+        if p.origin != Origin::Hispanic {
+            shape_name(rng, &mut s, Some(p));
+        }
         if s.given[0] != p.given[0] {
             break;
         }
@@ -711,7 +1071,7 @@ pub fn generate(cfg: &Config) -> Corpus {
                       noise: Noise| {
         let id = format!("r{}", records.len());
         let country = *rng.pick(MEMBERS);
-        let e = entity(id, rng, &persons[pi], noise, country, true);
+        let e = entity(id, rng, &persons[pi], noise, country, true, &mut Vec::new());
         records_of[pi].push(records.len());
         records.push(e);
     };
@@ -777,24 +1137,91 @@ pub fn generate(cfg: &Config) -> Corpus {
     }
     let mut queries = Vec::with_capacity(cfg.queries);
     let mut truth = Vec::with_capacity(cfg.queries);
+    let mut info = Vec::with_capacity(cfg.queries);
+    // How many persons share each exact (names, date of birth): namesakes that neither
+    // names nor date can separate.
+    let mut same: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    for p in &persons {
+        *same.entry(identity_hash(p)).or_default() += 1;
+    }
+    let mut twin_persons: std::collections::HashMap<u64, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, p) in persons.iter().enumerate() {
+        let h = identity_hash(p);
+        if same.get(&h).is_some_and(|&n| n > 1) {
+            twin_persons.entry(h).or_default().push(i);
+        }
+    }
+    // The records of the persons other than `me` sharing `p`'s names and date.
+    let twins_of = |p: &Person, me: Option<usize>| -> Vec<String> {
+        let h = identity_hash(p);
+        let mut out = Vec::new();
+        let solo = [];
+        let list: &[usize] = match twin_persons.get(&h) {
+            Some(v) => v,
+            None if me.is_none() && same.contains_key(&h) => {
+                // A negative query's person sharing the names and date of exactly one
+                // indexed person: find that one.
+                return persons
+                    .iter()
+                    .position(|x| identity_hash(x) == h)
+                    .map(|i| records_of[i].iter().map(|r| format!("r{r}")).collect())
+                    .unwrap_or_default();
+            }
+            None => &solo,
+        };
+        for &i in list {
+            if Some(i) != me {
+                out.extend(records_of[i].iter().map(|r| format!("r{r}")));
+            }
+        }
+        out
+    };
     for qi in 0..cfg.queries {
         let id = format!("q{qi}");
         let country = *rng.pick(MEMBERS);
         if qi % 2 == 0 && !persons.is_empty() {
             let pi = rng.below(persons.len());
             let with_ids = rng.chance(0.15);
-            let e = entity(id.clone(), &mut rng, &persons[pi], heavy, country, with_ids);
+            let mut errs = Vec::new();
+            let e = entity(
+                id.clone(),
+                &mut rng,
+                &persons[pi],
+                heavy,
+                country,
+                with_ids,
+                &mut errs,
+            );
+            if with_ids {
+                errs.push("with_identifiers");
+            }
+            info.push(QueryInfo {
+                origin: persons[pi].origin,
+                errors: errs,
+                twin_records: twins_of(&persons[pi], Some(pi)),
+                twins: 0,
+            });
+            if let Some(last) = info.last_mut() {
+                last.twins = twin_persons
+                    .get(&identity_hash(&persons[pi]))
+                    .map_or(0, |v| v.len().saturating_sub(1));
+            }
             queries.push(e);
             truth.push((id, records_of[pi].iter().map(|r| format!("r{r}")).collect()));
         } else {
             let kind = rng.below(10);
+            let mut errs = Vec::new();
             let other = if persons.is_empty() || kind >= 7 {
+                errs.push("negative_stranger");
                 new_person(&mut rng)
             } else {
                 let base = persons[rng.below(persons.len())].clone();
                 if kind < 4 {
+                    errs.push("negative_namesake");
                     namesake(&mut rng, &base)
                 } else {
+                    errs.push("negative_relative");
                     sibling(&mut rng, &base)
                 }
             };
@@ -803,7 +1230,21 @@ pub fn generate(cfg: &Config) -> Corpus {
                 name: 1.0,
                 dob: 0.0,
             };
-            let e = entity(id.clone(), &mut rng, &other, noise, country, false);
+            let e = entity(
+                id.clone(),
+                &mut rng,
+                &other,
+                noise,
+                country,
+                false,
+                &mut errs,
+            );
+            info.push(QueryInfo {
+                origin: other.origin,
+                errors: errs,
+                twin_records: twins_of(&other, None),
+                twins: same.get(&identity_hash(&other)).copied().unwrap_or(0) as usize,
+            });
             queries.push(e);
             truth.push((id, Vec::new()));
         }
@@ -812,7 +1253,24 @@ pub fn generate(cfg: &Config) -> Corpus {
         records,
         queries,
         truth,
+        info,
     }
+}
+
+/// Hash of what names and a date of birth can tell: given names, surnames, date.
+fn identity_hash(p: &Person) -> u64 {
+    let (y, m, d) = p.dob;
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for g in &p.given {
+        parts.push(g.as_bytes());
+    }
+    parts.push(b"|");
+    for s in &p.surnames {
+        parts.push(s.as_bytes());
+    }
+    let date = [(y >> 8) as u8, y as u8, m, d];
+    parts.push(&date);
+    crate::text::fnv1a(&parts)
 }
 
 #[cfg(test)]

@@ -86,3 +86,53 @@ fn f1_floor_on_synthetic_corpus() {
         "F1 {f1:.4} below the floor (measured 0.97 when set)"
     );
 }
+
+/// Every origin group keeps a floor (the generator's Chinese, South Asian, African, French /
+/// Haitian and English names, with their romanisation and order variants), so the
+/// matcher cannot trade one group for the average. Small scale, fixed seed; the 1M figures
+/// are in docs/BENCHMARKS.md ("Names of the region and F1 at 5M").
+#[test]
+fn f1_floor_per_origin() {
+    let corpus = generate(&Config {
+        seed: 20240612,
+        persons: 6000,
+        queries: 6000,
+    });
+    let mut index = Index::new();
+    for r in &corpus.records {
+        let id = r["id"].as_str().unwrap().to_owned();
+        index.insert(id, &PersonRecord::from_ftm(r).unwrap());
+    }
+    let mut by: std::collections::BTreeMap<&str, Counts> = Default::default();
+    for ((q, (_, truth)), info) in corpus
+        .queries
+        .iter()
+        .zip(corpus.truth.iter())
+        .zip(corpus.info.iter())
+    {
+        let rec = PersonRecord::from_ftm(q).unwrap();
+        let hits = index.hits(&rec, DEFAULT_THRESHOLD, 10);
+        let got: HashSet<&str> = hits.iter().map(|m| m.id.as_str()).collect();
+        let want: HashSet<&str> = truth.iter().map(String::as_str).collect();
+        let tp = got.intersection(&want).count();
+        let c = by.entry(info.origin.label()).or_insert(Counts {
+            tp: 0,
+            fp: 0,
+            fn_: 0,
+        });
+        c.tp += tp;
+        c.fp += got.len() - tp;
+        c.fn_ += want.len() - tp;
+    }
+    for (origin, c) in &by {
+        let (p, r, f1) = c.f1();
+        eprintln!("{origin}: precision={p:.4} recall={r:.4} f1={f1:.4}");
+    }
+    for (origin, c) in &by {
+        let f1 = c.f1().2;
+        // Measured when set: hispanic 0.990, english 0.985, french/haitian 0.973, african
+        // 0.972, indian 0.959, chinese 0.956.
+        let floor = if *origin == "hispanic" { 0.97 } else { 0.93 };
+        assert!(f1 >= floor, "{origin}: F1 {f1:.4} below the floor {floor}");
+    }
+}

@@ -88,10 +88,16 @@ fn gen(args: &[String]) -> Res<()> {
     });
     write_lines(&out.join("records.jsonl"), &corpus.records)?;
     write_lines(&out.join("queries.jsonl"), &corpus.queries)?;
+    // The truth file also says what the generator knows of each query (origin, errors,
+    // indistinguishable namesakes), for `eval`'s breakdown; other readers ignore it.
     let truth: Vec<Value> = corpus
         .truth
         .iter()
-        .map(|(q, m)| json!({"query_id": q, "matches": m}))
+        .zip(&corpus.info)
+        .map(|((q, m), i)| {
+            json!({"query_id": q, "matches": m, "origin": i.origin.label(),
+                   "errors": i.errors, "twins": i.twins, "twin_records": i.twin_records})
+        })
         .collect();
     write_lines(&out.join("truth.jsonl"), &truth)?;
     eprintln!(
@@ -278,7 +284,9 @@ fn run(args: &[String]) -> Res<()> {
         .collect();
     let at = prf(&truth, &scored, threshold);
     let (best_t, best) = best_threshold(&truth, &scored);
+    let meta = read_meta(&dir.join("truth.jsonl"))?;
     let report = json!({
+        "breakdown": breakdown(&truth, &scored, threshold, &meta),
         "records": n,
         "queries": queries.len(),
         "threshold": threshold,
@@ -322,6 +330,152 @@ fn read_truth(path: &Path) -> Res<HashMap<String, HashSet<String>>> {
         Ok(())
     })?;
     Ok(out)
+}
+
+/// What the generator wrote about a query in the truth file (absent for other corpora).
+struct Meta {
+    origin: String,
+    errors: Vec<String>,
+    twins: u64,
+    twin_records: HashSet<String>,
+}
+
+fn read_meta(path: &Path) -> Res<HashMap<String, Meta>> {
+    let mut out = HashMap::new();
+    each_json_line(path, |v| {
+        if let Some(origin) = v.get("origin").and_then(Value::as_str) {
+            let errors = v
+                .get("errors")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let twins = v.get("twins").and_then(Value::as_u64).unwrap_or(0);
+            let twin_records = v
+                .get("twin_records")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.insert(
+                str_field(&v, "query_id"),
+                Meta {
+                    origin: origin.to_owned(),
+                    errors,
+                    twins,
+                    twin_records,
+                },
+            );
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Pair counts of one group of queries.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    queries: usize,
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+}
+
+impl Tally {
+    fn json(&self) -> Value {
+        let p = self.tp as f64 / (self.tp + self.fp).max(1) as f64;
+        let r = self.tp as f64 / (self.tp + self.fn_).max(1) as f64;
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        json!({"queries": self.queries, "tp": self.tp, "fp": self.fp, "fn": self.fn_,
+               "precision": round4(p), "recall": round4(r), "f1": round4(f)})
+    }
+}
+
+/// Precision, recall and F1 by origin of the query's person and by kind of error in the
+/// query (a query with several errors counts in each), and where the wrong pairs come from:
+/// false positives on a namesake with the very same names and date of birth (which no
+/// matcher can separate without an identifier) and misses by the query's errors.
+fn breakdown(
+    truth: &HashMap<String, HashSet<String>>,
+    scored: &HashMap<String, Vec<(String, f64)>>,
+    threshold: f64,
+    meta: &HashMap<String, Meta>,
+) -> Value {
+    if meta.is_empty() {
+        return Value::Null;
+    }
+    let mut by_origin: std::collections::BTreeMap<String, Tally> = Default::default();
+    let mut by_error: std::collections::BTreeMap<String, Tally> = Default::default();
+    let (mut fp_twin, mut fp_other, mut fn_total) = (0usize, 0usize, 0usize);
+    let mut queries_with_twins = 0usize;
+    for (q, want) in truth {
+        let Some(m) = meta.get(q) else { continue };
+        let got: HashSet<&str> = scored
+            .get(q)
+            .map(|v| {
+                v.iter()
+                    .filter(|(_, s)| *s >= threshold)
+                    .map(|(id, _)| id.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hit = want.iter().filter(|w| got.contains(w.as_str())).count();
+        let t = Tally {
+            queries: 1,
+            tp: hit,
+            fp: got.len() - hit,
+            fn_: want.len() - hit,
+        };
+        let add = |map: &mut std::collections::BTreeMap<String, Tally>, k: &str| {
+            let e = map.entry(k.to_owned()).or_default();
+            e.queries += t.queries;
+            e.tp += t.tp;
+            e.fp += t.fp;
+            e.fn_ += t.fn_;
+        };
+        add(&mut by_origin, &m.origin);
+        add(&mut by_origin, "all");
+        if m.errors.iter().all(|e| e.starts_with("negative_")) && !want.is_empty() {
+            add(&mut by_error, "none");
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for e in &m.errors {
+            if !seen.contains(&e.as_str()) {
+                seen.push(e);
+                add(&mut by_error, e);
+            }
+        }
+        if m.twins > 0 {
+            queries_with_twins += 1;
+        }
+        let on_twin = got
+            .iter()
+            .filter(|id| !want.contains(**id) && m.twin_records.contains(**id))
+            .count();
+        fp_twin += on_twin;
+        fp_other += t.fp - on_twin;
+        fn_total += t.fn_;
+    }
+    json!({
+        "by_origin": by_origin.iter().map(|(k, t)| (k.clone(), t.json())).collect::<serde_json::Map<_, _>>(),
+        "by_error": by_error.iter().map(|(k, t)| (k.clone(), t.json())).collect::<serde_json::Map<_, _>>(),
+        "queries_whose_person_has_indistinguishable_namesakes": queries_with_twins,
+        "false_positives_on_indistinguishable_namesakes": fp_twin,
+        "false_positives_other": fp_other,
+        "false_negatives": fn_total,
+    })
 }
 
 /// Pairwise precision, recall and F1 over (query, record) pairs at `threshold`.
@@ -401,9 +555,13 @@ fn eval_cmd(args: &[String]) -> Res<()> {
     })?;
     let at = prf(&truth, &scored, threshold);
     let (best_t, best) = best_threshold(&truth, &scored);
+    let meta = read_meta(Path::new(
+        &arg(args, "--truth").ok_or("--truth FILE is required")?,
+    ))?;
     println!(
         "{}",
         serde_json::to_string_pretty(&json!({
+            "breakdown": breakdown(&truth, &scored, threshold, &meta),
             "threshold": threshold, "precision": round4(at.0), "recall": round4(at.1), "f1": round4(at.2),
             "best_threshold": best_t, "best_precision": round4(best.0), "best_recall": round4(best.1), "best_f1": round4(best.2),
         }))?
