@@ -163,7 +163,8 @@ pub struct App {
 }
 
 impl App {
-    /// The application with its check index built (the CLI's commands and tests).
+    /// The application with its check index built (tests; the CLI's one-off commands use
+    /// [`App::start`], as none of them checks).
     pub async fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> AppResult<App> {
         let app = App::start(store, clock, config).await?;
         app.rebuild_check_index().await?;

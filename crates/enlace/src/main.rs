@@ -283,10 +283,12 @@ async fn rotate_keys(db: &DbArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The application for a one-off command (tokens, users, work plans). None of them checks,
+/// so the check index is not built: at a million persons that would cost seconds and a GB.
 async fn app(db: &DbArgs, config: AppConfig) -> Result<App, String> {
     let store = open(db).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    App::new(store, clock, config)
+    App::start(store, clock, config)
         .await
         .map_err(|e| e.to_string())
 }
