@@ -267,18 +267,14 @@ fn joined(r: Result<Result<Building, String>, tokio::task::JoinError>) -> AppRes
 }
 
 impl App {
-    /// Rebuilds the index from the store and waits for it (the CLI and tests; the server
-    /// warms it in the background with [`App::warm_check_index`]).
+    /// Rebuilds the index from the store and waits for it (tests; the server warms it in
+    /// the background with [`App::warm_check_index`]).
     pub async fn rebuild_check_index(&self) -> AppResult<usize> {
-        self.checks
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .mark_warming();
-        self.build_check_index(None, WARM_PAGE).await
+        self.rebuild_check_index_in_pages(WARM_PAGE).await
     }
 
-    /// [`App::rebuild_check_index`] reading `page` entities at a time: for tests, which
-    /// cannot store a whole page of the real size.
+    /// [`App::rebuild_check_index`] reading `page` entities at a time (tests use small pages,
+    /// as they cannot store a whole page of the real size).
     #[doc(hidden)]
     pub async fn rebuild_check_index_in_pages(&self, page: i64) -> AppResult<usize> {
         self.checks
