@@ -865,6 +865,17 @@ impl Q {
         self
     }
 
+    /// Appends the placeholders of `items`, separated by commas (the inside of `IN (…)`).
+    pub fn bind_list<A: Into<Arg>>(&mut self, items: impl IntoIterator<Item = A>) -> &mut Q {
+        for (i, a) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(a);
+        }
+        self
+    }
+
     /// The SQL text for `engine`.
     fn render(&self, engine: Engine) -> std::borrow::Cow<'_, str> {
         if !self.sql.contains(MARK) {

@@ -811,13 +811,7 @@ impl Tx {
             let mut visible = Vec::with_capacity(cands.len());
             for chunk in cands.chunks(500) {
                 let mut q = Q::new("SELECT e.id FROM entities e WHERE e.id IN (");
-                for (j, id) in chunk.iter().enumerate() {
-                    if j > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(id.as_str());
-                }
-                q.push(") AND ");
+                q.bind_list(chunk.iter().map(String::as_str)).push(") AND ");
                 viewer.predicate(&mut q, "e");
                 other_filters(&mut q, f);
                 for r in self.fetch_all(&q).await? {
@@ -842,13 +836,7 @@ impl Tx {
             let mut q = Q::new(
                 "SELECT e.id, e.schema, e.properties, e.sensitive FROM entities e WHERE e.id IN (",
             );
-            for (j, id) in chunk.iter().enumerate() {
-                if j > 0 {
-                    q.push(", ");
-                }
-                q.bind(id.as_str());
-            }
-            q.push(") AND ");
+            q.bind_list(chunk.iter().map(String::as_str)).push(") AND ");
             viewer.predicate(&mut q, "e");
             other_filters(&mut q, f);
             for r in self.fetch_all(&q).await? {
@@ -1083,13 +1071,7 @@ impl crate::Store {
         let mut q = Q::new(&format!(
             "SELECT {agg}(id || {tab} || owner_country || {tab} || schema || {tab} || properties, {nl} ORDER BY id) AS page, COUNT(*) AS n, MAX(id) AS last FROM (SELECT id, owner_country, schema, properties FROM entities WHERE schema IN ("
         ));
-        for (i, s) in schemas.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*s);
-        }
-        q.push(")");
+        q.bind_list(schemas.iter().copied()).push(")");
         if let Some(after) = after {
             q.push(" AND id > ").bind(after);
         }
