@@ -86,6 +86,17 @@ where
     }
 }
 
+/// A PATCH field that may be cleared: omitted → `None` (kept), `null` → `Some(None)`
+/// (cleared), a value → `Some(Some(v))` — JSON merge patch (RFC 7396). Use with
+/// `#[serde(default, deserialize_with = "crate::api::nullable")]`.
+pub(crate) fn nullable<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 pub(crate) fn ts(ms: i64) -> String {
     format_utc(ms)
 }

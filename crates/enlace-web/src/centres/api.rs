@@ -256,7 +256,8 @@ pub(crate) async fn centre_get(
     .into_response())
 }
 
-/// A partial change of a centre: omitted (or null) fields keep their value.
+/// A partial change of a centre: omitted fields keep their value; `null` clears an optional
+/// one (capacities, coordinates).
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = CentrePatchBody)]
 pub(crate) struct CentrePatch {
@@ -268,21 +269,26 @@ pub(crate) struct CentrePatch {
     name: Option<String>,
     #[schema(value_type = Option<CentreKind>)]
     kind: Option<String>,
-    #[schema(minimum = 0, maximum = 1000000)]
-    capacity: Option<i64>,
-    #[schema(minimum = 0, maximum = 1000000)]
-    operational_capacity: Option<i64>,
-    #[schema(minimum = 0, maximum = 1000000)]
-    children_capacity: Option<i64>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    capacity: Option<Option<i64>>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    operational_capacity: Option<Option<i64>>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    children_capacity: Option<Option<i64>>,
     #[schema(
         max_length = 500,
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     place: Option<String>,
-    #[schema(minimum = -90, maximum = 90)]
-    latitude: Option<f64>,
-    #[schema(minimum = -180, maximum = 180)]
-    longitude: Option<f64>,
+    #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    latitude: Option<Option<f64>>,
+    #[schema(value_type = Option<f64>, minimum = -180, maximum = 180)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    longitude: Option<Option<f64>>,
     /// The version the change was made on; a stale one answers 409.
     #[schema(minimum = 1)]
     version: Option<i64>,
@@ -294,12 +300,12 @@ impl CentrePatch {
         CentreDraft {
             name: self.name.unwrap_or(c.name),
             kind: self.kind.unwrap_or(c.kind),
-            capacity: self.capacity.or(c.capacity),
-            operational_capacity: self.operational_capacity.or(c.operational_capacity),
-            children_capacity: self.children_capacity.or(c.children_capacity),
+            capacity: self.capacity.unwrap_or(c.capacity),
+            operational_capacity: self.operational_capacity.unwrap_or(c.operational_capacity),
+            children_capacity: self.children_capacity.unwrap_or(c.children_capacity),
             place: self.place.unwrap_or(c.place),
-            latitude: self.latitude.or(c.latitude),
-            longitude: self.longitude.or(c.longitude),
+            latitude: self.latitude.unwrap_or(c.latitude),
+            longitude: self.longitude.unwrap_or(c.longitude),
         }
     }
 }

@@ -196,7 +196,8 @@ pub(crate) async fn document_get(
     Ok(Json(specimen_json(&sp)).into_response())
 }
 
-/// A partial change: omitted fields keep their value.
+/// A partial change: omitted fields keep their value; `null` clears an optional one (first
+/// issued, validity).
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct DocumentPatch {
     #[schema(value_type = Option<NationalityCode>)]
@@ -209,10 +210,12 @@ pub(crate) struct DocumentPatch {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     series: Option<String>,
-    #[schema(format = Date)]
-    first_issued: Option<String>,
-    #[schema(minimum = 1, maximum = 50)]
-    validity_years: Option<i64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    first_issued: Option<Option<String>>,
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 50)]
+    #[serde(default, deserialize_with = "crate::api::nullable")]
+    validity_years: Option<Option<i64>>,
     #[schema(
         max_length = 4000,
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
@@ -226,8 +229,8 @@ impl DocumentPatch {
             issuing_country: self.issuing_country.unwrap_or(c.issuing_country),
             kind: self.kind.unwrap_or(c.kind),
             series: self.series.unwrap_or(c.series),
-            first_issued: self.first_issued.or(c.first_issued),
-            validity_years: self.validity_years.or(c.validity_years),
+            first_issued: self.first_issued.unwrap_or(c.first_issued),
+            validity_years: self.validity_years.unwrap_or(c.validity_years),
             description: self.description.unwrap_or(c.description),
         }
     }

@@ -411,20 +411,37 @@ fn full_grid(dims: &[GridDim]) -> Vec<GridRow> {
     rows
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the submit form shows beyond its indicator, country and period: the figures as
+/// typed (or stored), the period's state, the errors and how many extra empty rows to add.
+#[derive(Default)]
+struct SubmitForm {
+    total: String,
+    rows: Vec<GridRow>,
+    reason: String,
+    closed: bool,
+    revision: i64,
+    errors: Vec<ShownError>,
+    status: StatusCode,
+    extra: usize,
+}
+
 fn submit_page(
     req: &Req,
     ind: &Indicator,
     country: Country,
     period: &str,
-    total: String,
-    mut rows: Vec<GridRow>,
-    reason: String,
-    (closed, revision): (bool, i64),
-    errors: Vec<ShownError>,
-    status: StatusCode,
-    extra: usize,
+    form: SubmitForm,
 ) -> Response {
+    let SubmitForm {
+        total,
+        mut rows,
+        reason,
+        closed,
+        revision,
+        errors,
+        status,
+        extra,
+    } = form;
     let t = req.tr();
     let dims = grid_dims(t, ind);
     if !dims.is_empty() {
@@ -495,6 +512,24 @@ fn own_country(req: &Req, ctx: &enlace_app::Ctx) -> Result<Country, crate::error
         .ok_or_else(|| req.err(AppError::Forbidden))
 }
 
+/// Whether the own country's figures of a period are closed, and their revision (a form
+/// sent back shows the period's state as it is now).
+async fn period_state(
+    s: &AppState,
+    ctx: &enlace_app::Ctx,
+    ind: &Indicator,
+    country: Country,
+    period: &str,
+) -> Result<(bool, i64), AppError> {
+    if !st::valid_period(&ind.period, period) {
+        return Ok((false, 0));
+    }
+    Ok(own_figures(s, ctx, &ind.code, country, period)
+        .await?
+        .map(|v| (v.closed, v.revision))
+        .unwrap_or((false, 0)))
+}
+
 /// The own country's current figures for one period (read through the audited view).
 async fn own_figures(
     s: &AppState,
@@ -538,10 +573,11 @@ pub async fn submit_form(
     let cur = own_figures(&s, &ctx, &ind.code, country, &period)
         .await
         .map_err(|e| req.err(e))?;
-    let (total, rows, state) = match &cur {
-        Some(v) => (
-            v.total.map(|x| x.to_string()).unwrap_or_default(),
-            v.cells
+    let form = match &cur {
+        Some(v) => SubmitForm {
+            total: v.total.map(|x| x.to_string()).unwrap_or_default(),
+            rows: v
+                .cells
                 .iter()
                 .map(|c| GridRow {
                     values: ind
@@ -559,23 +595,13 @@ pub async fn submit_form(
                     value: c.value.map(|x| x.to_string()).unwrap_or_default(),
                 })
                 .collect(),
-            (v.closed, v.revision),
-        ),
-        None => (String::new(), vec![], (false, 0)),
+            closed: v.closed,
+            revision: v.revision,
+            ..SubmitForm::default()
+        },
+        None => SubmitForm::default(),
     };
-    Ok(submit_page(
-        &req,
-        &ind,
-        country,
-        &period,
-        total,
-        rows,
-        String::new(),
-        state,
-        vec![],
-        StatusCode::OK,
-        0,
-    ))
+    Ok(submit_page(&req, &ind, country, &period, form))
 }
 
 pub async fn submit_post(
@@ -648,32 +674,23 @@ pub async fn submit_post(
     errs.0.dedup();
     // "More rows": the form back as typed with empty rows added; nothing is sent.
     if get(&pairs, "action") == "more" {
-        let state = if st::valid_period(&ind.period, &period) {
-            own_figures(&s, &ctx, &ind.code, country, &period)
-                .await
-                .map_err(|e| req.err(e))?
-                .map(|v| (v.closed, v.revision))
-                .unwrap_or((false, 0))
-        } else {
-            (false, 0)
-        };
+        let (closed, revision) = period_state(&s, &ctx, &ind, country, &period)
+            .await
+            .map_err(|e| req.err(e))?;
         let kept: Vec<GridRow> = rows
             .into_iter()
             .filter(|r| !r.value.trim().is_empty())
             .collect();
-        return Ok(submit_page(
-            &req,
-            &ind,
-            country,
-            &period,
-            total_typed,
-            kept,
+        let form = SubmitForm {
+            total: total_typed,
+            rows: kept,
             reason,
-            state,
-            vec![],
-            StatusCode::OK,
-            GRID_MORE,
-        ));
+            closed,
+            revision,
+            extra: GRID_MORE,
+            ..SubmitForm::default()
+        };
+        return Ok(submit_page(&req, &ind, country, &period, form));
     }
     let input = FiguresInput {
         total,
@@ -710,28 +727,20 @@ pub async fn submit_post(
         Err(e) => return Err(req.err(e)),
     };
     // The form comes back as typed; the period's state is read again for the notice.
-    let state = if st::valid_period(&ind.period, &period) {
-        own_figures(&s, &ctx, &ind.code, country, &period)
-            .await
-            .map_err(|e| req.err(e))?
-            .map(|v| (v.closed, v.revision))
-            .unwrap_or((false, 0))
-    } else {
-        (false, 0)
-    };
-    Ok(submit_page(
-        &req,
-        &ind,
-        country,
-        &period,
-        total_typed,
+    let (closed, revision) = period_state(&s, &ctx, &ind, country, &period)
+        .await
+        .map_err(|e| req.err(e))?;
+    let form = SubmitForm {
+        total: total_typed,
         rows,
         reason,
-        state,
+        closed,
+        revision,
         errors,
         status,
-        0,
-    ))
+        extra: 0,
+    };
+    Ok(submit_page(&req, &ind, country, &period, form))
 }
 
 /// A member country from a form or link; anything else does not exist.
@@ -1186,18 +1195,31 @@ pub struct ImportQuery {
     indicator: String,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn import_page(
-    req: &Req,
-    all: &[Indicator],
-    ind: &Indicator,
-    country: Country,
+/// What the import form shows beyond its indicator and country: the CSV and reason as
+/// pasted, the last import's report, the errors.
+#[derive(Default)]
+struct ImportForm {
     csv: String,
     reason: String,
     report: Option<ImportShown>,
     errors: Vec<ShownError>,
     status: StatusCode,
+}
+
+fn import_page(
+    req: &Req,
+    all: &[Indicator],
+    ind: &Indicator,
+    country: Country,
+    form: ImportForm,
 ) -> Response {
+    let ImportForm {
+        csv,
+        reason,
+        report,
+        errors,
+        status,
+    } = form;
     let t = req.tr();
     with_status(
         status,
@@ -1236,11 +1258,7 @@ pub async fn import_form(
         &all,
         &ind,
         country,
-        String::new(),
-        String::new(),
-        None,
-        vec![],
-        StatusCode::OK,
+        ImportForm::default(),
     ))
 }
 
@@ -1301,31 +1319,24 @@ pub async fn import_post(
             } else {
                 csv
             };
-            Ok(import_page(
-                &req,
-                &all,
-                &ind,
-                country,
-                keep,
+            let form = ImportForm {
+                csv: keep,
                 reason,
-                Some(shown),
-                vec![],
+                report: Some(shown),
                 status,
-            ))
+                ..ImportForm::default()
+            };
+            Ok(import_page(&req, &all, &ind, country, form))
         }
         Err(AppError::Invalid(inv)) => {
-            let errors = messages(t, &inv.0, None);
-            Ok(import_page(
-                &req,
-                &all,
-                &ind,
-                country,
+            let form = ImportForm {
                 csv,
                 reason,
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+                errors: messages(t, &inv.0, None),
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..ImportForm::default()
+            };
+            Ok(import_page(&req, &all, &ind, country, form))
         }
         Err(e) => Err(req.err(e)),
     }

@@ -157,6 +157,16 @@ async fn centres_keep_their_promised_shapes_and_validate() {
         assert_eq!(st, StatusCode::OK, "{v}");
         assert_eq!(v["name"], "Albergue de prueba (ficticio)");
         assert_eq!(v["place"], "Occidente (ficticio)");
+        // `null` clears an optional field (merge patch); a required one cannot be cleared.
+        let (st, v) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/centres/{id}"), Some(json!({"operational_capacity": 50, "latitude": 14.6, "longitude": -90.5}))).await;
+        assert_eq!((st, v["operational_capacity"].as_i64()), (StatusCode::OK, Some(50)), "{v}");
+        let (st, v) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/centres/{id}"), Some(json!({"operational_capacity": null, "latitude": null, "longitude": null}))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert!(v["operational_capacity"].is_null() && v["latitude"].is_null(), "{v}");
+        assert_eq!((v["capacity"].as_i64(), v["place"].as_str()), (Some(60), Some("Occidente (ficticio)")));
+        let (st, v) = s.api(Some(&gt), Method::PATCH, &format!("/api/v1/centres/{id}"), Some(json!({"capacity": null}))).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "capacity");
         // The data is in the database: a fresh read through the store sees it.
         let mut tx = s.app.store.read().await.unwrap();
         let row = tx.centre(&id).await.unwrap().unwrap();

@@ -48,6 +48,11 @@ async fn specimens_features_images_and_forgeries() {
         let (code, v) = s.api(Some(&mx), Method::PATCH, &format!("/api/v1/documents/{id}"), Some(json!({"validity_years": 6}))).await;
         assert_eq!(code, StatusCode::OK, "{v}");
         assert_eq!((v["validity_years"].as_i64(), v["series"].as_str()), (Some(6), Some("Serie ficticia 2021")));
+        // `null` clears an optional field; omitted ones stay.
+        let (code, v) = s.api(Some(&mx), Method::PATCH, &format!("/api/v1/documents/{id}"), Some(json!({"validity_years": null}))).await;
+        assert_eq!(code, StatusCode::OK, "{v}");
+        assert!(v["validity_years"].is_null(), "{v}");
+        assert_eq!(v["series"], "Serie ficticia 2021");
         // Bad input names the field.
         let (code, v) = s.api(Some(&mx), Method::POST, "/api/v1/documents", Some(json!({"issuing_country": "zz", "kind": "ticket", "series": " ", "first_issued": "2021-02-30"}))).await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
