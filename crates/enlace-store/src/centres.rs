@@ -450,12 +450,7 @@ impl Store {
         }
         let mut q = Q::new("SELECT o.id, o.centre_id, o.at, o.total, o.unaccompanied, o.cells, o.reported_by_username, o.reported_at FROM centre_occupancy o WHERE o.at >= ");
         q.bind(from).push(" AND o.centre_id IN (");
-        for (i, id) in centre_ids.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(id);
-        }
+        q.bind_list(centre_ids.iter());
         q.push(") ORDER BY o.centre_id, o.at, o.reported_at, o.id");
         self.fetch_all(&q)
             .await?

@@ -142,12 +142,7 @@ impl Tx {
         let mut q = Q::new(&format!("SELECT {ACOLS} FROM legislation_answers"));
         if !countries.is_empty() {
             q.push(" WHERE country IN (");
-            for (i, c) in countries.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(*c);
-            }
+            q.bind_list(countries.iter().copied());
             q.push(")");
         }
         q.push(" ORDER BY country, question");

@@ -348,12 +348,7 @@ impl Tx {
     ) -> crate::Result<Vec<String>> {
         let mut q = Q::new("SELECT id FROM users WHERE disabled = 0 AND country = ");
         q.bind(country).push(" AND role IN (");
-        for (i, r) in roles.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*r);
-        }
+        q.bind_list(roles.iter().copied());
         q.push(")");
         self.fetch_all(&q)
             .await?

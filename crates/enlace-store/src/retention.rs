@@ -196,11 +196,6 @@ impl Tx {
 }
 
 fn in_list(q: &mut Q, ids: &[String]) {
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(id.as_str());
-    }
+    q.bind_list(ids.iter().map(String::as_str));
     q.push(")");
 }

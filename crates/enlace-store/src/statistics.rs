@@ -205,22 +205,12 @@ impl Tx {
         q.bind(indicator);
         if !periods.is_empty() {
             q.push(" AND period IN (");
-            for (i, p) in periods.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(p.as_str());
-            }
+            q.bind_list(periods.iter().map(String::as_str));
             q.push(")");
         }
         if !countries.is_empty() {
             q.push(" AND country IN (");
-            for (i, c) in countries.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(*c);
-            }
+            q.bind_list(countries.iter().copied());
             q.push(")");
         }
         q.push(" ORDER BY period, country");

@@ -94,12 +94,7 @@ impl Store {
                 continue;
             }
             let mut q = Q::new("SELECT user_id, kind FROM account_approvals WHERE user_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(id.as_str());
-            }
+            q.bind_list(chunk.iter().map(String::as_str));
             q.push(")");
             for r in self.fetch_all(&q).await? {
                 out.insert(r.try_get("user_id")?, r.try_get("kind")?);
