@@ -264,3 +264,108 @@ async fn a_sealed_database_refuses_a_missing_key_ring() {
     let store = Store::open(&url, Some(dir.path())).await.unwrap();
     store.close().await;
 }
+
+/// A bulk insert stores every field exactly as given on both engines: quotes, backslashes,
+/// letters beyond the basic plane, a newline, an empty caption in a batch of one, and a
+/// field holding the separator PostgreSQL's text lists use (that batch goes as JSON).
+#[tokio::test]
+async fn bulk_inserted_entities_and_terms_read_back_exactly() {
+    use enlace_store::entities::BulkEntity;
+    each_engine(|store| async move {
+        let gt = Country::parse("gt").unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let input = CaseInput {
+            title: "Carga masiva ficticia".into(),
+            distribution: Some(DistributionInput {
+                level: "members".into(),
+                countries: vec![],
+            }),
+            ..Default::default()
+        };
+        let case = tx
+            .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let row = |id: &str, caption: &str, name: &str, terms: &[&str]| {
+            let mut properties = enlace_domain::ftm::Properties::new();
+            properties.insert("name".into(), vec![name.to_string()]);
+            BulkEntity {
+                id: id.into(),
+                schema: "Person".into(),
+                caption: caption.into(),
+                json: serde_json::to_string(&properties).unwrap(),
+                properties,
+                refs: vec![],
+                terms: terms.iter().map(|t| t.to_string()).collect(),
+            }
+        };
+        let batches = vec![
+            vec![
+                row(
+                    "bulk-a",
+                    "O'Brien \"el Flaco\" \\ Ñúñez 𝔘",
+                    "O'Brien \"el Flaco\" \\ Ñúñez 𝔘\nsegunda línea",
+                    &["obrien", "nunez", "𝔘"],
+                ),
+                row(
+                    "bulk-b",
+                    "separador \u{1f} dentro",
+                    "Separador",
+                    &["separador"],
+                ),
+            ],
+            vec![row("bulk-c", "", "", &["vacia"])],
+            vec![
+                row(
+                    "bulk-d",
+                    "Dora Quiñónez",
+                    "Dora Quiñónez",
+                    &["dora", "quinonez"],
+                ),
+                row("bulk-e", "Ema Tzul", "Ema Tzul", &["ema", "tzul", "tzul"]),
+            ],
+        ];
+        for rows in &batches {
+            let mut tx = store.begin().await.unwrap();
+            tx.insert_entities_bulk(&case, rows, "u1", 2_000)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let viewer = Viewer::of(&actor(Role::Officer, "gt"));
+        let mut tx = store.begin().await.unwrap();
+        for want in batches.iter().flatten() {
+            let got = tx.entity_visible(&viewer, &want.id).await.unwrap().unwrap();
+            assert_eq!(
+                (&got.caption, &got.properties, &got.schema, &got.case_id),
+                (&want.caption, &want.properties, &want.schema, &case.id),
+                "{}",
+                want.id
+            );
+        }
+        tx.commit().await.unwrap();
+        let all = enlace_store::testing::all_stored_text(&store)
+            .await
+            .unwrap();
+        for t in [
+            "obrien",
+            "nunez",
+            "𝔘",
+            "separador",
+            "vacia",
+            "dora",
+            "quinonez",
+            "ema",
+            "tzul",
+        ] {
+            let line = format!("entity_terms.term: {t}");
+            assert_eq!(
+                all.lines().filter(|l| *l == line).count(),
+                1,
+                "term {t} stored once"
+            );
+        }
+    })
+    .await;
+}

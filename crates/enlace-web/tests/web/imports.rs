@@ -295,3 +295,69 @@ async fn an_import_that_runs_out_of_room_answers_507_and_leaves_no_trace_of_the_
         enlace_store::audit::Verdict::Intact { .. }
     ));
 }
+
+/// The bulk write sends a batch's rows to the database as lists of text (PostgreSQL) or
+/// JSON (SQLite): every value comes back exactly as sent — quotes, backslashes, a newline,
+/// letters beyond the basic plane — for a full batch and for a last batch of one line, and
+/// each is found by its words.
+#[tokio::test]
+async fn a_large_import_stores_awkward_values_exactly() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let c = case(&s, &gt).await;
+        let sent: Vec<Value> = (0..4_001)
+            .map(|i| {
+                json!({"id": format!("p{i}"), "schema": "Person", "properties": {
+                    "name": [format!("Ofelia \"la Güera\" O'Ryan\\Persona{i} 𝔘ixcoy")],
+                    "birthDate": [birth(i)],
+                    "nationality": ["gt"],
+                    "address": [format!("Calle {i}\nZona 1, Cobán")],
+                    "passportNumber": [format!("QZ{i:07}")]}})
+            })
+            .collect();
+        let body = sent
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (st, _, rep) = import(&s, &gt, &c, body.into_bytes()).await;
+        assert_eq!(st, StatusCode::OK, "{rep}");
+        assert_eq!(rep["accepted"], 4_001, "{}", rep["rejected"]);
+        let res = s
+            .http
+            .get(format!("{}/api/v1/cases/{c}/export", s.base))
+            .bearer_auth(&gt)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        let mut got: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["properties"].clone())
+            .collect();
+        let mut want: Vec<Value> = sent.iter().map(|v| v["properties"].clone()).collect();
+        let key = |v: &Value| v["passportNumber"][0].as_str().unwrap().to_string();
+        got.sort_by_key(key);
+        want.sort_by_key(key);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{} ({})", key(w), s.engine);
+        }
+        // The last line was a batch of its own; found by a word of it and by its document.
+        let (_, r) = s
+            .api(Some(&gt), Method::GET, "/api/v1/search?q=persona4000", None)
+            .await;
+        assert_eq!(r["total"], 1, "{r}");
+        assert_eq!(
+            r["results"][0]["properties"]["name"][0],
+            "Ofelia \"la Güera\" O'Ryan\\Persona4000 𝔘ixcoy",
+            "{r}"
+        );
+        let (_, r) = s
+            .api(Some(&gt), Method::GET, "/api/v1/search?q=QZ0000007", None)
+            .await;
+        assert_eq!(r["total"], 1, "{r}");
+    })
+    .await;
+}
