@@ -607,6 +607,23 @@ impl Index {
             .max(1)
     }
 
+    /// How many records carry the query's name as it is written (the fewest over its
+    /// variants; 1 when none does). A candidate spelt otherwise (a typo, another
+    /// transliteration) is one of at least that many: its rarer spelling does not make a
+    /// common name any less common ("Depak Sharma" among the Deepak Sharmas).
+    fn query_namesakes(&self, q: &Prepared) -> u32 {
+        if crate::exp_off("qnames") {
+            return 1;
+        }
+        name_keys(q)
+            .iter()
+            .filter_map(|k| self.namesakes.get(k))
+            .filter_map(|&g| self.group_counts.get(g as usize).map(|c| c.1))
+            .min()
+            .unwrap_or(1)
+            .max(1)
+    }
+
     /// Prior log-odds for a candidate. Beyond a hundred thousand records it falls with the
     /// index's size (more people, more chance likenesses); below that it stays fixed, so a
     /// small node does not hit on every namesake it happens to hold.
@@ -630,6 +647,7 @@ impl Index {
         self.weigh(&mut q);
         let q = &q;
         let prior = self.prior();
+        let query_namesakes = self.query_namesakes(q);
         let mut keys = Vec::new();
         emit_keys(q, true, &mut keys);
         let lists: Vec<(&[u32], KeyKind)> = keys
@@ -713,7 +731,7 @@ impl Index {
                     }
                 }
                 let slot = self.slots.get(s as usize)?.as_ref()?;
-                Some((s, slot, self.namesakes_of(slot)))
+                Some((s, slot, self.namesakes_of(slot).max(query_namesakes)))
             })
             .collect();
         std::hint::black_box(
@@ -745,14 +763,21 @@ impl Index {
                 }
                 let mut explanation = Vec::new();
                 let mut l = logit(q, &slot.rec, &mut memo, prior, Some(&mut explanation));
-                let n = self.namesakes_of(slot);
+                let own = self.namesakes_of(slot);
+                let n = own.max(query_namesakes);
                 if n > 1 {
                     let w = namesakes_logit(n);
                     l += w;
                     explanation.push(crate::score::Feature {
                         feature: "namesakes".to_owned(),
                         contribution: w,
-                        detail: format!("{n} records in the index carry this same name"),
+                        detail: if own >= query_namesakes {
+                            format!("{n} records in the index carry this same name")
+                        } else {
+                            format!(
+                                "{n} records in the index carry the name as the query writes it"
+                            )
+                        },
                     });
                 }
                 Some(Match {
@@ -1549,6 +1574,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_misspelt_record_of_a_common_name_shares_its_namesakes() {
+        let mut ix = Index::new();
+        for (i, dob) in ["1951-01-02", "1963-09-17", "1970-03-04", "1988-12-30"]
+            .iter()
+            .enumerate()
+        {
+            ix.insert(
+                format!("n{i}"),
+                &PersonRecord::with_name("Deepak Sharma").birth_date(dob),
+            );
+        }
+        ix.insert(
+            "typo".into(),
+            &PersonRecord::with_name("Depak Sharma").birth_date("1952-01-27"),
+        );
+        let hits = ix.query(&PersonRecord::with_name("Deepak Sharma"), 10);
+        let typo = hits.iter().find(|m| m.id == "typo");
+        let f = typo.and_then(|m| m.explanation.iter().find(|f| f.feature == "namesakes"));
+        let (w, detail) = f
+            .map(|f| (f.contribution, f.detail.clone()))
+            .unwrap_or_default();
+        assert!((w + 4f64.ln()).abs() < 1e-9, "{w}");
+        assert!(detail.contains("as the query writes it"), "{detail}");
+        // The misspelt record does not outrank the records spelt as asked.
+        let exact = hits.iter().find(|m| m.id == "n0").map(|m| m.score);
+        assert!(typo.map(|m| m.score) <= exact, "{hits:#?}");
     }
 
     #[test]

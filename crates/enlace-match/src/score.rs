@@ -8,7 +8,7 @@ use crate::dob::{self, DobMatch};
 use crate::ident::IdKind;
 use crate::names::{tok_sim, PName, Tok, TokMatch, DEFAULT_TOKEN_WEIGHT};
 use crate::record::{Gender, PersonRecord, Prepared};
-use crate::text::jaro_winkler;
+use crate::text::{jaro_winkler, osa_distance};
 
 /// The score at or above which a check answers "hit" (and `enlace match` keeps a match).
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
@@ -372,16 +372,10 @@ pub(crate) fn name_logit(
                 if !free_p {
                     continue;
                 }
-                // Joined only when the lengths allow a match (most pairs are far apart).
-                let joined_len = a.s.len() + b.s.len();
-                if joined_len.abs_diff(tok_s.s.len()) > 2 {
-                    continue;
-                }
-                let exact = joined_len == tok_s.s.len()
-                    && tok_s.s.starts_with(&*a.s)
-                    && tok_s.s.ends_with(&*b.s);
-                // Chinese given names: "Hsiao-ming" / "Xiaoming", in either romanisation.
-                let zh_joined = || match (&a.zh, &b.zh, &tok_s.zh) {
+                // Chinese given names: "Hsueh-chien" / "Xuejian", in either romanisation,
+                // compared by sound class: the two spellings' lengths may differ by more
+                // than the spelling test below allows (Wade-Giles writes hs, ch, ieh).
+                let zh_joined = match (&a.zh, &b.zh, &tok_s.zh) {
                     (Some(x), Some(y), Some(z)) => {
                         z.len() == x.len() + y.len() + 1
                             && z.starts_with(&**x)
@@ -390,9 +384,25 @@ pub(crate) fn name_logit(
                     }
                     _ => false,
                 };
+                // Otherwise joined only when the lengths allow a match (most pairs are far
+                // apart).
+                let joined_len = a.s.len() + b.s.len();
+                if (crate::exp_off("zhlen") || !zh_joined) && joined_len.abs_diff(tok_s.s.len()) > 2
+                {
+                    continue;
+                }
+                let exact = joined_len == tok_s.s.len()
+                    && tok_s.s.starts_with(&*a.s)
+                    && tok_s.s.ends_with(&*b.s);
+                let joined = || format!("{}{}", a.s, b.s);
+                // A long joined form one slip from the single word ("xue xue" / "xoexue")
+                // is the same name split, with a typo.
                 if exact
-                    || zh_joined()
-                    || jaro_winkler(&format!("{}{}", a.s, b.s), &tok_s.s) >= 0.93
+                    || zh_joined
+                    || jaro_winkler(&joined(), &tok_s.s) >= 0.93
+                    || (!crate::exp_off("joinslip")
+                        && joined_len >= 6
+                        && osa_distance(&joined(), &tok_s.s, 1) <= 1)
                 {
                     if single_q {
                         c_of_q[s] = p;
@@ -476,6 +486,21 @@ pub(crate) fn name_logit(
     let inversions = anchors.windows(2).filter(|w| w[1].1 < w[0].1).count();
     let reversed = anchors.len() >= 2 && inversions * 2 > anchors.len() - 1;
     let n_anchor = anchors.len();
+    // Ethiopian, Eritrean and Somali names are a chain (given, father's, grandfather's),
+    // never written in another order without a mark: "Tadesse Tekle" is Tekle's son, not
+    // Tekle Tadesse. When every aligned part is such a name on one side at least and
+    // their order is reversed, the given names disagree.
+    if reversed
+        && !crate::exp_off("chain")
+        && anchors
+            .iter()
+            .all(|&(i, j)| q.toks[i].chain || c.toks[j].chain)
+    {
+        l -= CONFLICT;
+        push(&mut feats, "name_conflict", -CONFLICT, || {
+            "the parts of a patronymic chain in reversed order".to_owned()
+        });
+    }
     let q_gap = |i: usize| (0..i).filter(|&k| c_of_q[k] != usize::MAX).count();
     let c_gap = |j: usize| {
         let before = (0..j).filter(|&k| q_of_c[k] != usize::MAX).count();
@@ -693,6 +718,42 @@ mod tests {
         let wrong = p("Ana Pérez Soto", "1971-11-23");
         assert!(score(&with, &wrong) < score(&with, &without));
         assert!(score(&with, &without) < score(&with, &with));
+    }
+
+    #[test]
+    fn a_split_chinese_name_joins_its_other_romanisation() {
+        // Wade-Giles is longer than pinyin (hs, ch, ieh): the parts still join.
+        let (s, f) = compare(
+            &p("Hsueh-chien Hsiao", "1954-11-14"),
+            &p("Xuejian Xiao", "1954-11-14"),
+        );
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+        // And a split name with one slip joins too.
+        let (s, f) = compare(
+            &p("Xoexue Huang", "2004-03-27"),
+            &p("Xue Xue Huang", "2004-03-27"),
+        );
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+    }
+
+    #[test]
+    fn a_patronymic_chain_reversed_is_another_person() {
+        // Tekle, son of Tadesse, is not Tadesse, son of Tekle.
+        let q = p("Tekle Tadesse", "");
+        let reversed = score(&q, &p("Tadesse Tekle", "1985-07-09"));
+        let same = score(&q, &p("Tekle Tadesse Girma", "1985-07-09"));
+        assert!(reversed < DEFAULT_THRESHOLD, "{reversed}");
+        assert!(reversed < same);
+        // Written surname first with a comma, the order is understood.
+        assert!(score(&q, &p("TADESSE, Tekle", "1985-07-09")) >= DEFAULT_THRESHOLD);
+        // Other names keep matching in any order (surname first without a mark).
+        assert!(
+            score(
+                &p("Garcia Lopez Jose", "1985-03-12"),
+                &p("José García López", "1985-03-12")
+            ) >= DEFAULT_THRESHOLD
+        );
     }
 
     #[test]
