@@ -612,9 +612,6 @@ impl Index {
     /// transliteration) is one of at least that many: its rarer spelling does not make a
     /// common name any less common ("Depak Sharma" among the Deepak Sharmas).
     fn query_namesakes(&self, q: &Prepared) -> u32 {
-        if crate::exp_off("qnames") {
-            return 1;
-        }
         name_keys(q)
             .iter()
             .filter_map(|k| self.namesakes.get(k))

@@ -52,12 +52,3 @@ pub use ident::{
 pub use index::{available_threads, entity_id, Index, IndexBuilder, IndexStats, LoadError};
 pub use record::{Gender, NameParts, PersonRecord};
 pub use score::{compare, Feature, Match, DEFAULT_THRESHOLD, FEATURES};
-
-// TEMPORARY (experiments, removed before the branch ends): ENLACE_EXP_OFF=a,b turns changes off.
-#[doc(hidden)]
-pub fn exp_off(name: &str) -> bool {
-    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    V.get_or_init(|| std::env::var("ENLACE_EXP_OFF").unwrap_or_default())
-        .split(',')
-        .any(|x| x == name)
-}

@@ -385,10 +385,8 @@ fn field_tokens(raw: &str) -> Vec<String> {
 /// Dores"): a word of the list that no other name follows is a name in another
 /// tradition (the Bengali surname Das, the Wade-Giles Lo and I for Luo and Yi), kept.
 pub(crate) fn drop_particles(words: Vec<String>) -> Vec<String> {
-    let particle_at = |i: usize| {
-        is_particle(&words[i])
-            && (crate::exp_off("particles") || words[i + 1..].iter().any(|w| !is_particle(w)))
-    };
+    let particle_at =
+        |i: usize| is_particle(&words[i]) && words[i + 1..].iter().any(|w| !is_particle(w));
     let kept: Vec<String> = (0..words.len())
         .filter(|&i| !particle_at(i))
         .map(|i| words[i].clone())
@@ -522,9 +520,7 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
         // (ti-an-xu-i) against two. Two real names differ syllable for syllable and keep
         // their count (Jianyan / Jianshan); a slip that re-cuts the word is a typo,
         // judged below like any other.
-        if a.zh_n.max(b.zh_n) >= 2
-            && (crate::exp_off("zhslip") || a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1)
-        {
+        if a.zh_n.max(b.zh_n) >= 2 && (a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1) {
             return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
         }
     }
@@ -535,11 +531,7 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     // two (Va / Ba), or one letter dropped from three with the first kept (Sw / Sow, Oi /
     // Obi), are one name misspelt. Not between two Chinese syllables (Li / Lin, Hu / Hua
     // are other names).
-    if la.min(lb) == 2
-        && la.max(lb) <= 3
-        && !(a.zh.is_some() && b.zh.is_some())
-        && !crate::exp_off("short")
-    {
+    if la.min(lb) == 2 && la.max(lb) <= 3 && !(a.zh.is_some() && b.zh.is_some()) {
         if la == lb && a.key == b.key {
             return (0.85, TokMatch::Phonetic);
         }
@@ -553,7 +545,7 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     // spelt by two transliteration conventions (Hunterian Mina / common Meena, both in
     // the lists): those letters write the same sound.
     if a.known && b.known {
-        if a.tlc == b.tlc && la.min(lb) >= 3 && !crate::exp_off("tlc") {
+        if a.tlc == b.tlc && la.min(lb) >= 3 {
             return (0.9, TokMatch::Phonetic);
         }
         return (jw.min(0.7), TokMatch::None);

@@ -387,8 +387,7 @@ pub(crate) fn name_logit(
                 // Otherwise joined only when the lengths allow a match (most pairs are far
                 // apart).
                 let joined_len = a.s.len() + b.s.len();
-                if (crate::exp_off("zhlen") || !zh_joined) && joined_len.abs_diff(tok_s.s.len()) > 2
-                {
+                if !zh_joined && joined_len.abs_diff(tok_s.s.len()) > 2 {
                     continue;
                 }
                 let exact = joined_len == tok_s.s.len()
@@ -400,9 +399,7 @@ pub(crate) fn name_logit(
                 if exact
                     || zh_joined
                     || jaro_winkler(&joined(), &tok_s.s) >= 0.93
-                    || (!crate::exp_off("joinslip")
-                        && joined_len >= 6
-                        && osa_distance(&joined(), &tok_s.s, 1) <= 1)
+                    || (joined_len >= 6 && osa_distance(&joined(), &tok_s.s, 1) <= 1)
                 {
                     if single_q {
                         c_of_q[s] = p;
@@ -486,12 +483,41 @@ pub(crate) fn name_logit(
     let inversions = anchors.windows(2).filter(|w| w[1].1 < w[0].1).count();
     let reversed = anchors.len() >= 2 && inversions * 2 > anchors.len() - 1;
     let n_anchor = anchors.len();
+    // A Chinese given name is one word (GB/T 28039: Wang Jianguo), its syllables in one
+    // order: split in two, Long Xiu is not Xiu Long. Two neighbouring syllables found
+    // side by side in the other order, the rest of the name in place (the family name,
+    // first or last), name two different persons.
+    if !reversed && n_anchor >= 3 {
+        let one = |t: &Tok| t.zh_n == 1;
+        for &(i, j, _, _) in &matched {
+            let Some(&(_, j2, _, _)) = matched.iter().find(|m| m.0 == i + 1) else {
+                continue;
+            };
+            if j2 + 1 == j
+                && one(&q.toks[i])
+                && one(&q.toks[i + 1])
+                && one(&c.toks[j])
+                && one(&c.toks[j2])
+                && q.toks[i].s != q.toks[i + 1].s
+            {
+                l -= CONFLICT;
+                push(&mut feats, "name_conflict", -CONFLICT, || {
+                    format!(
+                        "{} {} vs {} {} (a Chinese given name's syllables in the other order)",
+                        q.toks[i].s,
+                        q.toks[i + 1].s,
+                        c.toks[j2].s,
+                        c.toks[j].s
+                    )
+                });
+            }
+        }
+    }
     // Ethiopian, Eritrean and Somali names are a chain (given, father's, grandfather's),
     // never written in another order without a mark: "Tadesse Tekle" is Tekle's son, not
     // Tekle Tadesse. When every aligned part is such a name on one side at least and
     // their order is reversed, the given names disagree.
     if reversed
-        && !crate::exp_off("chain")
         && anchors
             .iter()
             .all(|&(i, j)| q.toks[i].chain || c.toks[j].chain)
@@ -752,6 +778,22 @@ mod tests {
             score(
                 &p("Garcia Lopez Jose", "1985-03-12"),
                 &p("José García López", "1985-03-12")
+            ) >= DEFAULT_THRESHOLD
+        );
+    }
+
+    #[test]
+    fn a_chinese_given_name_keeps_its_syllables_in_order() {
+        let q = p("Long-xiu Zhou", "");
+        let other = score(&q, &p("Xiu-long Zhou", "1960-05-13"));
+        let same = score(&q, &p("Zhou Long Xiu", "1960-05-13"));
+        assert!(other < DEFAULT_THRESHOLD, "{other}");
+        assert!(same >= DEFAULT_THRESHOLD, "{same}");
+        // Family name first or last, the given name in order: the same name.
+        assert!(
+            score(
+                &p("Zhou Longxiu", "1960-05-13"),
+                &p("Long Xiu ZHOU", "1960-05-13")
             ) >= DEFAULT_THRESHOLD
         );
     }
