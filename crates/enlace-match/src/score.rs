@@ -395,11 +395,14 @@ pub(crate) fn name_logit(
                     && tok_s.s.ends_with(&*b.s);
                 let joined = || format!("{}{}", a.s, b.s);
                 // A long joined form one slip from the single word ("xue xue" / "xoexue")
-                // is the same name split, with a typo.
+                // is the same name split, with a typo; not when all read as Chinese
+                // (Wei Ping / Meiping differ by a syllable: two names).
                 if exact
                     || zh_joined
                     || jaro_winkler(&joined(), &tok_s.s) >= 0.93
-                    || (joined_len >= 6 && osa_distance(&joined(), &tok_s.s, 1) <= 1)
+                    || (joined_len >= 6
+                        && !(a.zh.is_some() && b.zh.is_some() && tok_s.zh.is_some())
+                        && osa_distance(&joined(), &tok_s.s, 1) <= 1)
                 {
                     if single_q {
                         c_of_q[s] = p;
@@ -517,10 +520,19 @@ pub(crate) fn name_logit(
     // never written in another order without a mark: "Tadesse Tekle" is Tekle's son, not
     // Tekle Tadesse. When every aligned part is such a name on one side at least and
     // their order is reversed, the given names disagree.
+    // A name repeated in the chain (Abebe Goitom Abebe: the grandfather named like the
+    // grandson) aligns either way, so it says nothing of the order.
+    let repeated = |toks: &[Tok]| {
+        toks.iter()
+            .enumerate()
+            .any(|(k, t)| toks[k + 1..].iter().any(|u| u.key == t.key))
+    };
     if reversed
         && anchors
             .iter()
             .all(|&(i, j)| q.toks[i].chain || c.toks[j].chain)
+        && !repeated(&q.toks[..nq])
+        && !repeated(&c.toks[..nc])
     {
         l -= CONFLICT;
         push(&mut feats, "name_conflict", -CONFLICT, || {
@@ -755,6 +767,9 @@ mod tests {
         );
         assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
         assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+        // Two Chinese names a syllable apart do not join (Wei Ping / Meiping).
+        let (_, f) = compare(&p("Meiping Liu", "1996"), &p("WEI PING LIU", "1997-05-21"));
+        assert!(f.iter().all(|x| !x.detail.contains("joined")), "{f:#?}");
         // And a split name with one slip joins too.
         let (s, f) = compare(
             &p("Xoexue Huang", "2004-03-27"),
@@ -771,6 +786,13 @@ mod tests {
         let same = score(&q, &p("Tekle Tadesse Girma", "1985-07-09"));
         assert!(reversed < DEFAULT_THRESHOLD, "{reversed}");
         assert!(reversed < same);
+        // A chain that repeats a name says nothing of the order.
+        assert!(
+            score(
+                &p("Abebe Goitom", "1965-09-02"),
+                &p("AVEBE GOITOM ABEBE", "1965-09-02")
+            ) >= DEFAULT_THRESHOLD
+        );
         // Written surname first with a comma, the order is understood.
         assert!(score(&q, &p("TADESSE, Tekle", "1985-07-09")) >= DEFAULT_THRESHOLD);
         // Other names keep matching in any order (surname first without a mark).
