@@ -10,7 +10,7 @@ use crate::dob::Dob;
 use crate::ftm::{FtmId, FtmLine};
 use crate::names::{block_keys, tok_sim, token_weight, Interner, Tok, TokMatch};
 use crate::record::{PersonRecord, Prepared};
-use crate::score::{self, logit, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
+use crate::score::{self, logit_covers, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
 use crate::text::fnv1a;
 
 /// Keys are already well-mixed hashes: hashing them again is wasted work.
@@ -608,9 +608,11 @@ impl Index {
     }
 
     /// How many records carry the query's name as it is written (the fewest over its
-    /// variants; 1 when none does). A candidate spelt otherwise (a typo, another
-    /// transliteration) is one of at least that many: its rarer spelling does not make a
-    /// common name any less common ("Depak Sharma" among the Deepak Sharmas).
+    /// variants; 1 when none does). A candidate that carries the whole of that name, spelt
+    /// otherwise (a typo, another transliteration), is one of at least that many: its
+    /// rarer spelling does not make a common name any less common ("Depak Sharma" among
+    /// the Deepak Sharmas). A candidate that lacks a part of it (Fergus Harbottle for
+    /// Joshua Harbottle) is not one of them, and keeps its own count.
     fn query_namesakes(&self, q: &Prepared) -> u32 {
         name_keys(q)
             .iter()
@@ -728,7 +730,7 @@ impl Index {
                     }
                 }
                 let slot = self.slots.get(s as usize)?.as_ref()?;
-                Some((s, slot, self.namesakes_of(slot).max(query_namesakes)))
+                Some((s, slot, self.namesakes_of(slot)))
             })
             .collect();
         std::hint::black_box(
@@ -741,7 +743,13 @@ impl Index {
         let mut scored: Vec<(f64, u32)> = survivors
             .iter()
             .filter_map(|&(s, slot, namesakes)| {
-                let l = logit(q, &slot.rec, &mut memo, prior, None) + namesakes_logit(namesakes);
+                let (l, covers) = logit_covers(q, &slot.rec, &mut memo, prior, None);
+                let n = if covers {
+                    namesakes.max(query_namesakes)
+                } else {
+                    namesakes
+                };
+                let l = l + namesakes_logit(n);
                 (l >= min_logit).then_some((l, s))
             })
             .collect();
@@ -759,9 +767,14 @@ impl Index {
                     });
                 }
                 let mut explanation = Vec::new();
-                let mut l = logit(q, &slot.rec, &mut memo, prior, Some(&mut explanation));
+                let (mut l, covers) =
+                    logit_covers(q, &slot.rec, &mut memo, prior, Some(&mut explanation));
                 let own = self.namesakes_of(slot);
-                let n = own.max(query_namesakes);
+                let n = if covers {
+                    own.max(query_namesakes)
+                } else {
+                    own
+                };
                 if n > 1 {
                     let w = namesakes_logit(n);
                     l += w;
@@ -1600,6 +1613,21 @@ mod tests {
         // The misspelt record does not outrank the records spelt as asked.
         let exact = hits.iter().find(|m| m.id == "n0").map(|m| m.score);
         assert!(typo.map(|m| m.score) <= exact, "{hits:#?}");
+        // A record without a part of the query's name (another given name) is not one of
+        // its namesakes: it keeps its own count.
+        ix.insert(
+            "other".into(),
+            &PersonRecord::with_name("Rakesh Sharma").birth_date("1963-09-17"),
+        );
+        let hits = ix.query(
+            &PersonRecord::with_name("Deepak Sharma").birth_date("1963-09-17"),
+            10,
+        );
+        let other = hits.iter().find(|m| m.id == "other");
+        assert!(
+            other.is_some_and(|m| m.explanation.iter().all(|f| f.feature != "namesakes")),
+            "{other:#?}"
+        );
     }
 
     #[test]

@@ -158,9 +158,23 @@ pub(crate) fn logit(
     c: &Prepared,
     weigh: &mut dyn Tokens,
     prior: f64,
-    mut feats: Option<&mut Vec<Feature>>,
+    feats: Option<&mut Vec<Feature>>,
 ) -> f64 {
+    logit_covers(q, c, weigh, prior, feats).0
+}
+
+/// [`logit`], and whether the candidate carries the query's whole name (every part of the
+/// best-agreeing query name found in it, in some spelling): only then is it one of the
+/// records that carry the query's name (see `Index::query_namesakes`).
+pub(crate) fn logit_covers(
+    q: &Prepared,
+    c: &Prepared,
+    weigh: &mut dyn Tokens,
+    prior: f64,
+    mut feats: Option<&mut Vec<Feature>>,
+) -> (f64, bool) {
     let mut l = prior;
+    let mut covers = false;
     push(&mut feats, "prior", prior, || {
         "a candidate is presumed another person until the evidence says otherwise".to_owned()
     });
@@ -170,9 +184,10 @@ pub(crate) fn logit(
         let mut best = (f64::NEG_INFINITY, 0usize, 0usize);
         for (qi, qn) in q.names.iter().enumerate() {
             for (ci, cn) in c.names.iter().enumerate() {
-                let v = name_logit(qn, cn, weigh, None);
+                let (v, all) = name_logit(qn, cn, weigh, None);
                 if v > best.0 {
                     best = (v, qi, ci);
+                    covers = all;
                 }
             }
         }
@@ -273,7 +288,7 @@ pub(crate) fn logit(
             "document numbers of the same kind differ".to_owned()
         });
     }
-    l
+    (l, covers)
 }
 
 fn id_weight(kind: IdKind) -> f64 {
@@ -305,17 +320,18 @@ fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
 /// Compares two name variants: aligns their tokens one to one (best similarity first),
 /// joins split/compound tokens, then charges tokens left over: mildly when only one side
 /// has them (a dropped surname), heavily when both sides have a different token in the
-/// same place (relatives sharing surnames).
+/// same place (relatives sharing surnames). Also says whether every query token found a
+/// counterpart (aligned, or joined/split).
 pub(crate) fn name_logit(
     q: &PName,
     c: &PName,
     weigh: &mut dyn Tokens,
     mut feats: Option<&mut Vec<Feature>>,
-) -> f64 {
+) -> (f64, bool) {
     let nq = q.toks.len().min(MAXT);
     let nc = c.toks.len().min(MAXT);
     if nq == 0 || nc == 0 {
-        return 0.0;
+        return (0.0, false);
     }
     let mut sims = [[(0.0f64, TokMatch::None); MAXT]; MAXT];
     let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(nq * nc);
@@ -630,13 +646,14 @@ pub(crate) fn name_logit(
         });
     }
     uc.clear();
+    let covers = (0..nq).all(|i| c_of_q[i] != usize::MAX);
     if q.weak || c.weak {
         l -= WEAK;
         push(&mut feats, "name_weak_alias", -WEAK, || {
             "compared through a weak alias".to_owned()
         });
     }
-    l
+    (l, covers)
 }
 
 #[cfg(test)]
