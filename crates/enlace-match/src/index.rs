@@ -10,7 +10,7 @@ use crate::dob::Dob;
 use crate::ftm::{FtmId, FtmLine};
 use crate::names::{block_keys, tok_sim, token_weight, Interner, Tok, TokMatch};
 use crate::record::{PersonRecord, Prepared};
-use crate::score::{self, logit, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
+use crate::score::{self, logit_covers, namesakes_logit, sigmoid, Match, Tokens, PRIOR};
 use crate::text::fnv1a;
 
 /// Keys are already well-mixed hashes: hashing them again is wasted work.
@@ -607,6 +607,22 @@ impl Index {
             .max(1)
     }
 
+    /// How many records carry the query's name as it is written (the fewest over its
+    /// variants; 1 when none does). A candidate that carries the whole of that name, spelt
+    /// otherwise (a typo, another transliteration), is one of at least that many: its
+    /// rarer spelling does not make a common name any less common ("Depak Sharma" among
+    /// the Deepak Sharmas). A candidate that lacks a part of it (Fergus Harbottle for
+    /// Joshua Harbottle) is not one of them, and keeps its own count.
+    fn query_namesakes(&self, q: &Prepared) -> u32 {
+        name_keys(q)
+            .iter()
+            .filter_map(|k| self.namesakes.get(k))
+            .filter_map(|&g| self.group_counts.get(g as usize).map(|c| c.1))
+            .min()
+            .unwrap_or(1)
+            .max(1)
+    }
+
     /// Prior log-odds for a candidate. Beyond a hundred thousand records it falls with the
     /// index's size (more people, more chance likenesses); below that it stays fixed, so a
     /// small node does not hit on every namesake it happens to hold.
@@ -630,6 +646,7 @@ impl Index {
         self.weigh(&mut q);
         let q = &q;
         let prior = self.prior();
+        let query_namesakes = self.query_namesakes(q);
         let mut keys = Vec::new();
         emit_keys(q, true, &mut keys);
         let lists: Vec<(&[u32], KeyKind)> = keys
@@ -726,7 +743,13 @@ impl Index {
         let mut scored: Vec<(f64, u32)> = survivors
             .iter()
             .filter_map(|&(s, slot, namesakes)| {
-                let l = logit(q, &slot.rec, &mut memo, prior, None) + namesakes_logit(namesakes);
+                let (l, covers) = logit_covers(q, &slot.rec, &mut memo, prior, None);
+                let n = if covers {
+                    namesakes.max(query_namesakes)
+                } else {
+                    namesakes
+                };
+                let l = l + namesakes_logit(n);
                 (l >= min_logit).then_some((l, s))
             })
             .collect();
@@ -744,15 +767,27 @@ impl Index {
                     });
                 }
                 let mut explanation = Vec::new();
-                let mut l = logit(q, &slot.rec, &mut memo, prior, Some(&mut explanation));
-                let n = self.namesakes_of(slot);
+                let (mut l, covers) =
+                    logit_covers(q, &slot.rec, &mut memo, prior, Some(&mut explanation));
+                let own = self.namesakes_of(slot);
+                let n = if covers {
+                    own.max(query_namesakes)
+                } else {
+                    own
+                };
                 if n > 1 {
                     let w = namesakes_logit(n);
                     l += w;
                     explanation.push(crate::score::Feature {
                         feature: "namesakes".to_owned(),
                         contribution: w,
-                        detail: format!("{n} records in the index carry this same name"),
+                        detail: if own >= query_namesakes {
+                            format!("{n} records in the index carry this same name")
+                        } else {
+                            format!(
+                                "{n} records in the index carry the name as the query writes it"
+                            )
+                        },
                     });
                 }
                 Some(Match {
@@ -1549,6 +1584,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_misspelt_record_of_a_common_name_shares_its_namesakes() {
+        let mut ix = Index::new();
+        for (i, dob) in ["1951-01-02", "1963-09-17", "1970-03-04", "1988-12-30"]
+            .iter()
+            .enumerate()
+        {
+            ix.insert(
+                format!("n{i}"),
+                &PersonRecord::with_name("Deepak Sharma").birth_date(dob),
+            );
+        }
+        ix.insert(
+            "typo".into(),
+            &PersonRecord::with_name("Depak Sharma").birth_date("1952-01-27"),
+        );
+        let hits = ix.query(&PersonRecord::with_name("Deepak Sharma"), 10);
+        let typo = hits.iter().find(|m| m.id == "typo");
+        let f = typo.and_then(|m| m.explanation.iter().find(|f| f.feature == "namesakes"));
+        let (w, detail) = f
+            .map(|f| (f.contribution, f.detail.clone()))
+            .unwrap_or_default();
+        assert!((w + 4f64.ln()).abs() < 1e-9, "{w}");
+        assert!(detail.contains("as the query writes it"), "{detail}");
+        // The misspelt record does not outrank the records spelt as asked.
+        let exact = hits.iter().find(|m| m.id == "n0").map(|m| m.score);
+        assert!(typo.map(|m| m.score) <= exact, "{hits:#?}");
+        // A record without a part of the query's name (another given name) is not one of
+        // its namesakes: it keeps its own count.
+        ix.insert(
+            "other".into(),
+            &PersonRecord::with_name("Rakesh Sharma").birth_date("1963-09-17"),
+        );
+        let hits = ix.query(
+            &PersonRecord::with_name("Deepak Sharma").birth_date("1963-09-17"),
+            10,
+        );
+        let other = hits.iter().find(|m| m.id == "other");
+        assert!(
+            other.is_some_and(|m| m.explanation.iter().all(|f| f.feature != "namesakes")),
+            "{other:#?}"
+        );
     }
 
     #[test]

@@ -39,9 +39,15 @@ pub(crate) struct TokData {
     pub zh: Option<Box<str>>,
     /// Number of syllables in `zh`.
     pub zh_n: u8,
+    /// A name found only in the Ethiopian / Eritrean and Somali lists, whose names are a
+    /// chain (given, father's, grandfather's) read in one order only.
+    pub chain: bool,
     /// Hash of the phonetic key after folding transliteration variants (see
     /// [`translit_fold`]).
     pub tl: u64,
+    /// The same, without the silent endings dropped: two names we know that agree on it
+    /// are one name in two transliterations (Meena / Mina, Deepak / Dipak).
+    pub tlc: u64,
 }
 
 /// A name token prepared once, at insert or query time, so comparisons are cheap: the
@@ -136,6 +142,8 @@ struct Tables {
     known: HashSet<String>,
     /// Names of the non-Chinese lists: never read as Chinese syllables.
     not_chinese: HashSet<String>,
+    /// Names of the patronymic-chain lists (Habesha, Somali) that no other list holds.
+    chain: HashSet<String>,
     particles: HashSet<&'static str>,
 }
 
@@ -180,7 +188,36 @@ fn tables() -> &'static Tables {
             data::CHINESE_SYLLABLES,
         ];
         let mut not_chinese = HashSet::new();
+        // Ethiopian and Eritrean (Amharic, Tigrinya) names: the Somali lists are left out,
+        // their names (Mohamed, Ali, Hassan) being written in every order elsewhere.
+        let chain_lists: [&[&str]; 2] = [data::HABESHA_MALE, data::HABESHA_FEMALE];
+        let mut chain: HashSet<String> = chain_lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|w| fold(w))
+            .filter(|w| !w.contains(' '))
+            .collect();
+        let african: [&[&str]; 5] = [
+            data::AFRICAN_MALE,
+            data::AFRICAN_FEMALE,
+            data::AFRICAN_SURNAMES,
+            data::SOMALI_MALE,
+            data::SOMALI_FEMALE,
+        ];
         for list in lists {
+            // Other traditions' names (Helen, Asha, Omar) are not read as a chain; the
+            // general African lists hold Habesha names too, for the same persons.
+            if !chain_lists
+                .iter()
+                .chain(african.iter())
+                .any(|c| std::ptr::eq(*c, *list))
+            {
+                for w in list.iter() {
+                    for part in fold(w).split(' ') {
+                        chain.remove(part);
+                    }
+                }
+            }
             let chinese = std::ptr::eq(*list, data::CHINESE_SYLLABLES)
                 || std::ptr::eq(*list, data::CHINESE_SURNAMES);
             for w in list.iter() {
@@ -230,6 +267,7 @@ fn tables() -> &'static Tables {
             near_names,
             known,
             not_chinese,
+            chain,
             particles,
         }
     })
@@ -318,8 +356,10 @@ pub(crate) fn prep_token(s: &str) -> Tok {
             groups: groups.into_boxed_slice(),
             known,
             zh_n,
+            chain: t.chain.contains(s),
             zh: zh.map(String::into_boxed_str),
             tl: fnv1a(&[phonetic::key(&translit_fold(s)).as_bytes()]),
+            tlc: fnv1a(&[phonetic::key(&translit_core(s)).as_bytes()]),
             s: s.into(),
             h: fnv1a(&[s.as_bytes()]),
             key: key.into(),
@@ -331,12 +371,26 @@ pub(crate) fn prep_token(s: &str) -> Tok {
 
 /// Folds one name field into tokens, dropping particles (unless that would leave nothing).
 fn field_tokens(raw: &str) -> Vec<String> {
-    let words: Vec<String> = fold(raw)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
+    drop_particles(
+        fold(raw)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// Drops the particles of a field's folded words (unless that would leave nothing). A
+/// particle joins the name after it ("de la Cruz", "van der Berg", "bin Laden", "das
+/// Dores"): a word of the list that no other name follows is a name in another
+/// tradition (the Bengali surname Das, the Wade-Giles Lo and I for Luo and Yi), kept.
+pub(crate) fn drop_particles(words: Vec<String>) -> Vec<String> {
+    let particle_at =
+        |i: usize| is_particle(&words[i]) && words[i + 1..].iter().any(|w| !is_particle(w));
+    let kept: Vec<String> = (0..words.len())
+        .filter(|&i| !particle_at(i))
+        .map(|i| words[i].clone())
         .collect();
-    let kept: Vec<String> = words.iter().filter(|w| !is_particle(w)).cloned().collect();
     if kept.is_empty() {
         words
     } else {
@@ -461,17 +515,39 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
         if x == y {
             return (0.93, TokMatch::Phonetic);
         }
-        if a.zh_n.max(b.zh_n) >= 2 {
+        // Unless one slip of the pen (a letter left out, added, changed or two swapped)
+        // breaks the syllables apart: "tianxui" for "tianxiu" reads as four syllables
+        // (ti-an-xu-i) against two. Two real names differ syllable for syllable and keep
+        // their count (Jianyan / Jianshan); a slip that re-cuts the word is a typo,
+        // judged below like any other.
+        if a.zh_n.max(b.zh_n) >= 2 && (a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1) {
             return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
         }
     }
     if a.key == b.key && la.min(lb) >= 3 {
         return (0.93, TokMatch::Phonetic);
     }
+    // Short names (West African Ba, Sy, Sow, Obi): two letters that sound as the other
+    // two (Va / Ba), or one letter dropped from three with the first kept (Sw / Sow, Oi /
+    // Obi), are one name misspelt. Not between two Chinese syllables (Li / Lin, Hu / Hua
+    // are other names).
+    if la.min(lb) == 2 && la.max(lb) <= 3 && !(a.zh.is_some() && b.zh.is_some()) {
+        if la == lb && a.key == b.key {
+            return (0.85, TokMatch::Phonetic);
+        }
+        if la != lb && a.s.as_bytes()[0] == b.s.as_bytes()[0] && osa_distance(&a.s, &b.s, 1) == 1 {
+            return (0.8, TokMatch::Typo);
+        }
+    }
     let jw = jaro_winkler(&a.s, &b.s);
     // Two different names we both know (Mario / María, Luis / Luisa, García / Garza) are
-    // not a typo of each other: that is how siblings differ.
+    // not a typo of each other: that is how siblings differ. Unless they are one name
+    // spelt by two transliteration conventions (Hunterian Mina / common Meena, both in
+    // the lists): those letters write the same sound.
     if a.known && b.known {
+        if a.tlc == b.tlc && la.min(lb) >= 3 {
+            return (0.9, TokMatch::Phonetic);
+        }
         return (jw.min(0.7), TokMatch::None);
     }
     // Transliteration variants (Deepak / Dipak, Mamadou / Mamadu, Jacques / Jak).
@@ -540,6 +616,21 @@ pub(crate) fn joined_block_key(a: &Tok, b: &Tok) -> Option<u64> {
 /// names (ou/u, dj/j, tch/ch), and Haitian Creole orthography of French names (oi → wa,
 /// qu/c → k, ph → f, au/eau → o, silent final e/s).
 pub(crate) fn translit_fold(s: &str) -> String {
+    let mut w = translit_core(s);
+    if w.len() > 3 {
+        for suffix in ["es", "e", "s"] {
+            if let Some(x) = w.strip_suffix(suffix) {
+                w = x.to_owned();
+                break;
+            }
+        }
+    }
+    w
+}
+
+/// [`translit_fold`] without the silent endings dropped (Mina / Meena, not Marco /
+/// Marcos).
+pub(crate) fn translit_core(s: &str) -> String {
     let mut w = s.to_owned();
     for (a, b) in [
         ("eau", "o"),
@@ -563,14 +654,6 @@ pub(crate) fn translit_fold(s: &str) -> String {
     ] {
         if w.contains(a) {
             w = w.replace(a, b);
-        }
-    }
-    if w.len() > 3 {
-        for suffix in ["es", "e", "s"] {
-            if let Some(x) = w.strip_suffix(suffix) {
-                w = x.to_owned();
-                break;
-            }
         }
     }
     w
@@ -644,6 +727,55 @@ mod tests {
         assert_eq!(sim("mario", "maria").1, TokMatch::None);
         assert_eq!(sim("garcia", "garza").1, TokMatch::None);
         assert_eq!(sim("xochitl", "xochilt").1, TokMatch::Typo);
+    }
+
+    #[test]
+    fn a_slip_that_recuts_a_chinese_name_is_a_typo() {
+        // "tianxui" reads ti-an-xu-i: one swap of two letters, not another name.
+        assert_eq!(sim("tianxui", "tianxiu").1, TokMatch::Typo);
+        // Names that differ syllable for syllable stay two names.
+        assert_eq!(sim("jianyan", "jianshan").1, TokMatch::None);
+        assert_eq!(sim("jingqing", "yingqing").1, TokMatch::None);
+        assert_eq!(sim("xin", "xinhui").1, TokMatch::None);
+    }
+
+    #[test]
+    fn known_names_in_two_transliterations_are_one_name() {
+        assert!(prep_token("meena").known && prep_token("mina").known);
+        assert_eq!(sim("mina", "meena").1, TokMatch::Phonetic);
+        // Known names that differ otherwise stay apart, endings included.
+        assert_eq!(sim("mario", "maria").1, TokMatch::None);
+        assert_eq!(sim("luis", "luisa").1, TokMatch::None);
+    }
+
+    #[test]
+    fn short_names_misspelt() {
+        assert_eq!(sim("sw", "sow").1, TokMatch::Typo);
+        assert_eq!(sim("oi", "obi").1, TokMatch::Typo);
+        assert_eq!(sim("va", "ba").1, TokMatch::Phonetic);
+        // Chinese syllables stay apart, and other short names too.
+        assert_eq!(sim("li", "lin").1, TokMatch::None);
+        assert_eq!(sim("sy", "ba").1, TokMatch::None);
+    }
+
+    #[test]
+    fn patronymic_chain_names_are_marked() {
+        assert!(prep_token("tadesse").chain);
+        assert!(prep_token("tekle").chain);
+        // Names other traditions hold too (Mohamed, Ali, Helen) are not.
+        assert!(!prep_token("mohamed").chain);
+        assert!(!prep_token("helen").chain);
+        assert!(!prep_token("garcia").chain);
+    }
+
+    #[test]
+    fn a_particle_last_in_its_field_is_a_name() {
+        let (_, _, u) = parse_full("Priya Das");
+        assert_eq!(u, vec!["priya", "das"]);
+        let (g, s, _) = parse_full("LO, Wei");
+        assert_eq!((g, s), (vec!["wei".to_owned()], vec!["lo".to_owned()]));
+        let (_, _, u) = parse_full("Maria das Dores");
+        assert_eq!(u, vec!["maria", "dores"]);
     }
 
     #[test]

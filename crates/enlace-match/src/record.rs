@@ -377,21 +377,13 @@ impl PersonRecord {
             if !n.given.is_empty() || !n.surnames.is_empty() {
                 let tok = |v: &Vec<String>| -> Vec<String> {
                     let joined = v.join(" ");
-                    let words: Vec<String> = fold(&joined)
-                        .split(' ')
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_owned)
-                        .collect();
-                    let kept: Vec<String> = words
-                        .iter()
-                        .filter(|w| !names::is_particle(w))
-                        .cloned()
-                        .collect();
-                    if kept.is_empty() {
-                        words
-                    } else {
-                        kept
-                    }
+                    names::drop_particles(
+                        fold(&joined)
+                            .split(' ')
+                            .filter(|w| !w.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    )
                 };
                 parts.push((tok(&n.given), tok(&n.surnames), Vec::new()));
             }

@@ -8,7 +8,7 @@ use crate::dob::{self, DobMatch};
 use crate::ident::IdKind;
 use crate::names::{tok_sim, PName, Tok, TokMatch, DEFAULT_TOKEN_WEIGHT};
 use crate::record::{Gender, PersonRecord, Prepared};
-use crate::text::jaro_winkler;
+use crate::text::{jaro_winkler, osa_distance};
 
 /// The score at or above which a check answers "hit" (and `enlace match` keeps a match).
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
@@ -158,9 +158,23 @@ pub(crate) fn logit(
     c: &Prepared,
     weigh: &mut dyn Tokens,
     prior: f64,
-    mut feats: Option<&mut Vec<Feature>>,
+    feats: Option<&mut Vec<Feature>>,
 ) -> f64 {
+    logit_covers(q, c, weigh, prior, feats).0
+}
+
+/// [`logit`], and whether the candidate carries the query's whole name (every part of the
+/// best-agreeing query name found in it, in some spelling): only then is it one of the
+/// records that carry the query's name (see `Index::query_namesakes`).
+pub(crate) fn logit_covers(
+    q: &Prepared,
+    c: &Prepared,
+    weigh: &mut dyn Tokens,
+    prior: f64,
+    mut feats: Option<&mut Vec<Feature>>,
+) -> (f64, bool) {
     let mut l = prior;
+    let mut covers = false;
     push(&mut feats, "prior", prior, || {
         "a candidate is presumed another person until the evidence says otherwise".to_owned()
     });
@@ -170,9 +184,10 @@ pub(crate) fn logit(
         let mut best = (f64::NEG_INFINITY, 0usize, 0usize);
         for (qi, qn) in q.names.iter().enumerate() {
             for (ci, cn) in c.names.iter().enumerate() {
-                let v = name_logit(qn, cn, weigh, None);
+                let (v, all) = name_logit(qn, cn, weigh, None);
                 if v > best.0 {
                     best = (v, qi, ci);
+                    covers = all;
                 }
             }
         }
@@ -273,7 +288,7 @@ pub(crate) fn logit(
             "document numbers of the same kind differ".to_owned()
         });
     }
-    l
+    (l, covers)
 }
 
 fn id_weight(kind: IdKind) -> f64 {
@@ -305,17 +320,18 @@ fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
 /// Compares two name variants: aligns their tokens one to one (best similarity first),
 /// joins split/compound tokens, then charges tokens left over: mildly when only one side
 /// has them (a dropped surname), heavily when both sides have a different token in the
-/// same place (relatives sharing surnames).
+/// same place (relatives sharing surnames). Also says whether every query token found a
+/// counterpart (aligned, or joined/split).
 pub(crate) fn name_logit(
     q: &PName,
     c: &PName,
     weigh: &mut dyn Tokens,
     mut feats: Option<&mut Vec<Feature>>,
-) -> f64 {
+) -> (f64, bool) {
     let nq = q.toks.len().min(MAXT);
     let nc = c.toks.len().min(MAXT);
     if nq == 0 || nc == 0 {
-        return 0.0;
+        return (0.0, false);
     }
     let mut sims = [[(0.0f64, TokMatch::None); MAXT]; MAXT];
     let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(nq * nc);
@@ -372,16 +388,10 @@ pub(crate) fn name_logit(
                 if !free_p {
                     continue;
                 }
-                // Joined only when the lengths allow a match (most pairs are far apart).
-                let joined_len = a.s.len() + b.s.len();
-                if joined_len.abs_diff(tok_s.s.len()) > 2 {
-                    continue;
-                }
-                let exact = joined_len == tok_s.s.len()
-                    && tok_s.s.starts_with(&*a.s)
-                    && tok_s.s.ends_with(&*b.s);
-                // Chinese given names: "Hsiao-ming" / "Xiaoming", in either romanisation.
-                let zh_joined = || match (&a.zh, &b.zh, &tok_s.zh) {
+                // Chinese given names: "Hsueh-chien" / "Xuejian", in either romanisation,
+                // compared by sound class: the two spellings' lengths may differ by more
+                // than the spelling test below allows (Wade-Giles writes hs, ch, ieh).
+                let zh_joined = match (&a.zh, &b.zh, &tok_s.zh) {
                     (Some(x), Some(y), Some(z)) => {
                         z.len() == x.len() + y.len() + 1
                             && z.starts_with(&**x)
@@ -390,9 +400,25 @@ pub(crate) fn name_logit(
                     }
                     _ => false,
                 };
+                // Otherwise joined only when the lengths allow a match (most pairs are far
+                // apart).
+                let joined_len = a.s.len() + b.s.len();
+                if !zh_joined && joined_len.abs_diff(tok_s.s.len()) > 2 {
+                    continue;
+                }
+                let exact = joined_len == tok_s.s.len()
+                    && tok_s.s.starts_with(&*a.s)
+                    && tok_s.s.ends_with(&*b.s);
+                let joined = || format!("{}{}", a.s, b.s);
+                // A long joined form one slip from the single word ("xue xue" / "xoexue")
+                // is the same name split, with a typo; not when all read as Chinese
+                // (Wei Ping / Meiping differ by a syllable: two names).
                 if exact
-                    || zh_joined()
-                    || jaro_winkler(&format!("{}{}", a.s, b.s), &tok_s.s) >= 0.93
+                    || zh_joined
+                    || jaro_winkler(&joined(), &tok_s.s) >= 0.93
+                    || (joined_len >= 6
+                        && !(a.zh.is_some() && b.zh.is_some() && tok_s.zh.is_some())
+                        && osa_distance(&joined(), &tok_s.s, 1) <= 1)
                 {
                     if single_q {
                         c_of_q[s] = p;
@@ -476,6 +502,59 @@ pub(crate) fn name_logit(
     let inversions = anchors.windows(2).filter(|w| w[1].1 < w[0].1).count();
     let reversed = anchors.len() >= 2 && inversions * 2 > anchors.len() - 1;
     let n_anchor = anchors.len();
+    // A Chinese given name is one word (GB/T 28039: Wang Jianguo), its syllables in one
+    // order: split in two, Long Xiu is not Xiu Long. Two neighbouring syllables found
+    // side by side in the other order, the rest of the name in place (the family name,
+    // first or last), name two different persons.
+    if !reversed && n_anchor >= 3 {
+        let one = |t: &Tok| t.zh_n == 1;
+        for &(i, j, _, _) in &matched {
+            let Some(&(_, j2, _, _)) = matched.iter().find(|m| m.0 == i + 1) else {
+                continue;
+            };
+            if j2 + 1 == j
+                && one(&q.toks[i])
+                && one(&q.toks[i + 1])
+                && one(&c.toks[j])
+                && one(&c.toks[j2])
+                && q.toks[i].s != q.toks[i + 1].s
+            {
+                l -= CONFLICT;
+                push(&mut feats, "name_conflict", -CONFLICT, || {
+                    format!(
+                        "{} {} vs {} {} (a Chinese given name's syllables in the other order)",
+                        q.toks[i].s,
+                        q.toks[i + 1].s,
+                        c.toks[j2].s,
+                        c.toks[j].s
+                    )
+                });
+            }
+        }
+    }
+    // Ethiopian, Eritrean and Somali names are a chain (given, father's, grandfather's),
+    // never written in another order without a mark: "Tadesse Tekle" is Tekle's son, not
+    // Tekle Tadesse. When every aligned part is such a name on one side at least and
+    // their order is reversed, the given names disagree.
+    // A name repeated in the chain (Abebe Goitom Abebe: the grandfather named like the
+    // grandson) aligns either way, so it says nothing of the order.
+    let repeated = |toks: &[Tok]| {
+        toks.iter()
+            .enumerate()
+            .any(|(k, t)| toks[k + 1..].iter().any(|u| u.key == t.key))
+    };
+    if reversed
+        && anchors
+            .iter()
+            .all(|&(i, j)| q.toks[i].chain || c.toks[j].chain)
+        && !repeated(&q.toks[..nq])
+        && !repeated(&c.toks[..nc])
+    {
+        l -= CONFLICT;
+        push(&mut feats, "name_conflict", -CONFLICT, || {
+            "the parts of a patronymic chain in reversed order".to_owned()
+        });
+    }
     let q_gap = |i: usize| (0..i).filter(|&k| c_of_q[k] != usize::MAX).count();
     let c_gap = |j: usize| {
         let before = (0..j).filter(|&k| q_of_c[k] != usize::MAX).count();
@@ -567,13 +646,14 @@ pub(crate) fn name_logit(
         });
     }
     uc.clear();
+    let covers = (0..nq).all(|i| c_of_q[i] != usize::MAX);
     if q.weak || c.weak {
         l -= WEAK;
         push(&mut feats, "name_weak_alias", -WEAK, || {
             "compared through a weak alias".to_owned()
         });
     }
-    l
+    (l, covers)
 }
 
 #[cfg(test)]
@@ -693,6 +773,68 @@ mod tests {
         let wrong = p("Ana Pérez Soto", "1971-11-23");
         assert!(score(&with, &wrong) < score(&with, &without));
         assert!(score(&with, &without) < score(&with, &with));
+    }
+
+    #[test]
+    fn a_split_chinese_name_joins_its_other_romanisation() {
+        // Wade-Giles is longer than pinyin (hs, ch, ieh): the parts still join.
+        let (s, f) = compare(
+            &p("Hsueh-chien Hsiao", "1954-11-14"),
+            &p("Xuejian Xiao", "1954-11-14"),
+        );
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+        // Two Chinese names a syllable apart do not join (Wei Ping / Meiping).
+        let (_, f) = compare(&p("Meiping Liu", "1996"), &p("WEI PING LIU", "1997-05-21"));
+        assert!(f.iter().all(|x| !x.detail.contains("joined")), "{f:#?}");
+        // And a split name with one slip joins too.
+        let (s, f) = compare(
+            &p("Xoexue Huang", "2004-03-27"),
+            &p("Xue Xue Huang", "2004-03-27"),
+        );
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+    }
+
+    #[test]
+    fn a_patronymic_chain_reversed_is_another_person() {
+        // Tekle, son of Tadesse, is not Tadesse, son of Tekle.
+        let q = p("Tekle Tadesse", "");
+        let reversed = score(&q, &p("Tadesse Tekle", "1985-07-09"));
+        let same = score(&q, &p("Tekle Tadesse Girma", "1985-07-09"));
+        assert!(reversed < DEFAULT_THRESHOLD, "{reversed}");
+        assert!(reversed < same);
+        // A chain that repeats a name says nothing of the order.
+        assert!(
+            score(
+                &p("Abebe Goitom", "1965-09-02"),
+                &p("AVEBE GOITOM ABEBE", "1965-09-02")
+            ) >= DEFAULT_THRESHOLD
+        );
+        // Written surname first with a comma, the order is understood.
+        assert!(score(&q, &p("TADESSE, Tekle", "1985-07-09")) >= DEFAULT_THRESHOLD);
+        // Other names keep matching in any order (surname first without a mark).
+        assert!(
+            score(
+                &p("Garcia Lopez Jose", "1985-03-12"),
+                &p("José García López", "1985-03-12")
+            ) >= DEFAULT_THRESHOLD
+        );
+    }
+
+    #[test]
+    fn a_chinese_given_name_keeps_its_syllables_in_order() {
+        let q = p("Long-xiu Zhou", "");
+        let other = score(&q, &p("Xiu-long Zhou", "1960-05-13"));
+        let same = score(&q, &p("Zhou Long Xiu", "1960-05-13"));
+        assert!(other < DEFAULT_THRESHOLD, "{other}");
+        assert!(same >= DEFAULT_THRESHOLD, "{same}");
+        // Family name first or last, the given name in order: the same name.
+        assert!(
+            score(
+                &p("Zhou Longxiu", "1960-05-13"),
+                &p("Long Xiu ZHOU", "1960-05-13")
+            ) >= DEFAULT_THRESHOLD
+        );
     }
 
     #[test]

@@ -82,8 +82,8 @@ fn f1_floor_on_synthetic_corpus() {
         corpus.queries.len()
     );
     assert!(
-        f1 >= 0.95,
-        "F1 {f1:.4} below the floor (measured 0.97 when set)"
+        f1 >= 0.975,
+        "F1 {f1:.4} below the floor (measured 0.988 when set)"
     );
 }
 
@@ -130,9 +130,15 @@ fn f1_floor_per_origin() {
     }
     for (origin, c) in &by {
         let f1 = c.f1().2;
-        // Measured when set: hispanic 0.990, english 0.985, french/haitian 0.973, african
-        // 0.972, indian 0.959, chinese 0.956.
-        let floor = if *origin == "hispanic" { 0.97 } else { 0.93 };
+        // Measured when set (second pass of the names of the region): hispanic 0.991,
+        // english 0.985, french/haitian 0.973, african 0.969, indian 0.965, chinese 0.973;
+        // each floor about 0.015 under it.
+        let floor = match *origin {
+            "hispanic" => 0.975,
+            "english" => 0.97,
+            "indian" => 0.95,
+            _ => 0.955,
+        };
         assert!(f1 >= floor, "{origin}: F1 {f1:.4} below the floor {floor}");
     }
 }
