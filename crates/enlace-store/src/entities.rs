@@ -101,6 +101,46 @@ const PROBE_CHUNK: usize = 5_000;
 /// Broad searches count their matches up to this many ("more than 1,000").
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
+/// Term-range sizes lately counted by search plans, shared by the store's transactions. A
+/// size only chooses which word is read first and how the others are checked — every plan
+/// answers the same — so one a few minutes old will do, and the same broad word («~MR»,
+/// 200,000 entries) is not counted again for every search. Only broad words are kept (common
+/// names, not what identifies anyone), at most `SIZES_KEPT`.
+#[derive(Debug, Default)]
+pub(crate) struct TermSizes(
+    std::sync::Mutex<std::collections::HashMap<String, (i64, i64, std::time::Instant)>>,
+);
+const SIZES_KEPT: usize = 4_096;
+const SIZES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl TermSizes {
+    /// What is known of the size counted up to `cap` (as `term_range_size` answers).
+    fn get(&self, word: &str, cap: i64) -> Option<i64> {
+        let map = self.0.lock().ok()?;
+        let &(n, counted, at) = map.get(word)?;
+        if at.elapsed() > SIZES_FOR {
+            return None;
+        }
+        if n < counted {
+            Some(n.min(cap))
+        } else {
+            (counted >= cap).then_some(cap)
+        }
+    }
+
+    fn put(&self, word: &str, cap: i64, n: i64) {
+        if n < BROAD_WORD {
+            return;
+        }
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= SIZES_KEPT {
+                map.clear();
+            }
+            map.insert(word.to_string(), (n, cap, std::time::Instant::now()));
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EntityFilter {
     /// Every term must prefix-match one of the entity's terms.
@@ -727,6 +767,16 @@ impl Tx {
         Ok(self.fetch_one(&q).await?.try_get("n")?)
     }
 
+    /// `term_range_size` for a search plan's choices, remembered a while (`TermSizes`).
+    async fn plan_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
+        if let Some(n) = self.sizes.get(word, cap) {
+            return Ok(n);
+        }
+        let n = self.term_range_size(word, cap).await?;
+        self.sizes.put(word, cap, n);
+        Ok(n)
+    }
+
     /// A search of several words, rarest word first: the rarest word's entity ids are read
     /// from the term index as one aggregated row; each further word either is read the same
     /// way and intersected in memory (SQLite's INTERSECT builds a temporary B-tree of every
@@ -747,7 +797,7 @@ impl Tx {
         // Counted cheaply first; a broad word again, further, only if it may be read.
         let mut sizes = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
-            sizes.push((self.term_range_size(w, FIRST_COUNT + 1).await?, i));
+            sizes.push((self.plan_size(w, FIRST_COUNT + 1).await?, i));
         }
         sizes.sort();
         // What the sizes were counted up to: a size past it is a lower bound.
@@ -756,7 +806,7 @@ impl Tx {
         if sizes.first().is_some_and(|s| s.0 > FIRST_COUNT) {
             counted = WORD_READ_MAX;
             for s in sizes.iter_mut() {
-                s.0 = self.term_range_size(words[s.1], WORD_READ_MAX + 1).await?;
+                s.0 = self.plan_size(words[s.1], WORD_READ_MAX + 1).await?;
             }
             sizes.sort();
         }
@@ -780,7 +830,7 @@ impl Tx {
             };
             let decided = cands.len() <= PROBE_MAX && probe <= n;
             let n = if n > counted && need > counted && !decided {
-                self.term_range_size(words[i], need + 1).await?
+                self.plan_size(words[i], need + 1).await?
             } else {
                 n
             };
