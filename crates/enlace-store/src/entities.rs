@@ -839,7 +839,10 @@ impl Tx {
                 cands.retain(|x| found.contains(*x));
             } else if n <= WORD_READ_MAX {
                 let ids = self.word_ids(f, i).await?;
-                cands = ids.split(',').filter_map(|x| cands.get(x).copied()).collect();
+                cands = ids
+                    .split(',')
+                    .filter_map(|x| cands.get(x).copied())
+                    .collect();
             } else {
                 return Ok(None);
             }
@@ -892,8 +895,9 @@ impl Tx {
         let mut out = std::collections::HashSet::new();
         for chunk in sorted.chunks(PROBE_CHUNK) {
             let ids = match self.engine {
-                crate::db::Engine::Sqlite => serde_json::to_string(chunk)
-                    .map_err(|_| corrupt("search candidates"))?,
+                crate::db::Engine::Sqlite => {
+                    serde_json::to_string(chunk).map_err(|_| corrupt("search candidates"))?
+                }
                 crate::db::Engine::Postgres => chunk.join(","),
             };
             let q = Q::new(&format!(
@@ -947,7 +951,11 @@ impl Tx {
                 "SELECT {agg} AS ids FROM entity_terms t WHERE t.term IN ("
             ));
             q.bind_list(forms.iter().map(String::as_str)).push(")");
-            if let Some(more) = self.fetch_one(&q).await?.try_get::<Option<String>, _>("ids")? {
+            if let Some(more) = self
+                .fetch_one(&q)
+                .await?
+                .try_get::<Option<String>, _>("ids")?
+            {
                 ids.push(',');
                 ids.push_str(&more);
             }

@@ -285,7 +285,8 @@ const V21: &[&str] = &["CREATE TABLE record_seal (what TEXT PRIMARY KEY, version
 /// each instead of reading the word's hundreds of thousands of entries. Entity ids are
 /// time-ordered, so an import appends to its right edge. IF NOT EXISTS: a large PostgreSQL
 /// database may have it built beforehand (`CREATE INDEX CONCURRENTLY`, same name).
-const V22: &[&str] = &["CREATE INDEX IF NOT EXISTS entity_terms_by_entity ON entity_terms(entity_id, term)"];
+const V22: &[&str] =
+    &["CREATE INDEX IF NOT EXISTS entity_terms_by_entity ON entity_terms(entity_id, term)"];
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
