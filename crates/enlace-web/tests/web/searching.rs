@@ -58,10 +58,10 @@ async fn search(s: &Server, tok: &str, q: &str) -> (Vec<String>, i64) {
     (ids, r["total"].as_i64().unwrap())
 }
 
-/// A rare surname next to a very common one: the common word is checked on the candidates
-/// in memory. Hidden records are neither returned nor counted; a sensitive record matches
-/// only its whole words (blind terms), as it does in the term index; a misspelling is found
-/// by how it sounds.
+/// A rare surname next to a very common one: the common word is looked up on the candidates
+/// (term index by entity). Hidden records are neither returned nor counted; a sensitive
+/// record matches only its whole words (blind terms), as it does in the term index; a
+/// misspelling is found by how it sounds.
 #[tokio::test]
 async fn a_rare_word_with_a_common_one_finds_exactly_the_visible_matches() {
     each_engine(|s| async move {
