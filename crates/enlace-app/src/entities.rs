@@ -460,7 +460,6 @@ impl App {
         }
         let sounds: Vec<String> = terms.iter().filter_map(|w| phonetic_term(w)).collect();
         f.terms = terms.clone();
-        f.terms_of = Some(terms_of);
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
         let viewer = Viewer::of(&ctx.actor);

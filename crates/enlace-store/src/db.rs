@@ -93,6 +93,8 @@ pub struct Store {
     /// Seals personal data at rest (sensitive entities, check subjects, search queries).
     pub(crate) records: Option<Arc<crate::records::RecordKeys>>,
     pub(crate) space: Arc<Space>,
+    /// Term-range sizes lately counted by search plans (see `TermSizes`).
+    pub(crate) sizes: Arc<crate::entities::TermSizes>,
 }
 
 impl std::fmt::Debug for Store {
@@ -346,6 +348,7 @@ pub struct Tx {
     pub(crate) sealer: Option<Arc<crate::sealed::Sealer>>,
     pub(crate) records: Option<Arc<crate::records::RecordKeys>>,
     space: Arc<Space>,
+    pub(crate) sizes: Arc<crate::entities::TermSizes>,
     /// Something besides audit rows was written: a failure for want of room is then a
     /// refused write (507), not an unaudited read (503).
     wrote: bool,
@@ -576,6 +579,7 @@ impl Store {
             sealer,
             records,
             space: Arc::default(),
+            sizes: Arc::default(),
         };
         crate::migrate::run(&store).await?;
         if let (Some(dir), Some(keys)) = (key_dir, &store.records) {
@@ -606,6 +610,7 @@ impl Store {
             sealer: self.sealer.clone(),
             records: self.records.clone(),
             space: self.space.clone(),
+            sizes: self.sizes.clone(),
             wrote: false,
         })
     }
@@ -627,6 +632,7 @@ impl Store {
             sealer: self.sealer.clone(),
             records: self.records.clone(),
             space: self.space.clone(),
+            sizes: self.sizes.clone(),
             wrote: false,
         })
     }

@@ -99,21 +99,61 @@ fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 /// A single search word with more term-index entries than this takes the broad plan.
 const BROAD_WORD: i64 = 5_000;
-/// A search of several words reads a word's entity ids from the term index (one aggregate
-/// row, intersected in memory) when the word has at most this many entries…
+/// A search of several words reads its rarest word's entity ids from the term index (one
+/// aggregate row) when the word has at most this many entries (else the SQL plan answers).
 const WORD_READ_MAX: i64 = 120_000;
-/// …and at most this many entries over all its words; past that, or for a word broader
-/// than the candidates left, the remaining words are checked on the candidates instead.
-const SEARCH_READ_BUDGET: i64 = 200_000;
 /// A search word's entries are first counted up to this many.
 const FIRST_COUNT: i64 = 20_000;
-/// Candidates left below this: a word with ten times as many entries is checked on them
-/// rather than read.
-const VERIFY_PREFER: usize = 1_500;
-/// Candidates (visible or not) that may be checked in memory against the broad words.
-const VERIFY_MAX: usize = 6_000;
+/// A further word is looked up on the candidates left (one index seek each) rather than read
+/// when it has at least this many entries per candidate: measured, a seek costs about as
+/// much as reading this many entries of a range.
+const PROBE_COST: i64 = 10;
+/// At most this many candidates are looked up that way (else the word is read, or the SQL
+/// plan answers), in statements of this many.
+const PROBE_MAX: usize = 30_000;
+const PROBE_CHUNK: usize = 5_000;
 /// Broad searches count their matches up to this many ("more than 1,000").
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
+/// Term-range sizes lately counted by search plans, shared by the store's transactions. A
+/// size only chooses which word is read first and how the others are checked — every plan
+/// answers the same — so one a few minutes old will do, and the same broad word («~MR»,
+/// 200,000 entries) is not counted again for every search. Only broad words are kept (common
+/// names, not what identifies anyone), at most `SIZES_KEPT`.
+#[derive(Debug, Default)]
+pub(crate) struct TermSizes(
+    std::sync::Mutex<std::collections::HashMap<String, (i64, i64, std::time::Instant)>>,
+);
+const SIZES_KEPT: usize = 4_096;
+const SIZES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl TermSizes {
+    /// What is known of the size counted up to `cap` (as `term_range_size` answers).
+    fn get(&self, word: &str, cap: i64) -> Option<i64> {
+        let map = self.0.lock().ok()?;
+        let &(n, counted, at) = map.get(word)?;
+        if at.elapsed() > SIZES_FOR {
+            return None;
+        }
+        if n < counted {
+            Some(n.min(cap))
+        } else {
+            (counted >= cap).then_some(cap)
+        }
+    }
+
+    fn put(&self, word: &str, cap: i64, n: i64) {
+        if n < BROAD_WORD {
+            return;
+        }
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= SIZES_KEPT {
+                map.clear();
+            }
+            map.insert(word.to_string(), (n, cap, std::time::Instant::now()));
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct EntityFilter {
@@ -125,14 +165,7 @@ pub struct EntityFilter {
     pub schema: Option<String>,
     pub owner: Option<Country>,
     pub case_id: Option<String>,
-    /// How the caller works out an entity's search terms (`terms_of`): lets a search of
-    /// several words check its broadest words on a few candidates in memory instead of
-    /// reading their whole term range. None: every word is read from the term index.
-    pub terms_of: Option<TermsOf>,
 }
-
-/// An entity's search terms from its schema and (plain) properties.
-pub type TermsOf = fn(&str, &Properties) -> Vec<String>;
 
 impl Tx {
     pub async fn insert_entity(
@@ -794,14 +827,25 @@ impl Tx {
         Ok(self.fetch_one(&q).await?.try_get("n")?)
     }
 
-    /// A search of several words, rarest word first: each word's entity ids are read from
-    /// the term index as one aggregated row and intersected in memory (SQLite's INTERSECT
-    /// builds a temporary B-tree of every id of every word); a word much broader than the
-    /// candidates left («~S», every name that starts with an S sound) is not read at all
-    /// but checked on the visible candidates' own terms (`EntityFilter::terms_of`). Answers
-    /// exactly what [`Tx::entities_visible`] answers (same matches, order and total); None
-    /// when the words are all too broad for this plan (the caller runs the SQL one).
-    /// `f` carries the words' blind-index forms.
+    /// `term_range_size` for a search plan's choices, remembered a while (`TermSizes`).
+    async fn plan_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
+        if let Some(n) = self.sizes.get(word, cap) {
+            return Ok(n);
+        }
+        let n = self.term_range_size(word, cap).await?;
+        self.sizes.put(word, cap, n);
+        Ok(n)
+    }
+
+    /// A search of several words, rarest word first: the rarest word's entity ids are read
+    /// from the term index as one aggregated row; each further word either is read the same
+    /// way and intersected in memory (SQLite's INTERSECT builds a temporary B-tree of every
+    /// id of every word), or, when it is broader than the candidates left («~S», every name
+    /// that starts with an S sound), is looked up on those candidates in the term index by
+    /// entity (one seek each) without reading its range. Answers exactly what
+    /// [`Tx::entities_visible`] answers (same matches, order and total); None when even the
+    /// rarest word is too broad for this plan (the caller runs the SQL one). `f` carries the
+    /// words' blind-index forms.
     async fn search_words(
         &mut self,
         viewer: &Viewer,
@@ -810,124 +854,134 @@ impl Tx {
         offset: i64,
     ) -> crate::Result<Option<(Vec<Entity>, i64, bool)>> {
         let words: Vec<&String> = f.terms.iter().take(8).collect();
-        // Counted cheaply first; the broad words again, further, only if they may be read.
+        // Counted cheaply first; a broad word again, further, only if it may be read.
         let mut sizes = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
-            sizes.push((self.term_range_size(w, FIRST_COUNT + 1).await?, i));
+            sizes.push((self.plan_size(w, FIRST_COUNT + 1).await?, i));
         }
         sizes.sort();
-        let mut cands: Option<std::collections::HashSet<String>> = None;
-        let mut checked: Vec<usize> = vec![];
-        let mut read = 0;
-        let mut recounted = false;
-        let mut k = 0;
-        while k < sizes.len() {
-            let (n, i) = sizes[k];
-            let left = cands.as_ref().map(|c| c.len());
-            if n > FIRST_COUNT && !recounted && left.is_none_or(|c| c > VERIFY_PREFER) {
-                recounted = true;
-                for s in sizes[k..].iter_mut() {
-                    s.0 = self.term_range_size(words[s.1], WORD_READ_MAX + 1).await?;
-                }
-                sizes[k..].sort();
-                continue;
+        // What the sizes were counted up to: a size past it is a lower bound.
+        let mut counted = FIRST_COUNT;
+        // Every word broad: which is rarest needs a further count.
+        if sizes.first().is_some_and(|s| s.0 > FIRST_COUNT) {
+            counted = WORD_READ_MAX;
+            for s in sizes.iter_mut() {
+                s.0 = self.plan_size(words[s.1], WORD_READ_MAX + 1).await?;
             }
-            k += 1;
-            let small = n <= WORD_READ_MAX && read + n <= SEARCH_READ_BUDGET;
-            // Reading costs about a tenth of checking a candidate in memory per entry.
-            let worth = left.is_none_or(|c| c > VERIFY_PREFER || (n as usize) <= c * 10);
-            if small && worth {
-                read += n;
+            sizes.sort();
+        }
+        // The rarest word's ids, read once: the candidates borrow from it (no string per id).
+        let Some(&(_, first)) = sizes.first().filter(|s| s.0 <= WORD_READ_MAX) else {
+            return Ok(None);
+        };
+        let first_ids = self.word_ids(f, first).await?;
+        let mut cands: std::collections::HashSet<&str> =
+            first_ids.split(',').filter(|x| !x.is_empty()).collect();
+        for &(n, i) in &sizes[1..] {
+            if cands.is_empty() {
+                break;
+            }
+            let probe = cands.len() as i64 * PROBE_COST;
+            // Counted further only as far as the choice needs.
+            let need = if cands.len() <= PROBE_MAX {
+                probe.max(WORD_READ_MAX)
+            } else {
+                WORD_READ_MAX
+            };
+            let decided = cands.len() <= PROBE_MAX && probe <= n;
+            let n = if n > counted && need > counted && !decided {
+                self.plan_size(words[i], need + 1).await?
+            } else {
+                n
+            };
+            if cands.len() <= PROBE_MAX && probe <= n {
+                let found = self.word_among(f, i, &cands).await?;
+                cands.retain(|x| found.contains(*x));
+            } else if n <= WORD_READ_MAX {
                 let ids = self.word_ids(f, i).await?;
-                let next: std::collections::HashSet<String> = match cands.take() {
-                    None => ids
-                        .split(',')
-                        .filter(|x| !x.is_empty())
-                        .map(String::from)
-                        .collect(),
-                    Some(c) => ids
-                        .split(',')
-                        .filter(|x| c.contains(*x))
-                        .map(String::from)
-                        .collect(),
-                };
-                if next.is_empty() {
-                    return Ok(Some((vec![], 0, true)));
-                }
-                cands = Some(next);
-            } else if left.is_some_and(|c| c <= VERIFY_MAX) && f.terms_of.is_some() {
-                checked.push(i);
+                cands = ids
+                    .split(',')
+                    .filter_map(|x| cands.get(x).copied())
+                    .collect();
             } else {
                 return Ok(None);
             }
         }
-        let Some(cands) = cands else { return Ok(None) };
-        let mut cands: Vec<String> = cands.into_iter().collect();
-        // Newest first by creation, as the SQL plan orders a search.
-        cands.sort_unstable_by(|a, b| b.cmp(a));
-        let (limit, offset) = (limit.max(0) as usize, offset.max(0) as usize);
-        if checked.is_empty() {
-            // Only the visible ones count; then only the page is read in full.
-            let mut visible = Vec::with_capacity(cands.len());
-            for chunk in cands.chunks(500) {
-                let mut q = Q::new("SELECT e.id FROM entities e WHERE e.id IN (");
-                q.bind_list(chunk.iter().map(String::as_str)).push(") AND ");
-                viewer.predicate(&mut q, "e");
-                other_filters(&mut q, f);
-                for r in self.fetch_all(&q).await? {
-                    visible.push(r.try_get::<String, _>("id")?);
-                }
-            }
-            visible.sort_unstable_by(|a, b| b.cmp(a));
-            let total = visible.len() as i64;
-            let page: Vec<String> = visible.into_iter().skip(offset).take(limit).collect();
-            let mut list = self.entities_visible_by_ids(viewer, &page).await?;
-            list.sort_unstable_by(|a, b| b.id.cmp(&a.id));
-            return Ok(Some((list, total, true)));
+        if cands.is_empty() {
+            return Ok(Some((vec![], 0, true)));
         }
-        let Some(terms_of) = f.terms_of else {
-            return Ok(None);
-        };
-        // A sensitive record's terms are stored as blind-index hashes when the store has a
-        // key ring, and those match a word only exactly, never as a prefix.
-        let blind = self.records.is_some();
-        let mut hits = vec![];
-        for chunk in cands.chunks(200) {
-            let mut q = Q::new(
-                "SELECT e.id, e.schema, e.properties, e.sensitive FROM entities e WHERE e.id IN (",
-            );
-            q.bind_list(chunk.iter().map(String::as_str)).push(") AND ");
+        let mut cands: Vec<&str> = cands.into_iter().collect();
+        cands.sort_unstable();
+        let (limit, offset) = (limit.max(0) as usize, offset.max(0) as usize);
+        // Only the visible ones count; then only the page is read in full.
+        let mut visible = Vec::with_capacity(cands.len());
+        for chunk in cands.chunks(500) {
+            let mut q = Q::new("SELECT e.id FROM entities e WHERE e.id IN (");
+            q.bind_list(chunk.iter().copied()).push(") AND ");
             viewer.predicate(&mut q, "e");
             other_filters(&mut q, f);
             for r in self.fetch_all(&q).await? {
-                let id: String = r.try_get("id")?;
-                let schema: String = r.try_get("schema")?;
-                let props: String = r.try_get("properties")?;
-                let mut props: Properties =
-                    serde_json::from_str(&props).map_err(|_| corrupt("properties"))?;
-                crate::records::open_stored_props(self.records.as_deref(), &id, &mut props)?;
-                let exact = blind && r.try_get::<i64, _>("sensitive")? != 0;
-                let terms = terms_of(&schema, &props);
-                let has = |w: &String| {
-                    terms.iter().any(|t| {
-                        if exact {
-                            t == w
-                        } else {
-                            t.starts_with(w.as_str())
-                        }
-                    })
-                };
-                if checked.iter().all(|&i| has(words[i])) {
-                    hits.push(id);
-                }
+                visible.push(r.try_get::<String, _>("id")?);
             }
         }
-        hits.sort_unstable_by(|a, b| b.cmp(a));
-        let total = hits.len() as i64;
-        let page: Vec<String> = hits.into_iter().skip(offset).take(limit).collect();
+        // Newest first by creation, as the SQL plan orders a search.
+        visible.sort_unstable_by(|a, b| b.cmp(a));
+        let total = visible.len() as i64;
+        let page: Vec<String> = visible.into_iter().skip(offset).take(limit).collect();
         let mut list = self.entities_visible_by_ids(viewer, &page).await?;
         list.sort_unstable_by(|a, b| b.id.cmp(&a.id));
         Ok(Some((list, total, true)))
+    }
+
+    /// Of the candidates, those with a term starting with search word `i` or equal to one of
+    /// its blind-index forms (a sensitive record's whole words): looked up per candidate in
+    /// the term index by entity, `(entity_id, term)`, one seek each, in chunks.
+    async fn word_among(
+        &mut self,
+        f: &EntityFilter,
+        i: usize,
+        cands: &std::collections::HashSet<&str>,
+    ) -> crate::Result<std::collections::HashSet<String>> {
+        let word = f.terms[i].as_str();
+        let upper = format!("{word}\u{10FFFF}");
+        // In key order, so the seeks walk the index forwards.
+        let mut sorted: Vec<&str> = cands.iter().copied().collect();
+        sorted.sort_unstable();
+        // One parameter whatever the number of candidates (the statement stays cached).
+        let among = match self.engine {
+            crate::db::Engine::Sqlite => "t.entity_id IN (SELECT value FROM json_each($1))",
+            crate::db::Engine::Postgres => "t.entity_id = ANY(string_to_array($1, ','))",
+        };
+        let mut out = std::collections::HashSet::new();
+        for chunk in sorted.chunks(PROBE_CHUNK) {
+            let ids = match self.engine {
+                crate::db::Engine::Sqlite => {
+                    serde_json::to_string(chunk).map_err(|_| corrupt("search candidates"))?
+                }
+                crate::db::Engine::Postgres => chunk.join(","),
+            };
+            let q = Q::new(&format!(
+                "SELECT DISTINCT t.entity_id FROM entity_terms t WHERE {among} AND t.term >= $2 AND t.term < $3"
+            ))
+            .arg(ids)
+            .arg(word)
+            .arg(upper.as_str());
+            for r in self.fetch_all(&q).await? {
+                out.insert(r.try_get::<String, _>("entity_id")?);
+            }
+        }
+        // The blind forms: few entries (sensitive records only), read whole.
+        if let Some(forms) = f.blind.get(i).filter(|b| !b.is_empty()) {
+            let mut q = Q::new("SELECT t.entity_id FROM entity_terms t WHERE t.term IN (");
+            q.bind_list(forms.iter().map(String::as_str)).push(")");
+            for r in self.fetch_all(&q).await? {
+                let id: String = r.try_get("entity_id")?;
+                if cands.contains(id.as_str()) {
+                    out.insert(id);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The ids of the entities with a term starting with search word `i` (or equal to one
@@ -939,18 +993,34 @@ impl Tx {
             crate::db::Engine::Postgres => "string_agg(t.entity_id, ',')",
         };
         let word = f.terms[i].as_str();
+        // The range and the blind forms apart: with `OR` SQLite answers by a multi-index OR
+        // that puts every id through a temporary B-tree (three times the cost of the range).
         let mut q = Q::new(&format!(
             "SELECT {agg} AS ids FROM entity_terms t WHERE t.term >= "
         ));
         q.bind(word)
             .push(" AND t.term < ")
             .bind(format!("{word}\u{10FFFF}"));
-        blind_alternatives(&mut q, f, i);
-        Ok(self
+        let mut ids = self
             .fetch_one(&q)
             .await?
             .try_get::<Option<String>, _>("ids")?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        if let Some(forms) = f.blind.get(i).filter(|b| !b.is_empty()) {
+            let mut q = Q::new(&format!(
+                "SELECT {agg} AS ids FROM entity_terms t WHERE t.term IN ("
+            ));
+            q.bind_list(forms.iter().map(String::as_str)).push(")");
+            if let Some(more) = self
+                .fetch_one(&q)
+                .await?
+                .try_get::<Option<String>, _>("ids")?
+            {
+                ids.push(',');
+                ids.push_str(&more);
+            }
+        }
+        Ok(ids)
     }
 
     /// Visible entities that refer to `id` (links, events, documents held…).

@@ -58,10 +58,10 @@ async fn search(s: &Server, tok: &str, q: &str) -> (Vec<String>, i64) {
     (ids, r["total"].as_i64().unwrap())
 }
 
-/// A rare surname next to a very common one: the common word is checked on the candidates
-/// in memory. Hidden records are neither returned nor counted; a sensitive record matches
-/// only its whole words (blind terms), as it does in the term index; a misspelling is found
-/// by how it sounds.
+/// A rare surname next to a very common one: the common word is looked up on the candidates
+/// (term index by entity). Hidden records are neither returned nor counted; a sensitive
+/// record matches only its whole words (blind terms), as it does in the term index; a
+/// misspelling is found by how it sounds.
 #[tokio::test]
 async fn a_rare_word_with_a_common_one_finds_exactly_the_visible_matches() {
     each_engine(|s| async move {
@@ -99,6 +99,53 @@ async fn a_rare_word_with_a_common_one_finds_exactly_the_visible_matches() {
         // Two common words together stay exact and complete.
         let (ids, total) = search(&s, &mx, "rutilia%20zeledon").await;
         assert_eq!(total, 101, "100 Rutilia Zeledón and Rutilia Quispe Zeledón, shared; not the hidden one: {ids:?}");
+    })
+    .await;
+}
+
+/// A word far broader than the candidates the rarest word leaves is looked up on those
+/// candidates in the term index by entity (one seek each, V22) instead of being read: the
+/// hidden records are neither returned nor counted, on every page and with the other
+/// filters; a sensitive record is found by the whole word only; a candidate without the word
+/// drops out.
+#[tokio::test]
+async fn a_broad_word_looked_up_on_the_candidates_keeps_hidden_and_sensitive_rules() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("analyst.mx").await;
+        let shared = case(&s, &gt, json!({"title": "Red ficticia", "distribution": {"level": "members"}})).await;
+        let own = case(&s, &gt, json!({"title": "Propio ficticio", "distribution": {"level": "country"}})).await;
+        let victims = case(&s, &gt, json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["mx"]}})).await;
+        // 300 Villatoro with other given names: the broad word (more than four entries per
+        // candidate of the rare one).
+        let mut lines: Vec<Value> = (0..300).map(|i| person(["Casimira", "Eustaquio", "Filiberto"][i % 3], "Villatoro")).collect();
+        lines.extend((0..30).map(|_| person("Eleuteria", "Villatoro")));
+        lines.push(person("Eleuteria", "Mamani"));
+        import(&s, &gt, &shared, lines).await;
+        import(&s, &gt, &own, vec![person("Eleuteria", "Villatoro"), person("Eleuteria", "Villatoro")]).await;
+        import(&s, &gt, &victims, vec![person("Eleuteria", "Villatoro")]).await;
+
+        let (all, total) = search(&s, &mx, "eleuteria%20villatoro").await;
+        assert_eq!((all.len(), total), (31, 31), "30 shared and the sensitive one, not the two hidden ones");
+        // The second page of 20 is the rest of the same order, with the same total.
+        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=eleuteria%20villatoro&per_page=20&page=2", None).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["total"], 31, "{r}");
+        let page2: Vec<&str> = r["results"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!(page2, all[20..].iter().map(String::as_str).collect::<Vec<_>>());
+        // A prefix finds the plain records, never the sensitive one (stored as whole words).
+        assert_eq!(search(&s, &mx, "eleuteria%20villa").await.1, 30);
+        // The owner sees its own two as well.
+        assert_eq!(search(&s, &gt, "eleuteria%20villatoro").await.1, 33);
+        // The other filters apply to the looked-up candidates too.
+        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=eleuteria%20villatoro&country=gt&per_page=200", None).await;
+        assert_eq!((st, r["total"].as_i64()), (StatusCode::OK, Some(31)), "{r}");
+        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=eleuteria%20villatoro&country=mx", None).await;
+        assert_eq!((st, r["total"].as_i64()), (StatusCode::OK, Some(0)), "{r}");
+        // Misspelt: no stored word starts with «villatro», found by how it sounds.
+        assert_eq!(search(&s, &mx, "eleuteria%20villatro").await.1, 31);
+        // Another member country sees only the shared ones.
+        assert_eq!(search(&s, &s.token("analyst.hn").await, "eleuteria%20villatoro").await.1, 30);
     })
     .await;
 }
