@@ -360,14 +360,11 @@ impl Tx {
         if self.read.take().is_some() {
             return self.commit_read().await;
         }
-        let mut w = self
+        let w = self
             .w
             .take()
             .ok_or(StoreError::Db(sqlx::Error::PoolClosed))?;
-        w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
-        w.dirty = false;
-        let batch = w.batch;
-        drop(w);
+        let batch = release(w).await?;
         wait_durable(&self.lock, &self.durable, batch)
             .await
             .map_err(|e| self.room(e))
@@ -383,13 +380,11 @@ impl Tx {
         if self.read.is_some() {
             return Err(StoreError::ReadOnly);
         }
-        let mut w = self
+        let w = self
             .w
             .take()
             .ok_or(StoreError::Db(sqlx::Error::PoolClosed))?;
-        w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
-        w.dirty = false;
-        Ok(w.batch)
+        release(w).await
     }
     /// A failure for want of room, as this transaction must answer it.
     fn room(&self, e: StoreError) -> StoreError {
@@ -404,30 +399,24 @@ impl Tx {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let mut w = self.lock.clone().lock_owned().await;
-        w.ready(self.engine, &self.durable).await?;
         // A PostgreSQL error aborts the whole batch unless it is inside a savepoint; a
         // SQLite statement that fails undoes only itself.
         let savepoint = self.engine == Engine::Postgres || self.pending.len() > 1;
-        if savepoint {
-            w.conn()?.execute("SAVEPOINT tx").await?;
-            w.dirty = true;
-        }
+        let w = writer_ready(&self.lock, self.engine, &self.durable, savepoint).await?;
         self.w = Some(w);
         let pending = std::mem::take(&mut self.pending);
         self.append_audit_many(pending)
             .await
             .map_err(|e| self.room(e))?;
-        let mut w = self
+        let w = self
             .w
             .take()
             .ok_or(StoreError::Db(sqlx::Error::PoolClosed))?;
-        if savepoint {
-            w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
-            w.dirty = false;
-        }
-        let batch = w.batch;
-        drop(w);
+        let batch = if savepoint {
+            release(w).await?
+        } else {
+            w.batch
+        };
         wait_durable(&self.lock, &self.durable, batch)
             .await
             .map_err(|e| self.room(e))
@@ -509,17 +498,64 @@ async fn wait_durable(
     }
     // Queue for the lock: the transactions queued before us join the batch first (the lock
     // is fair), then whoever holds the lock with the batch still open commits it.
-    let mut w = lock.lock().await;
-    let seen = durable.borrow().clone();
-    if seen.done >= batch {
-        return outcome(&seen);
-    }
-    let ok = w.commit_batch().await?;
-    let (done, full) = (w.batch, w.last_full);
-    durable.send_modify(|d| d.resolve(done, ok, full));
-    drop(w);
+    let (lock, sender) = (lock.clone(), durable.clone());
+    uncancelled(async move {
+        let mut w = lock.lock_owned().await;
+        if sender.borrow().done >= batch {
+            return Ok(());
+        }
+        let ok = w.commit_batch().await?;
+        let (done, full) = (w.batch, w.last_full);
+        sender.send_modify(|d| d.resolve(done, ok, full));
+        Ok(())
+    })
+    .await?;
     let seen = durable.borrow().clone();
     outcome(&seen)
+}
+
+/// Runs a change of the writer's transaction state to its end even when the request that
+/// asked for it is dropped (its client went away): the writer's flags (`open`, `dirty`)
+/// must always match the connection's real state — a BEGIN that ran while `open` stayed
+/// false made every later BEGIN fail ("cannot start a transaction within a transaction").
+async fn uncancelled<T: Send + 'static>(
+    f: impl std::future::Future<Output = crate::Result<T>> + Send + 'static,
+) -> crate::Result<T> {
+    tokio::spawn(f)
+        .await
+        .map_err(|_| StoreError::Db(sqlx::Error::WorkerCrashed))?
+}
+
+/// Takes the write lock, opens a batch if none is, and (with `savepoint`) the transaction's
+/// savepoint, marked to be rolled back if the transaction is dropped before it commits.
+async fn writer_ready(
+    lock: &Arc<Mutex<Writer>>,
+    engine: Engine,
+    durable: &watch::Sender<Durable>,
+    savepoint: bool,
+) -> crate::Result<OwnedMutexGuard<Writer>> {
+    let (lock, durable) = (lock.clone(), durable.clone());
+    uncancelled(async move {
+        let mut w = lock.lock_owned().await;
+        w.ready(engine, &durable).await?;
+        if savepoint {
+            w.conn()?.execute("SAVEPOINT tx").await?;
+            w.dirty = true;
+        }
+        Ok(w)
+    })
+    .await
+}
+
+/// Releases a transaction's savepoint into the open batch; the batch's number.
+async fn release(w: OwnedMutexGuard<Writer>) -> crate::Result<u64> {
+    uncancelled(async move {
+        let mut w = w;
+        w.conn()?.execute("RELEASE SAVEPOINT tx").await?;
+        w.dirty = false;
+        Ok(w.batch)
+    })
+    .await
 }
 
 impl Store {
@@ -594,11 +630,8 @@ impl Store {
 
     /// Starts a write transaction (also used for audited reads: a read writes its audit row).
     pub async fn begin(&self) -> crate::Result<Tx> {
-        let mut w = self.write_lock.clone().lock_owned().await;
-        w.ready(self.engine, &self.durable).await?;
-        w.conn()?.execute("SAVEPOINT tx").await?;
         // Until commit releases it: a transaction dropped on an error is rolled back.
-        w.dirty = true;
+        let w = writer_ready(&self.write_lock, self.engine, &self.durable, true).await?;
         Ok(Tx {
             w: Some(w),
             read: None,

@@ -369,3 +369,38 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
     })
     .await;
 }
+
+/// A request dropped at any point of its transaction (its client went away: the handler's
+/// future is dropped at BEGIN, the savepoint, a write, the release or the commit's fsync)
+/// never leaves the writer believing the connection is outside a transaction when it is
+/// inside one, or the reverse: later transactions still commit and the chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_dropped_midway_leave_the_writer_usable() {
+    each_engine(|store| async move {
+        for i in 0..300i64 {
+            let s = store.clone();
+            let h = tokio::spawn(async move {
+                let Ok(mut tx) = s.begin().await else { return };
+                if tx.audit(2_000 + i, entry("dropped")).await.is_ok() {
+                    let _ = tx.commit().await;
+                }
+            });
+            // Dropped after a varying number of turns of the scheduler.
+            for _ in 0..(i % 9) {
+                tokio::task::yield_now().await;
+            }
+            h.abort();
+            let _ = h.await;
+        }
+        for i in 0..3 {
+            let mut tx = store.begin().await.unwrap();
+            tx.audit(9_000 + i, entry("after")).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert!(matches!(
+            store.unrestricted_verify_audit(&[]).await.unwrap(),
+            Verdict::Intact { .. }
+        ));
+    })
+    .await;
+}
