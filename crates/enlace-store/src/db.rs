@@ -415,7 +415,10 @@ impl Tx {
         let batch = if savepoint {
             release(w).await?
         } else {
-            w.batch
+            // The lock is let go before waiting: the batch's committer needs it.
+            let batch = w.batch;
+            drop(w);
+            batch
         };
         wait_durable(&self.lock, &self.durable, batch)
             .await

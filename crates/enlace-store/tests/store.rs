@@ -379,11 +379,20 @@ async fn transactions_dropped_midway_leave_the_writer_usable() {
     each_engine(|store| async move {
         for i in 0..300i64 {
             let s = store.clone();
+            // Write transactions, and audited reads of one row and of two (which append
+            // them under the write lock at commit, with a savepoint for two).
             let h = tokio::spawn(async move {
-                let Ok(mut tx) = s.begin().await else { return };
-                if tx.audit(2_000 + i, entry("dropped")).await.is_ok() {
-                    let _ = tx.commit().await;
+                let tx = match i % 3 {
+                    0 => s.begin().await,
+                    _ => s.read().await,
+                };
+                let Ok(mut tx) = tx else { return };
+                for _ in 0..(i % 3).max(1) {
+                    if tx.audit(2_000 + i, entry("dropped")).await.is_err() {
+                        return;
+                    }
                 }
+                let _ = tx.commit().await;
             });
             // Dropped after a varying number of turns of the scheduler.
             for _ in 0..(i % 9) {
@@ -396,6 +405,13 @@ async fn transactions_dropped_midway_leave_the_writer_usable() {
             let mut tx = store.begin().await.unwrap();
             tx.audit(9_000 + i, entry("after")).await.unwrap();
             tx.commit().await.unwrap();
+            // An audited read of one row answers (its commit must not wait on itself).
+            let mut r = store.read().await.unwrap();
+            r.audit(9_100 + i, entry("read after")).await.unwrap();
+            tokio::time::timeout(std::time::Duration::from_secs(30), r.commit())
+                .await
+                .expect("an audited read's commit answers")
+                .unwrap();
         }
         assert!(matches!(
             store.unrestricted_verify_audit(&[]).await.unwrap(),
