@@ -16,6 +16,25 @@ async fn case(s: &Server, tok: &str, body: Value) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
+/// Guatemala's three cases: shared with every member, its own (hidden from Mexico), and a
+/// sensitive one shared with Mexico (its persons' words stored as blind terms).
+async fn three_cases(s: &Server, gt: &str) -> (String, String, String) {
+    let shared = case(
+        s,
+        gt,
+        json!({"title": "Red ficticia", "distribution": {"level": "members"}}),
+    )
+    .await;
+    let own = case(
+        s,
+        gt,
+        json!({"title": "Propio ficticio", "distribution": {"level": "country"}}),
+    )
+    .await;
+    let victims = case(s, gt, json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["mx"]}})).await;
+    (shared, own, victims)
+}
+
 async fn import(s: &Server, tok: &str, case_id: &str, lines: Vec<Value>) {
     let n = lines.len() as u64;
     let body: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
@@ -67,21 +86,45 @@ async fn a_rare_word_with_a_common_one_finds_exactly_the_visible_matches() {
     each_engine(|s| async move {
         let gt = s.token("officer.gt").await;
         let mx = s.token("analyst.mx").await;
-        let shared = case(&s, &gt, json!({"title": "Red ficticia", "distribution": {"level": "members"}})).await;
-        let own = case(&s, &gt, json!({"title": "Propio ficticio", "distribution": {"level": "country"}})).await;
-        let victims = case(&s, &gt, json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["mx"]}})).await;
+        let (shared, own, victims) = three_cases(&s, &gt).await;
         // 400 Zeledón (far more than ten times the rare word's entries), 3 of them Quispe.
-        let mut common: Vec<Value> = (0..400).map(|i| person(["Rutilia", "Casimira", "Eustaquio", "Filiberto"][i % 4], "Zeledón")).collect();
+        let mut common: Vec<Value> = (0..400)
+            .map(|i| {
+                person(
+                    ["Rutilia", "Casimira", "Eustaquio", "Filiberto"][i % 4],
+                    "Zeledón",
+                )
+            })
+            .collect();
         common.push(person("Rutilia", "Quispe Zeledón"));
         common.push(person("Filiberto", "Quispe Zeledón"));
         import(&s, &gt, &shared, common).await;
-        import(&s, &gt, &own, vec![person("Rutilia", "Quispe Zeledón"), person("Eustaquio", "Zeledón")]).await;
-        import(&s, &gt, &victims, vec![person("Casimira", "Quispe Zeledón")]).await;
+        import(
+            &s,
+            &gt,
+            &own,
+            vec![
+                person("Rutilia", "Quispe Zeledón"),
+                person("Eustaquio", "Zeledón"),
+            ],
+        )
+        .await;
+        import(
+            &s,
+            &gt,
+            &victims,
+            vec![person("Casimira", "Quispe Zeledón")],
+        )
+        .await;
         // Quispe without Zeledón: a candidate the common word must throw out.
         import(&s, &gt, &shared, vec![person("Rutilia", "Quispe Mamani")]).await;
 
         let (ids, total) = search(&s, &mx, "quispe%20zeledon").await;
-        assert_eq!((ids.len(), total), (3, 3), "two shared and the sensitive one, not the hidden one");
+        assert_eq!(
+            (ids.len(), total),
+            (3, 3),
+            "two shared and the sensitive one, not the hidden one"
+        );
         // Prefixes: the plain records match «zele», the sensitive one only whole words.
         let (_, total) = search(&s, &mx, "quispe%20zele").await;
         assert_eq!(total, 2);
@@ -93,12 +136,23 @@ async fn a_rare_word_with_a_common_one_finds_exactly_the_visible_matches() {
         // Misspelt (no stored word starts with «kispe» or «seledon»): found by sound.
         assert_eq!(search(&s, &mx, "kispe%20seledon").await.1, 3);
         // Nothing hidden leaks into the count: another country sees only the shared ones.
-        assert_eq!(search(&s, &s.token("analyst.hn").await, "quispe%20zeledon").await.1, 2);
+        assert_eq!(
+            search(&s, &s.token("analyst.hn").await, "quispe%20zeledon")
+                .await
+                .1,
+            2
+        );
         // A word nobody has: nothing, for everyone.
-        assert_eq!(search(&s, &gt, "quispe%20zeledon%20xochiquetzal").await.1, 0);
+        assert_eq!(
+            search(&s, &gt, "quispe%20zeledon%20xochiquetzal").await.1,
+            0
+        );
         // Two common words together stay exact and complete.
         let (ids, total) = search(&s, &mx, "rutilia%20zeledon").await;
-        assert_eq!(total, 101, "100 Rutilia Zeledón and Rutilia Quispe Zeledón, shared; not the hidden one: {ids:?}");
+        assert_eq!(
+            total, 101,
+            "100 Rutilia Zeledón and Rutilia Quispe Zeledón, shared; not the hidden one: {ids:?}"
+        );
     })
     .await;
 }
@@ -113,39 +167,86 @@ async fn a_broad_word_looked_up_on_the_candidates_keeps_hidden_and_sensitive_rul
     each_engine(|s| async move {
         let gt = s.token("officer.gt").await;
         let mx = s.token("analyst.mx").await;
-        let shared = case(&s, &gt, json!({"title": "Red ficticia", "distribution": {"level": "members"}})).await;
-        let own = case(&s, &gt, json!({"title": "Propio ficticio", "distribution": {"level": "country"}})).await;
-        let victims = case(&s, &gt, json!({"title": "Víctimas (ficticio)", "sensitive": true, "distribution": {"level": "countries", "countries": ["mx"]}})).await;
+        let (shared, own, victims) = three_cases(&s, &gt).await;
         // 300 Villatoro with other given names: the broad word (more than four entries per
         // candidate of the rare one).
-        let mut lines: Vec<Value> = (0..300).map(|i| person(["Casimira", "Eustaquio", "Filiberto"][i % 3], "Villatoro")).collect();
+        let mut lines: Vec<Value> = (0..300)
+            .map(|i| person(["Casimira", "Eustaquio", "Filiberto"][i % 3], "Villatoro"))
+            .collect();
         lines.extend((0..30).map(|_| person("Eleuteria", "Villatoro")));
         lines.push(person("Eleuteria", "Mamani"));
         import(&s, &gt, &shared, lines).await;
-        import(&s, &gt, &own, vec![person("Eleuteria", "Villatoro"), person("Eleuteria", "Villatoro")]).await;
+        import(
+            &s,
+            &gt,
+            &own,
+            vec![
+                person("Eleuteria", "Villatoro"),
+                person("Eleuteria", "Villatoro"),
+            ],
+        )
+        .await;
         import(&s, &gt, &victims, vec![person("Eleuteria", "Villatoro")]).await;
 
         let (all, total) = search(&s, &mx, "eleuteria%20villatoro").await;
-        assert_eq!((all.len(), total), (31, 31), "30 shared and the sensitive one, not the two hidden ones");
+        assert_eq!(
+            (all.len(), total),
+            (31, 31),
+            "30 shared and the sensitive one, not the two hidden ones"
+        );
         // The second page of 20 is the rest of the same order, with the same total.
-        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=eleuteria%20villatoro&per_page=20&page=2", None).await;
+        let (st, r) = s
+            .api(
+                Some(&mx),
+                Method::GET,
+                "/api/v1/search?q=eleuteria%20villatoro&per_page=20&page=2",
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::OK, "{r}");
         assert_eq!(r["total"], 31, "{r}");
-        let page2: Vec<&str> = r["results"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
-        assert_eq!(page2, all[20..].iter().map(String::as_str).collect::<Vec<_>>());
+        let page2: Vec<&str> = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            page2,
+            all[20..].iter().map(String::as_str).collect::<Vec<_>>()
+        );
         // A prefix finds the plain records, never the sensitive one (stored as whole words).
         assert_eq!(search(&s, &mx, "eleuteria%20villa").await.1, 30);
         // The owner sees its own two as well.
         assert_eq!(search(&s, &gt, "eleuteria%20villatoro").await.1, 33);
         // The other filters apply to the looked-up candidates too.
-        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=eleuteria%20villatoro&country=gt&per_page=200", None).await;
+        let (st, r) = s
+            .api(
+                Some(&mx),
+                Method::GET,
+                "/api/v1/search?q=eleuteria%20villatoro&country=gt&per_page=200",
+                None,
+            )
+            .await;
         assert_eq!((st, r["total"].as_i64()), (StatusCode::OK, Some(31)), "{r}");
-        let (st, r) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=eleuteria%20villatoro&country=mx", None).await;
+        let (st, r) = s
+            .api(
+                Some(&mx),
+                Method::GET,
+                "/api/v1/search?q=eleuteria%20villatoro&country=mx",
+                None,
+            )
+            .await;
         assert_eq!((st, r["total"].as_i64()), (StatusCode::OK, Some(0)), "{r}");
         // Misspelt: no stored word starts with «villatro», found by how it sounds.
         assert_eq!(search(&s, &mx, "eleuteria%20villatro").await.1, 31);
         // Another member country sees only the shared ones.
-        assert_eq!(search(&s, &s.token("analyst.hn").await, "eleuteria%20villatoro").await.1, 30);
+        assert_eq!(
+            search(&s, &s.token("analyst.hn").await, "eleuteria%20villatoro")
+                .await
+                .1,
+            30
+        );
     })
     .await;
 }
