@@ -101,13 +101,16 @@ fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
 const BROAD_WORD: i64 = 5_000;
 /// A search of several words reads its rarest word's entity ids from the term index (one
 /// aggregate row) when the word has at most this many entries (else the SQL plan answers).
-const WORD_READ_MAX: i64 = 120_000;
+const WORD_READ_MAX: i64 = 250_000;
 /// A search word's entries are first counted up to this many.
 const FIRST_COUNT: i64 = 20_000;
 /// A further word is looked up on the candidates left (one index seek each) rather than read
-/// when it has at least this many entries per candidate: measured, a seek costs about as
-/// much as reading this many entries of a range.
-const PROBE_COST: i64 = 10;
+/// when it has at least this many entries per candidate: measured at a million persons, a
+/// seek on a candidate costs about as much as reading this many entries of a range (SQLite
+/// ~3 µs against ~0.15 µs: each candidate lands on its own page of the index; PostgreSQL
+/// ~5.6 µs against ~0.5 µs). See `Tx::probe_cost`.
+const PROBE_COST_SQLITE: i64 = 20;
+const PROBE_COST_POSTGRES: i64 = 10;
 /// At most this many candidates are looked up that way (else the word is read, or the SQL
 /// plan answers), in statements of this many.
 const PROBE_MAX: usize = 30_000;
@@ -152,6 +155,30 @@ impl TermSizes {
             }
             map.insert(word.to_string(), (n, cap, std::time::Instant::now()));
         }
+    }
+}
+
+/// A set of entity ids in a search plan (hundreds of thousands when a common word is read).
+type IdSet<T> = std::collections::HashSet<T, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// Hashes an entity id by its last eight bytes: the random end of a time-ordered id (its
+/// start is the creation time, shared by a whole import). Ids here come from the database
+/// and are made by the server (`new_id`), never chosen by a caller, so nothing can be
+/// crafted to collide; SipHash cost a search reading a common word a third of its time
+/// outside the database.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let tail = &bytes[bytes.len().saturating_sub(8)..];
+        let mut b = [0u8; 8];
+        b[..tail.len()].copy_from_slice(tail);
+        self.0 = self.0.rotate_left(8) ^ u64::from_le_bytes(b);
+    }
+    fn finish(&self) -> u64 {
+        // Spread over the high bits too, which the table's control bytes use.
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 }
 
@@ -854,10 +881,26 @@ impl Tx {
         offset: i64,
     ) -> crate::Result<Option<(Vec<Entity>, i64, bool)>> {
         let words: Vec<&String> = f.terms.iter().take(8).collect();
+        // A word that begins another word of the search («~MR» beside «~MRLS», María
+        // Morales), or repeats one, holds for every plain record the other word holds for:
+        // it is left out of the plan, and checked at the end only on sensitive records
+        // (whose terms are blind-index hashes, matched whole, so one does not imply the
+        // other).
+        let implied: Vec<usize> = (0..words.len())
+            .filter(|&i| {
+                (0..words.len()).any(|j| {
+                    j != i
+                        && words[j].starts_with(words[i].as_str())
+                        && (words[j].len() > words[i].len() || j < i)
+                })
+            })
+            .collect();
         // Counted cheaply first; a broad word again, further, only if it may be read.
         let mut sizes = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
-            sizes.push((self.plan_size(w, FIRST_COUNT + 1).await?, i));
+            if !implied.contains(&i) {
+                sizes.push((self.plan_size(w, FIRST_COUNT + 1).await?, i));
+            }
         }
         sizes.sort();
         // What the sizes were counted up to: a size past it is a lower bound.
@@ -875,13 +918,12 @@ impl Tx {
             return Ok(None);
         };
         let first_ids = self.word_ids(f, first).await?;
-        let mut cands: std::collections::HashSet<&str> =
-            first_ids.split(',').filter(|x| !x.is_empty()).collect();
+        let mut cands: IdSet<&str> = first_ids.split(',').filter(|x| !x.is_empty()).collect();
         for &(n, i) in &sizes[1..] {
             if cands.is_empty() {
                 break;
             }
-            let probe = cands.len() as i64 * PROBE_COST;
+            let probe = cands.len() as i64 * self.probe_cost();
             // Counted further only as far as the choice needs.
             let need = if cands.len() <= PROBE_MAX {
                 probe.max(WORD_READ_MAX)
@@ -915,14 +957,38 @@ impl Tx {
         let (limit, offset) = (limit.max(0) as usize, offset.max(0) as usize);
         // Only the visible ones count; then only the page is read in full.
         let mut visible = Vec::with_capacity(cands.len());
-        for chunk in cands.chunks(500) {
-            let mut q = Q::new("SELECT e.id FROM entities e WHERE e.id IN (");
-            q.bind_list(chunk.iter().copied()).push(") AND ");
+        let mut sensitive = std::collections::HashSet::new();
+        for chunk in cands.chunks(PROBE_CHUNK) {
+            let mut q = Q::new("SELECT e.id, e.sensitive FROM ");
+            self.id_list(&mut q, chunk)?;
+            q.push(match self.engine {
+                crate::db::Engine::Sqlite => " JOIN entities e INDEXED BY entities_visible",
+                crate::db::Engine::Postgres => " JOIN entities e",
+            })
+            .push(" ON e.id = c.id WHERE ");
             viewer.predicate(&mut q, "e");
             other_filters(&mut q, f);
             for r in self.fetch_all(&q).await? {
-                visible.push(r.try_get::<String, _>("id")?);
+                let id = r.try_get::<String, _>("id")?;
+                if r.try_get::<i64, _>("sensitive")? != 0 {
+                    sensitive.insert(id.clone());
+                }
+                visible.push(id);
             }
+        }
+        // The words left out of the plan, on the sensitive records left.
+        if !implied.is_empty() && !sensitive.is_empty() {
+            let mut kept: IdSet<&str> = sensitive.iter().map(String::as_str).collect();
+            for &i in &implied {
+                let found = self.word_among(f, i, &kept).await?;
+                kept.retain(|x| found.contains(*x));
+            }
+            let dropped: std::collections::HashSet<String> = sensitive
+                .iter()
+                .filter(|x| !kept.contains(x.as_str()))
+                .cloned()
+                .collect();
+            visible.retain(|x| !dropped.contains(x));
         }
         // Newest first by creation, as the SQL plan orders a search.
         visible.sort_unstable_by(|a, b| b.cmp(a));
@@ -940,34 +1006,28 @@ impl Tx {
         &mut self,
         f: &EntityFilter,
         i: usize,
-        cands: &std::collections::HashSet<&str>,
-    ) -> crate::Result<std::collections::HashSet<String>> {
+        cands: &IdSet<&str>,
+    ) -> crate::Result<IdSet<String>> {
         let word = f.terms[i].as_str();
         let upper = format!("{word}\u{10FFFF}");
         // In key order, so the seeks walk the index forwards.
         let mut sorted: Vec<&str> = cands.iter().copied().collect();
         sorted.sort_unstable();
-        // One parameter whatever the number of candidates (the statement stays cached).
-        let among = match self.engine {
-            crate::db::Engine::Sqlite => "t.entity_id IN (SELECT value FROM json_each($1))",
-            crate::db::Engine::Postgres => "t.entity_id = ANY(string_to_array($1, ','))",
-        };
-        let mut out = std::collections::HashSet::new();
+        let mut out = IdSet::default();
         for chunk in sorted.chunks(PROBE_CHUNK) {
-            let ids = match self.engine {
-                crate::db::Engine::Sqlite => {
-                    serde_json::to_string(chunk).map_err(|_| corrupt("search candidates"))?
-                }
-                crate::db::Engine::Postgres => chunk.join(","),
-            };
-            let q = Q::new(&format!(
-                "SELECT DISTINCT t.entity_id FROM entity_terms t WHERE {among} AND t.term >= $2 AND t.term < $3"
-            ))
-            .arg(ids)
-            .arg(word)
-            .arg(upper.as_str());
+            // A correlated EXISTS per candidate: one seek each, stopping at the first term,
+            // with nothing to sort or deduplicate. (With `entity_id IN (…)` SQLite built and
+            // deduplicated temporary B-trees, and PostgreSQL at times scanned the word's
+            // whole range instead: both measured twice as slow.)
+            let mut q = Q::new("SELECT c.id FROM ");
+            self.id_list(&mut q, chunk)?;
+            q.push(" WHERE EXISTS (SELECT 1 FROM entity_terms t WHERE t.entity_id = c.id AND t.term >= ")
+                .bind(word)
+                .push(" AND t.term < ")
+                .bind(upper.as_str())
+                .push(")");
             for r in self.fetch_all(&q).await? {
-                out.insert(r.try_get::<String, _>("entity_id")?);
+                out.insert(r.try_get::<String, _>("id")?);
             }
         }
         // The blind forms: few entries (sensitive records only), read whole.
@@ -982,6 +1042,34 @@ impl Tx {
             }
         }
         Ok(out)
+    }
+
+    /// See `PROBE_COST_SQLITE`.
+    fn probe_cost(&self) -> i64 {
+        match self.engine {
+            crate::db::Engine::Sqlite => PROBE_COST_SQLITE,
+            crate::db::Engine::Postgres => PROBE_COST_POSTGRES,
+        }
+    }
+
+    /// Appends a row source `c(id)` of these entity ids, bound as ONE parameter whatever
+    /// their number (the statement stays cached): a JSON array on SQLite, a comma list on
+    /// PostgreSQL (entity ids are hex digits, never a comma).
+    fn id_list(&self, q: &mut Q, ids: &[&str]) -> crate::Result<()> {
+        match self.engine {
+            crate::db::Engine::Sqlite => {
+                let json = serde_json::to_string(ids).map_err(|_| corrupt("entity ids"))?;
+                q.push("(SELECT value AS id FROM json_each(")
+                    .bind(json)
+                    .push(")) c");
+            }
+            crate::db::Engine::Postgres => {
+                q.push("unnest(string_to_array(")
+                    .bind(ids.join(","))
+                    .push(", ',')) AS c(id)");
+            }
+        }
+        Ok(())
     }
 
     /// The ids of the entities with a term starting with search word `i` (or equal to one
