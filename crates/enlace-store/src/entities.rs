@@ -150,6 +150,13 @@ impl TermSizes {
             return;
         }
         if let Ok(mut map) = self.0.lock() {
+            // A shorter count does not replace a fresh longer one (a capped read after an
+            // exact count).
+            if let Some(&(m, counted, at)) = map.get(word) {
+                if at.elapsed() <= SIZES_FOR && (m < counted || counted > cap) {
+                    return;
+                }
+            }
             if map.len() >= SIZES_KEPT {
                 map.clear();
             }
@@ -917,36 +924,47 @@ impl Tx {
         let Some(&(_, first)) = sizes.first().filter(|s| s.0 <= WORD_READ_MAX) else {
             return Ok(None);
         };
-        let first_ids = self.word_ids(f, first).await?;
+        let Some(first_ids) = self.word_ids(f, first, WORD_READ_MAX + 1).await? else {
+            return Ok(None);
+        };
         let mut cands: IdSet<&str> = first_ids.split(',').filter(|x| !x.is_empty()).collect();
         for &(n, i) in &sizes[1..] {
             if cands.is_empty() {
                 break;
             }
             let probe = cands.len() as i64 * self.probe_cost();
-            // Counted further only as far as the choice needs.
-            let need = if cands.len() <= PROBE_MAX {
-                probe.max(WORD_READ_MAX)
+            let can_probe = cands.len() <= PROBE_MAX;
+            // `n` past `counted` is only a lower bound.
+            let ids = if can_probe && probe <= n {
+                None
+            } else if n <= counted {
+                self.word_ids(f, i, WORD_READ_MAX + 1).await?
             } else {
-                WORD_READ_MAX
+                // Read only as far as reading is worth it (the read counts as it goes: a
+                // broad word is not counted first and then read); a word found broader is
+                // looked up on the candidates instead. A size learnt lately saves the read.
+                let limit = if can_probe {
+                    probe.min(WORD_READ_MAX)
+                } else {
+                    WORD_READ_MAX
+                } + 1;
+                match self.sizes.get(words[i], limit) {
+                    Some(known) if known >= limit => None,
+                    _ => self.word_ids(f, i, limit).await?,
+                }
             };
-            let decided = cands.len() <= PROBE_MAX && probe <= n;
-            let n = if n > counted && need > counted && !decided {
-                self.plan_size(words[i], need + 1).await?
-            } else {
-                n
-            };
-            if cands.len() <= PROBE_MAX && probe <= n {
-                let found = self.word_among(f, i, &cands).await?;
-                cands.retain(|x| found.contains(*x));
-            } else if n <= WORD_READ_MAX {
-                let ids = self.word_ids(f, i).await?;
-                cands = ids
-                    .split(',')
-                    .filter_map(|x| cands.get(x).copied())
-                    .collect();
-            } else {
-                return Ok(None);
+            match ids {
+                Some(ids) => {
+                    cands = ids
+                        .split(',')
+                        .filter_map(|x| cands.get(x).copied())
+                        .collect();
+                }
+                None if can_probe => {
+                    let found = self.word_among(f, i, &cands).await?;
+                    cands.retain(|x| found.contains(*x));
+                }
+                None => return Ok(None),
             }
         }
         if cands.is_empty() {
@@ -1074,8 +1092,14 @@ impl Tx {
 
     /// The ids of the entities with a term starting with search word `i` (or equal to one
     /// of its blind-index forms), comma-separated in one row: one aggregate instead of a
-    /// row each.
-    async fn word_ids(&mut self, f: &EntityFilter, i: usize) -> crate::Result<String> {
+    /// row each. None when the word has `limit` entries or more (then only `limit` were
+    /// read); the size learnt is remembered (`TermSizes`).
+    async fn word_ids(
+        &mut self,
+        f: &EntityFilter,
+        i: usize,
+        limit: i64,
+    ) -> crate::Result<Option<String>> {
         let agg = match self.engine {
             crate::db::Engine::Sqlite => "group_concat(t.entity_id, ',')",
             crate::db::Engine::Postgres => "string_agg(t.entity_id, ',')",
@@ -1084,16 +1108,22 @@ impl Tx {
         // The range and the blind forms apart: with `OR` SQLite answers by a multi-index OR
         // that puts every id through a temporary B-tree (three times the cost of the range).
         let mut q = Q::new(&format!(
-            "SELECT {agg} AS ids FROM entity_terms t WHERE t.term >= "
+            "SELECT {} AS ids, COUNT(*) AS n FROM (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ",
+            agg.replace("t.entity_id", "r.entity_id")
         ));
         q.bind(word)
             .push(" AND t.term < ")
-            .bind(format!("{word}\u{10FFFF}"));
-        let mut ids = self
-            .fetch_one(&q)
-            .await?
-            .try_get::<Option<String>, _>("ids")?
-            .unwrap_or_default();
+            .bind(format!("{word}\u{10FFFF}"))
+            .push(" LIMIT ")
+            .bind(limit)
+            .push(") r");
+        let row = self.fetch_one(&q).await?;
+        let n: i64 = row.try_get("n")?;
+        self.sizes.put(word, limit, n);
+        if n >= limit {
+            return Ok(None);
+        }
+        let mut ids = row.try_get::<Option<String>, _>("ids")?.unwrap_or_default();
         if let Some(forms) = f.blind.get(i).filter(|b| !b.is_empty()) {
             let mut q = Q::new(&format!(
                 "SELECT {agg} AS ids FROM entity_terms t WHERE t.term IN ("
@@ -1108,7 +1138,7 @@ impl Tx {
                 ids.push_str(&more);
             }
         }
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     /// Visible entities that refer to `id` (links, events, documents held…).

@@ -370,6 +370,92 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
     .await;
 }
 
+/// The search plans of a word broader than the first count (20,000 entries) next to a
+/// rarer one: read whole when that is cheaper than a lookup per candidate, else read only as
+/// far as the lookups would cost and then looked up (and, the second time, decided from the
+/// size learnt): every way answers what the plain SQL plan answers. SQLite reads «zcomun»
+/// whole beside «zmedio», then looks it up beside «zpoco» from the size that read learnt;
+/// PostgreSQL (cheaper lookups) cuts the read short beside «zmedio» and looks it up, and
+/// looks it up outright beside «zpoco».
+#[tokio::test]
+async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
+    use enlace_store::entities::{BulkEntity, EntityFilter};
+    each_engine(|store| async move {
+        let gt = Country::parse("gt").unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let input = CaseInput {
+            title: "Amplio ficticio".into(),
+            distribution: Some(DistributionInput {
+                level: "members".into(),
+                countries: vec![],
+            }),
+            ..Default::default()
+        };
+        let case = tx
+            .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // 25,500 with «zcomun»: the first 2,000 also «zmedio», the next 1,000 also
+        // «zpoco»; then 200 with «zmedio» alone and 100 with «zpoco» alone.
+        let rows: Vec<BulkEntity> = (0..25_800)
+            .map(|k| {
+                let mut terms = vec![];
+                if k < 25_500 {
+                    terms.push("zcomun".to_string());
+                }
+                if k < 2_000 || (25_500..25_700).contains(&k) {
+                    terms.push("zmedio".into());
+                }
+                if (2_000..3_000).contains(&k) || k >= 25_700 {
+                    terms.push("zpoco".into());
+                }
+                let mut properties = enlace_domain::ftm::Properties::new();
+                properties.insert("name".into(), vec![format!("Persona {k}")]);
+                BulkEntity {
+                    id: format!("{k:032x}"),
+                    schema: "Person".into(),
+                    caption: format!("Persona {k}"),
+                    json: serde_json::to_string(&properties).unwrap(),
+                    properties,
+                    refs: vec![],
+                    terms,
+                }
+            })
+            .collect();
+        for chunk in rows.chunks(5_000) {
+            let mut tx = store.begin().await.unwrap();
+            tx.insert_entities_bulk(&case, chunk, "u1", 2_000)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let viewer = Viewer::of(&actor(Role::Analyst, "mx"));
+        for (words, want) in [
+            (["zmedio", "zcomun"], 2_000),
+            (["zpoco", "zcomun"], 1_000),
+            (["zcomun", "zmedio"], 2_000),
+            (["zpoco", "zcomun"], 1_000),
+        ] {
+            let f = EntityFilter {
+                terms: words.iter().map(|w| w.to_string()).collect(),
+                ..Default::default()
+            };
+            let mut tx = store.read().await.unwrap();
+            let (page, total, exact) = tx.search_visible(&viewer, &f, 50, 0).await.unwrap();
+            let (plain, plain_total) = tx.entities_visible(&viewer, &f, 50, 0).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!((total, exact), (want, true), "{words:?}");
+            assert_eq!(plain_total, want, "{words:?}");
+            let ids = |l: &[enlace_store::entities::Entity]| {
+                l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&page), ids(&plain), "{words:?}");
+        }
+    })
+    .await;
+}
+
 /// A request dropped at any point of its transaction (its client went away: the handler's
 /// future is dropped at BEGIN, the savepoint, a write, the release or the commit's fsync)
 /// never leaves the writer believing the connection is outside a transaction when it is

@@ -168,9 +168,9 @@ async fn a_broad_word_looked_up_on_the_candidates_keeps_hidden_and_sensitive_rul
         let gt = s.token("officer.gt").await;
         let mx = s.token("analyst.mx").await;
         let (shared, own, victims) = three_cases(&s, &gt).await;
-        // 300 Villatoro with other given names: the broad word (more than four entries per
-        // candidate of the rare one).
-        let mut lines: Vec<Value> = (0..300)
+        // 700 Villatoro with other given names: the broad word (more than twenty entries
+        // per candidate of the rare one, the cost of a lookup on either engine).
+        let mut lines: Vec<Value> = (0..700)
             .map(|i| person(["Casimira", "Eustaquio", "Filiberto"][i % 3], "Villatoro"))
             .collect();
         lines.extend((0..30).map(|_| person("Eleuteria", "Villatoro")));
