@@ -265,6 +265,26 @@ async fn a_sealed_database_refuses_a_missing_key_ring() {
     store.close().await;
 }
 
+/// A Guatemalan case file shared with every member, for the bulk inserts below.
+async fn members_case(store: &Store, title: &str) -> enlace_store::cases::Case {
+    let gt = Country::parse("gt").unwrap();
+    let input = CaseInput {
+        title: title.into(),
+        distribution: Some(DistributionInput {
+            level: "members".into(),
+            countries: vec![],
+        }),
+        ..Default::default()
+    };
+    let mut tx = store.begin().await.unwrap();
+    let case = tx
+        .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    case
+}
+
 /// A bulk insert stores every field exactly as given on both engines: quotes, backslashes,
 /// letters beyond the basic plane, a newline, an empty caption in a batch of one, and a
 /// field holding the separator PostgreSQL's text lists use (that batch goes as JSON).
@@ -272,21 +292,7 @@ async fn a_sealed_database_refuses_a_missing_key_ring() {
 async fn bulk_inserted_entities_and_terms_read_back_exactly() {
     use enlace_store::entities::BulkEntity;
     each_engine(|store| async move {
-        let gt = Country::parse("gt").unwrap();
-        let mut tx = store.begin().await.unwrap();
-        let input = CaseInput {
-            title: "Carga masiva ficticia".into(),
-            distribution: Some(DistributionInput {
-                level: "members".into(),
-                countries: vec![],
-            }),
-            ..Default::default()
-        };
-        let case = tx
-            .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let case = members_case(&store, "Carga masiva ficticia").await;
         let row = |id: &str, caption: &str, name: &str, terms: &[&str]| {
             let mut properties = enlace_domain::ftm::Properties::new();
             properties.insert("name".into(), vec![name.to_string()]);
@@ -380,21 +386,7 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
 async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
     use enlace_store::entities::{BulkEntity, EntityFilter};
     each_engine(|store| async move {
-        let gt = Country::parse("gt").unwrap();
-        let mut tx = store.begin().await.unwrap();
-        let input = CaseInput {
-            title: "Amplio ficticio".into(),
-            distribution: Some(DistributionInput {
-                level: "members".into(),
-                countries: vec![],
-            }),
-            ..Default::default()
-        };
-        let case = tx
-            .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let case = members_case(&store, "Amplio ficticio").await;
         // 25,500 with «zcomun»: the first 2,000 also «zmedio», the next 1,000 also
         // «zpoco», the next 400 also «zraro»; then 200 with «zmedio» alone, 100 with
         // «zpoco» alone and 100 with «zraro» alone.
