@@ -9,21 +9,34 @@ import { RESULTS_DIR } from './server.mjs';
 export const DEMO_PASSWORD = 'enlace-demo';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Debian's chromium, headless; flags keep it quiet (no sandbox as root in CI, no network chatter). */
-export function launchBrowser() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+/**
+ * Debian's chromium, headless; flags keep it quiet (no sandbox as root in CI, no network chatter).
+ * Launched again (up to three times) when the browser itself dies while starting: it once
+ * crashed at launch (SIGSEGV, before any page) on the 2-core CI machine, failing a test that
+ * had not begun. Only the launch is retried, never a test step.
+ */
+export async function launchBrowser() {
+  let lastError;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      return await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
 }
 
 /** A fresh context (own cookies); `locale` sets Accept-Language, e.g. 'es-MX' or 'en-US'. */
