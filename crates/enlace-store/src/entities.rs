@@ -114,6 +114,51 @@ const PROBE_COST: i64 = 20;
 /// plan answers), in statements of this many.
 const PROBE_MAX: usize = 30_000;
 const PROBE_CHUNK: usize = 5_000;
+/// From this many candidates on, a lookup's statements are split in two halves that may run
+/// on two connections at once (`Tx::fetch_all_spread`): below, a second statement costs
+/// more than it saves.
+const SPREAD_MIN: usize = 200;
+/// A broad one-word search whose prefix covers at most this many stored terms is answered
+/// by merging each term's newest postings (one short walk per term); beyond, by walking the
+/// entities newest first. Surnames and particles («del»: DEL, DELGADO, DELEON…) cover a few
+/// dozen; on PostgreSQL the walk took 120 ms where 17 merged walks take a few.
+const MERGED_TERMS_MAX: i64 = 64;
+/// A read of a word's ids that may go further than this is made in two halves.
+const SPLIT_READ_MIN: i64 = 20_000;
+
+/// `SELECT COUNT(*) AS n`: the term-index entries that start with `word`, counted no
+/// further than `cap`.
+fn range_count(word: &str, cap: i64) -> Q {
+    let mut q = Q::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM entity_terms t WHERE t.term >= ");
+    q.bind(word)
+        .push(" AND t.term < ")
+        .bind(format!("{word}\u{10FFFF}"))
+        .push(" LIMIT ")
+        .bind(cap)
+        .push(") c");
+    q
+}
+
+/// Where the terms that continue `word` divide about in half: at «m» for lower-case words,
+/// «M» for the upper-case sound keys, «5» for digits (phones, documents, dates).
+fn middle_of_alphabet(word: &str) -> char {
+    if word.chars().any(|c| c.is_lowercase()) {
+        'm'
+    } else if word.chars().any(|c| c.is_uppercase()) {
+        'M'
+    } else {
+        '5'
+    }
+}
+
+/// Candidate ids in statements of at most `PROBE_CHUNK`, in two halves from `SPREAD_MIN` on.
+fn probe_chunks<'a, 'b>(ids: &'a [&'b str]) -> Vec<&'a [&'b str]> {
+    if ids.len() < SPREAD_MIN {
+        return ids.chunks(PROBE_CHUNK).collect();
+    }
+    let (a, b) = ids.split_at(ids.len() / 2);
+    a.chunks(PROBE_CHUNK).chain(b.chunks(PROBE_CHUNK)).collect()
+}
 /// Broad searches count their matches up to this many ("more than 1,000").
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
@@ -706,7 +751,7 @@ impl Tx {
         }
         let f = &self.with_blind_terms(f);
         let word = f.terms[0].as_str();
-        if let Some(mut terms) = self.distinct_terms(word, 16).await? {
+        if let Some(mut terms) = self.distinct_terms(word, MERGED_TERMS_MAX).await? {
             // Each stored term's postings are in entity id order (the term index's key): the
             // newest `offset + limit` visible entities of each term, merged, give the page
             // after reading about that many postings per term, not the word's whole range.
@@ -849,25 +894,31 @@ impl Tx {
 
     /// How many term-index entries start with `word`, counting no further than `cap`.
     async fn term_range_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
-        let mut q =
-            Q::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM entity_terms t WHERE t.term >= ");
-        q.bind(word)
-            .push(" AND t.term < ")
-            .bind(format!("{word}\u{10FFFF}"))
-            .push(" LIMIT ")
-            .bind(cap)
-            .push(") c");
-        Ok(self.fetch_one(&q).await?.try_get("n")?)
+        Ok(self
+            .fetch_one(&range_count(word, cap))
+            .await?
+            .try_get("n")?)
     }
 
-    /// `term_range_size` for a search plan's choices, remembered a while (`TermSizes`).
-    async fn plan_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
-        if let Some(n) = self.sizes.get(word, cap) {
-            return Ok(n);
+    /// `term_range_size` of each word, for a search plan's choices, remembered a while
+    /// (`TermSizes`). The words not remembered are counted two at a time when a second
+    /// connection is idle (a fresh server counts every word of a long name).
+    async fn plan_sizes(&mut self, words: &[&str], cap: i64) -> crate::Result<Vec<i64>> {
+        let mut sizes: Vec<Option<i64>> = words.iter().map(|w| self.sizes.get(w, cap)).collect();
+        let unknown: Vec<usize> = (0..words.len()).filter(|&i| sizes[i].is_none()).collect();
+        let counts: Vec<Q> = unknown
+            .iter()
+            .map(|&i| range_count(words[i], cap))
+            .collect();
+        for (rows, &i) in self.fetch_all_spread(&counts).await?.iter().zip(&unknown) {
+            let n: i64 = rows
+                .first()
+                .ok_or(StoreError::Corrupt("count".into()))?
+                .try_get("n")?;
+            self.sizes.put(words[i], cap, n);
+            sizes[i] = Some(n);
         }
-        let n = self.term_range_size(word, cap).await?;
-        self.sizes.put(word, cap, n);
-        Ok(n)
+        Ok(sizes.into_iter().map(|n| n.unwrap_or(0)).collect())
     }
 
     /// A search of several words, rarest word first: the rarest word's entity ids are read
@@ -902,20 +953,25 @@ impl Tx {
             })
             .collect();
         // Counted cheaply first; a broad word again, further, only if it may be read.
-        let mut sizes = Vec::with_capacity(words.len());
-        for (i, w) in words.iter().enumerate() {
-            if !implied.contains(&i) {
-                sizes.push((self.plan_size(w, FIRST_COUNT + 1).await?, i));
-            }
-        }
+        let planned: Vec<usize> = (0..words.len()).filter(|i| !implied.contains(i)).collect();
+        let planned_words: Vec<&str> = planned.iter().map(|&i| words[i].as_str()).collect();
+        let mut sizes: Vec<(i64, usize)> = self
+            .plan_sizes(&planned_words, FIRST_COUNT + 1)
+            .await?
+            .into_iter()
+            .zip(planned.iter().copied())
+            .collect();
         sizes.sort();
         // What the sizes were counted up to: a size past it is a lower bound.
         let mut counted = FIRST_COUNT;
         // Every word broad: which is rarest needs a further count.
         if sizes.first().is_some_and(|s| s.0 > FIRST_COUNT) {
             counted = WORD_READ_MAX;
+            let again = self.plan_sizes(&planned_words, WORD_READ_MAX + 1).await?;
             for s in sizes.iter_mut() {
-                s.0 = self.plan_size(words[s.1], WORD_READ_MAX + 1).await?;
+                if let Some(k) = planned.iter().position(|&i| i == s.1) {
+                    s.0 = again[k];
+                }
             }
             sizes.sort();
         }
@@ -975,7 +1031,8 @@ impl Tx {
         // Only the visible ones count; then only the page is read in full.
         let mut visible = Vec::with_capacity(cands.len());
         let mut sensitive = std::collections::HashSet::new();
-        for chunk in cands.chunks(PROBE_CHUNK) {
+        let mut checks = vec![];
+        for chunk in probe_chunks(&cands) {
             let mut q = Q::new("SELECT e.id, e.sensitive FROM ");
             self.id_list(&mut q, chunk)?;
             q.push(match self.engine {
@@ -985,7 +1042,10 @@ impl Tx {
             .push(" ON e.id = c.id WHERE ");
             viewer.predicate(&mut q, "e");
             other_filters(&mut q, f);
-            for r in self.fetch_all(&q).await? {
+            checks.push(q);
+        }
+        for rows in self.fetch_all_spread(&checks).await? {
+            for r in rows {
                 let id = r.try_get::<String, _>("id")?;
                 if r.try_get::<i64, _>("sensitive")? != 0 {
                     sensitive.insert(id.clone());
@@ -1031,7 +1091,8 @@ impl Tx {
         let mut sorted: Vec<&str> = cands.iter().copied().collect();
         sorted.sort_unstable();
         let mut out = IdSet::default();
-        for chunk in sorted.chunks(PROBE_CHUNK) {
+        let mut lookups = vec![];
+        for chunk in probe_chunks(&sorted) {
             // A correlated EXISTS per candidate: one seek each, stopping at the first term,
             // with nothing to sort or deduplicate. (With `entity_id IN (…)` SQLite built and
             // deduplicated temporary B-trees, and PostgreSQL at times scanned the word's
@@ -1043,7 +1104,10 @@ impl Tx {
                 .push(" AND t.term < ")
                 .bind(upper.as_str())
                 .push(")");
-            for r in self.fetch_all(&q).await? {
+            lookups.push(q);
+        }
+        for rows in self.fetch_all_spread(&lookups).await? {
+            for r in rows {
                 out.insert(r.try_get::<String, _>("id")?);
             }
         }
@@ -1096,25 +1160,54 @@ impl Tx {
             crate::db::Engine::Postgres => "string_agg(t.entity_id, ',')",
         };
         let word = f.terms[i].as_str();
+        let upper = format!("{word}\u{10FFFF}");
+        // A long read in two halves of the range, which may run on two connections at once
+        // (`Tx::fetch_all_spread`): the terms that continue the word with a character before
+        // the middle of its alphabet, and the rest (for the sound key «~MR» about half each).
+        // Each half stops at `limit` too, so a cut-short read takes no longer than one.
+        let mid = format!("{word}{}", middle_of_alphabet(word));
+        let ranges: Vec<(&str, &str)> = if limit > SPLIT_READ_MIN {
+            vec![(word, mid.as_str()), (mid.as_str(), upper.as_str())]
+        } else {
+            vec![(word, upper.as_str())]
+        };
         // The range and the blind forms apart: with `OR` SQLite answers by a multi-index OR
         // that puts every id through a temporary B-tree (three times the cost of the range).
-        let mut q = Q::new(&format!(
-            "SELECT {} AS ids, COUNT(*) AS n FROM (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ",
-            agg.replace("t.entity_id", "r.entity_id")
-        ));
-        q.bind(word)
-            .push(" AND t.term < ")
-            .bind(format!("{word}\u{10FFFF}"))
-            .push(" LIMIT ")
-            .bind(limit)
-            .push(") r");
-        let row = self.fetch_one(&q).await?;
-        let n: i64 = row.try_get("n")?;
+        let reads: Vec<Q> = ranges
+            .iter()
+            .map(|(lo, hi)| {
+                let mut q = Q::new(&format!(
+                    "SELECT {} AS ids, COUNT(*) AS n FROM (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ",
+                    agg.replace("t.entity_id", "r.entity_id")
+                ));
+                q.bind(*lo)
+                    .push(" AND t.term < ")
+                    .bind(*hi)
+                    .push(" LIMIT ")
+                    .bind(limit)
+                    .push(") r");
+                q
+            })
+            .collect();
+        let mut n = 0;
+        let mut ids = String::new();
+        for rows in self.fetch_all_spread(&reads).await? {
+            let row = rows.first().ok_or(StoreError::Corrupt("ids".into()))?;
+            n += row.try_get::<i64, _>("n")?;
+            match row.try_get::<Option<String>, _>("ids")? {
+                Some(part) if ids.is_empty() => ids = part,
+                Some(part) if !part.is_empty() => {
+                    ids.push(',');
+                    ids.push_str(&part);
+                }
+                _ => {}
+            }
+        }
+        let n = n.min(limit);
         self.sizes.put(word, limit, n);
         if n >= limit {
             return Ok(None);
         }
-        let mut ids = row.try_get::<Option<String>, _>("ids")?.unwrap_or_default();
         if let Some(forms) = f.blind.get(i).filter(|b| !b.is_empty()) {
             let mut q = Q::new(&format!(
                 "SELECT {agg} AS ids FROM entity_terms t WHERE t.term IN ("

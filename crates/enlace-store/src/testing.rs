@@ -61,3 +61,22 @@ pub async fn all_stored_text(store: &crate::Store) -> crate::Result<String> {
     }
     Ok(out)
 }
+
+/// A PostgreSQL session setting as the store's connections see it (`SHOW name`), on the
+/// pool and on the writer; None on SQLite.
+pub async fn postgres_settings(store: &crate::Store, name: &str) -> crate::Result<Vec<String>> {
+    use crate::db::Q;
+    use sqlx::Row;
+    if store.engine() != crate::Engine::Postgres {
+        return Ok(vec![]);
+    }
+    let q = Q::new(&format!("SHOW {name}"));
+    let mut out = vec![];
+    let mut tx = store.read().await?;
+    out.push(tx.fetch_one(&q).await?.try_get::<String, _>(0)?);
+    tx.commit().await?;
+    let mut tx = store.begin().await?;
+    out.push(tx.fetch_one(&q).await?.try_get::<String, _>(0)?);
+    tx.commit().await?;
+    Ok(out)
+}
