@@ -123,6 +123,9 @@ const SPREAD_MIN: usize = 200;
 /// entities newest first. Surnames and particles («del»: DEL, DELGADO, DELEON…) cover a few
 /// dozen; on PostgreSQL the walk took 120 ms where 17 merged walks take a few.
 const MERGED_TERMS_MAX: i64 = 64;
+/// At most this many candidates go along with a read on PostgreSQL to be kept there
+/// (`Tx::word_ids`): their hash stays well within the backend's working memory.
+const AMONG_MAX: usize = 20_000;
 /// A read of a word's ids that may go further than this is made in two halves.
 const SPLIT_READ_MIN: i64 = 20_000;
 
@@ -979,7 +982,7 @@ impl Tx {
         let Some(&(_, first)) = sizes.first().filter(|s| s.0 <= WORD_READ_MAX) else {
             return Ok(None);
         };
-        let Some(first_ids) = self.word_ids(f, first, WORD_READ_MAX + 1).await? else {
+        let Some(first_ids) = self.word_ids(f, first, WORD_READ_MAX + 1, None).await? else {
             return Ok(None);
         };
         let mut cands: IdSet<&str> = first_ids.split(',').filter(|x| !x.is_empty()).collect();
@@ -993,7 +996,7 @@ impl Tx {
             let ids = if can_probe && probe <= n {
                 None
             } else if n <= counted {
-                self.word_ids(f, i, WORD_READ_MAX + 1).await?
+                self.word_ids(f, i, WORD_READ_MAX + 1, Some(&cands)).await?
             } else {
                 // Read only as far as reading is worth it (the read counts as it goes: a
                 // broad word is not counted first and then read); a word found broader is
@@ -1005,7 +1008,7 @@ impl Tx {
                 } + 1;
                 match self.sizes.get(words[i], limit) {
                     Some(known) if known >= limit => None,
-                    _ => self.word_ids(f, i, limit).await?,
+                    _ => self.word_ids(f, i, limit, Some(&cands)).await?,
                 }
             };
             match ids {
@@ -1148,12 +1151,14 @@ impl Tx {
     /// The ids of the entities with a term starting with search word `i` (or equal to one
     /// of its blind-index forms), comma-separated in one row: one aggregate instead of a
     /// row each. None when the word has `limit` entries or more (then only `limit` were
-    /// read); the size learnt is remembered (`TermSizes`).
+    /// read); the size learnt is remembered (`TermSizes`). With `among` (the candidates left,
+    /// on PostgreSQL, at most `AMONG_MAX`), only the ids among them are answered.
     async fn word_ids(
         &mut self,
         f: &EntityFilter,
         i: usize,
         limit: i64,
+        among: Option<&IdSet<&str>>,
     ) -> crate::Result<Option<String>> {
         let agg = match self.engine {
             crate::db::Engine::Sqlite => "group_concat(t.entity_id, ',')",
@@ -1171,15 +1176,30 @@ impl Tx {
         } else {
             vec![(word, upper.as_str())]
         };
+        // On PostgreSQL the candidates go along and the backends keep only those (a hashed
+        // subplan): what a common word's read sends back, and what this thread then splits
+        // and looks up one by one, is the few hundred ids left instead of 200,000, and the
+        // filtering is done by the two backends at once. (SQLite would probe a temporary
+        // B-tree per entry, slower than the hash here.)
+        let among = among
+            .filter(|c| self.engine == crate::db::Engine::Postgres && c.len() <= AMONG_MAX)
+            .map(|c| c.iter().copied().collect::<Vec<&str>>().join(","));
         // The range and the blind forms apart: with `OR` SQLite answers by a multi-index OR
         // that puts every id through a temporary B-tree (three times the cost of the range).
         let reads: Vec<Q> = ranges
             .iter()
             .map(|(lo, hi)| {
-                let mut q = Q::new(&format!(
-                    "SELECT {} AS ids, COUNT(*) AS n FROM (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ",
-                    agg.replace("t.entity_id", "r.entity_id")
-                ));
+                let mut q = match &among {
+                    Some(list) => {
+                        let mut q = Q::new("SELECT string_agg(r.entity_id, ',') FILTER (WHERE r.hit) AS ids, COUNT(*) AS n FROM (SELECT t.entity_id, t.entity_id IN (SELECT unnest(string_to_array(");
+                        q.bind(list.as_str()).push(", ','))) AS hit FROM entity_terms t WHERE t.term >= ");
+                        q
+                    }
+                    None => Q::new(&format!(
+                        "SELECT {} AS ids, COUNT(*) AS n FROM (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ",
+                        agg.replace("t.entity_id", "r.entity_id")
+                    )),
+                };
                 q.bind(*lo)
                     .push(" AND t.term < ")
                     .bind(*hi)
