@@ -154,6 +154,24 @@ fn middle_of_alphabet(word: &str) -> char {
     }
 }
 
+/// The ids in these comma-separated lists. Platform ids are 32 characters, so a list of them
+/// is cut at every 33rd byte without searching for the commas (a common word's list holds
+/// 200,000); any other list is split on its commas.
+fn listed_ids(parts: &[String]) -> impl Iterator<Item = &str> {
+    parts.iter().flat_map(|p| {
+        let b = p.as_bytes();
+        let fixed = (b.len() + 1) % 33 == 0 && b.iter().skip(32).step_by(33).all(|&c| c == b',');
+        let (fixed_ids, other) = if fixed {
+            (p.as_str(), "")
+        } else {
+            ("", p.as_str())
+        };
+        (0..fixed_ids.len() / 33 + usize::from(!fixed_ids.is_empty()))
+            .filter_map(move |k| fixed_ids.get(k * 33..k * 33 + 32))
+            .chain(other.split(',').filter(|x| !x.is_empty()))
+    })
+}
+
 /// Candidate ids in statements of at most `PROBE_CHUNK`, in two halves from `SPREAD_MIN` on.
 fn probe_chunks<'a, 'b>(ids: &'a [&'b str]) -> Vec<&'a [&'b str]> {
     if ids.len() < SPREAD_MIN {
@@ -985,7 +1003,7 @@ impl Tx {
         let Some(first_ids) = self.word_ids(f, first, WORD_READ_MAX + 1, None).await? else {
             return Ok(None);
         };
-        let mut cands: IdSet<&str> = first_ids.split(',').filter(|x| !x.is_empty()).collect();
+        let mut cands: IdSet<&str> = listed_ids(&first_ids).collect();
         for &(n, i) in &sizes[1..] {
             if cands.is_empty() {
                 break;
@@ -1013,8 +1031,7 @@ impl Tx {
             };
             match ids {
                 Some(ids) => {
-                    cands = ids
-                        .split(',')
+                    cands = listed_ids(&ids)
                         .filter_map(|x| cands.get(x).copied())
                         .collect();
                 }
@@ -1159,7 +1176,7 @@ impl Tx {
         i: usize,
         limit: i64,
         among: Option<&IdSet<&str>>,
-    ) -> crate::Result<Option<String>> {
+    ) -> crate::Result<Option<Vec<String>>> {
         let agg = match self.engine {
             crate::db::Engine::Sqlite => "group_concat(t.entity_id, ',')",
             crate::db::Engine::Postgres => "string_agg(t.entity_id, ',')",
@@ -1210,18 +1227,12 @@ impl Tx {
             })
             .collect();
         let mut n = 0;
-        let mut ids = String::new();
+        // Kept as the parts read (a common word's are megabytes: not copied into one).
+        let mut ids = vec![];
         for rows in self.fetch_all_spread(&reads).await? {
             let row = rows.first().ok_or(StoreError::Corrupt("ids".into()))?;
             n += row.try_get::<i64, _>("n")?;
-            match row.try_get::<Option<String>, _>("ids")? {
-                Some(part) if ids.is_empty() => ids = part,
-                Some(part) if !part.is_empty() => {
-                    ids.push(',');
-                    ids.push_str(&part);
-                }
-                _ => {}
-            }
+            ids.extend(row.try_get::<Option<String>, _>("ids")?);
         }
         let n = n.min(limit);
         self.sizes.put(word, limit, n);
@@ -1233,14 +1244,11 @@ impl Tx {
                 "SELECT {agg} AS ids FROM entity_terms t WHERE t.term IN ("
             ));
             q.bind_list(forms.iter().map(String::as_str)).push(")");
-            if let Some(more) = self
-                .fetch_one(&q)
-                .await?
-                .try_get::<Option<String>, _>("ids")?
-            {
-                ids.push(',');
-                ids.push_str(&more);
-            }
+            ids.extend(
+                self.fetch_one(&q)
+                    .await?
+                    .try_get::<Option<String>, _>("ids")?,
+            );
         }
         Ok(Some(ids))
     }
@@ -1500,5 +1508,25 @@ impl IndexPage {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listed_ids;
+
+    #[test]
+    fn listed_ids_cut_platform_ids_and_split_any_other_list() {
+        let a = "0".repeat(32);
+        let b = "f".repeat(32);
+        let parts = vec![
+            format!("{a},{b}"),
+            String::new(),
+            b.clone(),
+            "short,ids,,here".to_string(),
+            format!("{a},x"),
+        ];
+        let got: Vec<&str> = listed_ids(&parts).collect();
+        assert_eq!(got, [&a, &b, &b, "short", "ids", "here", &a, "x"]);
     }
 }
