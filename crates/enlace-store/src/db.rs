@@ -794,7 +794,6 @@ impl Store {
     }
 }
 
-/// Connection settings; `cache_kib` is the SQLite page cache of each connection.
 /// Runs reads one after another on one connection.
 async fn fetch_each(
     conn: &mut sqlx::AnyConnection,
@@ -809,7 +808,8 @@ async fn fetch_each(
     Ok(out)
 }
 
-/// Each new connection's settings: SQLite's pragmas (durability, cache), PostgreSQL's session.
+/// Each new connection's settings: SQLite's pragmas (durability, cache; `cache_kib` is the
+/// page cache of each connection), PostgreSQL's session.
 fn connection_settings(opts: AnyPoolOptions, engine: Engine, cache_kib: u32) -> AnyPoolOptions {
     opts.after_connect(move |conn, _meta| {
         Box::pin(async move {

@@ -1166,8 +1166,8 @@ impl Tx {
     }
 
     /// The ids of the entities with a term starting with search word `i` (or equal to one
-    /// of its blind-index forms), comma-separated in one row: one aggregate instead of a
-    /// row each. None when the word has `limit` entries or more (then only `limit` were
+    /// of its blind-index forms), as comma-separated lists, one aggregate per part read
+    /// (each half of the range, the blind forms) instead of a row each (see `listed_ids`). None when the word has `limit` entries or more (then only `limit` were
     /// read); the size learnt is remembered (`TermSizes`). With `among` (the candidates left,
     /// on PostgreSQL, at most `AMONG_MAX`), only the ids among them are answered.
     async fn word_ids(

@@ -63,7 +63,7 @@ pub async fn all_stored_text(store: &crate::Store) -> crate::Result<String> {
 }
 
 /// A PostgreSQL session setting as the store's connections see it (`SHOW name`), on the
-/// pool and on the writer; None on SQLite.
+/// pool and on the writer; nothing on SQLite.
 pub async fn postgres_settings(store: &crate::Store, name: &str) -> crate::Result<Vec<String>> {
     use crate::db::Q;
     use sqlx::Row;
