@@ -942,6 +942,23 @@ impl Tx {
         Ok(sizes.into_iter().map(|n| n.unwrap_or(0)).collect())
     }
 
+    /// `plan_sizes` of the planned words, each beside its index in the search, rarest first.
+    async fn planned_sizes(
+        &mut self,
+        planned: &[usize],
+        words: &[&str],
+        cap: i64,
+    ) -> crate::Result<Vec<(i64, usize)>> {
+        let mut sizes: Vec<(i64, usize)> = self
+            .plan_sizes(words, cap)
+            .await?
+            .into_iter()
+            .zip(planned.iter().copied())
+            .collect();
+        sizes.sort();
+        Ok(sizes)
+    }
+
     /// A search of several words, rarest word first: the rarest word's entity ids are read
     /// from the term index as one aggregated row; each further word either is read the same
     /// way and intersected in memory (SQLite's INTERSECT builds a temporary B-tree of every
@@ -976,25 +993,17 @@ impl Tx {
         // Counted cheaply first; a broad word again, further, only if it may be read.
         let planned: Vec<usize> = (0..words.len()).filter(|i| !implied.contains(i)).collect();
         let planned_words: Vec<&str> = planned.iter().map(|&i| words[i].as_str()).collect();
-        let mut sizes: Vec<(i64, usize)> = self
-            .plan_sizes(&planned_words, FIRST_COUNT + 1)
-            .await?
-            .into_iter()
-            .zip(planned.iter().copied())
-            .collect();
-        sizes.sort();
+        let mut sizes = self
+            .planned_sizes(&planned, &planned_words, FIRST_COUNT + 1)
+            .await?;
         // What the sizes were counted up to: a size past it is a lower bound.
         let mut counted = FIRST_COUNT;
         // Every word broad: which is rarest needs a further count.
         if sizes.first().is_some_and(|s| s.0 > FIRST_COUNT) {
             counted = WORD_READ_MAX;
-            let again = self.plan_sizes(&planned_words, WORD_READ_MAX + 1).await?;
-            for s in sizes.iter_mut() {
-                if let Some(k) = planned.iter().position(|&i| i == s.1) {
-                    s.0 = again[k];
-                }
-            }
-            sizes.sort();
+            sizes = self
+                .planned_sizes(&planned, &planned_words, WORD_READ_MAX + 1)
+                .await?;
         }
         // The rarest word's ids, read once: the candidates borrow from it (no string per id).
         let Some(&(_, first)) = sizes.first().filter(|s| s.0 <= WORD_READ_MAX) else {
