@@ -13,6 +13,9 @@ use serde_json::{json, Map, Value};
 
 use crate::data;
 
+mod pools;
+use pools::Community;
+
 /// A small, fast, seeded PRNG (SplitMix64). Not for anything secret.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
@@ -83,6 +86,8 @@ pub struct Person {
     pub nationality: &'static str,
     pub passport: Option<String>,
     pub phone: Option<String>,
+    /// South Asian community (None for the other origins): it picks the name pools.
+    community: Option<Community>,
 }
 
 /// A generated corpus. Entities are FollowTheMoney JSON (`{"id","schema","properties"}`).
@@ -178,26 +183,105 @@ fn pick_origin(rng: &mut Rng) -> Origin {
     }
 }
 
-fn given_for(rng: &mut Rng, origin: Origin, female: bool) -> Vec<String> {
+/// A pool of the matcher's list followed by the generator's own further names (common
+/// names first, as the Zipf draw expects), built once.
+fn joined(
+    cell: &'static std::sync::OnceLock<Vec<&'static str>>,
+    known: &'static [&'static str],
+    more: &'static [&'static str],
+) -> &'static [&'static str] {
+    cell.get_or_init(|| {
+        let mut v = known.to_vec();
+        for w in more {
+            if !v.contains(w) {
+                v.push(w);
+            }
+        }
+        v
+    })
+}
+
+fn french_haitian_pool(which: usize) -> &'static [&'static str] {
+    use std::sync::OnceLock;
+    static POOLS: [OnceLock<Vec<&'static str>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    match which {
+        0 => joined(
+            &POOLS[0],
+            data::FRENCH_HAITIAN_MALE,
+            pools::FRENCH_HAITIAN_MALE_MORE,
+        ),
+        1 => joined(
+            &POOLS[1],
+            data::FRENCH_HAITIAN_FEMALE,
+            pools::FRENCH_HAITIAN_FEMALE_MORE,
+        ),
+        _ => joined(
+            &POOLS[2],
+            data::FRENCH_HAITIAN_SURNAMES,
+            pools::FRENCH_HAITIAN_SURNAMES_MORE,
+        ),
+    }
+}
+
+/// Given names of a South Asian community: many names, none dominant (a Zipf offset of 12
+/// puts the most common near 3%), and the middle names each community writes.
+fn indian_given(rng: &mut Rng, c: Community, female: bool) -> Vec<String> {
+    let (male, fem, _) = c.pools();
+    let list = if female { fem } else { male };
+    let mut out = vec![rng.pick_zipf(list, 12.0).to_owned()];
+    let second = match c {
+        // "Rahul Kumar Sharma", "Tapan Kumar Das".
+        Community::Hindi if !female && rng.chance(0.25) => {
+            Some(rng.pick_zipf(pools::HINDI_MIDDLE, 1.0))
+        }
+        Community::Bengali if !female && rng.chance(0.3) => {
+            Some(rng.pick_zipf(pools::BENGALI_MIDDLE, 1.0))
+        }
+        // Marathi and Gujarati usage: the father's given name in the middle.
+        Community::Marathi | Community::Gujarati if rng.chance(0.35) => {
+            Some(rng.pick_zipf(male, 12.0))
+        }
+        // Sikh and Tamil names take their shape in `shape_name`.
+        Community::Sikh | Community::Tamil => None,
+        _ if rng.chance(0.1) => Some(rng.pick_zipf(list, 12.0)),
+        _ => None,
+    };
+    if let Some(w) = second {
+        if !out.iter().any(|g| g == w) {
+            out.push(w.to_owned());
+        }
+    }
+    out
+}
+
+fn given_for(
+    rng: &mut Rng,
+    origin: Origin,
+    female: bool,
+    community: Option<Community>,
+) -> Vec<String> {
     let (list, two): (&[&str], f64) = match (origin, female) {
         (Origin::Hispanic, false) => (data::HISPANIC_MALE, 0.55),
         (Origin::Hispanic, true) => (data::HISPANIC_FEMALE, 0.6),
         (Origin::English, false) => (data::ENGLISH_MALE, 0.4),
         (Origin::English, true) => (data::ENGLISH_FEMALE, 0.4),
-        (Origin::FrenchHaitian, false) => (data::FRENCH_HAITIAN_MALE, 0.35),
-        (Origin::FrenchHaitian, true) => (data::FRENCH_HAITIAN_FEMALE, 0.35),
-        (Origin::Indian, false) => (data::INDIAN_MALE, 0.15),
-        (Origin::Indian, true) => (data::INDIAN_FEMALE, 0.15),
+        (Origin::FrenchHaitian, false) => (french_haitian_pool(0), 0.35),
+        (Origin::FrenchHaitian, true) => (french_haitian_pool(1), 0.35),
+        (Origin::Indian, _) => {
+            return indian_given(rng, community.unwrap_or(Community::Hindi), female);
+        }
         (Origin::African, false) => (data::AFRICAN_MALE, 0.3),
         (Origin::African, true) => (data::AFRICAN_FEMALE, 0.3),
         (Origin::Chinese, _) => {
             // Two pinyin syllables (one in five names has one), kept apart here: records
-            // write them as one word, hyphenated or spaced (see `name_props`).
-            let a = *rng.pick(data::CHINESE_SYLLABLES);
+            // write them as one word, hyphenated or spaced (see `name_props`). Some
+            // characters are far more used in names than others, hence the Zipf draw.
+            let a = rng.pick_zipf(pools::CHINESE_SYLLABLES, 10.0);
             if rng.chance(0.2) {
                 return vec![a.to_owned()];
             }
-            let b = *rng.pick(data::CHINESE_SYLLABLES);
+            let b = rng.pick_zipf(pools::CHINESE_SYLLABLES, 10.0);
             return vec![format!("{a} {b}")];
         }
     };
@@ -215,13 +299,16 @@ fn given_for(rng: &mut Rng, origin: Origin, female: bool) -> Vec<String> {
         .collect()
 }
 
-fn surnames_for(rng: &mut Rng, origin: Origin) -> Vec<String> {
+fn surnames_for(rng: &mut Rng, origin: Origin, community: Option<Community>) -> Vec<String> {
     let (list, n, offset): (&[&str], usize, f64) = match origin {
         Origin::Hispanic => (data::HISPANIC_SURNAMES, 2, 8.0),
         Origin::English => (data::ENGLISH_SURNAMES, 1, 5.0),
-        Origin::FrenchHaitian => (data::FRENCH_HAITIAN_SURNAMES, 1, 5.0),
-        Origin::Indian => (data::INDIAN_SURNAMES, 1, 3.0),
-        Origin::Chinese => (data::CHINESE_SURNAMES, 1, 3.0),
+        Origin::FrenchHaitian => (french_haitian_pool(2), 1, 5.0),
+        Origin::Indian => {
+            let c = community.unwrap_or(Community::Hindi);
+            (c.pools().2, 1, c.surname_offset())
+        }
+        Origin::Chinese => (pools::CHINESE_SURNAMES, 1, 3.5),
         Origin::African => (data::AFRICAN_SURNAMES, 1, 5.0),
     };
     let mut out: Vec<String> = Vec::new();
@@ -252,16 +339,8 @@ fn tradition_of(p: &Person) -> Tradition {
     match p.origin {
         Origin::African if matches!(p.nationality, "et" | "er") => Tradition::Habesha,
         Origin::African if p.nationality == "so" => Tradition::Somali,
-        Origin::Indian
-            if p.surnames
-                .first()
-                .is_some_and(|s| s == "singh" || s == "kaur") =>
-        {
-            Tradition::Sikh
-        }
-        Origin::Indian if p.surnames.len() == 1 && data::INDIAN_MALE.contains(&&*p.surnames[0]) => {
-            Tradition::Patronymic
-        }
+        Origin::Indian if p.community == Some(Community::Sikh) => Tradition::Sikh,
+        Origin::Indian if p.community == Some(Community::Tamil) => Tradition::Patronymic,
         _ => Tradition::Plain,
     }
 }
@@ -294,32 +373,52 @@ fn shape_name(rng: &mut Rng, p: &mut Person, sibling_of: Option<&Person>) {
                 }
             };
         }
-        Origin::Indian => {
-            let x = rng.unit();
-            let sikh = sibling_of.map_or(x < 0.15, |s| tradition_of(s) == Tradition::Sikh);
-            let patro = sibling_of.map_or((0.15..0.35).contains(&x), |s| {
-                tradition_of(s) == Tradition::Patronymic
-            });
-            if sikh {
-                p.given = vec![rng.pick_zipf(data::SIKH_GIVEN, 4.0).to_owned()];
+        Origin::Indian => match p.community {
+            Some(Community::Sikh) => {
                 let sk = if p.female { "kaur" } else { "singh" };
                 let clan = match sibling_of {
                     Some(s) => s.surnames.get(1).cloned(),
+                    // `surnames_for` drew a clan name; half the persons write none.
                     None => rng
                         .chance(0.5)
-                        .then(|| rng.pick_zipf(data::SIKH_SURNAMES, 4.0).to_owned()),
+                        .then(|| p.surnames.first().cloned())
+                        .flatten(),
                 };
                 p.surnames = std::iter::once(sk.to_owned()).chain(clan).collect();
-            } else if patro {
+            }
+            Some(Community::Tamil) => {
                 p.surnames = match sibling_of {
                     Some(s) => s.surnames.clone(),
-                    None => vec![rng.pick_zipf(data::INDIAN_MALE, 4.0).to_owned()],
+                    None => vec![rng.pick_zipf(pools::SOUTH_MALE, 12.0).to_owned()],
                 };
             }
-        }
+            Some(c) => {
+                // A woman's "surname" that is no family name (Sunita Devi, Shabana Begum) is
+                // not her brother's: he gets a family name of the community.
+                if sibling_of.is_some()
+                    && p.surnames
+                        .first()
+                        .is_some_and(|s| WOMAN_ONLY.contains(&&**s))
+                {
+                    p.surnames = surnames_for(rng, Origin::Indian, Some(c));
+                }
+                let marker: &[&str] = match c {
+                    Community::Hindi => &["devi", "kumari"],
+                    Community::Muslim => &["begum", "khatoon"],
+                    _ => &[],
+                };
+                if p.female && !marker.is_empty() && rng.chance(0.15) {
+                    p.surnames = vec![(*rng.pick(marker)).to_owned()];
+                }
+            }
+            None => {}
+        },
         _ => {}
     }
 }
+
+/// Surnames only women carry (North Indian and South Asian Muslim usage).
+const WOMAN_ONLY: &[&str] = &["devi", "kumari", "begum", "khatoon"];
 
 fn random_dob(rng: &mut Rng) -> (u16, u8, u8) {
     let y = 1950 + rng.below(57) as u16;
@@ -338,6 +437,7 @@ fn new_person(rng: &mut Rng) -> Person {
     let origin = pick_origin(rng);
     let female = rng.chance(0.5);
     let nationality = nationality_for(rng, origin);
+    let community = (origin == Origin::Indian).then(|| Community::draw(rng.unit()));
     let passport = rng.chance(0.35).then(|| {
         let letter = char::from(b'A' + rng.below(26) as u8);
         format!("{letter}{}", digits(rng, 8))
@@ -348,12 +448,13 @@ fn new_person(rng: &mut Rng) -> Person {
     let mut p = Person {
         origin,
         female,
-        given: given_for(rng, origin, female),
-        surnames: surnames_for(rng, origin),
+        given: given_for(rng, origin, female, community),
+        surnames: surnames_for(rng, origin, community),
         dob: random_dob(rng),
         nationality,
         passport,
         phone,
+        community,
     };
     shape_name(rng, &mut p, None);
     p
@@ -1008,7 +1109,7 @@ fn sibling(rng: &mut Rng, p: &Person) -> Person {
     let mut s = p.clone();
     s.female = rng.chance(0.5);
     for _ in 0..20 {
-        s.given = given_for(rng, p.origin, s.female);
+        s.given = given_for(rng, p.origin, s.female, p.community);
         if p.origin != Origin::Hispanic {
             shape_name(rng, &mut s, Some(p));
         }
@@ -1024,7 +1125,7 @@ fn sibling(rng: &mut Rng, p: &Person) -> Person {
     s.phone = None;
     if rng.chance(0.3) && s.surnames.len() > 1 {
         // A parent or child: shares the first surname only.
-        s.surnames[1] = surnames_for(rng, p.origin).remove(0);
+        s.surnames[1] = surnames_for(rng, p.origin, p.community).remove(0);
         s.dob.0 = if rng.chance(0.5) {
             y + 20 + rng.below(15) as u16
         } else {
@@ -1293,6 +1394,66 @@ mod tests {
         assert_eq!(pos, 50);
         for r in &a.records {
             assert!(crate::PersonRecord::from_ftm(r).is_some());
+        }
+    }
+
+    #[test]
+    fn generator_pools_are_pinyin_and_apart_from_the_matcher() {
+        for w in pools::CHINESE_SURNAMES
+            .iter()
+            .chain(pools::CHINESE_SYLLABLES)
+        {
+            assert!(crate::roman::is_pinyin(w), "{w}");
+        }
+        // The generator's own lists must hold names the matcher's lists do not.
+        let (m, _, s) = Community::Hindi.pools();
+        assert!(m.iter().any(|w| !data::INDIAN_MALE.contains(w)));
+        assert!(s.iter().any(|w| !data::INDIAN_SURNAMES.contains(w)));
+    }
+
+    /// How many records carry each person's exact full name, by origin (run by hand:
+    /// `cargo test --release -p enlace-match pool_concentration -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn pool_concentration() {
+        let persons: usize = std::env::var("POOL_PERSONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(780_000);
+        let mut rng = Rng::new(42);
+        let ps: Vec<Person> = (0..persons).map(|_| new_person(&mut rng)).collect();
+        let key = |p: &Person| format!("{}|{}", p.given.join(" "), p.surnames.join(" "));
+        let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for p in &ps {
+            *count.entry(key(p)).or_default() += 1;
+        }
+        for o in [
+            Origin::Hispanic,
+            Origin::English,
+            Origin::FrenchHaitian,
+            Origin::Indian,
+            Origin::Chinese,
+            Origin::African,
+        ] {
+            let mut others: Vec<usize> = ps
+                .iter()
+                .filter(|p| p.origin == o)
+                .map(|p| count[&key(p)] - 1)
+                .collect();
+            others.sort_unstable();
+            let n = others.len().max(1);
+            let five = others.iter().filter(|&&k| k >= 5).count();
+            let names: std::collections::HashSet<String> =
+                ps.iter().filter(|p| p.origin == o).map(key).collect();
+            eprintln!(
+                "{:15} persons {:7} distinct names {:7} median namesakes {:4} p90 {:5} share with >=5 namesakes {:.3}",
+                o.label(),
+                others.len(),
+                names.len(),
+                others.get(n / 2).copied().unwrap_or(0),
+                others.get(n * 9 / 10).copied().unwrap_or(0),
+                five as f64 / n as f64
+            );
         }
     }
 
