@@ -7,7 +7,8 @@
 #     Guatemala; each chunk timed, so the rate as the database grows shows;
 #  2. start-up: the server is stopped and started again on that database; the time until
 #     `/healthz` answers and until the first check answers 200 (503 `index_warming` before);
-#  3. search as a Mexican analyst (visibility and audit on) with GENERATED queries
+#  3. once the server has read its search term sizes (logged a few seconds after the check
+#     index is ready), search as a Mexican analyst (visibility and audit on) with GENERATED queries
 #     (bench/server_queries.py: misspelt full names, common surnames alone, phones and
 #     passports typed another way): one connection (p50/p90/p99 per kind), then wrk at 16.
 #
@@ -40,6 +41,9 @@ if [ -n "${SKIP_IMPORT:-}" ]; then
   ENLACE_LOG=info "$BIN" serve --data "$DATA" "${DBA[@]}" --listen "127.0.0.1:$PORT" >"$DATA/server-search.log" 2>&1 &
   SPID=$!; trap 'kill $SPID 2>/dev/null || true' EXIT
   until grep -q "check index ready" "$DATA/server-search.log"; do kill -0 $SPID || exit 1; sleep 0.5; done
+  # and the search term sizes read (a few seconds after): the server as it runs from then on
+  until grep -q "search term sizes read" "$DATA/server-search.log"; do kill -0 $SPID || exit 1; sleep 0.5; done
+  grep -o 'search term sizes read.*' "$DATA/server-search.log"
   TA=(--data "$DATA" "${DBA[@]}")
   MX="$("$BIN" token create "${TA[@]}" --user analyst.mx --name scale | tail -n 1)"
   [ -f "$WORK/queries.tsv" ] || python3 bench/server_queries.py "${CORPUS:-$GEN/records.jsonl}" "$WORK/queries.tsv" 500
@@ -135,6 +139,9 @@ C="$(now)"
 unlock
 echo "healthz after $(secs "$S" "$H") s; first check 200 after $(secs "$S" "$C") s ($WARMING answers 503 index_warming before); server peak $(hwm)"
 grep -o 'check index ready.*' "$DATA/server2.log" || true
+# The search term sizes are read in the background once the check index is ready.
+for _ in $(seq 1 600); do grep -q "search term sizes read" "$DATA/server2.log" && break; sleep 0.2; done
+grep -o 'search term sizes read.*' "$DATA/server2.log" || true
 
 echo "== search ($ENGINE) as analyst.mx, generated queries"
 python3 bench/server_queries.py "$GEN/records.jsonl" "$WORK/queries.tsv" 500

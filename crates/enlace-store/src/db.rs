@@ -695,6 +695,16 @@ impl Store {
         let sql = q.render(self.engine);
         Ok(q.query(&sql).fetch_all(&self.pool).await?)
     }
+    /// A connection of the read pool taken out of it, for one long read of a whole index:
+    /// closed after (`Apart::close`), so that what it read does not displace the pages the
+    /// searches keep warm (on SQLite each connection has its own page cache). The pool opens
+    /// another when it needs one.
+    pub(crate) async fn connection_apart(&self) -> crate::Result<Apart> {
+        Ok(Apart {
+            conn: self.pool.acquire().await?.detach(),
+            engine: self.engine,
+        })
+    }
     #[allow(dead_code)] // for plain writes outside a transaction
     pub(crate) async fn execute(&self, q: &Q) -> crate::Result<u64> {
         // Writes go through the writer's transactions, so that on SQLite no other
@@ -1142,4 +1152,33 @@ pub fn new_id() -> String {
         .unwrap_or(0);
     b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
     hex::encode(b)
+}
+
+/// A connection outside the pool (see [`Store::connection_apart`]).
+pub(crate) struct Apart {
+    conn: sqlx::AnyConnection,
+    engine: Engine,
+}
+
+impl Apart {
+    /// Each row of one read in turn, as the database sends them (not all held at once);
+    /// `each` answers false to stop.
+    pub(crate) async fn each_row(
+        &mut self,
+        q: &Q,
+        mut each: impl FnMut(&AnyRow) -> crate::Result<bool>,
+    ) -> crate::Result<()> {
+        use futures_util::TryStreamExt;
+        let sql = q.render(self.engine);
+        let mut rows = q.query(&sql).fetch(&mut self.conn);
+        while let Some(r) = rows.try_next().await? {
+            if !each(&r)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+    pub(crate) async fn close(self) -> crate::Result<()> {
+        Ok(sqlx::Connection::close(self.conn).await?)
+    }
 }

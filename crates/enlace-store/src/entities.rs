@@ -9,6 +9,7 @@ use enlace_domain::{Country, Distribution, DistributionLevel, Evaluation, Handli
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Entity {
@@ -183,22 +184,105 @@ fn probe_chunks<'a, 'b>(ids: &'a [&'b str]) -> Vec<&'a [&'b str]> {
 /// Broad searches count their matches up to this many ("more than 1,000").
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
-/// Term-range sizes lately counted by search plans, shared by the store's transactions. A
-/// size only chooses which word is read first and how the others are checked — every plan
-/// answers the same — so one a few minutes old will do, and the same broad word («~MR»,
-/// 200,000 entries) is not counted again for every search. Only broad words are kept (common
-/// names, not what identifies anyone), at most `SIZES_KEPT`.
+/// Term-range sizes for search plans, shared by the store's transactions. A size only
+/// chooses which word is read first and how the others are checked — every plan answers the
+/// same, and every read stops at its limit — so a size somewhat out of date will do.
+///
+/// Two sources. The term table ([`TermTable`], read in the background by
+/// [`crate::Store::refresh_term_sizes`]) knows the size of every word that starts with a
+/// letter or a sound mark at once, from the first search after a start: without it a fresh
+/// server counts each broad word of a name up to 250,000 entries the first time it is asked
+/// (its slowest searches), and the sizes it learns say which common words were searched
+/// lately. Other words (digits: phones, documents, dates, near-unique) and any word while
+/// the table is missing or out of date are counted and remembered a while: only broad words
+/// (common names, not what identifies anyone), at most `SIZES_KEPT`, for `SIZES_FOR`.
 #[derive(Debug, Default)]
-pub(crate) struct TermSizes(
-    std::sync::Mutex<std::collections::HashMap<String, (i64, i64, std::time::Instant)>>,
-);
+pub(crate) struct TermSizes {
+    learnt: std::sync::Mutex<std::collections::HashMap<String, (i64, i64, std::time::Instant)>>,
+    table: std::sync::RwLock<Option<Arc<TermTable>>>,
+    /// Term-index rows added or removed since the process started (the table's age).
+    written: std::sync::atomic::AtomicU64,
+    /// When rows were last written, in ms since the process started plus one (0: never).
+    last_write_ms: std::sync::atomic::AtomicU64,
+    started: std::sync::OnceLock<std::time::Instant>,
+}
 const SIZES_KEPT: usize = 4_096;
 const SIZES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+/// The table is used while the rows written since it was read are at most a tenth of its
+/// entries, and at least this many.
+const TABLE_SLACK_MIN: u64 = 10_000;
+/// The table is read anew only once the term index has been this quiet (an import is not
+/// slowed by reading it again and again).
+pub const TABLE_QUIET: std::time::Duration = std::time::Duration::from_secs(5);
+/// A table of more terms than this is not kept (memory stays bounded whatever is stored:
+/// about 20 bytes a term).
+const TABLE_TERMS_MAX: usize = 4_000_000;
+/// What a retention purge counts as written (its terms go by cascade, uncounted): enough
+/// to put any table out of date.
+pub(crate) const PURGED: u64 = 1 << 40;
+
+/// Every stored term that starts with a letter or a sound mark, in byte order (the term
+/// index's collation), with the entries before it: the size of any such word's range is two
+/// binary searches. Terms that start with a digit or a sign are left out: they are mostly
+/// one entity each (a phone, a document) and would be most of the table.
+#[derive(Debug, Default)]
+pub(crate) struct TermTable {
+    /// The terms, one after another.
+    text: String,
+    /// Where each term ends in `text`.
+    ends: Vec<u32>,
+    /// `cum[i]`: the entries of the terms before the i-th (one more than the terms).
+    cum: Vec<u64>,
+    /// `TermSizes::written` when it was read.
+    written_at: u64,
+}
+
+/// The first term the table holds: digits and signs sort before it.
+const TABLE_FROM: &str = ":";
+
+impl TermTable {
+    fn term(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..self.ends[i] as usize).unwrap_or("")
+    }
+
+    /// Entries of the terms that start with `word` (None for a word the table leaves out).
+    fn range(&self, word: &str) -> Option<u64> {
+        if word.is_empty() || word < TABLE_FROM {
+            return None;
+        }
+        let n = self.ends.len();
+        let lo = partition(n, |i| self.term(i) < word);
+        let hi = lo + partition(n - lo, |i| self.term(lo + i).starts_with(word));
+        Some(self.cum[hi] - self.cum[lo])
+    }
+
+    fn entries(&self) -> u64 {
+        self.cum.last().copied().unwrap_or(0)
+    }
+}
+
+/// The first of `0..n` for which `below` is false (`below` true on a prefix of them).
+fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
 
 impl TermSizes {
     /// What is known of the size counted up to `cap` (as `term_range_size` answers).
     fn get(&self, word: &str, cap: i64) -> Option<i64> {
-        let map = self.0.lock().ok()?;
+        if let Some(n) = self.table_range(word) {
+            return Some(i64::try_from(n).unwrap_or(i64::MAX).min(cap));
+        }
+        let map = self.learnt.lock().ok()?;
         let &(n, counted, at) = map.get(word)?;
         if at.elapsed() > SIZES_FOR {
             return None;
@@ -210,11 +294,30 @@ impl TermSizes {
         }
     }
 
+    /// [`TermSizes::table_range`], for tests.
+    pub(crate) fn table_size(&self, word: &str) -> Option<i64> {
+        self.table_range(word)
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// The table's size of `word`'s range, while the table is in date.
+    fn table_range(&self, word: &str) -> Option<u64> {
+        let table = self.table.read().ok()?.clone()?;
+        let since = self
+            .written
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .saturating_sub(table.written_at);
+        if since > (table.entries() / 10).max(TABLE_SLACK_MIN) {
+            return None;
+        }
+        table.range(word)
+    }
+
     fn put(&self, word: &str, cap: i64, n: i64) {
         if n < BROAD_WORD {
             return;
         }
-        if let Ok(mut map) = self.0.lock() {
+        if let Ok(mut map) = self.learnt.lock() {
             // A shorter count does not replace a fresh longer one (a capped read after an
             // exact count).
             if let Some(&(m, counted, at)) = map.get(word) {
@@ -227,6 +330,111 @@ impl TermSizes {
             }
             map.insert(word.to_string(), (n, cap, std::time::Instant::now()));
         }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_millis() as u64
+    }
+
+    /// `rows` term-index rows were added or removed (a retention purge counts as many as
+    /// makes the table out of date).
+    pub(crate) fn wrote(&self, rows: u64) {
+        self.written
+            .fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+        self.last_write_ms
+            .store(self.now_ms() + 1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the table should be read (again): missing or out of date, and the term index
+    /// quiet for [`TABLE_QUIET`].
+    pub(crate) fn table_due(&self) -> bool {
+        let last = self
+            .last_write_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if last > 0 && self.now_ms() + 1 < last + TABLE_QUIET.as_millis() as u64 {
+            return false;
+        }
+        let written = self.written.load(std::sync::atomic::Ordering::Relaxed);
+        match self.table.read().ok().and_then(|t| t.clone()) {
+            None => true,
+            Some(t) => written > t.written_at,
+        }
+    }
+
+    /// The rows written so far (what a table read now will count as its age).
+    pub(crate) fn written_now(&self) -> u64 {
+        self.written.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_table(&self, table: TermTable) {
+        if let Ok(mut t) = self.table.write() {
+            *t = Some(Arc::new(table));
+        }
+    }
+}
+
+impl crate::Store {
+    /// Reads the term table ([`TermTable`]) anew when it is missing or out of date and the
+    /// term index has been quiet for [`TABLE_QUIET`] (`force`: whatever its state); the
+    /// number of terms read, or None when nothing was due. A table that would hold more than
+    /// `TABLE_TERMS_MAX` terms is dropped (searches then count as before). Run in the
+    /// background by the server, on a connection taken out of the pool and closed after
+    /// (it reads the whole term index); searches answer the same with or without it.
+    pub async fn refresh_term_sizes(&self, force: bool) -> crate::Result<Option<usize>> {
+        if !force && !self.sizes.table_due() {
+            return Ok(None);
+        }
+        // Rows written while it is read make it out of date at once (counted from here).
+        let written_at = self.sizes.written_now();
+        // One pass, groups as they come (PostgreSQL hashes them on its workers: paging in
+        // term order made it aggregate the rest of the index again for every page), then
+        // put in byte order here.
+        let mut q =
+            Q::new("SELECT t.term AS term, COUNT(*) AS n FROM entity_terms t WHERE t.term >= ");
+        q.bind(TABLE_FROM).push(" GROUP BY t.term");
+        let mut groups: Vec<(String, u64)> = vec![];
+        let mut bytes = 0usize;
+        let mut conn = self.connection_apart().await?;
+        conn.each_row(&q, |r| {
+            let term: String = r.try_get("term")?;
+            let n: i64 = r.try_get("n")?;
+            bytes += term.len();
+            groups.push((term, n.max(0) as u64));
+            Ok(groups.len() <= TABLE_TERMS_MAX && bytes <= u32::MAX as usize)
+        })
+        .await?;
+        conn.close().await?;
+        if groups.len() > TABLE_TERMS_MAX || bytes > u32::MAX as usize {
+            tracing::warn!(
+                terms = groups.len(),
+                "too many search terms to keep their sizes; searches count them"
+            );
+            if let Ok(mut t) = self.sizes.table.write() {
+                *t = None;
+            }
+            return Ok(Some(0));
+        }
+        // Byte order: the term index's collation on both engines.
+        groups.sort_unstable();
+        let mut table = TermTable {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(groups.len()),
+            cum: Vec::with_capacity(groups.len() + 1),
+            written_at,
+        };
+        table.cum.push(0);
+        for (term, n) in groups {
+            table.text.push_str(&term);
+            table.ends.push(table.text.len() as u32);
+            let before = table.cum.last().copied().unwrap_or(0);
+            table.cum.push(before + n);
+        }
+        let terms = table.ends.len();
+        self.sizes.set_table(table);
+        Ok(Some(terms))
     }
 }
 
@@ -376,6 +584,7 @@ impl Tx {
         };
         // The batch's terms (deduplicated, sorted, encoded) are made while the database
         // inserts its entities, instead of leaving the backend idle meanwhile.
+        let sizes = self.sizes.clone();
         let write_entities = async {
             for chunk in rows.chunks(5000) {
                 let q = Q::new(&format!("{insert} entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version) SELECT r.i, $2, $3, r.s, r.c, r.p, $4, $5, $6, $7, $8, $9, $9, 1 FROM ({entity_rows}) AS r"));
@@ -429,6 +638,7 @@ impl Tx {
             // In key order: consecutive inserts land on the same or neighbouring leaves of
             // the term index (the pages just read), not on a random one each.
             terms.sort_unstable();
+            sizes.wrote(terms.len() as u64);
             let mut out = vec![];
             for chunk in terms.chunks(20_000) {
                 let q = Q::new(&format!(
@@ -538,6 +748,7 @@ impl Tx {
             .iter()
             .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert((*t).clone()))
             .collect();
+        self.sizes.wrote(terms.len() as u64);
         for chunk in terms.chunks(300) {
             let mut q = Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
             for (i, t) in chunk.iter().enumerate() {
@@ -859,6 +1070,7 @@ impl Tx {
         entity_id: &str,
         terms: &[&String],
     ) -> crate::Result<()> {
+        self.sizes.wrote(terms.len() as u64);
         for chunk in terms.chunks(200) {
             let mut q = Q::new("DELETE FROM entity_terms WHERE entity_id = ");
             q.bind(entity_id).push(" AND term IN (");
@@ -914,7 +1126,7 @@ impl Tx {
     }
 
     /// How many term-index entries start with `word`, counting no further than `cap`.
-    async fn term_range_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
+    pub(crate) async fn term_range_size(&mut self, word: &str, cap: i64) -> crate::Result<i64> {
         Ok(self
             .fetch_one(&range_count(word, cap))
             .await?

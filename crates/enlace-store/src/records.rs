@@ -676,6 +676,7 @@ impl crate::Tx {
             .iter()
             .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert((*t).clone()))
             .collect();
+        self.sizes.wrote(new_terms.len() as u64);
         for chunk in new_terms.chunks(300) {
             let mut q = crate::db::Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
             for (i, t) in chunk.iter().enumerate() {

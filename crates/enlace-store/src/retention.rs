@@ -189,6 +189,9 @@ impl Tx {
         }
         self.execute(&Q::new("DELETE FROM entities WHERE case_id = $1").arg(id))
             .await?;
+        // Their terms go with them (cascade): the search sizes' table is out of date.
+        self.sizes.wrote(crate::entities::PURGED);
+
         self.execute(&Q::new("DELETE FROM cases WHERE id = $1").arg(id))
             .await?;
         Ok(entities)

@@ -80,3 +80,21 @@ pub async fn postgres_settings(store: &crate::Store, name: &str) -> crate::Resul
     tx.commit().await?;
     Ok(out)
 }
+
+/// For each word: the size of its range in the search sizes' table (None when the table
+/// leaves the word out or is missing or out of date), and the same counted in the term index.
+pub async fn term_table_sizes(
+    store: &crate::Store,
+    words: &[&str],
+) -> crate::Result<Vec<(Option<i64>, i64)>> {
+    let mut tx = store.read().await?;
+    let mut out = vec![];
+    for w in words {
+        out.push((
+            store.sizes.table_size(w),
+            tx.term_range_size(w, i64::MAX).await?,
+        ));
+    }
+    tx.commit().await?;
+    Ok(out)
+}

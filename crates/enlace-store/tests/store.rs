@@ -383,7 +383,7 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
 /// «zpoco» cuts the read of «zcomun» short, «zmedio» reads it whole, «zpoco» again is
 /// decided from the size that read learnt, «zraro» looks it up outright. «zmit» is read in
 /// two halves of its range (its terms «zmita» and «zmitz» fall one in each, some entities
-/// in both).
+/// in both). The same again once the sizes come from the term table.
 #[tokio::test]
 async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
     use enlace_store::entities::{BulkEntity, EntityFilter};
@@ -434,13 +434,22 @@ async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
             tx.commit().await.unwrap();
         }
         let viewer = Viewer::of(&actor(Role::Analyst, "mx"));
-        for (words, want) in [
+        let asked = [
             (["zpoco", "zcomun"], 1_000),
             (["zcomun", "zmedio"], 2_000),
             (["zpoco", "zcomun"], 1_000),
             (["zraro", "zcomun"], 400),
             (["zmit", "zcomun"], 450),
-        ] {
+        ];
+        // Counted and learnt as they go, then again with every size from the term table.
+        let mut with_table = asked.to_vec();
+        with_table.push((["", ""], -1));
+        with_table.extend(asked);
+        for (words, want) in with_table {
+            if want < 0 {
+                store.refresh_term_sizes(true).await.unwrap();
+                continue;
+            }
             let f = EntityFilter {
                 terms: words.iter().map(|w| w.to_string()).collect(),
                 ..Default::default()
@@ -523,6 +532,102 @@ async fn transactions_dropped_midway_leave_the_writer_usable() {
             store.unrestricted_verify_audit(&[]).await.unwrap(),
             Verdict::Intact { .. }
         ));
+    })
+    .await;
+}
+
+/// The search sizes' table answers, for every word that starts with a letter or a sound
+/// mark, the entries of its range exactly as the term index counts them (prefixes that
+/// cover many terms, one term, none, past the last term); digits are left to counting.
+/// Rows written past its slack put it out of date (searches count again) until it is read
+/// anew; a retention purge does at once.
+#[tokio::test]
+async fn the_term_sizes_table_answers_what_the_term_index_counts() {
+    use enlace_store::entities::BulkEntity;
+    each_engine(|store| async move {
+        let case = members_case(&store, "Tamaños ficticios").await;
+        let bulk = |from: usize, n: usize| -> Vec<BulkEntity> {
+            (from..from + n)
+                .map(|k| {
+                    let mut terms = vec![
+                        format!("zapata{}", k % 7),
+                        "~SPT".to_string(),
+                        format!("{}", 5_550_000 + k),
+                    ];
+                    if k % 3 == 0 {
+                        terms.push("zamora".into());
+                        terms.push(format!("~SMR{}", k % 2));
+                    }
+                    let mut properties = enlace_domain::ftm::Properties::new();
+                    properties.insert("name".into(), vec![format!("Persona {k}")]);
+                    BulkEntity {
+                        id: format!("{k:032x}"),
+                        schema: "Person".into(),
+                        caption: format!("Persona {k}"),
+                        json: serde_json::to_string(&properties).unwrap(),
+                        properties,
+                        refs: vec![],
+                        terms,
+                    }
+                })
+                .collect()
+        };
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_entities_bulk(&case, &bulk(0, 3_000), "u1", 2_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let words = [
+            "z", "za", "zapata", "zapata3", "zam", "zamorano", "~", "~S", "~SMR", "~SMR1", "~SPTX",
+            "zz", "a", "~~", "555",
+        ];
+        // Before it is read: nothing from the table.
+        let sizes = enlace_store::testing::term_table_sizes(&store, &words)
+            .await
+            .unwrap();
+        assert!(sizes.iter().all(|(t, _)| t.is_none()), "{sizes:?}");
+        assert_eq!(store.refresh_term_sizes(true).await.unwrap(), Some(11));
+        let sizes = enlace_store::testing::term_table_sizes(&store, &words)
+            .await
+            .unwrap();
+        for (w, (table, counted)) in words.iter().zip(&sizes) {
+            if w.starts_with(|c: char| c.is_ascii_digit()) {
+                assert_eq!(*table, None, "{w}");
+            } else {
+                assert_eq!(*table, Some(*counted), "{w}");
+            }
+        }
+        assert_eq!(sizes[0].1, 4_000);
+        assert_eq!(sizes[3].1, 429);
+        assert_eq!(sizes[8].1, 1_000);
+        assert_eq!(sizes[11].1, 0);
+        // Written within its slack (10,000 rows): still used, a little out of date.
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_entities_bulk(&case, &bulk(3_000, 1_500), "u1", 2_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let sizes = enlace_store::testing::term_table_sizes(&store, &["zamora"])
+            .await
+            .unwrap();
+        assert_eq!(sizes, [(Some(1_000), 1_500)]);
+        // Past it: counted again until read anew.
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_entities_bulk(&case, &bulk(4_500, 2_500), "u1", 2_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let sizes = enlace_store::testing::term_table_sizes(&store, &["zamora"])
+            .await
+            .unwrap();
+        assert_eq!(sizes, [(None, 2_334)]);
+        // Not while the term index is being written (an import): only once quiet.
+        assert_eq!(store.refresh_term_sizes(false).await.unwrap(), None);
+        store.refresh_term_sizes(true).await.unwrap();
+        let sizes = enlace_store::testing::term_table_sizes(&store, &["zamora", "~SPT"])
+            .await
+            .unwrap();
+        assert_eq!(sizes, [(Some(2_334), 2_334), (Some(7_000), 7_000)]);
     })
     .await;
 }

@@ -336,6 +336,31 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| e.to_string())?;
             app.warm_check_index(None);
+            // The sizes of the search terms (which word of a search to read first), read once
+            // the check index is warm (both read the whole store: not at once on a small
+            // machine) and again whenever the term index has changed and gone quiet.
+            let sizer = app.clone();
+            tokio::spawn(async move {
+                let mut iv = tokio::time::interval(std::time::Duration::from_secs(2));
+                loop {
+                    iv.tick().await;
+                    if sizer.check_index_warming() {
+                        continue;
+                    }
+                    let started = std::time::Instant::now();
+                    match sizer.store.refresh_term_sizes(false).await {
+                        Ok(Some(terms)) => tracing::info!(
+                            terms,
+                            ms = started.elapsed().as_millis() as u64,
+                            "search term sizes read"
+                        ),
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "reading the search term sizes failed")
+                        }
+                    }
+                }
+            });
             // The full-disk reserve (SQLite: the database shares the data folder's disk).
             if db.database.is_none() && db.database_file.is_none() {
                 let mb: u64 = std::env::var("ENLACE_DISK_RESERVE_MB")
