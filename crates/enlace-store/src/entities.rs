@@ -217,6 +217,9 @@ pub const TABLE_QUIET: std::time::Duration = std::time::Duration::from_secs(5);
 /// A table of more terms than this is not kept (memory stays bounded whatever is stored:
 /// about 20 bytes a term).
 const TABLE_TERMS_MAX: usize = 4_000_000;
+/// Once written to, the table is read again when half its slack is used, or after this
+/// long (a user's few new records do not make the server read the whole index each time).
+const TABLE_AGE_MAX_MS: u64 = 10 * 60 * 1_000;
 /// What a retention purge counts as written (its terms go by cascade, uncounted): enough
 /// to put any table out of date.
 pub(crate) const PURGED: u64 = 1 << 40;
@@ -235,6 +238,11 @@ pub(crate) struct TermTable {
     cum: Vec<u64>,
     /// `TermSizes::written` when it was read.
     written_at: u64,
+    /// `TermSizes::now_ms` when it was read.
+    read_ms: u64,
+    /// False when there were too many terms to keep: it then answers nothing (and is read
+    /// again only as a kept one would be).
+    kept: bool,
 }
 
 /// The first term the table holds: digits and signs sort before it.
@@ -248,7 +256,7 @@ impl TermTable {
 
     /// Entries of the terms that start with `word` (None for a word the table leaves out).
     fn range(&self, word: &str) -> Option<u64> {
-        if word.is_empty() || word < TABLE_FROM {
+        if !self.kept || word.is_empty() || word < TABLE_FROM {
             return None;
         }
         let n = self.ends.len();
@@ -348,8 +356,8 @@ impl TermSizes {
             .store(self.now_ms() + 1, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Whether the table should be read (again): missing or out of date, and the term index
-    /// quiet for [`TABLE_QUIET`].
+    /// Whether the table should be read (again): missing, or written to by half its slack or
+    /// [`TABLE_AGE_MAX_MS`] ago, and the term index quiet for [`TABLE_QUIET`].
     pub(crate) fn table_due(&self) -> bool {
         let last = self
             .last_write_ms
@@ -360,7 +368,12 @@ impl TermSizes {
         let written = self.written.load(std::sync::atomic::Ordering::Relaxed);
         match self.table.read().ok().and_then(|t| t.clone()) {
             None => true,
-            Some(t) => written > t.written_at,
+            Some(t) => {
+                let since = written.saturating_sub(t.written_at);
+                since > 0
+                    && (since >= (t.entries() / 20).max(TABLE_SLACK_MIN / 2)
+                        || self.now_ms().saturating_sub(t.read_ms) >= TABLE_AGE_MAX_MS)
+            }
         }
     }
 
@@ -412,9 +425,12 @@ impl crate::Store {
                 terms = groups.len(),
                 "too many search terms to keep their sizes; searches count them"
             );
-            if let Ok(mut t) = self.sizes.table.write() {
-                *t = None;
-            }
+            self.sizes.set_table(TermTable {
+                cum: vec![0],
+                written_at,
+                read_ms: self.sizes.now_ms(),
+                ..TermTable::default()
+            });
             return Ok(Some(0));
         }
         // Byte order: the term index's collation on both engines.
@@ -424,6 +440,8 @@ impl crate::Store {
             ends: Vec::with_capacity(groups.len()),
             cum: Vec::with_capacity(groups.len() + 1),
             written_at,
+            read_ms: self.sizes.now_ms(),
+            kept: true,
         };
         table.cum.push(0);
         for (term, n) in groups {
