@@ -376,6 +376,21 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
     .await;
 }
 
+/// Person number `k` of a bulk insert, with these search terms.
+fn bulk_person(k: usize, terms: Vec<String>) -> enlace_store::entities::BulkEntity {
+    let mut properties = enlace_domain::ftm::Properties::new();
+    properties.insert("name".into(), vec![format!("Persona {k}")]);
+    enlace_store::entities::BulkEntity {
+        id: format!("{k:032x}"),
+        schema: "Person".into(),
+        caption: format!("Persona {k}"),
+        json: serde_json::to_string(&properties).unwrap(),
+        properties,
+        refs: vec![],
+        terms,
+    }
+}
+
 /// The search plans of a word broader than the first count (20,000 entries) next to a
 /// rarer one: read whole when that is cheaper than a lookup per candidate, else read only as
 /// far as the lookups would cost and then looked up, or decided from the size learnt, or
@@ -413,17 +428,7 @@ async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
                 if (3_550..3_850).contains(&k) {
                     terms.push("zmitz".into());
                 }
-                let mut properties = enlace_domain::ftm::Properties::new();
-                properties.insert("name".into(), vec![format!("Persona {k}")]);
-                BulkEntity {
-                    id: format!("{k:032x}"),
-                    schema: "Person".into(),
-                    caption: format!("Persona {k}"),
-                    json: serde_json::to_string(&properties).unwrap(),
-                    properties,
-                    refs: vec![],
-                    terms,
-                }
+                bulk_person(k, terms)
             })
             .collect();
         for chunk in rows.chunks(5_000) {
@@ -555,17 +560,7 @@ async fn the_term_sizes_table_answers_what_the_term_index_counts() {
                         terms.push("zamora".into());
                         terms.push(format!("~SMR{}", k % 2));
                     }
-                    let mut properties = enlace_domain::ftm::Properties::new();
-                    properties.insert("name".into(), vec![format!("Persona {k}")]);
-                    BulkEntity {
-                        id: format!("{k:032x}"),
-                        schema: "Person".into(),
-                        caption: format!("Persona {k}"),
-                        json: serde_json::to_string(&properties).unwrap(),
-                        properties,
-                        refs: vec![],
-                        terms,
-                    }
+                    bulk_person(k, terms)
                 })
                 .collect()
         };
