@@ -376,6 +376,19 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
     .await;
 }
 
+/// Inserts these entities into `case` in one committed write.
+async fn insert(
+    store: &Store,
+    case: &enlace_store::cases::Case,
+    rows: &[enlace_store::entities::BulkEntity],
+) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_entities_bulk(case, rows, "u1", 2_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Person number `k` of a bulk insert, with these search terms.
 fn bulk_person(k: usize, terms: Vec<String>) -> enlace_store::entities::BulkEntity {
     let mut properties = enlace_domain::ftm::Properties::new();
@@ -564,11 +577,7 @@ async fn the_term_sizes_table_answers_what_the_term_index_counts() {
                 })
                 .collect()
         };
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_entities_bulk(&case, &bulk(0, 3_000), "u1", 2_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        insert(&store, &case, &bulk(0, 3_000)).await;
         let words = [
             "z", "za", "zapata", "zapata3", "zam", "zamorano", "~", "~S", "~SMR", "~SMR1", "~SPTX",
             "zz", "a", "~~", "555",
@@ -594,21 +603,13 @@ async fn the_term_sizes_table_answers_what_the_term_index_counts() {
         assert_eq!(sizes[8].1, 1_000);
         assert_eq!(sizes[11].1, 0);
         // Written within its slack (10,000 rows): still used, a little out of date.
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_entities_bulk(&case, &bulk(3_000, 1_500), "u1", 2_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        insert(&store, &case, &bulk(3_000, 1_500)).await;
         let sizes = enlace_store::testing::term_table_sizes(&store, &["zamora"])
             .await
             .unwrap();
         assert_eq!(sizes, [(Some(1_000), 1_500)]);
         // Past it: counted again until read anew.
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_entities_bulk(&case, &bulk(4_500, 2_500), "u1", 2_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        insert(&store, &case, &bulk(4_500, 2_500)).await;
         let sizes = enlace_store::testing::term_table_sizes(&store, &["zamora"])
             .await
             .unwrap();
@@ -623,18 +624,10 @@ async fn the_term_sizes_table_answers_what_the_term_index_counts() {
         // Once quiet, a user's few new records do not make the server read the whole index
         // again; writes of a twentieth of its entries (at least 5,000 rows) do.
         let quiet = enlace_store::entities::TABLE_QUIET + std::time::Duration::from_millis(300);
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_entities_bulk(&case, &bulk(7_000, 1), "u1", 2_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        insert(&store, &case, &bulk(7_000, 1)).await;
         tokio::time::sleep(quiet).await;
         assert_eq!(store.refresh_term_sizes(false).await.unwrap(), None);
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_entities_bulk(&case, &bulk(7_001, 1_700), "u1", 2_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        insert(&store, &case, &bulk(7_001, 1_700)).await;
         tokio::time::sleep(quiet).await;
         assert_eq!(store.refresh_term_sizes(false).await.unwrap(), Some(11));
     })
