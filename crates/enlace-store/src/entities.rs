@@ -88,6 +88,20 @@ pub struct BulkEntity {
 /// escapes it, and a field that holds one sends the batch as JSON instead).
 const SEP: char = '\u{1f}';
 
+/// The separator of an entity's own terms inside one field of a bulk insert's lists
+/// (record separator; see [`SEP`]).
+const TERM_SEP: &str = "\u{1e}";
+
+/// The terms of one entity as stored: non-empty, at most 200 bytes, each once, in order.
+pub(crate) fn kept_terms<T: AsRef<str>>(terms: &[T]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    terms
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert(*t))
+        .collect()
+}
+
 /// `items` as one text, each preceded by [`SEP`] (see `insert_entities_bulk`).
 fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
     let mut out = String::new();
@@ -540,6 +554,7 @@ impl Tx {
             }
         }
         self.write_refs_and_terms(&id, e.refs, terms, true).await?;
+        self.set_row_terms(&id, terms).await?;
         Ok(id)
     }
 
@@ -571,12 +586,17 @@ impl Tx {
         // field contains (`string_to_array`, a byte search): a JSON document made its
         // backend spend about a fifth of its time lexing and unescaping (`json_lex`,
         // `appendStringInfoChar` on the escaped properties), measured with perf at 500k.
-        let split = self.engine == crate::Engine::Postgres
+        let pg = self.engine == crate::Engine::Postgres;
+        // Each entity's terms as stored, in the term index and (PostgreSQL) on its row.
+        let kept: Vec<Vec<&str>> = rows.iter().map(|r| kept_terms(&r.terms)).collect();
+        let split = pg
             && rows.iter().all(|r| {
                 [&r.id, &r.schema, &r.caption, &r.json]
                     .iter()
                     .all(|f| !f.contains(SEP))
-                    && r.terms.iter().all(|t| !t.contains(SEP))
+                    && r.terms
+                        .iter()
+                        .all(|t| !t.contains(SEP) && !t.contains(TERM_SEP))
             });
         // On SQLite, OR FAIL spares a statement journal for these multi-row inserts (a
         // failure rolls the whole transaction back anyway).
@@ -591,23 +611,45 @@ impl Tx {
                 // Each list starts with the separator: its first element is an empty
                 // placeholder (skipped), so a one-row list whose field is empty is still
                 // one element, not none.
-                "SELECT r.i, r.s, r.c, r.p FROM unnest(string_to_array($1, chr(31)), string_to_array($10, chr(31)), string_to_array($11, chr(31)), string_to_array($12, chr(31))) WITH ORDINALITY AS r(i, s, c, p, n) WHERE r.n > 1",
+                "SELECT r.i, r.s, r.c, r.p, string_to_array(r.tl, chr(30)) AS t FROM unnest(string_to_array($1, chr(31)), string_to_array($10, chr(31)), string_to_array($11, chr(31)), string_to_array($12, chr(31)), string_to_array($13, chr(31))) WITH ORDINALITY AS r(i, s, c, p, tl, n) WHERE r.n > 1",
                 "SELECT r.t, r.e FROM unnest(string_to_array($1, chr(31)), string_to_array($2, chr(31))) WITH ORDINALITY AS r(t, e, n) WHERE r.n > 1",
             ),
             crate::Engine::Postgres => (
                 "INSERT INTO",
-                "SELECT x->>0 AS i, x->>1 AS s, x->>2 AS c, x->>3 AS p FROM json_array_elements($1::json) AS x",
+                "SELECT x->>0 AS i, x->>1 AS s, x->>2 AS c, x->>3 AS p, ARRAY(SELECT json_array_elements_text(x->4)) AS t FROM json_array_elements($1::json) AS x",
                 "SELECT x->>0 AS t, x->>1 AS e FROM json_array_elements($1::json) AS x",
             ),
         };
         // The batch's terms (deduplicated, sorted, encoded) are made while the database
         // inserts its entities, instead of leaving the backend idle meanwhile.
         let sizes = self.sizes.clone();
+        // On PostgreSQL each row also carries its terms (`search_terms`, V25): a search checks
+        // a broad word on its candidates there, instead of in a second index of every term.
+        let (terms_col, terms_val) = if pg {
+            (", search_terms", ", r.t")
+        } else {
+            ("", "")
+        };
         let write_entities = async {
-            for chunk in rows.chunks(5000) {
-                let q = Q::new(&format!("{insert} entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version) SELECT r.i, $2, $3, r.s, r.c, r.p, $4, $5, $6, $7, $8, $9, $9, 1 FROM ({entity_rows}) AS r"));
+            for (chunk, chunk_terms) in rows.chunks(5000).zip(kept.chunks(5000)) {
+                let q = Q::new(&format!("{insert} entities (id, case_id, owner_country, schema, caption, properties, dist_level, handling, evaluation, sensitive, created_by, created_at, updated_at, version{terms_col}) SELECT r.i, $2, $3, r.s, r.c, r.p, $4, $5, $6, $7, $8, $9, $9, 1{terms_val} FROM ({entity_rows}) AS r"));
                 let q = if split {
                     q.arg(joined(chunk.iter().map(|r| r.id.as_str())))
+                } else if pg {
+                    let doc: Vec<(&str, &str, &str, &str, &[&str])> = chunk
+                        .iter()
+                        .zip(chunk_terms)
+                        .map(|(r, t)| {
+                            (
+                                r.id.as_str(),
+                                r.schema.as_str(),
+                                r.caption.as_str(),
+                                r.json.as_str(),
+                                t.as_slice(),
+                            )
+                        })
+                        .collect();
+                    q.arg(serde_json::to_string(&doc).map_err(|_| corrupt("properties"))?)
                 } else {
                     let doc: Vec<(&str, &str, &str, &str)> = chunk
                         .iter()
@@ -635,23 +677,25 @@ impl Tx {
                     q = q
                         .arg(joined(chunk.iter().map(|r| r.schema.as_str())))
                         .arg(joined(chunk.iter().map(|r| r.caption.as_str())))
-                        .arg(joined(chunk.iter().map(|r| r.json.as_str())));
+                        .arg(joined(chunk.iter().map(|r| r.json.as_str())))
+                        .arg(joined(
+                            chunk_terms
+                                .iter()
+                                .map(|t| t.join(TERM_SEP))
+                                .collect::<Vec<_>>()
+                                .iter()
+                                .map(String::as_str),
+                        ));
                 }
                 self.execute(&q).await?;
             }
             Ok::<(), StoreError>(())
         };
         let make_terms = async {
+            // Borrowed, not cloned: a million-person import has ten million terms.
             let mut terms: Vec<(&str, &str)> = vec![];
-            for r in rows {
-                // Borrowed, not cloned: a million-person import has ten million terms.
-                let mut seen = std::collections::HashSet::new();
-                terms.extend(
-                    r.terms
-                        .iter()
-                        .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert(t.as_str()))
-                        .map(|t| (t.as_str(), r.id.as_str())),
-                );
+            for (r, t) in rows.iter().zip(&kept) {
+                terms.extend(t.iter().map(|t| (*t, r.id.as_str())));
             }
             // In key order: consecutive inserts land on the same or neighbouring leaves of
             // the term index (the pages just read), not on a random one each.
@@ -761,11 +805,11 @@ impl Tx {
             }
             self.execute(&q).await?;
         }
-        let mut seen = std::collections::HashSet::new();
-        let terms: Vec<&String> = terms
-            .iter()
-            .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert((*t).clone()))
-            .collect();
+        self.insert_terms(id, &kept_terms(terms)).await
+    }
+
+    /// Inserts these (kept) terms of one entity into the term index.
+    pub(crate) async fn insert_terms(&mut self, id: &str, terms: &[&str]) -> crate::Result<()> {
         self.sizes.wrote(terms.len() as u64);
         for chunk in terms.chunks(300) {
             let mut q = Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
@@ -773,10 +817,30 @@ impl Tx {
                 if i > 0 {
                     q.push(", ");
                 }
-                q.push("(").bind(t.as_str()).push(", ").bind(id).push(")");
+                q.push("(").bind(*t).push(", ").bind(id).push(")");
             }
             self.execute(&q).await?;
         }
+        Ok(())
+    }
+
+    /// On PostgreSQL, an entity's terms as stored, also on its row (`search_terms`, V25,
+    /// what `word_among` reads): all of them, after a write of its term index.
+    pub(crate) async fn set_row_terms<T: AsRef<str>>(
+        &mut self,
+        id: &str,
+        terms: &[T],
+    ) -> crate::Result<()> {
+        if self.engine != crate::Engine::Postgres {
+            return Ok(());
+        }
+        let list = serde_json::to_string(&kept_terms(terms)).map_err(|_| corrupt("terms"))?;
+        self.execute(
+            &Q::new("UPDATE entities SET search_terms = ARRAY(SELECT json_array_elements_text($1::json)) WHERE id = $2")
+                .arg(list)
+                .arg(id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -831,7 +895,8 @@ impl Tx {
             .filter(|t| !old_terms.contains(t))
             .cloned()
             .collect();
-        self.write_refs_and_terms(id, refs, &added, false).await
+        self.write_refs_and_terms(id, refs, &added, false).await?;
+        self.set_row_terms(id, terms).await
     }
 
     /// Makes a case's entities follow its (new) sharing attributes.
@@ -1356,13 +1421,24 @@ impl Tx {
             // with nothing to sort or deduplicate. (With `entity_id IN (…)` SQLite built and
             // deduplicated temporary B-trees, and PostgreSQL at times scanned the word's
             // whole range instead: both measured twice as slow.)
+            // On PostgreSQL the entity's row carries its terms (V25), read by primary key:
+            // a second index of every term cost the import a quarter of its rate there.
+            let (from, term) = match self.engine {
+                crate::db::Engine::Sqlite => ("entity_terms t WHERE t.entity_id = c.id", "t.term"),
+                crate::db::Engine::Postgres => (
+                    "entities x CROSS JOIN unnest(x.search_terms) AS t(term) WHERE x.id = c.id",
+                    "t.term COLLATE \"C\"",
+                ),
+            };
             let mut q = Q::new("SELECT c.id FROM ");
             self.id_list(&mut q, chunk)?;
-            q.push(" WHERE EXISTS (SELECT 1 FROM entity_terms t WHERE t.entity_id = c.id AND t.term >= ")
-                .bind(word)
-                .push(" AND t.term < ")
-                .bind(upper.as_str())
-                .push(")");
+            q.push(&format!(
+                " WHERE EXISTS (SELECT 1 FROM {from} AND {term} >= "
+            ))
+            .bind(word)
+            .push(&format!(" AND {term} < "))
+            .bind(upper.as_str())
+            .push(")");
             lookups.push(q);
         }
         for rows in self.fetch_all_spread(&lookups).await? {

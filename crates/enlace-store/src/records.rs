@@ -671,27 +671,9 @@ impl crate::Tx {
         old.dedup();
         let old: Vec<&String> = old.iter().collect();
         self.delete_terms(&e.id, &old).await?;
-        let mut seen = std::collections::HashSet::new();
-        let new_terms: Vec<&String> = new_terms
-            .iter()
-            .filter(|t| !t.is_empty() && t.len() <= 200 && seen.insert((*t).clone()))
-            .collect();
-        self.sizes.wrote(new_terms.len() as u64);
-        for chunk in new_terms.chunks(300) {
-            let mut q = crate::db::Q::new("INSERT INTO entity_terms (term, entity_id) VALUES ");
-            for (i, t) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.push("(")
-                    .bind(t.as_str())
-                    .push(", ")
-                    .bind(e.id.as_str())
-                    .push(")");
-            }
-            self.execute(&q).await?;
-        }
-        Ok(())
+        self.insert_terms(&e.id, &crate::entities::kept_terms(&new_terms))
+            .await?;
+        self.set_row_terms(&e.id, &new_terms).await
     }
 
     /// Check subjects after `after` (by id), up to `limit`, resealed under the current

@@ -163,11 +163,19 @@ impl Tx {
         let entities = crate::db::row_ids(&rows)?;
         let mut records = entities.clone();
         records.push(id.to_string());
-        // Search terms have no index by entity (see V9): one scan per 500 entities, which a
-        // rare deletion can afford, finds every term whatever the normalisation was.
         for chunk in entities.chunks(500) {
+            // On SQLite by the term index by entity (V22). On PostgreSQL, which has none
+            // (V25), by primary key: each entity's terms are on its row.
+            let mut q = Q::new(match self.engine {
+                Engine::Sqlite => "DELETE FROM entity_terms WHERE entity_id IN (",
+                Engine::Postgres => "DELETE FROM entity_terms t USING (SELECT x.id, unnest(x.search_terms) AS term FROM entities x WHERE x.id IN (",
+            });
+            in_list(&mut q, chunk);
+            if self.engine == Engine::Postgres {
+                q.push(") d WHERE t.term = d.term AND t.entity_id = d.id");
+            }
+            self.execute(&q).await?;
             for (table, cols) in [
-                ("entity_terms", &["entity_id"][..]),
                 ("entity_refs", &["entity_id", "target_id"][..]),
                 ("xref_decisions", &["entity_id", "candidate_id"][..]),
                 ("request_shares", &["entity_id"][..]),

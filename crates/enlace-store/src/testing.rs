@@ -44,13 +44,18 @@ pub async fn all_stored_text(store: &crate::Store) -> crate::Result<String> {
     use sqlx::Row;
     let cols_sql = match store.engine() {
         crate::Engine::Sqlite => "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND upper(p.type) = 'TEXT'",
-        crate::Engine::Postgres => "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'text'",
+        crate::Engine::Postgres => "SELECT table_name::text AS t, column_name::text AS c, data_type = 'ARRAY' AS list FROM information_schema.columns WHERE table_schema = current_schema() AND (data_type = 'text' OR (data_type = 'ARRAY' AND udt_name = '_text'))",
     };
     let mut out = String::new();
     for r in store.fetch_all(&Q::new(cols_sql)).await? {
         let (t, c): (String, String) = (r.try_get("t")?, r.try_get("c")?);
+        // A list of texts (PostgreSQL), one line per element.
+        let col = match r.try_get::<bool, _>("list") {
+            Ok(true) => format!("unnest(\"{c}\")"),
+            _ => format!("\"{c}\""),
+        };
         // Names come from the catalogue, quoted all the same.
-        let q = Q::new(&format!("SELECT \"{c}\" AS v FROM \"{t}\""));
+        let q = Q::new(&format!("SELECT {col} AS v FROM \"{t}\""));
         for row in store.fetch_all(&q).await? {
             if let Ok(Some(v)) = row.try_get::<Option<String>, _>("v") {
                 out.push_str(&format!("{t}.{c}: "));
@@ -60,6 +65,24 @@ pub async fn all_stored_text(store: &crate::Store) -> crate::Result<String> {
         }
     }
     Ok(out)
+}
+
+/// The entities whose stored terms disagree: a term left in the term index for an entity
+/// that is gone, or, on PostgreSQL, a row whose `search_terms` (V25) are not exactly its
+/// terms in the term index. Empty when everything agrees.
+pub async fn term_index_disagreements(store: &crate::Store) -> crate::Result<Vec<String>> {
+    use crate::db::Q;
+    use sqlx::Row;
+    let q = match store.engine() {
+        crate::Engine::Sqlite => "SELECT DISTINCT t.entity_id AS id FROM entity_terms t LEFT JOIN entities e ON e.id = t.entity_id WHERE e.id IS NULL",
+        crate::Engine::Postgres => "SELECT COALESCE(e.id, t.entity_id) AS id FROM entities e FULL JOIN (SELECT entity_id, array_agg(term ORDER BY term) AS a FROM entity_terms GROUP BY entity_id) t ON t.entity_id = e.id WHERE e.id IS NULL OR COALESCE(ARRAY(SELECT x FROM unnest(e.search_terms) AS x ORDER BY x), '{}') IS DISTINCT FROM COALESCE(t.a, '{}')",
+    };
+    store
+        .fetch_all(&Q::new(q))
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<String, _>("id")?))
+        .collect()
 }
 
 /// A PostgreSQL session setting as the store's connections see it (`SHOW name`), on the

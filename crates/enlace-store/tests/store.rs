@@ -372,6 +372,14 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
                 "term {t} stored once"
             );
         }
+        // Each row's own terms (PostgreSQL) are its terms in the term index, whether the
+        // batch went as text lists or as JSON.
+        assert_eq!(
+            enlace_store::testing::term_index_disagreements(&store)
+                .await
+                .unwrap(),
+            Vec::<String>::new()
+        );
     })
     .await;
 }
@@ -480,6 +488,12 @@ async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
             };
             assert_eq!(ids(&page), ids(&plain), "{words:?}");
         }
+        assert_eq!(
+            enlace_store::testing::term_index_disagreements(&store)
+                .await
+                .unwrap(),
+            Vec::<String>::new()
+        );
     })
     .await;
 }

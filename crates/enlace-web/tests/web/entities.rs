@@ -437,6 +437,8 @@ async fn an_edit_moves_the_search_terms() {
         assert_eq!(found("quiros").await, 1);
         assert_eq!(found("brenes").await, 1, "unchanged terms stay");
         assert_eq!(found("88881234").await, 1);
+        // The row's own copy of its terms (PostgreSQL) moved with them.
+        assert_eq!(enlace_store::testing::term_index_disagreements(&s.app.store).await.unwrap(), Vec::<String>::new());
     })
     .await;
 }

@@ -113,6 +113,7 @@ async fn due_case_files_are_confirmed_with_a_reason_or_deleted_with_everything_i
         let (_, found) = s.api(Some(&mx), Method::GET, "/api/v1/search?q=Quintanilla", None).await;
         assert!(!found.to_string().contains(&person), "{found}");
         assert!(!check_hits_mx(&s, &gt).await, "the match index forgot the person");
+        assert_eq!(enlace_store::testing::term_index_disagreements(&s.app.store).await.unwrap(), Vec::<String>::new(), "no term left of them");
         let (_, v) = s.api(Some(&mx), Method::GET, "/api/v1/reviews?limit=200", None).await;
         assert!(!ids(&v).contains(&case));
 

@@ -195,6 +195,7 @@ async fn a_sensitive_person_is_unreadable_at_rest_yet_found_and_survives_a_key_r
         for q in ["quinonez", "qz7788123", "kinones"] {
             assert!(search(&s, &gt, q).await.contains(&id), "search {q} after rotation");
         }
+        assert_eq!(enlace_store::testing::term_index_disagreements(&s.app.store).await.unwrap(), Vec::<String>::new());
         assert!(check_hits_gt(&s, "officer.sv").await, "check after rotation");
         // New rows go under the new version only.
         let (st, p2) = s
@@ -246,6 +247,7 @@ async fn a_case_file_made_sensitive_seals_its_entities() {
         assert!(all.contains("entities.caption: Yolanda Quiñónez Ábrego"));
         assert!(!all.lines().any(|l| l.starts_with("entities.caption: enc1:") && l.contains(&id)));
         assert!(search(&s, &gt, "quinonez").await.contains(&id));
+        assert_eq!(enlace_store::testing::term_index_disagreements(&s.app.store).await.unwrap(), Vec::<String>::new());
     })
     .await;
 }
