@@ -326,6 +326,39 @@ const V25_POSTGRES: &[&str] = &[
     "ANALYZE entities",
 ];
 
+/// On PostgreSQL an entity's case and country are checked once per statement instead of
+/// once per row (V26): the two foreign keys of `entities` ran a query each for every row
+/// inserted, about a quarter of PostgreSQL's import time (measured in docs/BENCHMARKS.md).
+/// Statement triggers check every row a statement inserted (a transition table, one
+/// anti-join) and refuse the rows whose case or country is missing; a row's case or country
+/// changed, or a case or country deleted or renamed while entities name it, is refused the
+/// same way. (A foreign key also locks the row it names against a concurrent deletion;
+/// here every writer holds the store's write lock, an advisory lock on PostgreSQL.) SQLite
+/// keeps its foreign keys, which cost it little.
+const V26_POSTGRES: &[&str] = &[
+    "ALTER TABLE entities DROP CONSTRAINT IF EXISTS entities_case_id_fkey",
+    "ALTER TABLE entities DROP CONSTRAINT IF EXISTS entities_owner_country_fkey",
+    "CREATE OR REPLACE FUNCTION enlace_entities_named() RETURNS trigger AS $$ BEGIN \
+     IF EXISTS (SELECT 1 FROM enlace_new n WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = n.case_id) \
+     OR NOT EXISTS (SELECT 1 FROM countries k WHERE k.code = n.owner_country)) THEN \
+     RAISE EXCEPTION 'an entity names a case file or country that does not exist' USING ERRCODE = 'foreign_key_violation'; \
+     END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER entities_named_insert AFTER INSERT ON entities REFERENCING NEW TABLE AS enlace_new FOR EACH STATEMENT EXECUTE FUNCTION enlace_entities_named()",
+    "CREATE TRIGGER entities_named_update AFTER UPDATE ON entities REFERENCING NEW TABLE AS enlace_new FOR EACH STATEMENT EXECUTE FUNCTION enlace_entities_named()",
+    "CREATE OR REPLACE FUNCTION enlace_cases_named() RETURNS trigger AS $$ BEGIN \
+     IF EXISTS (SELECT 1 FROM enlace_old o WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = o.id) AND EXISTS (SELECT 1 FROM entities e WHERE e.case_id = o.id)) THEN \
+     RAISE EXCEPTION 'a case file still holds entities' USING ERRCODE = 'foreign_key_violation'; \
+     END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER cases_named_delete AFTER DELETE ON cases REFERENCING OLD TABLE AS enlace_old FOR EACH STATEMENT EXECUTE FUNCTION enlace_cases_named()",
+    "CREATE TRIGGER cases_named_update AFTER UPDATE ON cases REFERENCING OLD TABLE AS enlace_old FOR EACH STATEMENT EXECUTE FUNCTION enlace_cases_named()",
+    "CREATE OR REPLACE FUNCTION enlace_countries_named() RETURNS trigger AS $$ BEGIN \
+     IF EXISTS (SELECT 1 FROM enlace_old o WHERE NOT EXISTS (SELECT 1 FROM countries k WHERE k.code = o.code) AND EXISTS (SELECT 1 FROM entities e WHERE e.owner_country = o.code)) THEN \
+     RAISE EXCEPTION 'entities still belong to the country' USING ERRCODE = 'foreign_key_violation'; \
+     END IF; RETURN NULL; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER countries_named_delete AFTER DELETE ON countries REFERENCING OLD TABLE AS enlace_old FOR EACH STATEMENT EXECUTE FUNCTION enlace_countries_named()",
+    "CREATE TRIGGER countries_named_update AFTER UPDATE ON countries REFERENCING OLD TABLE AS enlace_old FOR EACH STATEMENT EXECUTE FUNCTION enlace_countries_named()",
+];
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -476,6 +509,12 @@ const MIGRATIONS: &[Migration] = &[
         common: &[],
         sqlite: &[],
         postgres: V25_POSTGRES,
+    },
+    Migration {
+        version: 26,
+        common: &[],
+        sqlite: &[],
+        postgres: V26_POSTGRES,
     },
 ];
 

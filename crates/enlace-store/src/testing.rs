@@ -85,6 +85,15 @@ pub async fn term_index_disagreements(store: &crate::Store) -> crate::Result<Vec
         .collect()
 }
 
+/// Deletes the row of a case file and nothing else (what the platform never does while the
+/// case holds entities: the database must refuse it).
+pub async fn delete_case_row(store: &crate::Store, id: &str) -> crate::Result<()> {
+    let mut tx = store.begin().await?;
+    tx.execute(&crate::db::Q::new("DELETE FROM cases WHERE id = $1").arg(id))
+        .await?;
+    tx.commit().await
+}
+
 /// A PostgreSQL session setting as the store's connections see it (`SHOW name`), on the
 /// pool and on the writer; nothing on SQLite.
 pub async fn postgres_settings(store: &crate::Store, name: &str) -> crate::Result<Vec<String>> {

@@ -384,6 +384,63 @@ async fn bulk_inserted_entities_and_terms_read_back_exactly() {
     .await;
 }
 
+/// An entity always belongs to a case file that exists (a foreign key on SQLite, statement
+/// triggers on PostgreSQL): a batch naming a missing case is refused whole, a single
+/// entity too, and a case file that holds entities cannot be deleted on its own. Batches
+/// that name an existing case still go in.
+#[tokio::test]
+async fn entities_need_their_case_file() {
+    each_engine(|store| async move {
+        let case = members_case(&store, "Caso con personas ficticias").await;
+        insert(&store, &case, &[bulk_person(1, vec!["zuno".into()])]).await;
+        let mut missing = case.clone();
+        missing.id = "00000000000000000000000000000000".into();
+        let rows: Vec<_> = (2..5)
+            .map(|k| bulk_person(k, vec!["zdos".into()]))
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx
+            .insert_entities_bulk(&missing, &rows, "u1", 2_000)
+            .await
+            .is_err());
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        let props = enlace_domain::ftm::Properties::new();
+        let one = enlace_store::entities::NewEntity {
+            case: &missing,
+            schema: "Person",
+            caption: "Sin caso",
+            properties: &props,
+            refs: &[],
+            terms: &["zsincaso".to_string()],
+        };
+        assert!(tx.insert_entity(&one, "u1", 2_000).await.is_err());
+        drop(tx);
+        assert!(
+            enlace_store::testing::delete_case_row(&store, &case.id)
+                .await
+                .is_err(),
+            "a case file holding entities stays"
+        );
+        // Nothing of the refused writes, the first entity and its case file still there.
+        let viewer = Viewer::of(&actor(Role::Officer, "gt"));
+        let mut tx = store.read().await.unwrap();
+        assert!(tx.case_visible(&viewer, &case.id).await.unwrap().is_some());
+        let f = enlace_store::entities::EntityFilter::default();
+        let (_, total) = tx.entities_visible(&viewer, &f, 10, 0).await.unwrap();
+        assert_eq!(total, 1);
+        tx.commit().await.unwrap();
+        assert_eq!(
+            enlace_store::testing::term_index_disagreements(&store)
+                .await
+                .unwrap(),
+            Vec::<String>::new()
+        );
+        insert(&store, &case, &[bulk_person(5, vec!["zcinco".into()])]).await;
+    })
+    .await;
+}
+
 /// Inserts these entities into `case` in one committed write.
 async fn insert(
     store: &Store,
