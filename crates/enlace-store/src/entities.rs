@@ -1402,7 +1402,8 @@ impl Tx {
 
     /// Of the candidates, those with a term starting with search word `i` or equal to one of
     /// its blind-index forms (a sensitive record's whole words): looked up per candidate in
-    /// the term index by entity, `(entity_id, term)`, one seek each, in chunks.
+    /// the term index by entity, `(entity_id, term)` (SQLite), or in its row's own terms
+    /// (PostgreSQL, V25), one seek each, in chunks.
     async fn word_among(
         &mut self,
         f: &EntityFilter,

@@ -283,8 +283,8 @@ const V21: &[&str] = &["CREATE TABLE record_seal (what TEXT PRIMARY KEY, version
 /// The term index by entity again (V9 dropped it), term second: a search checks a broad word
 /// («~S», every name starting with an S sound) on its few thousand candidates with one seek
 /// each instead of reading the word's hundreds of thousands of entries. Entity ids are
-/// time-ordered, so an import appends to its right edge. IF NOT EXISTS: a large PostgreSQL
-/// database may have it built beforehand (`CREATE INDEX CONCURRENTLY`, same name).
+/// time-ordered, so an import appends to its right edge. SQLite only: PostgreSQL had it
+/// until V25, which keeps each entity's terms on its row instead.
 const V22: &[&str] =
     &["CREATE INDEX IF NOT EXISTS entity_terms_by_entity ON entity_terms(entity_id, term)"];
 
@@ -488,8 +488,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 22,
-        common: V22,
-        sqlite: &[],
+        common: &[],
+        sqlite: V22,
         postgres: &[],
     },
     Migration {
