@@ -411,6 +411,7 @@ fn field_tokens(raw: &str) -> Vec<String> {
 /// other word reads as Chinese and is no other tradition's name): no Chinese name takes a
 /// European or Arabic particle, and "Maria de Lima" keeps its particle.
 pub(crate) fn drop_particles(words: Vec<String>) -> Vec<String> {
+    let words = join_abd(words);
     // Most fields hold no particle: nothing to read (this runs for every record).
     if !words.iter().any(|w| is_particle(w)) {
         return words;
@@ -433,6 +434,41 @@ pub(crate) fn drop_particles(words: Vec<String>) -> Vec<String> {
     } else {
         kept
     }
+}
+
+/// "Abd" (servant) and the name of God after it are one name: Abdul Karim, Abd al-Aziz,
+/// Abdel Rahman, Abdoul Kader. Counted as two names, Abdul and Karim, they would say twice
+/// what one name says (every Abdul Karim carries both), and strangers called Abdul Karim
+/// would look like a full-name agreement. Joined under one spelling of the prefix, so
+/// "Abdulkarim" written as one word is the same name.
+fn join_abd(words: Vec<String>) -> Vec<String> {
+    const ABD: [&str; 6] = ["abd", "abdul", "abdel", "abdoul", "abdal", "abdol"];
+    if !words.iter().any(|w| ABD.contains(&w.as_str())) {
+        return words;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        // The article may be written apart (Abd al Aziz, Abd el Kader).
+        let mut k = i + 1;
+        while k + 1 < words.len() && matches!(words[k].as_str(), "al" | "el" | "ul" | "ar" | "ur") {
+            k += 1;
+        }
+        match words.get(k) {
+            Some(n)
+                if ABD.contains(&w.as_str()) && !is_particle(n) && !ABD.contains(&n.as_str()) =>
+            {
+                out.push(format!("abdul{n}"));
+                i = k + 1;
+            }
+            _ => {
+                out.push(w.clone());
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Splits a full name as written into (given, surnames, unknown-order) token lists.
@@ -860,6 +896,21 @@ mod tests {
         assert_eq!(sim("hapreet", "harpreet").1, TokMatch::Typo);
         // Two slips from another name are not a typo of it.
         assert_eq!(sim("hapreet", "manpreet").1, TokMatch::None);
+    }
+
+    #[test]
+    fn abd_and_the_name_after_it_are_one_name() {
+        let (_, _, u) = parse_full("Ali Abdul Karim");
+        assert_eq!(u, vec!["ali", "abdulkarim"]);
+        let (_, _, u) = parse_full("Abd al Aziz Farah");
+        assert_eq!(u, vec!["abdulaziz", "farah"]);
+        let (_, _, u) = parse_full("Abdel Kader");
+        assert_eq!(u, vec!["abdulkader"]);
+        // Alone (a given name in South Asia), Abdul stays.
+        let (g, s, _) = parse_full("KHAN, Abdul");
+        assert_eq!((g, s), (vec!["abdul".to_owned()], vec!["khan".to_owned()]));
+        // Written as one word, it is the same name.
+        assert_eq!(sim("abdulkarim", "abdulkarim").1, TokMatch::Exact);
     }
 
     #[test]
