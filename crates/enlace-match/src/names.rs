@@ -405,7 +405,6 @@ fn field_tokens(raw: &str) -> Vec<String> {
 /// Dores"): a word of the list that no other name follows is a name in another
 /// tradition (the Bengali surname Das, the Wade-Giles Lo and I for Luo and Yi), kept.
 ///
-///
 /// A particle that is also a Chinese syllable (the surname Du, the syllables Da, Di, Le,
 /// De) is a name when the field is a Chinese name ("du Jingjin", family name first: every
 /// other word reads as Chinese and is no other tradition's name): no Chinese name takes a
