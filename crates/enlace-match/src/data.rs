@@ -1886,6 +1886,23 @@ pub const SIKH_GIVEN: &[&str] = &[
     "simranjit",
 ];
 
+/// The two elements most Punjabi (Sikh and Hindu Punjabi) given names are made of:
+/// Gur + preet, Har + meet, Kul + winder, Sukh + dev. Two names built of different elements
+/// are different names however close their spelling (Gurmeet / Gurpreet / Harmeet),
+/// as for any two names we know. Common published elements, in the usual romanisation.
+pub const PUNJABI_FIRST_ELEMENTS: &[&str] = &[
+    "aman", "amar", "amrit", "bal", "bhup", "charan", "dal", "dav", "dev", "dil", "gur", "har",
+    "inder", "jag", "jas", "jaswan", "kam", "kar", "kiran", "kul", "lakh", "man", "nav", "param",
+    "parm", "pav", "prabh", "raj", "ran", "rav", "sar", "sat", "sim", "simran", "sukh", "sur",
+    "tar", "tej",
+];
+
+/// See [`PUNJABI_FIRST_ELEMENTS`].
+pub const PUNJABI_SECOND_ELEMENTS: &[&str] = &[
+    "preet", "prit", "meet", "mit", "jeet", "jit", "deep", "dip", "inder", "jinder", "winder",
+    "vinder", "want", "vant", "veer", "vir", "bir", "jot", "pal", "leen", "neet", "noor", "dev",
+];
+
 /// Sikh family (clan) names, often dropped or written after Singh / Kaur.
 pub const SIKH_SURNAMES: &[&str] = &[
     "sandhu", "gill", "sidhu", "dhillon", "grewal", "brar", "randhawa", "bains", "sekhon",

@@ -42,6 +42,9 @@ pub(crate) struct TokData {
     /// A name found only in the Ethiopian / Eritrean and Somali lists, whose names are a
     /// chain (given, father's, grandfather's) read in one order only.
     pub chain: bool,
+    /// A Punjabi given name made of two known elements (Gur + preet): see
+    /// [`data::PUNJABI_FIRST_ELEMENTS`].
+    pub punjabi: bool,
     /// Hash of the phonetic key after folding transliteration variants (see
     /// [`translit_fold`]).
     pub tl: u64,
@@ -145,6 +148,9 @@ struct Tables {
     /// Names of the patronymic-chain lists (Habesha, Somali) that no other list holds.
     chain: HashSet<String>,
     particles: HashSet<&'static str>,
+    /// The Punjabi name elements, folded as [`translit_core`] folds.
+    pa_first: HashSet<String>,
+    pa_second: HashSet<String>,
 }
 
 fn tables() -> &'static Tables {
@@ -261,6 +267,8 @@ fn tables() -> &'static Tables {
                 }
             }
         }
+        let fold_all =
+            |l: &[&str]| -> HashSet<String> { l.iter().map(|w| translit_core(w)).collect() };
         Tables {
             groups,
             near,
@@ -269,6 +277,8 @@ fn tables() -> &'static Tables {
             not_chinese,
             chain,
             particles,
+            pa_first: fold_all(data::PUNJABI_FIRST_ELEMENTS),
+            pa_second: fold_all(data::PUNJABI_SECOND_ELEMENTS),
         }
     })
 }
@@ -302,6 +312,15 @@ pub fn variant_groups(token: &str) -> &'static [u16] {
 pub fn are_variants(a: &str, b: &str) -> bool {
     let (ga, gb) = (variant_groups(a), variant_groups(b));
     ga.iter().any(|g| gb.contains(g))
+}
+
+/// Whether a folded token is a Punjabi given name of two known elements (Gur + meet,
+/// Sukh + winder), in any of the usual spellings.
+fn punjabi_compound(t: &Tables, s: &str) -> bool {
+    let w = translit_core(s);
+    (3..w.len().saturating_sub(1)).any(|k| {
+        w.is_char_boundary(k) && t.pa_first.contains(&w[..k]) && t.pa_second.contains(&w[k..])
+    })
 }
 
 /// A word and every word one letter shorter (ASCII).
@@ -357,6 +376,7 @@ pub(crate) fn prep_token(s: &str) -> Tok {
             known,
             zh_n,
             chain: t.chain.contains(s),
+            punjabi: punjabi_compound(t, s),
             zh: zh.map(String::into_boxed_str),
             tl: fnv1a(&[phonetic::key(&translit_fold(s)).as_bytes()]),
             tlc: fnv1a(&[phonetic::key(&translit_core(s)).as_bytes()]),
@@ -384,9 +404,26 @@ fn field_tokens(raw: &str) -> Vec<String> {
 /// particle joins the name after it ("de la Cruz", "van der Berg", "bin Laden", "das
 /// Dores"): a word of the list that no other name follows is a name in another
 /// tradition (the Bengali surname Das, the Wade-Giles Lo and I for Luo and Yi), kept.
+///
+/// A particle that is also a Chinese syllable (the surname Du, the syllables Da, Di, Le,
+/// De) is a name when the field is a Chinese name ("du Jingjin", family name first: every
+/// other word reads as Chinese and is no other tradition's name): no Chinese name takes a
+/// European or Arabic particle, and "Maria de Lima" keeps its particle.
 pub(crate) fn drop_particles(words: Vec<String>) -> Vec<String> {
-    let particle_at =
-        |i: usize| is_particle(&words[i]) && words[i + 1..].iter().any(|w| !is_particle(w));
+    let words = join_abd(words);
+    // Most fields hold no particle: nothing to read (this runs for every record).
+    if !words.iter().any(|w| is_particle(w)) {
+        return words;
+    }
+    let t = tables();
+    let chinese = |w: &str| !t.not_chinese.contains(w) && crate::roman::chinese_key(w).is_some();
+    let chinese_field = words
+        .iter()
+        .all(|w| chinese(w) || (is_particle(w) && crate::roman::chinese_key(w).is_some()))
+        && words.iter().any(|w| !is_particle(w));
+    let particle_at = |i: usize| {
+        is_particle(&words[i]) && words[i + 1..].iter().any(|w| !is_particle(w)) && !chinese_field
+    };
     let kept: Vec<String> = (0..words.len())
         .filter(|&i| !particle_at(i))
         .map(|i| words[i].clone())
@@ -396,6 +433,41 @@ pub(crate) fn drop_particles(words: Vec<String>) -> Vec<String> {
     } else {
         kept
     }
+}
+
+/// "Abd" (servant) and the name of God after it are one name: Abdul Karim, Abd al-Aziz,
+/// Abdel Rahman, Abdoul Kader. Counted as two names, Abdul and Karim, they would say twice
+/// what one name says (every Abdul Karim carries both), and strangers called Abdul Karim
+/// would look like a full-name agreement. Joined under one spelling of the prefix, so
+/// "Abdulkarim" written as one word is the same name.
+fn join_abd(words: Vec<String>) -> Vec<String> {
+    const ABD: [&str; 6] = ["abd", "abdul", "abdel", "abdoul", "abdal", "abdol"];
+    if !words.iter().any(|w| ABD.contains(&w.as_str())) {
+        return words;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        // The article may be written apart (Abd al Aziz, Abd el Kader).
+        let mut k = i + 1;
+        while k + 1 < words.len() && matches!(words[k].as_str(), "al" | "el" | "ul" | "ar" | "ur") {
+            k += 1;
+        }
+        match words.get(k) {
+            Some(n)
+                if ABD.contains(&w.as_str()) && !is_particle(n) && !ABD.contains(&n.as_str()) =>
+            {
+                out.push(format!("abdul{n}"));
+                i = k + 1;
+            }
+            _ => {
+                out.push(w.clone());
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Splits a full name as written into (given, surnames, unknown-order) token lists.
@@ -554,6 +626,14 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     if a.tl == b.tl && la.min(lb) >= 3 {
         return (0.9, TokMatch::Phonetic);
     }
+    // Punjabi names of two elements that differ in an element (Gurmeet / Gurpreet /
+    // Harmeet, Balwinder / Kulwinder) are two names, as two names we know are; against
+    // such a name, only a single slip is a typo (Hapreet / Harpreet, not Hapreet /
+    // Manpreet): two slips would turn one element into another.
+    if a.punjabi && b.punjabi {
+        return (jw.min(0.7), TokMatch::None);
+    }
+    let one_slip_only = a.punjabi || b.punjabi;
     let jwk = jaro_winkler(&a.key, &b.key);
     let min_len = la.min(lb);
     let d = osa_distance(&a.s, &b.s, 2);
@@ -563,11 +643,11 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     if min_len >= 4 && d == 1 {
         return (jw.max(0.9), TokMatch::Typo);
     }
-    if min_len >= 7 && d == 2 {
+    if min_len >= 7 && d == 2 && !one_slip_only {
         return (jw.max(0.86), TokMatch::Typo);
     }
     let sim = jw.max(jwk * 0.98);
-    if sim >= 0.9 && min_len >= 4 {
+    if sim >= 0.9 && min_len >= 4 && !one_slip_only {
         return (sim, TokMatch::Fuzzy);
     }
     if min_len >= 3 && (a.s.starts_with(&*b.s) || b.s.starts_with(&*a.s)) && la.abs_diff(lb) <= 8 {
@@ -776,6 +856,60 @@ mod tests {
         assert_eq!((g, s), (vec!["wei".to_owned()], vec!["lo".to_owned()]));
         let (_, _, u) = parse_full("Maria das Dores");
         assert_eq!(u, vec!["maria", "dores"]);
+    }
+
+    #[test]
+    fn a_particle_in_a_chinese_name_is_the_name() {
+        // The surname Du written first, and the syllables Da, Di, Le, De of a given name.
+        let (_, _, u) = parse_full("du Jingjin");
+        assert_eq!(u, vec!["du", "jingjin"]);
+        let (_, _, u) = parse_full("Wang di Long");
+        assert_eq!(u, vec!["wang", "di", "long"]);
+        // Beside another tradition's name, a particle stays a particle.
+        let (_, _, u) = parse_full("Maria de Lima");
+        assert_eq!(u, vec!["maria", "lima"]);
+        let (_, _, u) = parse_full("Jean du Pont");
+        assert_eq!(u, vec!["jean", "pont"]);
+        let (_, _, u) = parse_full("Juan de la Cruz");
+        assert_eq!(u, vec!["juan", "cruz"]);
+    }
+
+    #[test]
+    fn punjabi_names_of_other_elements_are_other_names() {
+        for w in [
+            "gurmeet",
+            "gurpreet",
+            "harmeet",
+            "kulwinder",
+            "balvinder",
+            "sukhdev",
+        ] {
+            assert!(prep_token(w).punjabi, "{w}");
+        }
+        assert!(!prep_token("garcia").punjabi && !prep_token("harvey").punjabi);
+        assert_eq!(sim("gurmeet", "gurpreet").1, TokMatch::None);
+        assert_eq!(sim("gurmeet", "harmeet").1, TokMatch::None);
+        assert_eq!(sim("balwinder", "kulwinder").1, TokMatch::None);
+        // One name in two spellings, or with one slip, is still one name.
+        assert_eq!(sim("gurmeet", "gurmit").1, TokMatch::Phonetic);
+        assert_eq!(sim("hapreet", "harpreet").1, TokMatch::Typo);
+        // Two slips from another name are not a typo of it.
+        assert_eq!(sim("hapreet", "manpreet").1, TokMatch::None);
+    }
+
+    #[test]
+    fn abd_and_the_name_after_it_are_one_name() {
+        let (_, _, u) = parse_full("Ali Abdul Karim");
+        assert_eq!(u, vec!["ali", "abdulkarim"]);
+        let (_, _, u) = parse_full("Abd al Aziz Farah");
+        assert_eq!(u, vec!["abdulaziz", "farah"]);
+        let (_, _, u) = parse_full("Abdel Kader");
+        assert_eq!(u, vec!["abdulkader"]);
+        // Alone (a given name in South Asia), Abdul stays.
+        let (g, s, _) = parse_full("KHAN, Abdul");
+        assert_eq!((g, s), (vec!["abdul".to_owned()], vec!["khan".to_owned()]));
+        // Written as one word, it is the same name.
+        assert_eq!(sim("abdulkarim", "abdulkarim").1, TokMatch::Exact);
     }
 
     #[test]
