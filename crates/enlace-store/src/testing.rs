@@ -85,6 +85,33 @@ pub async fn term_index_disagreements(store: &crate::Store) -> crate::Result<Vec
         .collect()
 }
 
+/// Puts a PostgreSQL database back to the schema of V24 (before each entity's row carried
+/// its terms, V25, and statement triggers replaced the entities' foreign keys, V26),
+/// keeping its data, so that a test can open it again and watch those migrations upgrade
+/// it. Nothing on SQLite.
+pub async fn postgres_back_to_v24(store: &crate::Store) -> crate::Result<()> {
+    if store.engine() != crate::Engine::Postgres {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    for stmt in [
+        "DROP TRIGGER entities_named_insert ON entities",
+        "DROP TRIGGER entities_named_update ON entities",
+        "DROP TRIGGER cases_named_delete ON cases",
+        "DROP TRIGGER cases_named_update ON cases",
+        "DROP TRIGGER countries_named_delete ON countries",
+        "DROP TRIGGER countries_named_update ON countries",
+        "ALTER TABLE entities ADD CONSTRAINT entities_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases(id)",
+        "ALTER TABLE entities ADD CONSTRAINT entities_owner_country_fkey FOREIGN KEY (owner_country) REFERENCES countries(code)",
+        "ALTER TABLE entities DROP COLUMN search_terms",
+        "CREATE INDEX entity_terms_by_entity ON entity_terms(entity_id, term)",
+        "DELETE FROM schema_migrations WHERE version >= 25",
+    ] {
+        tx.execute(&crate::db::Q::new(stmt)).await?;
+    }
+    tx.commit().await
+}
+
 /// Deletes the row of a case file and nothing else (what the platform never does while the
 /// case holds entities: the database must refuse it).
 pub async fn delete_case_row(store: &crate::Store, id: &str) -> crate::Result<()> {

@@ -441,6 +441,73 @@ async fn entities_need_their_case_file() {
     .await;
 }
 
+/// A PostgreSQL database of before V25 and V26, holding entities, is upgraded in place:
+/// every row gets exactly its terms from the term index, a broad word looked up on its
+/// candidates finds them, and a missing case file is still refused.
+#[tokio::test]
+async fn a_postgresql_database_upgrades_to_terms_on_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in enlace_store::testing::test_database_urls(dir.path())
+        .await
+        .unwrap()
+    {
+        if name != "postgres" {
+            continue;
+        }
+        let store = Store::open(&url, Some(dir.path())).await.unwrap();
+        let case = members_case(&store, "Caso anterior ficticio").await;
+        // «zcentesimo» (100 entities) is looked up on its candidates in «zviejo» (10,000);
+        // «zfila1» (1,111) reads «zviejo» instead.
+        let rows: Vec<_> = (0..10_000)
+            .map(|k| {
+                let mut terms = vec!["zviejo".to_string(), format!("zfila{k}")];
+                if k % 100 == 0 {
+                    terms.push("zcentesimo".into());
+                }
+                bulk_person(k, terms)
+            })
+            .collect();
+        insert(&store, &case, &rows).await;
+        enlace_store::testing::postgres_back_to_v24(&store)
+            .await
+            .unwrap();
+        store.close().await;
+        let store = Store::open(&url, Some(dir.path())).await.unwrap();
+        assert_eq!(
+            enlace_store::testing::term_index_disagreements(&store)
+                .await
+                .unwrap(),
+            Vec::<String>::new()
+        );
+        let viewer = Viewer::of(&actor(Role::Analyst, "mx"));
+        for words in [["zcentesimo", "zviejo"], ["zfila1", "zviejo"]] {
+            let f = enlace_store::entities::EntityFilter {
+                terms: words.iter().map(|w| w.to_string()).collect(),
+                ..Default::default()
+            };
+            let mut tx = store.read().await.unwrap();
+            let (page, total, _) = tx.search_visible(&viewer, &f, 50, 0).await.unwrap();
+            let (plain, plain_total) = tx.entities_visible(&viewer, &f, 50, 0).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(total, plain_total, "{words:?}");
+            assert_eq!(total, if words[0] == "zcentesimo" { 100 } else { 1_111 });
+            let ids = |l: &[enlace_store::entities::Entity]| {
+                l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&page), ids(&plain), "{words:?}");
+        }
+        let mut missing = case.clone();
+        missing.id = "00000000000000000000000000000000".into();
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx
+            .insert_entities_bulk(&missing, &[bulk_person(9_999, vec![])], "u1", 3_000)
+            .await
+            .is_err());
+        drop(tx);
+        store.close().await;
+    }
+}
+
 /// Inserts these entities into `case` in one committed write.
 async fn insert(
     store: &Store,
