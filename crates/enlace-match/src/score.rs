@@ -506,8 +506,14 @@ pub(crate) fn name_logit(
     // order: split in two, Long Xiu is not Xiu Long. Two neighbouring syllables found
     // side by side in the other order, the rest of the name in place (the family name,
     // first or last), name two different persons.
-    if !reversed && n_anchor >= 3 {
-        let one = |t: &Tok| t.zh_n == 1;
+    // Written in the reverse order throughout, a name of single Chinese syllables has its
+    // given name's syllables reversed too ("Li Xiu Jang" / "Yang Xiu Li"): moving the family
+    // name to the other end (Jianguo Wang / Wang Jianguo) keeps them in order. Charged once.
+    let one = |t: &Tok| t.zh_n == 1;
+    let all_syllables = anchors
+        .iter()
+        .all(|&(i, j)| one(&q.toks[i]) && one(&c.toks[j]));
+    if n_anchor >= 3 && (!reversed || all_syllables) {
         for &(i, j, _, _) in &matched {
             let Some(&(_, j2, _, _)) = matched.iter().find(|m| m.0 == i + 1) else {
                 continue;
@@ -529,6 +535,9 @@ pub(crate) fn name_logit(
                         c.toks[j].s
                     )
                 });
+                if reversed {
+                    break;
+                }
             }
         }
     }
@@ -835,6 +844,22 @@ mod tests {
                 &p("Long Xiu ZHOU", "1960-05-13")
             ) >= DEFAULT_THRESHOLD
         );
+    }
+
+    #[test]
+    fn a_chinese_name_written_in_reverse_has_its_given_name_reversed() {
+        // Family name first (Jang Li Xiu) is Li Xiu Jang; Yang Xiu Li is a Xiu-li.
+        let (s, f) = compare(&p("JANG, Li Xiu", "2004-09-21"), &p("YANG XIU-LI", ""));
+        assert!(s < DEFAULT_THRESHOLD, "{s} {f:#?}");
+        let n = f
+            .iter()
+            .filter(|x| x.detail.contains("other order"))
+            .count();
+        assert_eq!(n, 1, "{f:#?}");
+        // Moving the family name keeps the given name in order: the same name.
+        let (s, f) = compare(&p("Li Xiu Jang", "2004-09-21"), &p("JANG LI XIU", ""));
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
     }
 
     #[test]
