@@ -446,8 +446,15 @@ pub(crate) fn name_logit(
             (q.toks[p].w + q.toks[p + 1].w) / 2.0
         }
     };
+    // An initial stands for a name only beside a full name that agrees: "S Arun" is not
+    // "Ramakrishna Sastry" because S and Sastry begin alike.
+    let full_agrees = !compounds.is_empty()
+        || matched
+            .iter()
+            .any(|&(_, _, _, kind)| !matches!(kind, TokMatch::Initial | TokMatch::None));
+    let initial_w = if full_agrees { INITIAL } else { 0.0 };
     let mut tw = |i: usize, j: usize, sim: f64, kind: TokMatch| match kind {
-        TokMatch::Initial => INITIAL,
+        TokMatch::Initial => initial_w,
         TokMatch::Exact => q.toks[i].w,
         _ => q.toks[i].w.min(weigh.weight(&c.toks[j])) * kind_factor(kind, sim),
     };
@@ -860,6 +867,28 @@ mod tests {
         let (s, f) = compare(&p("Li Xiu Jang", "2004-09-21"), &p("JANG LI XIU", ""));
         assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
         assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+    }
+
+    #[test]
+    fn an_initial_counts_only_beside_a_full_name_that_agrees() {
+        // S and Sastry begin alike, Arun and Ramakrishna differ: another person's name.
+        let q = p("S Arun", "1988-08-17");
+        let other = score(&q, &p("Ramakrishna Sastry", "1988-08-17"));
+        assert!(other < DEFAULT_THRESHOLD, "{other}");
+        let (_, f) = compare(&q, &p("Ramakrishna Sastry", "1988-08-17"));
+        assert!(
+            f.iter()
+                .filter(|x| x.feature == "name_part")
+                .all(|x| x.contribution == 0.0),
+            "{f:#?}"
+        );
+        // Beside an agreeing name the initial still counts (Tamil usage: the father's).
+        let (_, f) = compare(&q, &p("Arun Sastry", "1988-08-17"));
+        assert!(
+            f.iter()
+                .any(|x| x.detail.contains("initial") && x.contribution > 0.0),
+            "{f:#?}"
+        );
     }
 
     #[test]
