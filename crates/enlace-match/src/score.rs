@@ -438,14 +438,20 @@ pub(crate) fn name_logit(
 
     // Evidence from agreement.
     let mut agree = 0.0;
-    // Compound weight: the query side's token(s).
-    let cw = |s: usize, p: usize, single_q: bool| {
-        if single_q {
-            q.toks[s].w
-        } else {
-            (q.toks[p].w + q.toks[p + 1].w) / 2.0
-        }
-    };
+    // Compound weight: the query side's token(s); for a name the query splits ("Qing Kai"
+    // / "Qingkai"), at least what the joined word says: the given name Qingkai is rarer
+    // than the common syllables Qing and Kai on average.
+    let cws: Vec<f64> = compounds
+        .iter()
+        .map(|&(s, p, single_q)| {
+            if single_q {
+                q.toks[s].w
+            } else {
+                ((q.toks[p].w + q.toks[p + 1].w) / 2.0).max(weigh.weight(&c.toks[s]))
+            }
+        })
+        .collect();
+    let cw = |k: usize| cws.get(k).copied().unwrap_or(0.0);
     // An initial stands for a name only beside a full name that agrees: "S Arun" is not
     // "Ramakrishna Sastry" because S and Sastry begin alike.
     let full_agrees = !compounds.is_empty()
@@ -461,8 +467,8 @@ pub(crate) fn name_logit(
     for &(i, j, sim, kind) in &matched {
         agree += tw(i, j, sim, kind);
     }
-    for &(s, p, single_q) in &compounds {
-        agree += cw(s, p, single_q) * kind_factor(TokMatch::Compound, 1.0);
+    for k in 0..compounds.len() {
+        agree += cw(k) * kind_factor(TokMatch::Compound, 1.0);
     }
     let scale = if agree > NAME_CAP {
         NAME_CAP / agree
@@ -482,8 +488,8 @@ pub(crate) fn name_logit(
                 }
             });
         }
-        for &(s, p, single_q) in &compounds {
-            let w = cw(s, p, single_q) * kind_factor(TokMatch::Compound, 1.0) * scale;
+        for (k, &(s, p, single_q)) in compounds.iter().enumerate() {
+            let w = cw(k) * kind_factor(TokMatch::Compound, 1.0) * scale;
             let (single, pair) = if single_q {
                 (&q.toks, &c.toks)
             } else {
@@ -888,6 +894,41 @@ mod tests {
             f.iter()
                 .any(|x| x.detail.contains("initial") && x.contribution > 0.0),
             "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn a_name_split_by_the_query_weighs_as_the_joined_name() {
+        // The index says the joined name is rare (weight 9) and the syllables common.
+        struct Rare;
+        impl Tokens for Rare {
+            fn weight(&mut self, _: &Tok) -> f64 {
+                9.0
+            }
+        }
+        let tok = |s: &str, w: f64| Tok {
+            w,
+            ..crate::names::prep_token(s)
+        };
+        let q = PName {
+            toks: vec![tok("qing", 2.5), tok("kai", 2.5), tok("liang", 4.0)],
+            weak: false,
+        };
+        let c = PName {
+            toks: vec![tok("qingkai", 9.0), tok("liang", 9.0)],
+            weak: false,
+        };
+        let mut feats = Vec::new();
+        name_logit(&q, &c, &mut Rare, Some(&mut feats));
+        let joined = feats
+            .iter()
+            .find(|x| x.detail.contains("joined"))
+            .map(|x| x.contribution);
+        // 9 × 0.9 (a joined name) × the name scale, not the syllables' 2.5 on average.
+        let want = 9.0 * kind_factor(TokMatch::Compound, 1.0) * NAME_SCALE;
+        assert!(
+            joined.is_some_and(|w| (w - want).abs() < 1e-9),
+            "{feats:#?}"
         );
     }
 
