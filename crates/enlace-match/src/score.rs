@@ -438,24 +438,37 @@ pub(crate) fn name_logit(
 
     // Evidence from agreement.
     let mut agree = 0.0;
-    // Compound weight: the query side's token(s).
-    let cw = |s: usize, p: usize, single_q: bool| {
-        if single_q {
-            q.toks[s].w
-        } else {
-            (q.toks[p].w + q.toks[p + 1].w) / 2.0
-        }
-    };
+    // Compound weight: the query side's token(s); for a name the query splits ("Qing Kai"
+    // / "Qingkai"), at least what the joined word says: the given name Qingkai is rarer
+    // than the common syllables Qing and Kai on average.
+    let cws: Vec<f64> = compounds
+        .iter()
+        .map(|&(s, p, single_q)| {
+            if single_q {
+                q.toks[s].w
+            } else {
+                ((q.toks[p].w + q.toks[p + 1].w) / 2.0).max(weigh.weight(&c.toks[s]))
+            }
+        })
+        .collect();
+    let cw = |k: usize| cws.get(k).copied().unwrap_or(0.0);
+    // An initial stands for a name only beside a full name that agrees: "S Arun" is not
+    // "Ramakrishna Sastry" because S and Sastry begin alike.
+    let full_agrees = !compounds.is_empty()
+        || matched
+            .iter()
+            .any(|&(_, _, _, kind)| !matches!(kind, TokMatch::Initial | TokMatch::None));
+    let initial_w = if full_agrees { INITIAL } else { 0.0 };
     let mut tw = |i: usize, j: usize, sim: f64, kind: TokMatch| match kind {
-        TokMatch::Initial => INITIAL,
+        TokMatch::Initial => initial_w,
         TokMatch::Exact => q.toks[i].w,
         _ => q.toks[i].w.min(weigh.weight(&c.toks[j])) * kind_factor(kind, sim),
     };
     for &(i, j, sim, kind) in &matched {
         agree += tw(i, j, sim, kind);
     }
-    for &(s, p, single_q) in &compounds {
-        agree += cw(s, p, single_q) * kind_factor(TokMatch::Compound, 1.0);
+    for k in 0..compounds.len() {
+        agree += cw(k) * kind_factor(TokMatch::Compound, 1.0);
     }
     let scale = if agree > NAME_CAP {
         NAME_CAP / agree
@@ -475,8 +488,8 @@ pub(crate) fn name_logit(
                 }
             });
         }
-        for &(s, p, single_q) in &compounds {
-            let w = cw(s, p, single_q) * kind_factor(TokMatch::Compound, 1.0) * scale;
+        for (k, &(s, p, single_q)) in compounds.iter().enumerate() {
+            let w = cw(k) * kind_factor(TokMatch::Compound, 1.0) * scale;
             let (single, pair) = if single_q {
                 (&q.toks, &c.toks)
             } else {
@@ -506,8 +519,14 @@ pub(crate) fn name_logit(
     // order: split in two, Long Xiu is not Xiu Long. Two neighbouring syllables found
     // side by side in the other order, the rest of the name in place (the family name,
     // first or last), name two different persons.
-    if !reversed && n_anchor >= 3 {
-        let one = |t: &Tok| t.zh_n == 1;
+    // Written in the reverse order throughout, a name of single Chinese syllables has its
+    // given name's syllables reversed too ("Li Xiu Jang" / "Yang Xiu Li"): moving the family
+    // name to the other end (Jianguo Wang / Wang Jianguo) keeps them in order. Charged once.
+    let one = |t: &Tok| t.zh_n == 1;
+    let all_syllables = anchors
+        .iter()
+        .all(|&(i, j)| one(&q.toks[i]) && one(&c.toks[j]));
+    if n_anchor >= 3 && (!reversed || all_syllables) {
         for &(i, j, _, _) in &matched {
             let Some(&(_, j2, _, _)) = matched.iter().find(|m| m.0 == i + 1) else {
                 continue;
@@ -529,6 +548,9 @@ pub(crate) fn name_logit(
                         c.toks[j].s
                     )
                 });
+                if reversed {
+                    break;
+                }
             }
         }
     }
@@ -834,6 +856,79 @@ mod tests {
                 &p("Zhou Longxiu", "1960-05-13"),
                 &p("Long Xiu ZHOU", "1960-05-13")
             ) >= DEFAULT_THRESHOLD
+        );
+    }
+
+    #[test]
+    fn a_chinese_name_written_in_reverse_has_its_given_name_reversed() {
+        // Family name first (Jang Li Xiu) is Li Xiu Jang; Yang Xiu Li is a Xiu-li.
+        let (s, f) = compare(&p("JANG, Li Xiu", "2004-09-21"), &p("YANG XIU-LI", ""));
+        assert!(s < DEFAULT_THRESHOLD, "{s} {f:#?}");
+        let n = f
+            .iter()
+            .filter(|x| x.detail.contains("other order"))
+            .count();
+        assert_eq!(n, 1, "{f:#?}");
+        // Moving the family name keeps the given name in order: the same name.
+        let (s, f) = compare(&p("Li Xiu Jang", "2004-09-21"), &p("JANG LI XIU", ""));
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+    }
+
+    #[test]
+    fn an_initial_counts_only_beside_a_full_name_that_agrees() {
+        // S and Sastry begin alike, Arun and Ramakrishna differ: another person's name.
+        let q = p("S Arun", "1988-08-17");
+        let other = score(&q, &p("Ramakrishna Sastry", "1988-08-17"));
+        assert!(other < DEFAULT_THRESHOLD, "{other}");
+        let (_, f) = compare(&q, &p("Ramakrishna Sastry", "1988-08-17"));
+        assert!(
+            f.iter()
+                .filter(|x| x.feature == "name_part")
+                .all(|x| x.contribution == 0.0),
+            "{f:#?}"
+        );
+        // Beside an agreeing name the initial still counts (Tamil usage: the father's).
+        let (_, f) = compare(&q, &p("Arun Sastry", "1988-08-17"));
+        assert!(
+            f.iter()
+                .any(|x| x.detail.contains("initial") && x.contribution > 0.0),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn a_name_split_by_the_query_weighs_as_the_joined_name() {
+        // The index says the joined name is rare (weight 9) and the syllables common.
+        struct Rare;
+        impl Tokens for Rare {
+            fn weight(&mut self, _: &Tok) -> f64 {
+                9.0
+            }
+        }
+        let tok = |s: &str, w: f64| Tok {
+            w,
+            ..crate::names::prep_token(s)
+        };
+        let q = PName {
+            toks: vec![tok("qing", 2.5), tok("kai", 2.5), tok("liang", 4.0)],
+            weak: false,
+        };
+        let c = PName {
+            toks: vec![tok("qingkai", 9.0), tok("liang", 9.0)],
+            weak: false,
+        };
+        let mut feats = Vec::new();
+        name_logit(&q, &c, &mut Rare, Some(&mut feats));
+        let joined = feats
+            .iter()
+            .find(|x| x.detail.contains("joined"))
+            .map(|x| x.contribution);
+        // 9 × 0.9 (a joined name) × the name scale, not the syllables' 2.5 on average.
+        let want = 9.0 * kind_factor(TokMatch::Compound, 1.0) * NAME_SCALE;
+        assert!(
+            joined.is_some_and(|w| (w - want).abs() < 1e-9),
+            "{feats:#?}"
         );
     }
 
