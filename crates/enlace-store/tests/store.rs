@@ -480,22 +480,8 @@ async fn a_postgresql_database_upgrades_to_terms_on_rows() {
             Vec::<String>::new()
         );
         let viewer = Viewer::of(&actor(Role::Analyst, "mx"));
-        for words in [["zcentesimo", "zviejo"], ["zfila1", "zviejo"]] {
-            let f = enlace_store::entities::EntityFilter {
-                terms: words.iter().map(|w| w.to_string()).collect(),
-                ..Default::default()
-            };
-            let mut tx = store.read().await.unwrap();
-            let (page, total, _) = tx.search_visible(&viewer, &f, 50, 0).await.unwrap();
-            let (plain, plain_total) = tx.entities_visible(&viewer, &f, 50, 0).await.unwrap();
-            tx.commit().await.unwrap();
-            assert_eq!(total, plain_total, "{words:?}");
-            assert_eq!(total, if words[0] == "zcentesimo" { 100 } else { 1_111 });
-            let ids = |l: &[enlace_store::entities::Entity]| {
-                l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
-            };
-            assert_eq!(ids(&page), ids(&plain), "{words:?}");
-        }
+        search_answers_as_the_plain_plan(&store, &viewer, &["zcentesimo", "zviejo"], 100).await;
+        search_answers_as_the_plain_plan(&store, &viewer, &["zfila1", "zviejo"], 1_111).await;
         let mut missing = case.clone();
         missing.id = "00000000000000000000000000000000".into();
         let mut tx = store.begin().await.unwrap();
@@ -506,6 +492,29 @@ async fn a_postgresql_database_upgrades_to_terms_on_rows() {
         drop(tx);
         store.close().await;
     }
+}
+
+/// A search of these words finds exactly `want` entities, the total exact, and its first
+/// page is the plain SQL plan's.
+async fn search_answers_as_the_plain_plan(
+    store: &Store,
+    viewer: &Viewer,
+    words: &[&str],
+    want: i64,
+) {
+    let f = enlace_store::entities::EntityFilter {
+        terms: words.iter().map(|w| w.to_string()).collect(),
+        ..Default::default()
+    };
+    let mut tx = store.read().await.unwrap();
+    let (page, total, exact) = tx.search_visible(viewer, &f, 50, 0).await.unwrap();
+    let (plain, plain_total) = tx.entities_visible(viewer, &f, 50, 0).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((total, exact), (want, true), "{words:?}");
+    assert_eq!(plain_total, want, "{words:?}");
+    let ids =
+        |l: &[enlace_store::entities::Entity]| l.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&page), ids(&plain), "{words:?}");
 }
 
 /// Inserts these entities into `case` in one committed write.
@@ -546,7 +555,7 @@ fn bulk_person(k: usize, terms: Vec<String>) -> enlace_store::entities::BulkEnti
 /// in both). The same again once the sizes come from the term table.
 #[tokio::test]
 async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
-    use enlace_store::entities::{BulkEntity, EntityFilter};
+    use enlace_store::entities::BulkEntity;
     each_engine(|store| async move {
         let case = members_case(&store, "Amplio ficticio").await;
         // 25,500 with «zcomun»: the first 2,000 also «zmedio», the next 1,000 also
@@ -597,20 +606,7 @@ async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
             if k == asked.len() {
                 store.refresh_term_sizes(true).await.unwrap();
             }
-            let f = EntityFilter {
-                terms: words.iter().map(|w| w.to_string()).collect(),
-                ..Default::default()
-            };
-            let mut tx = store.read().await.unwrap();
-            let (page, total, exact) = tx.search_visible(&viewer, &f, 50, 0).await.unwrap();
-            let (plain, plain_total) = tx.entities_visible(&viewer, &f, 50, 0).await.unwrap();
-            tx.commit().await.unwrap();
-            assert_eq!((total, exact), (*want, true), "{words:?}");
-            assert_eq!(plain_total, *want, "{words:?}");
-            let ids = |l: &[enlace_store::entities::Entity]| {
-                l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
-            };
-            assert_eq!(ids(&page), ids(&plain), "{words:?}");
+            search_answers_as_the_plain_plan(&store, &viewer, words, *want).await;
         }
         assert_eq!(
             enlace_store::testing::term_index_disagreements(&store)
