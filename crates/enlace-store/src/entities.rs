@@ -195,6 +195,19 @@ fn probe_chunks<'a, 'b>(ids: &'a [&'b str]) -> Vec<&'a [&'b str]> {
     let (a, b) = ids.split_at(ids.len() / 2);
     a.chunks(PROBE_CHUNK).chain(b.chunks(PROBE_CHUNK)).collect()
 }
+/// Words' sizes (capped), each beside its index in the search, rarest first: ties at the cap
+/// broken by the whole size where known (`whole`), then by the word's place.
+fn rarest_first(capped: &[i64], whole: &[Option<i64>], planned: &[usize]) -> Vec<(i64, usize)> {
+    let mut sizes: Vec<(i64, i64, usize)> = capped
+        .iter()
+        .zip(whole)
+        .zip(planned)
+        .map(|((&n, w), &i)| (n, w.unwrap_or(n).max(n), i))
+        .collect();
+    sizes.sort_unstable();
+    sizes.into_iter().map(|(n, _, i)| (n, i)).collect()
+}
+
 /// Broad searches count their matches up to this many ("more than 1,000").
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
@@ -1238,20 +1251,23 @@ impl Tx {
     }
 
     /// `plan_sizes` of the planned words, each beside its index in the search, rarest first.
+    /// Words counted past `cap` tie at it; those whose whole size is known (the term table,
+    /// a size learnt lately) are ordered by it among themselves: with the word order
+    /// breaking the tie, «María Carmen Herreía Díaz» read «~MR» (210,000 entries) right
+    /// after «~KRMN», where «~DS» (25,000) would have cut the candidates first.
     async fn planned_sizes(
         &mut self,
         planned: &[usize],
         words: &[&str],
         cap: i64,
     ) -> crate::Result<Vec<(i64, usize)>> {
-        let mut sizes: Vec<(i64, usize)> = self
-            .plan_sizes(words, cap)
-            .await?
-            .into_iter()
-            .zip(planned.iter().copied())
+        let capped = self.plan_sizes(words, cap).await?;
+        let whole: Vec<Option<i64>> = words
+            .iter()
+            .zip(&capped)
+            .map(|(w, &n)| (n >= cap).then(|| self.sizes.get(w, i64::MAX)).flatten())
             .collect();
-        sizes.sort();
-        Ok(sizes)
+        Ok(rarest_first(&capped, &whole, planned))
     }
 
     /// A search of several words, rarest word first: the rarest word's entity ids are read
@@ -1830,6 +1846,22 @@ impl IndexPage {
 #[cfg(test)]
 mod tests {
     use super::listed_ids;
+
+    #[test]
+    fn words_tied_at_the_cap_are_ordered_by_their_whole_size() {
+        // «~MR ~KRMN ~ER ~DS»: three words counted past 20,000, their whole sizes known.
+        let capped = [20_001, 15_572, 20_001, 20_001];
+        let whole = [Some(209_916), None, Some(75_131), Some(25_049)];
+        assert_eq!(
+            super::rarest_first(&capped, &whole, &[0, 1, 2, 3]),
+            vec![(15_572, 1), (20_001, 3), (20_001, 2), (20_001, 0)]
+        );
+        // Unknown whole sizes keep the word order among the tied.
+        assert_eq!(
+            super::rarest_first(&[9, 9, 3], &[None, None, None], &[4, 2, 7]),
+            vec![(3, 7), (9, 2), (9, 4)]
+        );
+    }
 
     #[test]
     fn listed_ids_cut_platform_ids_and_split_any_other_list() {
