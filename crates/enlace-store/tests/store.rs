@@ -618,6 +618,69 @@ async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
     .await;
 }
 
+/// A broad word whose prefix covers many stored terms (the particle «de» and the names it
+/// begins) is read whole and its newest visible entities picked: the same page, total and
+/// order as the plain SQL plan, for a viewer who sees only the oldest 900 of 6,500 (the
+/// newest thousands are checked and passed over), at a later page, and for a viewer who sees
+/// them all (the total capped). A prefix of few terms still merges them.
+#[tokio::test]
+async fn a_broad_prefix_of_many_terms_answers_as_the_plain_plan() {
+    each_engine(|store| async move {
+        let shared = members_case(&store, "Prefijo amplio ficticio").await;
+        let gt = Country::parse("gt").unwrap();
+        let input = CaseInput {
+            title: "Prefijo propio ficticio".into(),
+            ..Default::default()
+        };
+        let mut tx = store.begin().await.unwrap();
+        let own = tx
+            .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let person = |k: usize| bulk_person(k, vec![format!("zpfx{}", k % 20), "zotro".into()]);
+        let seen: Vec<_> = (0..900).map(person).collect();
+        let hidden: Vec<_> = (900..6_500).map(person).collect();
+        insert(&store, &shared, &seen).await;
+        for chunk in hidden.chunks(2_000) {
+            insert(&store, &own, chunk).await;
+        }
+        let mx = Viewer::of(&actor(Role::Analyst, "mx"));
+        let gt_viewer = Viewer::of(&actor(Role::Officer, "gt"));
+        for round in 0..2 {
+            if round == 1 {
+                store.refresh_term_sizes(true).await.unwrap();
+            }
+            search_answers_as_the_plain_plan(&store, &mx, &["zpfx"], 900).await;
+            // One term: merged.
+            search_answers_as_the_plain_plan(&store, &mx, &["zotro"], 900).await;
+            let f = enlace_store::entities::EntityFilter {
+                terms: vec!["zpfx".into()],
+                ..Default::default()
+            };
+            let ids = |l: &[enlace_store::entities::Entity]| {
+                l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+            };
+            let mut tx = store.read().await.unwrap();
+            let (page, total, _) = tx.search_visible(&mx, &f, 50, 870).await.unwrap();
+            let (plain, _) = tx.entities_visible(&mx, &f, 50, 870).await.unwrap();
+            assert_eq!((ids(&page), total), (ids(&plain), 900));
+            let (page, total, exact) = tx.search_visible(&gt_viewer, &f, 50, 0).await.unwrap();
+            let (plain, _) = tx.entities_visible(&gt_viewer, &f, 50, 0).await.unwrap();
+            assert_eq!(
+                (ids(&page), total, exact),
+                (ids(&plain), enlace_store::entities::SEARCH_COUNT_CAP, false)
+            );
+            assert_eq!(
+                page.first().map(|e| e.id.clone()),
+                Some(format!("{:032x}", 6_499))
+            );
+            tx.commit().await.unwrap();
+        }
+    })
+    .await;
+}
+
 /// PostgreSQL compiles no plan to machine code for the platform: its JIT is costed on the
 /// rows a statement may read, not the page it stops after, and a broad search spent half a
 /// second compiling. Both the readers' and the writer's connections.
