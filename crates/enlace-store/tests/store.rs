@@ -681,6 +681,37 @@ async fn a_broad_prefix_of_many_terms_answers_as_the_plain_plan() {
     .await;
 }
 
+/// The write-ahead log is copied into the database file by `checkpoint_wal` (the server's
+/// background task) on SQLite: every frame of the writes before it, the data still read;
+/// nothing to do on PostgreSQL.
+#[tokio::test]
+async fn the_write_ahead_log_is_checkpointed_on_demand() {
+    each_engine(|store| async move {
+        let case = members_case(&store, "Registro ficticio").await;
+        let rows: Vec<_> = (0..3_000)
+            .map(|k| bulk_person(k, vec![format!("zlog{k}")]))
+            .collect();
+        insert(&store, &case, &rows).await;
+        let done = store.checkpoint_wal().await.unwrap();
+        match store.engine() {
+            enlace_store::Engine::Sqlite => {
+                let (log, copied) = done.unwrap();
+                assert!(log > 0 && copied == log, "{log} frames, {copied} copied");
+            }
+            enlace_store::Engine::Postgres => assert_eq!(done, None),
+        }
+        let mut tx = store.read().await.unwrap();
+        let f = enlace_store::entities::EntityFilter {
+            terms: vec!["zlog2999".into()],
+            ..Default::default()
+        };
+        let viewer = Viewer::of(&actor(Role::Analyst, "mx"));
+        assert_eq!(tx.search_visible(&viewer, &f, 10, 0).await.unwrap().1, 1);
+        tx.commit().await.unwrap();
+    })
+    .await;
+}
+
 /// PostgreSQL compiles no plan to machine code for the platform: its JIT is costed on the
 /// rows a statement may read, not the page it stops after, and a broad search spent half a
 /// second compiling. Both the readers' and the writer's connections.

@@ -361,6 +361,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
             });
+            // SQLite's log copied into the database file by this task, not inside the
+            // commit of whichever request fills it (see `Store::checkpoint_wal`).
+            let wal = app.clone();
+            tokio::spawn(async move {
+                let mut iv = tokio::time::interval(std::time::Duration::from_secs(1));
+                iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    iv.tick().await;
+                    if let Err(e) = wal.store.checkpoint_wal().await {
+                        tracing::warn!(error = %e, "checkpointing the write-ahead log failed");
+                    }
+                }
+            });
             // The full-disk reserve (SQLite: the database shares the data folder's disk).
             if db.database.is_none() && db.database_file.is_none() {
                 let mb: u64 = std::env::var("ENLACE_DISK_RESERVE_MB")
