@@ -639,14 +639,9 @@ impl Index {
         }
     }
 
-    fn search(&self, mut q: Prepared, limit: usize, threshold: f64, explain: bool) -> Vec<Match> {
-        if limit == 0 {
-            return Vec::new();
-        }
-        self.weigh(&mut q);
-        let q = &q;
-        let prior = self.prior();
-        let query_namesakes = self.query_namesakes(q);
+    /// The candidates a query's blocking keys find, at most [`MAX_CANDIDATES`], unordered:
+    /// the records that will be scored.
+    fn candidates(&self, q: &Prepared) -> Vec<(u32, f32)> {
         let mut keys = Vec::new();
         emit_keys(q, true, &mut keys);
         let lists: Vec<(&[u32], KeyKind)> = keys
@@ -695,6 +690,29 @@ impl Index {
             cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
             cands.truncate(MAX_CANDIDATES);
         }
+        cands
+    }
+
+    /// The ids of the records a query's blocking keys find (those the scorer then
+    /// compares with it), for measuring retrieval apart from scoring.
+    pub fn retrieved(&self, query: &PersonRecord) -> Vec<String> {
+        let mut q = query.prepare();
+        self.weigh(&mut q);
+        self.candidates(&q)
+            .into_iter()
+            .filter_map(|(s, _)| Some(self.slots.get(s as usize)?.as_ref()?.id.to_string()))
+            .collect()
+    }
+
+    fn search(&self, mut q: Prepared, limit: usize, threshold: f64, explain: bool) -> Vec<Match> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        self.weigh(&mut q);
+        let q = &q;
+        let prior = self.prior();
+        let query_namesakes = self.query_namesakes(q);
+        let cands = self.candidates(q);
         let min_logit = if threshold > 0.0 && threshold < 1.0 {
             (threshold / (1.0 - threshold)).ln()
         } else {
