@@ -541,16 +541,21 @@ pub(crate) fn name_logit(
     let all_syllables = anchors
         .iter()
         .all(|&(i, j)| one(&q.toks[i]) && one(&c.toks[j]));
+    // Two aligned parts are one syllable each; a syllable misspelt ("Ch'ieg" for Ch'ing)
+    // no longer reads as one, but is still one syllable.
+    let one_each = |i: usize, j: usize, kind: TokMatch| {
+        let (a, b) = (&q.toks[i], &c.toks[j]);
+        (one(a) && one(b))
+            || (kind == TokMatch::Typo && (one(a) || one(b)) && a.zh_n <= 1 && b.zh_n <= 1)
+    };
     if n_anchor >= 3 && (!reversed || all_syllables) {
-        for &(i, j, _, _) in &matched {
-            let Some(&(_, j2, _, _)) = matched.iter().find(|m| m.0 == i + 1) else {
+        for &(i, j, _, kind) in &matched {
+            let Some(&(_, j2, _, kind2)) = matched.iter().find(|m| m.0 == i + 1) else {
                 continue;
             };
             if j2 + 1 == j
-                && one(&q.toks[i])
-                && one(&q.toks[i + 1])
-                && one(&c.toks[j])
-                && one(&c.toks[j2])
+                && one_each(i, j, kind)
+                && one_each(i + 1, j2, kind2)
                 && q.toks[i].s != q.toks[i + 1].s
             {
                 l -= CONFLICT;
@@ -870,6 +875,13 @@ mod tests {
         let same = score(&q, &p("Zhou Long Xiu", "1960-05-13"));
         assert!(other < DEFAULT_THRESHOLD, "{other}");
         assert!(same >= DEFAULT_THRESHOLD, "{same}");
+        // A syllable misspelt is still one syllable: Kai Ch'ieg (Ch'ing) is not Qing Kai.
+        let (s, f) = compare(
+            &p("Qing Kai Liagn", ""),
+            &p("LEUNG, K'ai Ch'ieg", "1952-02-17"),
+        );
+        assert!(s < DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(f.iter().any(|x| x.detail.contains("other order")), "{f:#?}");
         // Family name first or last, the given name in order: the same name.
         assert!(
             score(
