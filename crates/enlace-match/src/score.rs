@@ -429,9 +429,12 @@ pub(crate) fn name_logit(
                 // A long joined form one slip from the single word ("xue xue" / "xoexue")
                 // is the same name split, with a typo; not when all read as Chinese
                 // (Wei Ping / Meiping differ by a syllable: two names).
+                // Nor by a spelling merely alike when all read as Chinese: "Ying Jian" /
+                // "Yingqiang", "Min An" / "Minyan", "Dan Zhen" / "Danheng" share a syllable
+                // and differ in the other.
                 if exact
                     || zh_joined
-                    || jaro_winkler(&joined(), &tok_s.s) >= 0.93
+                    || (!all_zh && jaro_winkler(&joined(), &tok_s.s) >= 0.93)
                     || (joined_len >= 6 && !all_zh && osa_distance(&joined(), &tok_s.s, 1) <= 1)
                     || (joined_len >= 5 && rom_slip())
                 {
@@ -835,6 +838,13 @@ mod tests {
             &p("Xue Xue Huang", "2004-03-27"),
         );
         assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+        // Nor two Chinese names that share a syllable and differ in the other, however
+        // alike their letters.
+        let (_, f) = compare(
+            &p("Yingqiang Huang", "1957-09-08"),
+            &p("Huang Ying-jian", ""),
+        );
+        assert!(f.iter().all(|x| !x.detail.contains("joined")), "{f:#?}");
         // A split Wade-Giles name with a slip that breaks a syllable ("Te-kanag" for
         // Te-k'ang) joins the pinyin name (Dekang).
         let (s, f) = compare(&p("LIU TE-KANAG", "1991-05-03"), &p("Dekang Liu", "1991"));
