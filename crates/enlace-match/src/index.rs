@@ -232,6 +232,39 @@ fn emit_keys(p: &Prepared, query: bool, out: &mut Vec<(u64, KeyKind)>) {
             .windows(2)
             .filter_map(|w| crate::names::joined_block_key(&w[0], &w[1]))
             .collect();
+        // A Chinese given name written as one word (Jiemin, Quanling) also pairs each of its
+        // syllables with the name's other words: a respelt or misspelt syllable (Chih Min /
+        // Jiemin, Khuan Ling / Quanling) breaks the whole word's key, and the family name
+        // with the syllable left intact still finds the record. Pairs only: a syllable
+        // alone is as common as a family name. Only in a name that reads as Chinese
+        // throughout: another tradition's name that happens to read as pinyin (Dania) is
+        // not made of syllables.
+        let real = bks.len();
+        let chinese = toks.iter().all(|t| t.zh.is_some());
+        for (i, t) in toks.iter().enumerate().filter(|_| chinese) {
+            let Some(z) = t.zh.as_deref().filter(|_| t.zh_n >= 2) else {
+                continue;
+            };
+            for syl in z.split('.') {
+                let a = fnv1a(&[b"zh", syl.as_bytes()]);
+                for kj in bks[..real]
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, k)| k)
+                {
+                    for &b in kj {
+                        if a != b {
+                            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                            out.push((
+                                fnv1a(&[b"p", &lo.to_le_bytes(), &hi.to_le_bytes()]),
+                                KeyKind::Pair,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         if !joined.is_empty() {
             bks.push(joined);
         }
@@ -639,14 +672,9 @@ impl Index {
         }
     }
 
-    fn search(&self, mut q: Prepared, limit: usize, threshold: f64, explain: bool) -> Vec<Match> {
-        if limit == 0 {
-            return Vec::new();
-        }
-        self.weigh(&mut q);
-        let q = &q;
-        let prior = self.prior();
-        let query_namesakes = self.query_namesakes(q);
+    /// The candidates a query's blocking keys find, at most [`MAX_CANDIDATES`], unordered:
+    /// the records that will be scored.
+    fn candidates(&self, q: &Prepared) -> Vec<(u32, f32)> {
         let mut keys = Vec::new();
         emit_keys(q, true, &mut keys);
         let lists: Vec<(&[u32], KeyKind)> = keys
@@ -695,6 +723,29 @@ impl Index {
             cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
             cands.truncate(MAX_CANDIDATES);
         }
+        cands
+    }
+
+    /// The ids of the records a query's blocking keys find (those the scorer then
+    /// compares with it), for measuring retrieval apart from scoring.
+    pub fn retrieved(&self, query: &PersonRecord) -> Vec<String> {
+        let mut q = query.prepare();
+        self.weigh(&mut q);
+        self.candidates(&q)
+            .into_iter()
+            .filter_map(|(s, _)| Some(self.slots.get(s as usize)?.as_ref()?.id.to_string()))
+            .collect()
+    }
+
+    fn search(&self, mut q: Prepared, limit: usize, threshold: f64, explain: bool) -> Vec<Match> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        self.weigh(&mut q);
+        let q = &q;
+        let prior = self.prior();
+        let query_namesakes = self.query_namesakes(q);
+        let cands = self.candidates(q);
         let min_logit = if threshold > 0.0 && threshold < 1.0 {
             (threshold / (1.0 - threshold)).ln()
         } else {
@@ -1449,6 +1500,28 @@ mod tests {
     use crate::ident::IdKind;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The name-pair keys two names share.
+    fn shared_pairs(a: &str, b: &str) -> usize {
+        let keys = |n: &str, query: bool| {
+            let mut out = Vec::new();
+            emit_keys(&PersonRecord::with_name(n).prepare(), query, &mut out);
+            out.into_iter()
+                .filter(|k| k.1 == KeyKind::Pair)
+                .map(|k| k.0)
+                .collect::<std::collections::HashSet<u64>>()
+        };
+        keys(a, true).intersection(&keys(b, false)).count()
+    }
+
+    #[test]
+    fn a_chinese_name_with_a_respelt_syllable_shares_a_pair_key() {
+        // Chih (a slip on Wade-Giles chieh) breaks Jiemin's key; Min and Tsai / Cai remain.
+        assert!(shared_pairs("Chih Min Tsai", "Jiemin Cai") > 0);
+        assert!(shared_pairs("Khuan Ling Yeh", "Quanling Ye") > 0);
+        // A name that does not read as Chinese throughout is not cut into syllables.
+        assert_eq!(shared_pairs("Ana Lopez", "Mariana Lopez"), 0);
+    }
 
     /// A generated corpus indexed, and its queries as the matcher reads them.
     fn synth_index(seed: u64, persons: usize, queries: usize) -> (Index, Vec<PersonRecord>) {

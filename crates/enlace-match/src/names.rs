@@ -39,6 +39,9 @@ pub(crate) struct TokData {
     pub zh: Option<Box<str>>,
     /// Number of syllables in `zh`.
     pub zh_n: u8,
+    /// The token's letters in one romanisation ([`crate::roman::fold_spelling`]), for a
+    /// token that may be a Chinese name (none for the other traditions' list names).
+    pub rom: Option<Box<str>>,
     /// A name found only in the Ethiopian / Eritrean and Somali lists, whose names are a
     /// chain (given, father's, grandfather's) read in one order only.
     pub chain: bool,
@@ -370,11 +373,14 @@ pub(crate) fn prep_token(s: &str) -> Tok {
     let zh_n = zh
         .as_deref()
         .map_or(0, |z| u8::try_from(z.split('.').count()).unwrap_or(u8::MAX));
+    let rom = (!t.not_chinese.contains(s) && s.is_ascii())
+        .then(|| crate::roman::fold_spelling(s).into_boxed_str());
     Tok {
         d: Arc::new(TokData {
             groups: groups.into_boxed_slice(),
             known,
             zh_n,
+            rom,
             chain: t.chain.contains(s),
             punjabi: punjabi_compound(t, s),
             zh: zh.map(String::into_boxed_str),
@@ -558,6 +564,28 @@ impl TokMatch {
     }
 }
 
+/// A Chinese name and a slip of the pen on it in another romanisation: "tin" / "tian"
+/// (Wade-Giles t'ien, a letter lost), "kao" / "goa", "jinqgjun" / "chingchun", "cia" /
+/// "tsai". One slip apart once both are written in one romanisation, and the slip breaks
+/// the reading: one side no longer reads as Chinese syllables, or reads as another number
+/// of them; the first letter, which slips spare, kept. A slip that leaves another whole name (Min / Ming, Jianyan / Jianyun) is
+/// left to the other rules: that is how two names, siblings' included, differ.
+fn slip_across_romanisations(a: &Tok, b: &Tok) -> bool {
+    let (Some(ra), Some(rb)) = (&a.rom, &b.rom) else {
+        return false;
+    };
+    let recut = match (a.zh_n, b.zh_n) {
+        (0, 0) => false,
+        (x, y) => x != y,
+    };
+    // The first letter kept, as slips keep it: "tin" is a slip of "tian", not of "lin".
+    recut
+        && ra.len().min(rb.len()) >= 3
+        && ra != rb
+        && ra.as_bytes().first() == rb.as_bytes().first()
+        && osa_distance(ra, rb, 1) <= 1
+}
+
 /// Similarity of two prepared tokens in 0..1, and its kind. A kind of `None` means "not the
 /// same name"; the similarity then still says how close the spelling is (used to soften the
 /// penalty for a badly mangled token).
@@ -583,6 +611,9 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     // alike; two given names that differ in a syllable (Jianyan / Jianshan, Jingqing /
     // Yingqing, Xin / Xinhui) are two names, as siblings' generational names are, not a
     // typo or a short form (a name split in two, Xiao Ming, is joined later).
+    if slip_across_romanisations(a, b) {
+        return (jaro_winkler(&a.s, &b.s).max(0.85), TokMatch::Typo);
+    }
     if let (Some(x), Some(y)) = (&a.zh, &b.zh) {
         if x == y {
             return (0.93, TokMatch::Phonetic);
@@ -817,6 +848,24 @@ mod tests {
         assert_eq!(sim("jianyan", "jianshan").1, TokMatch::None);
         assert_eq!(sim("jingqing", "yingqing").1, TokMatch::None);
         assert_eq!(sim("xin", "xinhui").1, TokMatch::None);
+    }
+
+    #[test]
+    fn a_slip_across_romanisations_is_a_typo() {
+        // Wade-Giles t'ien with a letter lost, k'ao with two letters swapped, a slip in
+        // pinyin against Wade-Giles (ch'ing-ch'un), ts'ai with two letters swapped.
+        for (a, b) in [
+            ("tin", "tian"),
+            ("goa", "kao"),
+            ("jinqgjun", "chingchun"),
+            ("cia", "tsai"),
+        ] {
+            assert_eq!(sim(a, b).1, TokMatch::Typo, "{a} / {b}");
+        }
+        // Not a slip of another first letter, nor between two whole names.
+        assert_eq!(sim("tin", "lin").1, TokMatch::None);
+        assert_eq!(sim("min", "ming").1, TokMatch::None);
+        assert_eq!(sim("jianyan", "jianyun").1, TokMatch::None);
     }
 
     #[test]

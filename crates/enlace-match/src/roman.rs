@@ -193,6 +193,44 @@ pub(crate) fn chinese_key(token: &str) -> Option<String> {
     Some(parts.join("."))
 }
 
+/// A token's letters in one romanisation, for telling a slip of the pen from another
+/// name when the token may be misspelt (a misspelt syllable no longer reads as one, so
+/// [`chinese_key`] cannot class it). After the same correspondence table: the Wade-Giles
+/// spellings that differ from pinyin by letters, not by sound (hs / x, ts tz / z c, ch /
+/// zh j q, tzu / zi, ssu szu / si, chih / zhi, -ieh -ueh / -ie -ue, -ien / -ian, -ung /
+/// -ong), and the unaspirated stops that Wade-Giles writes without the apostrophe (k / g,
+/// t / d, p / b). In a Chinese name every consonant but n and ng begins a syllable, so the
+/// letters can be rewritten without cutting the word into syllables.
+pub(crate) fn fold_spelling(token: &str) -> String {
+    let mut w = token.to_owned();
+    for (a, b) in [
+        ("tzu", "zi"),
+        ("ssu", "si"),
+        ("szu", "si"),
+        ("ih", "i"),
+        ("hs", "x"),
+        ("ts", "z"),
+        ("tz", "z"),
+        ("zh", "j"),
+        ("ch", "j"),
+        ("q", "j"),
+        ("c", "z"),
+        ("k", "g"),
+        ("t", "d"),
+        ("p", "b"),
+        ("eh", "e"),
+        ("ien", "ian"),
+        ("yen", "yan"),
+        ("ung", "ong"),
+        ("uei", "ui"),
+    ] {
+        if w.contains(a) {
+            w = w.replace(a, b);
+        }
+    }
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +275,23 @@ mod tests {
         assert_ne!(chinese_key("jianyan"), chinese_key("jianshan"));
         assert_eq!(chinese_key("garcia"), None);
         assert_eq!(chinese_key("hernandez"), None);
+    }
+
+    #[test]
+    fn spellings_fold_to_one_romanisation() {
+        for (a, b) in [
+            ("tsai", "cai"),
+            ("hsiao", "xiao"),
+            ("chihmin", "zhimin"),
+            ("chingchun", "jingjun"),
+            ("tien", "dian"),
+            ("kao", "gao"),
+            ("tzu", "zi"),
+            ("hsueh", "xue"),
+            ("chung", "zhong"),
+        ] {
+            assert_eq!(fold_spelling(a), fold_spelling(b), "{a} / {b}");
+        }
+        assert_ne!(fold_spelling("shan"), fold_spelling("xian"));
     }
 }

@@ -56,6 +56,7 @@ fn main() {
         Some("run") => run(&args),
         Some("eval") => eval_cmd(&args),
         Some("features") => features(&args),
+        Some("probe") => probe(&args),
         _ => Err("usage: match-bench gen|run|eval … (see the source header)".into()),
     };
     if let Err(e) = res {
@@ -241,6 +242,24 @@ fn run(args: &[String]) -> Res<()> {
     w.flush()?;
 
     let truth = read_truth(&dir.join("truth.jsonl"))?;
+    let meta = read_meta(&dir.join("truth.jsonl"))?;
+    // Retrieval apart from scoring: true records that the query's blocking keys never
+    // bring to the scorer, by origin (a miss there no scoring rule can recover).
+    let mut not_retrieved: HashSet<(String, String)> = HashSet::new();
+    let mut retrieval_misses: std::collections::BTreeMap<String, usize> = Default::default();
+    for (qid, q) in &queries {
+        let Some(want) = truth.get(qid) else { continue };
+        if want.is_empty() {
+            continue;
+        }
+        let got: HashSet<String> = index.retrieved(q).into_iter().collect();
+        for id in want.iter().filter(|id| !got.contains(*id)) {
+            not_retrieved.insert((qid.clone(), id.clone()));
+            let origin = meta.get(qid).map_or("?", |m| m.origin.as_str());
+            *retrieval_misses.entry(origin.to_owned()).or_default() += 1;
+            *retrieval_misses.entry("all".to_owned()).or_default() += 1;
+        }
+    }
     if let Some(path) = arg(args, "--dump-errors") {
         // Wrong answers at the threshold with their explanations, for tuning by hand.
         let mut w = BufWriter::new(File::create(path)?);
@@ -265,7 +284,7 @@ fn run(args: &[String]) -> Res<()> {
                 let got = ms.iter().find(|m| &m.id == id);
                 serde_json::to_writer(
                     &mut w,
-                    &json!({"kind":"fn","query_id":qid,"query":q,"id":id,"score":got.map(|m| m.score),"explanation":got.map(|m| &m.explanation)}),
+                    &json!({"kind":"fn","query_id":qid,"query":q,"id":id,"score":got.map(|m| m.score),"explanation":got.map(|m| &m.explanation),"retrieved":!not_retrieved.contains(&(qid.clone(), id.clone()))}),
                 )?;
                 w.write_all(b"\n")?;
             }
@@ -284,8 +303,8 @@ fn run(args: &[String]) -> Res<()> {
         .collect();
     let at = prf(&truth, &scored, threshold);
     let (best_t, best) = best_threshold(&truth, &scored);
-    let meta = read_meta(&dir.join("truth.jsonl"))?;
     let report = json!({
+        "retrieval_misses": retrieval_misses,
         "breakdown": breakdown(&truth, &scored, threshold, &meta),
         "records": n,
         "queries": queries.len(),
@@ -306,6 +325,22 @@ fn run(args: &[String]) -> Res<()> {
         "matches_file": out.display().to_string(),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// `probe QUERY RECORD`: two FollowTheMoney entities (JSON) compared directly, with the
+/// explanation (unweighted tokens: no index), for reading a training error.
+fn probe(args: &[String]) -> Res<()> {
+    let read = |i: usize| -> Res<PersonRecord> {
+        let v: Value = serde_json::from_str(args.get(i).ok_or("probe QUERY RECORD")?)?;
+        PersonRecord::from_ftm(&v).ok_or_else(|| "not a person".into())
+    };
+    let (q, r) = (read(1)?, read(2)?);
+    let (score, feats) = enlace_match::compare(&q, &r);
+    println!("score {score:.4}");
+    for f in feats {
+        println!("  {:7.3} {:12} {}", f.contribution, f.feature, f.detail);
+    }
     Ok(())
 }
 
