@@ -251,6 +251,96 @@ async fn a_broad_word_looked_up_on_the_candidates_keeps_hidden_and_sensitive_rul
     .await;
 }
 
+/// A broad word that begins many stored terms (twelve surnames starting «zub», 5,302
+/// entries) is read whole and its newest visible records picked: the 5,000 newest, kept to
+/// Guatemala, are passed over for Mexico, whose total counts only the 300 it sees, on every
+/// page and newest first; the sensitive record (whole words only) is not found by the
+/// prefix; Guatemala's total stops at 1,000.
+#[tokio::test]
+async fn a_broad_prefix_of_many_surnames_counts_only_the_visible_records() {
+    each_engine(|s| async move {
+        let gt = s.token("officer.gt").await;
+        let mx = s.token("analyst.mx").await;
+        let (shared, own, victims) = three_cases(&s, &gt).await;
+        const SURNAMES: [&str; 12] = [
+            "Zubeldia",
+            "Zubiri",
+            "Zubizarreta",
+            "Zubillaga",
+            "Zubieta",
+            "Zubiaur",
+            "Zuberoa",
+            "Zubimendi",
+            "Zubiate",
+            "Zubia",
+            "Zubikarai",
+            "Zubero",
+        ];
+        let people = |n: usize| -> Vec<Value> {
+            (0..n)
+                .map(|i| person(["Casimira", "Eustaquio"][i % 2], SURNAMES[i % 12]))
+                .collect()
+        };
+        import(&s, &gt, &shared, people(300)).await;
+        import(&s, &gt, &victims, vec![person("Casimira", "Zubiri")]).await;
+        import(&s, &gt, &own, people(5_000)).await;
+        import(&s, &gt, &own, vec![person("Casimira", "Zubia Postrera")]).await;
+
+        let (all, total) = search(&s, &mx, "zub").await;
+        assert_eq!((all.len(), total), (200, 300), "the shared ones only");
+        let (st, r) = s
+            .api(
+                Some(&mx),
+                Method::GET,
+                "/api/v1/search?q=zub&per_page=200&page=2",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, r["total"].as_i64()),
+            (StatusCode::OK, Some(300)),
+            "{r}"
+        );
+        let page2: Vec<String> = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(page2.len(), 100);
+        assert!(all.last() > page2.first(), "page 2 continues page 1");
+        // The sensitive record is found by its whole word, never by the prefix.
+        assert_eq!(search(&s, &mx, "zubiri").await.1, 26);
+        assert_eq!(search(&s, &s.token("analyst.hn").await, "zub").await.1, 300);
+        let (st, r) = s
+            .api(Some(&gt), Method::GET, "/api/v1/search?q=zub", None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(
+            (r["total"].as_i64(), &r["total_exact"]),
+            (Some(1_000), &json!(false))
+        );
+        // Its page is its newest records: the last imported, after every shared one.
+        let newest: Vec<&str> = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert!(!newest.is_empty() && newest.windows(2).all(|w| w[0] > w[1]));
+        assert!(
+            newest.iter().all(|id| *id > all[0].as_str()),
+            "newest first"
+        );
+        let first = r["results"][0]["caption"].as_str().unwrap_or_default();
+        assert!(
+            first.contains("Postrera"),
+            "the last imported leads: {first}"
+        );
+    })
+    .await;
+}
+
 /// A word that begins another word of the same search («mor morales») is left out of the
 /// plan: every plain record with a word starting «morales» has one starting «mor». Not so
 /// for a sensitive record, whose words are matched whole: it must carry both.
