@@ -267,11 +267,16 @@ async fn a_sealed_database_refuses_a_missing_key_ring() {
 
 /// A Guatemalan case file shared with every member, for the bulk inserts below.
 async fn members_case(store: &Store, title: &str) -> enlace_store::cases::Case {
+    gt_case(store, title, "members").await
+}
+
+/// A Guatemalan case file with this distribution level.
+async fn gt_case(store: &Store, title: &str, level: &str) -> enlace_store::cases::Case {
     let gt = Country::parse("gt").unwrap();
     let input = CaseInput {
         title: title.into(),
         distribution: Some(DistributionInput {
-            level: "members".into(),
+            level: level.into(),
             countries: vec![],
         }),
         ..Default::default()
@@ -627,17 +632,7 @@ async fn search_plans_of_a_broad_word_answer_as_the_plain_plan() {
 async fn a_broad_prefix_of_many_terms_answers_as_the_plain_plan() {
     each_engine(|store| async move {
         let shared = members_case(&store, "Prefijo amplio ficticio").await;
-        let gt = Country::parse("gt").unwrap();
-        let input = CaseInput {
-            title: "Prefijo propio ficticio".into(),
-            ..Default::default()
-        };
-        let mut tx = store.begin().await.unwrap();
-        let own = tx
-            .insert_case(gt, &input.validate(gt).unwrap(), "u1", 1_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let own = gt_case(&store, "Prefijo propio ficticio", "country").await;
         let person = |k: usize| bulk_person(k, vec![format!("zpfx{}", k % 20), "zotro".into()]);
         let seen: Vec<_> = (0..900).map(person).collect();
         let hidden: Vec<_> = (900..6_500).map(person).collect();
