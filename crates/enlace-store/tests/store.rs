@@ -676,6 +676,65 @@ async fn a_broad_prefix_of_many_terms_answers_as_the_plain_plan() {
     .await;
 }
 
+/// A word given twice asks what it asks once: the same page, total and cap as the word
+/// alone, for a narrow word (the words plan) and a broad one (the broad plan, whose total
+/// is capped; twice, it was read and intersected with itself in full).
+#[tokio::test]
+async fn a_repeated_search_word_answers_as_the_word_once() {
+    each_engine(|store| async move {
+        let shared = members_case(&store, "Palabra repetida ficticia").await;
+        let own = gt_case(&store, "Palabra repetida propia", "country").await;
+        let person = |k: usize| {
+            let mut terms = vec![format!("zrep{}", k % 3)];
+            if k % 100 == 0 {
+                terms.push("zraro".into());
+            }
+            bulk_person(k, terms)
+        };
+        let seen: Vec<_> = (0..1_500).map(person).collect();
+        let hidden: Vec<_> = (1_500..6_000).map(person).collect();
+        insert(&store, &shared, &seen).await;
+        insert(&store, &own, &hidden).await;
+        let mx = Viewer::of(&actor(Role::Analyst, "mx"));
+        let ids = |l: &[enlace_store::entities::Entity]| {
+            l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+        };
+        let search = |words: &[&str]| enlace_store::entities::EntityFilter {
+            terms: words.iter().map(|w| w.to_string()).collect(),
+            ..Default::default()
+        };
+        let mut tx = store.read().await.unwrap();
+        for (twice, once, want) in [
+            (&["zraro", "zraro"][..], &["zraro"][..], (15, true)),
+            (
+                &["zrep", "zraro", "zrep"][..],
+                &["zrep", "zraro"][..],
+                (15, true),
+            ),
+            (
+                &["zrep", "zrep"][..],
+                &["zrep"][..],
+                (enlace_store::entities::SEARCH_COUNT_CAP, false),
+            ),
+        ] {
+            let (a, n_a, exact_a) = tx.search_visible(&mx, &search(twice), 20, 5).await.unwrap();
+            let (b, n_b, exact_b) = tx.search_visible(&mx, &search(once), 20, 5).await.unwrap();
+            let (plain, _) = tx
+                .entities_visible(&mx, &search(once), 20, 5)
+                .await
+                .unwrap();
+            assert_eq!((n_a, exact_a), want, "{twice:?}");
+            assert_eq!((n_b, exact_b), want, "{once:?}");
+            assert_eq!(ids(&a), ids(&b), "{twice:?}");
+            assert_eq!(ids(&a), ids(&plain), "{twice:?}");
+            // Only what Mexico sees: the shared case's people, newest first.
+            assert!(a.iter().all(|e| e.case_id == shared.id), "{twice:?}");
+        }
+        tx.commit().await.unwrap();
+    })
+    .await;
+}
+
 /// The write-ahead log is copied into the database file by `checkpoint_wal` (the server's
 /// background task) on SQLite: every frame of the writes before it, the data still read;
 /// nothing to do on PostgreSQL.
