@@ -686,7 +686,7 @@ async fn a_repeated_search_word_answers_as_the_word_once() {
         let own = gt_case(&store, "Palabra repetida propia", "country").await;
         let person = |k: usize| {
             let mut terms = vec![format!("zrep{}", k % 3)];
-            if k % 100 == 0 {
+            if k.is_multiple_of(100) {
                 terms.push("zraro".into());
             }
             bulk_person(k, terms)
