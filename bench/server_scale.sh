@@ -34,7 +34,9 @@ unlock() { if [ -n "${ENLACE_BENCH_LOCK:-}" ]; then flock -u 9; fi; }
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 # SKIP_IMPORT=1 DATA=FOLDER (a COPY: the server writes audit rows into it) [CORPUS=records.jsonl]:
-# only the search phase (step 3) against that data, once the check index has warmed.
+# only the search phase (step 3) against that data, once the check index has warmed;
+# HARD=1 then also times bench/server_hard_queries.py's kinds (initials, short prefixes,
+# repeated words, single letters…: outside the target, measured for the tail).
 if [ -n "${SKIP_IMPORT:-}" ]; then
   : "${DATA:?SKIP_IMPORT needs DATA=an existing data folder}"
   DBA=(); [ -n "${ENLACE_BENCH_DATABASE:-}" ] && DBA=(--database "$ENLACE_BENCH_DATABASE")
@@ -50,6 +52,11 @@ if [ -n "${SKIP_IMPORT:-}" ]; then
   echo "== search only, $DATA ${ENLACE_BENCH_DATABASE:+(postgres)} as analyst.mx"; uptime
   lock; python3 bench/server_latency.py "$BASE" "$MX" "$WORK/queries.tsv"; unlock
   lock; TOKEN="$MX" QUERIES="$WORK/queries.tsv" wrk -t2 -c16 -d"${SECS}s" --latency -s bench/server_search.lua "$BASE"; unlock
+  if [ -n "${HARD:-}" ]; then
+    [ -f "$WORK/hard.tsv" ] || python3 bench/server_hard_queries.py "${CORPUS:-$GEN/records.jsonl}" "$WORK/hard.tsv"
+    echo "== harder queries (initials, short prefixes, repeated words…), one connection"
+    lock; python3 bench/server_latency.py "$BASE" "$MX" "$WORK/hard.tsv"; unlock
+  fi
   awk '/^VmHWM/ {printf "server peak %d MiB\n", $2/1024}' "/proc/$SPID/status"; exit 0
 fi
 
