@@ -735,6 +735,63 @@ async fn a_repeated_search_word_answers_as_the_word_once() {
     .await;
 }
 
+/// Words too broad to read (a prefix of many terms with more entries than a search reads,
+/// as a letter or two at a million persons) are walked newest first: the same page as the
+/// plain plan, the total capped, only what the viewer sees (the newest half is hidden from
+/// Mexico), and nothing at all in a case file the viewer cannot see.
+#[tokio::test]
+async fn words_too_broad_to_read_are_walked_newest_first() {
+    each_engine(|store| async move {
+        let shared = members_case(&store, "Palabras muy amplias").await;
+        let own = gt_case(&store, "Palabras muy amplias propias", "country").await;
+        // Ten terms under «zw» each: 26,000 persons give 260,000 entries, 800 terms.
+        let person =
+            |k: usize| bulk_person(k, (0..10).map(|j| format!("zw{j}{}", k % 80)).collect());
+        let seen: Vec<_> = (0..13_000).map(person).collect();
+        let hidden: Vec<_> = (13_000..26_000).map(person).collect();
+        for chunk in seen.chunks(6_500) {
+            insert(&store, &shared, chunk).await;
+        }
+        for chunk in hidden.chunks(6_500) {
+            insert(&store, &own, chunk).await;
+        }
+        let mx = Viewer::of(&actor(Role::Analyst, "mx"));
+        let gt = Viewer::of(&actor(Role::Officer, "gt"));
+        let ids = |l: &[enlace_store::entities::Entity]| {
+            l.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+        };
+        let search = |words: &[&str], case: Option<&str>| enlace_store::entities::EntityFilter {
+            terms: words.iter().map(|w| w.to_string()).collect(),
+            case_id: case.map(str::to_string),
+            ..Default::default()
+        };
+        let cap = (enlace_store::entities::SEARCH_COUNT_CAP, false);
+        // One word, and two («z» is implied by «zw», so «zw» is the rarest: still too broad).
+        for words in [&["zw"][..], &["zw", "z"][..]] {
+            let mut tx = store.read().await.unwrap();
+            for (viewer, newest) in [(&mx, 12_999), (&gt, 25_999)] {
+                let f = search(words, None);
+                let (page, total, exact) = tx.search_visible(viewer, &f, 20, 30).await.unwrap();
+                let (plain, _) = tx.entities_visible(viewer, &f, 20, 30).await.unwrap();
+                assert_eq!((total, exact), cap, "{words:?}");
+                assert_eq!(ids(&page), ids(&plain), "{words:?}");
+                assert_eq!(page.len(), 20, "{words:?}");
+                let (first, _, _) = tx.search_visible(viewer, &f, 1, 0).await.unwrap();
+                assert_eq!(ids(&first), vec![format!("{newest:032x}")], "{words:?}");
+            }
+            // Mexico: only the shared case's people; nothing in Guatemala's own case file.
+            let f = search(words, None);
+            let (page, _, _) = tx.search_visible(&mx, &f, 50, 0).await.unwrap();
+            assert!(page.iter().all(|e| e.case_id == shared.id), "{words:?}");
+            let f = search(words, Some(own.id.as_str()));
+            let (page, total, exact) = tx.search_visible(&mx, &f, 50, 0).await.unwrap();
+            assert_eq!((page.len(), total, exact), (0, 0, true), "{words:?}");
+            tx.commit().await.unwrap();
+        }
+    })
+    .await;
+}
+
 /// The write-ahead log is copied into the database file by `checkpoint_wal` (the server's
 /// background task) on SQLite: every frame of the writes before it, the data still read;
 /// nothing to do on PostgreSQL.
