@@ -149,6 +149,9 @@ const PICK_SLICE: usize = 400;
 /// At most this many candidates go along with a read on PostgreSQL to be kept there
 /// (`Tx::word_ids`): their hash stays well within the backend's working memory.
 const AMONG_MAX: usize = 20_000;
+/// A walk of the newest entities for words too broad to read (`Tx::walk_newest`) looks at
+/// this many at most, hidden ones included.
+const WALK_MAX: i64 = 100_000;
 /// A read of a word's ids that may go further than this is made in two halves.
 const SPLIT_READ_MIN: i64 = 20_000;
 
@@ -1096,7 +1099,9 @@ impl Tx {
                         return Ok(found);
                     }
                     // Even the rarest word too broad to read.
-                    return self.walk_newest(viewer, &fb, limit, offset).await;
+                    if let Some(found) = self.walk_newest(viewer, &fb, limit, offset).await? {
+                        return Ok(found);
+                    }
                 }
                 false
             }
@@ -1152,7 +1157,26 @@ impl Tx {
             let rows = self.fetch_all(&q).await?;
             return self.broad_count(viewer, f, rows).await;
         }
-        self.walk_newest(viewer, f, limit, offset).await
+        if let Some(found) = self.walk_newest(viewer, f, limit, offset).await? {
+            return Ok(found);
+        }
+        // Walks the entities newest first (the primary key: ids are time-ordered) and stops
+        // when the page is full, instead of sorting every match.
+        let mut q = Q::new(&format!("SELECT {COLS} FROM entities e WHERE "));
+        viewer.predicate(&mut q, "e");
+        q.push(" AND e.id IN (SELECT t.entity_id FROM entity_terms t WHERE t.term >= ")
+            .bind(word)
+            .push(" AND t.term < ")
+            .bind(format!("{word}\u{10FFFF}"));
+        blind_alternatives(&mut q, f, 0);
+        q.push(")");
+        other_filters(&mut q, f);
+        q.push(" ORDER BY e.id DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rows = self.fetch_all(&q).await?;
+        self.broad_count(viewer, f, rows).await
     }
 
     /// A search whose words are all too broad to read (a letter or two: «m», «M P»): the
@@ -1162,18 +1186,31 @@ impl Tx {
     /// stopping past [`SEARCH_COUNT_CAP`] (one word: [`Tx::broad_total`]). Reading such a
     /// word's range (hundreds of thousands of ids into a temporary B-tree) took 0.3 s at a
     /// million persons, intersecting two 1.1 s; a broad word matches often, so the walk
-    /// stops early. `f` carries the blind-index forms.
+    /// stops early. It looks at the newest [`WALK_MAX`] entities only: a page or count it
+    /// cannot settle there (matches rare among them, or hidden from the viewer) is None,
+    /// for the plans that read the ranges, so its cost stays bounded. `f` carries the
+    /// blind-index forms.
     async fn walk_newest(
         &mut self,
         viewer: &Viewer,
         f: &EntityFilter,
         limit: i64,
         offset: i64,
-    ) -> crate::Result<(Vec<Entity>, i64, bool)> {
+    ) -> crate::Result<Option<(Vec<Entity>, i64, bool)>> {
+        let window = Q::new("SELECT MIN(w.id) AS floor, COUNT(*) AS n FROM (SELECT e.id FROM entities e ORDER BY e.id DESC LIMIT $1) w")
+            .arg(WALK_MAX);
+        let row = self.fetch_one(&window).await?;
+        let floor: Option<String> = row.try_get("floor")?;
+        // Fewer entities than the window: the walk sees them all, and answers exactly.
+        let whole = row.try_get::<i64, _>("n")? < WALK_MAX;
+        let Some(floor) = floor else {
+            return Ok(None);
+        };
         let walk = |this: &Self, head: &str| {
             let mut q = Q::new(&format!("{head} FROM entities e WHERE "));
             viewer.predicate(&mut q, "e");
             other_filters(&mut q, f);
+            q.push(" AND e.id >= ").bind(floor.as_str());
             for i in 0..f.terms.len().min(8) {
                 this.word_exists(&mut q, f, i);
             }
@@ -1183,17 +1220,23 @@ impl Tx {
         let mut page = walk(self, &format!("SELECT {COLS}"));
         page.bind(limit).push(" OFFSET ").bind(offset);
         let rows = self.fetch_all(&page).await?;
+        if !whole && (rows.len() as i64) < limit {
+            return Ok(None);
+        }
         if f.terms.len() == 1 {
-            return self.broad_count(viewer, f, rows).await;
+            return self.broad_count(viewer, f, rows).await.map(Some);
         }
         let mut count = walk(self, "SELECT COUNT(*) AS n FROM (SELECT 1");
         count.bind(SEARCH_COUNT_CAP + 1).push(") c");
         let n: i64 = self.fetch_one(&count).await?.try_get("n")?;
-        Ok((
+        if !whole && n <= SEARCH_COUNT_CAP {
+            return Ok(None);
+        }
+        Ok(Some((
             self.entities_from_rows(rows).await?,
             n.min(SEARCH_COUNT_CAP),
             n <= SEARCH_COUNT_CAP,
-        ))
+        )))
     }
 
     /// `AND EXISTS (…)`: entity `e` has a term that starts with search word `i`, or one of
