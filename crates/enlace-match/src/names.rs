@@ -365,16 +365,22 @@ pub(crate) fn prep_token(s: &str) -> Tok {
     if groups.is_empty() && !known && s.len() >= 4 && s.is_ascii() {
         groups = near_groups(t, s);
     }
+    // A clerk's respelling that no romanisation writes (Lling for Ying) is read undone.
+    let unrespelt = if t.not_chinese.contains(s) || known {
+        None
+    } else {
+        crate::roman::unrespell(s)
+    };
     let zh = if t.not_chinese.contains(s) {
         None
     } else {
-        crate::roman::chinese_key(s)
+        crate::roman::chinese_key(unrespelt.as_deref().unwrap_or(s))
     };
     let zh_n = zh
         .as_deref()
         .map_or(0, |z| u8::try_from(z.split('.').count()).unwrap_or(u8::MAX));
     let rom = (!t.not_chinese.contains(s) && s.is_ascii())
-        .then(|| crate::roman::fold_spelling(s).into_boxed_str());
+        .then(|| crate::roman::fold_spelling(unrespelt.as_deref().unwrap_or(s)).into_boxed_str());
     Tok {
         d: Arc::new(TokData {
             groups: groups.into_boxed_slice(),

@@ -871,6 +871,20 @@ mod tests {
     }
 
     #[test]
+    fn a_clerks_respelling_of_a_chinese_name_is_the_name() {
+        // Ll for y, hz for hs, a silent h dropped: the syllables agree.
+        for (a, b) in [
+            ("Yung-lling Chen", "Chen Yongying"),
+            ("HZIU-PING PAN", "Xiuping Pan"),
+            ("Ua Jing Wei", "HUA CHING WEI"),
+        ] {
+            let (s, f) = compare(&p(a, "1998-03-25"), &p(b, "1998-03-25"));
+            assert!(s >= DEFAULT_THRESHOLD, "{a} / {b}: {s} {f:#?}");
+            assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+        }
+    }
+
+    #[test]
     fn a_split_chinese_name_joins_its_other_romanisation() {
         // Wade-Giles is longer than pinyin (hs, ch, ieh): the parts still join.
         let (s, f) = compare(
