@@ -697,7 +697,9 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
             .iter()
             .any(|g| g & NEAR != 0 && y.groups.iter().any(|h| h | NEAR == *g))
     };
-    if near(a, b) || near(b, a) {
+    // Not between two words that each read as Chinese syllables: each is a name as
+    // written (Zong is no misspelt Wong, so no Huang; Hsiu no Hsiao).
+    if !(a.zh.is_some() && b.zh.is_some()) && (near(a, b) || near(b, a)) {
         return (0.9, TokMatch::Variant);
     }
     (sim, TokMatch::None)
@@ -832,6 +834,12 @@ mod tests {
         assert_eq!(sim("mario", "maria").1, TokMatch::None);
         // Two slips away is too far.
         assert_eq!(sim("ewizabteh", "betty").1, TokMatch::None);
+        // A Chinese syllable is a name as written, not a misspelling of another name's
+        // variant: Zong (one slip from Wong) is no Huang, Hsiu no Hsiao.
+        for (a, b) in [("zong", "huang"), ("hsiu", "hsiao"), ("zhao", "chia")] {
+            assert_ne!(sim(a, b).1, TokMatch::Variant, "{a} / {b}");
+        }
+        assert_eq!(sim("wong", "huang").1, TokMatch::Variant);
         // The mark cannot be mistaken for a group id.
         assert!(data::VARIANT_GROUPS.len() < usize::from(NEAR));
     }
