@@ -636,6 +636,12 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     if a.key == b.key && la.min(lb) >= 3 {
         return (0.93, TokMatch::Phonetic);
     }
+    // Two Chinese syllables with different initials (Ming / Ling, Hai / Kai, Cheng / Heng)
+    // are two names: slips rarely hit a word's first letter (Pollock & Zamora 1983), and
+    // the romanisations' and clerks' spellings of one initial have agreed above.
+    if a.zh_n == 1 && b.zh_n == 1 && a.s.as_bytes()[0] != b.s.as_bytes()[0] {
+        return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
+    }
     // Short names (West African Ba, Sy, Sow, Obi): two letters that sound as the other
     // two (Va / Ba), or one letter dropped from three with the first kept (Sw / Sow, Oi /
     // Obi), are one name misspelt. Not between two Chinese syllables (Li / Lin, Hu / Hua
@@ -834,6 +840,19 @@ mod tests {
         assert_eq!(sim("mario", "maria").1, TokMatch::None);
         // Two slips away is too far.
         assert_eq!(sim("ewizabteh", "betty").1, TokMatch::None);
+        // Two Chinese syllables with different first letters are two names, not a typo.
+        for (a, b) in [
+            ("ming", "ling"),
+            ("hai", "kai"),
+            ("cheng", "heng"),
+            ("tan", "fan"),
+        ] {
+            assert_eq!(sim(a, b).1, TokMatch::None, "{a} / {b}");
+        }
+        // A slip after the first letter stays a typo, one initial in two spellings agrees.
+        assert_eq!(sim("tuo", "tao").1, TokMatch::Typo);
+        assert_eq!(sim("chang", "zhang").1, TokMatch::Variant);
+        assert_eq!(sim("kao", "gao").1, TokMatch::Phonetic);
         // A Chinese syllable is a name as written, not a misspelling of another name's
         // variant: Zong (one slip from Wong) is no Huang, Hsiu no Hsiao.
         for (a, b) in [("zong", "huang"), ("hsiu", "hsiao"), ("zhao", "chia")] {
