@@ -629,7 +629,10 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
         // (ti-an-xu-i) against two. Two real names differ syllable for syllable and keep
         // their count (Jianyan / Jianshan); a slip that re-cuts the word is a typo,
         // judged below like any other.
-        if a.zh_n.max(b.zh_n) >= 2 && (a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1) {
+        // A Chinese given name has one or two syllables (GB/T 28039): a word of three or
+        // more that reads so (Natachu, Manisa: na-ta-chu, ma-ni-sa) is most likely another
+        // tradition's name misspelt, judged below.
+        if a.zh_n.max(b.zh_n) == 2 && (a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1) {
             return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
         }
     }
@@ -899,6 +902,22 @@ mod tests {
         assert_eq!(sim("tin", "lin").1, TokMatch::None);
         assert_eq!(sim("min", "ming").1, TokMatch::None);
         assert_eq!(sim("jianyan", "jianyun").1, TokMatch::None);
+    }
+
+    #[test]
+    fn a_misspelt_name_of_three_syllables_is_no_chinese_given_name() {
+        // Natachu, Manisa, Jeanina read as three or four Chinese syllables; a Chinese given
+        // name has two at most, so they are other traditions' names with a typo.
+        for (a, b) in [
+            ("natachu", "natacha"),
+            ("manisa", "manisha"),
+            ("jeanina", "jeanine"),
+        ] {
+            assert_ne!(sim(a, b).1, TokMatch::None, "{a} / {b}");
+        }
+        // Two-syllable Chinese names a syllable apart stay two names.
+        assert_eq!(sim("jianyan", "jianshan").1, TokMatch::None);
+        assert_eq!(sim("hongjun", "hongjuan").1, TokMatch::None);
     }
 
     #[test]
