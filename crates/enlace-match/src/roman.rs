@@ -253,6 +253,21 @@ pub(crate) fn fold_spelling(token: &str) -> String {
     w
 }
 
+/// Whether a word has letters only Wade-Giles writes (hs, ts, tz, -ih, -ieh, -ien, -ung,
+/// -uei, -ueh): no pinyin syllable has them.
+pub(crate) fn has_wade_giles_mark(w: &str) -> bool {
+    ["hs", "ts", "tz", "ih", "ieh", "ien", "ung", "uei", "ueh"]
+        .iter()
+        .any(|m| w.contains(m))
+}
+
+/// Whether a word is one syllable written in the spelling of [`fold_spelling`].
+pub(crate) fn is_folded_syllable(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    S.get_or_init(|| table().forms.keys().map(|f| fold_spelling(f)).collect())
+        .contains(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
