@@ -606,6 +606,11 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
         return (0.95, TokMatch::Variant);
     }
     let (la, lb) = (a.s.len(), b.s.len());
+    // Wade-Giles writes the syllable yi as the one letter i ("Chiang I" / "Jiang Yi"): not
+    // an initial.
+    if (la == 1) != (lb == 1) && a.zh.is_some() && a.zh == b.zh {
+        return (0.93, TokMatch::Phonetic);
+    }
     if la == 1 || lb == 1 {
         return if a.s.as_bytes()[0] == b.s.as_bytes()[0] {
             (0.6, TokMatch::Initial)
@@ -856,6 +861,9 @@ mod tests {
         assert_eq!(sim("tuo", "tao").1, TokMatch::Typo);
         assert_eq!(sim("chang", "zhang").1, TokMatch::Variant);
         assert_eq!(sim("kao", "gao").1, TokMatch::Phonetic);
+        // Wade-Giles i is pinyin yi, not an initial.
+        assert_eq!(sim("i", "yi").1, TokMatch::Phonetic);
+        assert_eq!(sim("j", "jose").1, TokMatch::Initial);
         // A Chinese syllable is a name as written, not a misspelling of another name's
         // variant: Zong (one slip from Wong) is no Huang, Hsiu no Hsiao.
         for (a, b) in [("zong", "huang"), ("hsiu", "hsiao"), ("zhao", "chia")] {
