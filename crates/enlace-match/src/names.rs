@@ -688,6 +688,11 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     let jwk = jaro_winkler(&a.key, &b.key);
     let min_len = la.min(lb);
     let d = osa_distance(&a.s, &b.s, 2);
+    // Two whole Chinese syllables one slip apart (Tang / Ting, Wan / Wen): a typo or
+    // another name, so weaker evidence than a slip that breaks the word.
+    if d == 1 && min_len >= 3 && a.zh_n == 1 && b.zh_n == 1 {
+        return (0.9, TokMatch::Fuzzy);
+    }
     if min_len == 3 && d == 1 {
         return (0.85, TokMatch::Typo);
     }
@@ -857,8 +862,11 @@ mod tests {
         ] {
             assert_eq!(sim(a, b).1, TokMatch::None, "{a} / {b}");
         }
-        // A slip after the first letter stays a typo, one initial in two spellings agrees.
-        assert_eq!(sim("tuo", "tao").1, TokMatch::Typo);
+        // A slip after the first letter that leaves another syllable is weak evidence (a
+        // typo or another name); one that breaks the syllable stays a typo.
+        assert_eq!(sim("tuo", "tao").1, TokMatch::Fuzzy);
+        assert_eq!(sim("tang", "ting").1, TokMatch::Fuzzy);
+        assert_eq!(sim("fenig", "feng").1, TokMatch::Typo);
         assert_eq!(sim("chang", "zhang").1, TokMatch::Variant);
         assert_eq!(sim("kao", "gao").1, TokMatch::Phonetic);
         // Wade-Giles i is pinyin yi, not an initial.
