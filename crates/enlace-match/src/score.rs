@@ -774,15 +774,27 @@ pub(crate) fn name_logit(
             (MISSING, "")
         }
     };
+    // Two names that read as Chinese throughout: a syllable on one side only is no dropped
+    // middle name or second surname (a Chinese name has one family name and one given
+    // name of one or two syllables, written whole): Xiaoming / Ming are two given names.
+    let all_zh =
+        q.toks[..nq].iter().all(|t| t.zh.is_some()) && c.toks[..nc].iter().all(|t| t.zh.is_some());
+    let missing = |at: usize, of: usize, t: &Tok| {
+        if all_zh && t.zh_n == 1 {
+            (SOFT_CONFLICT, " (a Chinese given name's syllable)")
+        } else {
+            missing(at, of)
+        }
+    };
     for i in rest_q {
-        let (w, last) = missing(i, nq);
+        let (w, last) = missing(i, nq, &q.toks[i]);
         l -= w;
         push(&mut feats, "name_missing", -w, || {
             format!("{} only in the query{last}", q.toks[i].s)
         });
     }
     for j in rest_c {
-        let (w, last) = missing(j, nc);
+        let (w, last) = missing(j, nc, &c.toks[j]);
         l -= w;
         push(&mut feats, "name_missing", -w, || {
             format!("{} only in the record{last}", c.toks[j].s)
@@ -930,6 +942,25 @@ mod tests {
             assert!(s >= DEFAULT_THRESHOLD, "{a} / {b}: {s} {f:#?}");
             assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
         }
+    }
+
+    #[test]
+    fn a_chinese_given_name_syllable_on_one_side_only_is_another_name() {
+        // Hsiao-ming is not Ming: the syllable is charged as a conflict, not as a dropped
+        // middle name.
+        let (s, f) = compare(
+            &p("Hsiao-ming Yang", "1982-09-06"),
+            &p("Ming YANG", "1982-04-06"),
+        );
+        assert!(s < DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(
+            f.iter()
+                .any(|x| x.detail.contains("Chinese given name's syllable")),
+            "{f:#?}"
+        );
+        // Other traditions keep the mild charge for a dropped part.
+        let (_, f) = compare(&p("Ana Maria Soto", "1971"), &p("Ana Soto", "1971"));
+        assert!(f.iter().all(|x| !x.detail.contains("Chinese")), "{f:#?}");
     }
 
     #[test]
