@@ -365,16 +365,22 @@ pub(crate) fn prep_token(s: &str) -> Tok {
     if groups.is_empty() && !known && s.len() >= 4 && s.is_ascii() {
         groups = near_groups(t, s);
     }
+    // A clerk's respelling that no romanisation writes (Lling for Ying) is read undone.
+    let unrespelt = if t.not_chinese.contains(s) || known {
+        None
+    } else {
+        crate::roman::unrespell(s)
+    };
     let zh = if t.not_chinese.contains(s) {
         None
     } else {
-        crate::roman::chinese_key(s)
+        crate::roman::chinese_key(unrespelt.as_deref().unwrap_or(s))
     };
     let zh_n = zh
         .as_deref()
         .map_or(0, |z| u8::try_from(z.split('.').count()).unwrap_or(u8::MAX));
     let rom = (!t.not_chinese.contains(s) && s.is_ascii())
-        .then(|| crate::roman::fold_spelling(s).into_boxed_str());
+        .then(|| crate::roman::fold_spelling(unrespelt.as_deref().unwrap_or(s)).into_boxed_str());
     Tok {
         d: Arc::new(TokData {
             groups: groups.into_boxed_slice(),
@@ -600,6 +606,11 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
         return (0.95, TokMatch::Variant);
     }
     let (la, lb) = (a.s.len(), b.s.len());
+    // Wade-Giles writes the syllable yi as the one letter i ("Chiang I" / "Jiang Yi"): not
+    // an initial.
+    if (la == 1) != (lb == 1) && a.zh.is_some() && a.zh == b.zh {
+        return (0.93, TokMatch::Phonetic);
+    }
     if la == 1 || lb == 1 {
         return if a.s.as_bytes()[0] == b.s.as_bytes()[0] {
             (0.6, TokMatch::Initial)
@@ -611,6 +622,13 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     // alike; two given names that differ in a syllable (Jianyan / Jianshan, Jingqing /
     // Yingqing, Xin / Xinhui) are two names, as siblings' generational names are, not a
     // typo or a short form (a name split in two, Xiao Ming, is joined later).
+    // One spelling in one romanisation though neither reads as the same syllables as
+    // written (Hsue for Hsueh, a letter lost, against Xue).
+    if let (Some(ra), Some(rb)) = (&a.rom, &b.rom) {
+        if ra == rb && ra.len() >= 3 && (a.zh.is_some() || b.zh.is_some()) && a.zh != b.zh {
+            return (0.9, TokMatch::Typo);
+        }
+    }
     if slip_across_romanisations(a, b) {
         return (jaro_winkler(&a.s, &b.s).max(0.85), TokMatch::Typo);
     }
@@ -623,12 +641,26 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
         // (ti-an-xu-i) against two. Two real names differ syllable for syllable and keep
         // their count (Jianyan / Jianshan); a slip that re-cuts the word is a typo,
         // judged below like any other.
-        if a.zh_n.max(b.zh_n) >= 2 && (a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1) {
+        // A Chinese given name has one or two syllables (GB/T 28039): a word of three or
+        // more that reads so (Natachu, Manisa: na-ta-chu, ma-ni-sa) is most likely another
+        // tradition's name misspelt, judged below.
+        if a.zh_n.max(b.zh_n) == 2 && (a.zh_n == b.zh_n || osa_distance(&a.s, &b.s, 1) > 1) {
             return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
         }
     }
     if a.key == b.key && la.min(lb) >= 3 {
+        // Two whole Chinese syllables that the romanisations tell apart (Shen / Chen, Jie /
+        // Xie) sound alike only to a Spanish ear: weak evidence.
+        if a.zh_n == 1 && b.zh_n == 1 {
+            return (0.9, TokMatch::Fuzzy);
+        }
         return (0.93, TokMatch::Phonetic);
+    }
+    // Two Chinese syllables with different initials (Ming / Ling, Hai / Kai, Cheng / Heng)
+    // are two names: slips rarely hit a word's first letter (Pollock & Zamora 1983), and
+    // the romanisations' and clerks' spellings of one initial have agreed above.
+    if a.zh_n == 1 && b.zh_n == 1 && a.s.as_bytes()[0] != b.s.as_bytes()[0] {
+        return (jaro_winkler(&a.s, &b.s).min(0.7), TokMatch::None);
     }
     // Short names (West African Ba, Sy, Sow, Obi): two letters that sound as the other
     // two (Va / Ba), or one letter dropped from three with the first kept (Sw / Sow, Oi /
@@ -668,6 +700,11 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
     let jwk = jaro_winkler(&a.key, &b.key);
     let min_len = la.min(lb);
     let d = osa_distance(&a.s, &b.s, 2);
+    // Two whole Chinese syllables one slip apart (Tang / Ting, Wan / Wen): a typo or
+    // another name, so weaker evidence than a slip that breaks the word.
+    if d == 1 && min_len >= 3 && a.zh_n == 1 && b.zh_n == 1 {
+        return (0.9, TokMatch::Fuzzy);
+    }
     if min_len == 3 && d == 1 {
         return (0.85, TokMatch::Typo);
     }
@@ -691,7 +728,9 @@ pub(crate) fn tok_sim(a: &Tok, b: &Tok) -> (f64, TokMatch) {
             .iter()
             .any(|g| g & NEAR != 0 && y.groups.iter().any(|h| h | NEAR == *g))
     };
-    if near(a, b) || near(b, a) {
+    // Not between two words that each read as Chinese syllables: each is a name as
+    // written (Zong is no misspelt Wong, so no Huang; Hsiu no Hsiao).
+    if !(a.zh.is_some() && b.zh.is_some()) && (near(a, b) || near(b, a)) {
         return (0.9, TokMatch::Variant);
     }
     (sim, TokMatch::None)
@@ -826,6 +865,37 @@ mod tests {
         assert_eq!(sim("mario", "maria").1, TokMatch::None);
         // Two slips away is too far.
         assert_eq!(sim("ewizabteh", "betty").1, TokMatch::None);
+        // Two Chinese syllables with different first letters are two names, not a typo.
+        for (a, b) in [
+            ("ming", "ling"),
+            ("hai", "kai"),
+            ("cheng", "heng"),
+            ("tan", "fan"),
+        ] {
+            assert_eq!(sim(a, b).1, TokMatch::None, "{a} / {b}");
+        }
+        // A slip after the first letter that leaves another syllable is weak evidence (a
+        // typo or another name); one that breaks the syllable stays a typo.
+        assert_eq!(sim("tuo", "tao").1, TokMatch::Fuzzy);
+        assert_eq!(sim("tang", "ting").1, TokMatch::Fuzzy);
+        assert_eq!(sim("fenig", "feng").1, TokMatch::Typo);
+        // Syllables the romanisations tell apart sound alike to a Spanish ear only.
+        assert_eq!(sim("shen", "chen").1, TokMatch::Fuzzy);
+        assert_eq!(sim("gonzalez", "gonsales").1, TokMatch::Phonetic);
+        assert_eq!(sim("chang", "zhang").1, TokMatch::Variant);
+        assert_eq!(sim("kao", "gao").1, TokMatch::Phonetic);
+        // One spelling once folded, a letter lost breaking the reading: Hsue (Hsueh) / Xue.
+        assert_eq!(sim("hsue", "xue").1, TokMatch::Typo);
+        assert_eq!(sim("kuang", "guang").1, TokMatch::Phonetic);
+        // Wade-Giles i is pinyin yi, not an initial.
+        assert_eq!(sim("i", "yi").1, TokMatch::Phonetic);
+        assert_eq!(sim("j", "jose").1, TokMatch::Initial);
+        // A Chinese syllable is a name as written, not a misspelling of another name's
+        // variant: Zong (one slip from Wong) is no Huang, Hsiu no Hsiao.
+        for (a, b) in [("zong", "huang"), ("hsiu", "hsiao"), ("zhao", "chia")] {
+            assert_ne!(sim(a, b).1, TokMatch::Variant, "{a} / {b}");
+        }
+        assert_eq!(sim("wong", "huang").1, TokMatch::Variant);
         // The mark cannot be mistaken for a group id.
         assert!(data::VARIANT_GROUPS.len() < usize::from(NEAR));
     }
@@ -866,6 +936,22 @@ mod tests {
         assert_eq!(sim("tin", "lin").1, TokMatch::None);
         assert_eq!(sim("min", "ming").1, TokMatch::None);
         assert_eq!(sim("jianyan", "jianyun").1, TokMatch::None);
+    }
+
+    #[test]
+    fn a_misspelt_name_of_three_syllables_is_no_chinese_given_name() {
+        // Natachu, Manisa, Jeanina read as three or four Chinese syllables; a Chinese given
+        // name has two at most, so they are other traditions' names with a typo.
+        for (a, b) in [
+            ("natachu", "natacha"),
+            ("manisa", "manisha"),
+            ("jeanina", "jeanine"),
+        ] {
+            assert_ne!(sim(a, b).1, TokMatch::None, "{a} / {b}");
+        }
+        // Two-syllable Chinese names a syllable apart stay two names.
+        assert_eq!(sim("jianyan", "jianshan").1, TokMatch::None);
+        assert_eq!(sim("hongjun", "hongjuan").1, TokMatch::None);
     }
 
     #[test]

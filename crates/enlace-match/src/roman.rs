@@ -193,6 +193,28 @@ pub(crate) fn chinese_key(token: &str) -> Option<String> {
     Some(parts.join("."))
 }
 
+/// A Chinese name as a Spanish-speaking clerk may respell it, undone where the respelling
+/// is one no romanisation writes (neither pinyin nor Wade-Giles has ll, hz or a word
+/// starting with u): a word-initial ll for y (yeismo: Lling / Ying), hz for hs (seseo, s written z: Hziu /
+/// Hsiu), and the silent h dropped (Ua / Hua, Ui / Hui). `None` when the token already
+/// reads as Chinese, or still does not once undone.
+pub(crate) fn unrespell(token: &str) -> Option<String> {
+    if !token.is_ascii() || chinese_key(token).is_some() {
+        return None;
+    }
+    // Only a word-initial ll: inside a word it is mostly a Spanish name (Castillo, Ayala
+    // misspelt Allala).
+    let mut w = match token.strip_prefix("ll") {
+        Some(rest) => format!("y{rest}"),
+        None => token.to_owned(),
+    }
+    .replace("hz", "hs");
+    if w.starts_with('u') {
+        w.insert(0, 'h');
+    }
+    (w != token && chinese_key(&w).is_some()).then_some(w)
+}
+
 /// A token's letters in one romanisation, for telling a slip of the pen from another
 /// name when the token may be misspelt (a misspelt syllable no longer reads as one, so
 /// [`chinese_key`] cannot class it). After the same correspondence table: the Wade-Giles
@@ -229,6 +251,21 @@ pub(crate) fn fold_spelling(token: &str) -> String {
         }
     }
     w
+}
+
+/// Whether a word has letters only Wade-Giles writes (hs, ts, tz, -ih, -ieh, -ien, -ung,
+/// -uei, -ueh): no pinyin syllable has them.
+pub(crate) fn has_wade_giles_mark(w: &str) -> bool {
+    ["hs", "ts", "tz", "ih", "ieh", "ien", "ung", "uei", "ueh"]
+        .iter()
+        .any(|m| w.contains(m))
+}
+
+/// Whether a word is one syllable written in the spelling of [`fold_spelling`].
+pub(crate) fn is_folded_syllable(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    S.get_or_init(|| table().forms.keys().map(|f| fold_spelling(f)).collect())
+        .contains(w)
 }
 
 #[cfg(test)]
@@ -275,6 +312,23 @@ mod tests {
         assert_ne!(chinese_key("jianyan"), chinese_key("jianshan"));
         assert_eq!(chinese_key("garcia"), None);
         assert_eq!(chinese_key("hernandez"), None);
+    }
+
+    #[test]
+    fn clerk_respellings_are_undone_when_the_name_then_reads_as_chinese() {
+        for (a, b) in [
+            ("lling", "ying"),
+            ("llanhua", "yanhua"),
+            ("hziuping", "hsiuping"),
+            ("ua", "hua"),
+            ("uang", "huang"),
+        ] {
+            assert_eq!(unrespell(a).as_deref(), Some(b), "{a}");
+        }
+        // Already Chinese, or not Chinese once undone: left alone.
+        for a in ["ying", "lin", "castillo", "guillermo", "ursula", "allala"] {
+            assert_eq!(unrespell(a), None, "{a}");
+        }
     }
 
     #[test]

@@ -317,6 +317,33 @@ fn kind_factor(kind: TokMatch, sim: f64) -> f64 {
     }
 }
 
+/// A Chinese name split in two (`a` `b`) against one word whose spelling has one part
+/// whole and the other one slip away, the slip after that part's first letter, the word's
+/// part still reading as Chinese.
+fn syllable_slip(a: &Tok, b: &Tok, word: &Tok) -> bool {
+    let test = |a: &str, b: &str, w: &str, syllable: &dyn Fn(&str) -> bool| {
+        let close = |part: &str, other: &str| {
+            part.as_bytes().first() == other.as_bytes().first()
+                && syllable(other)
+                && osa_distance(part, other, 1) == 1
+        };
+        w.strip_prefix(a).is_some_and(|rest| close(b, rest))
+            || w.strip_suffix(b).is_some_and(|rest| close(a, rest))
+    };
+    // As written, or, when one of them is written in Wade-Giles, in one romanisation
+    // (Kuei Li / Guilin: gui li / guilin).
+    let wade_giles = [a, b, word]
+        .iter()
+        .any(|t| crate::roman::has_wade_giles_mark(&t.s));
+    test(&a.s, &b.s, &word.s, &|x| {
+        crate::roman::chinese_key(x).is_some()
+    }) || wade_giles
+        && match (&a.rom, &b.rom, &word.rom) {
+            (Some(x), Some(y), Some(z)) => test(x, y, z, &crate::roman::is_folded_syllable),
+            _ => false,
+        }
+}
+
 /// Compares two name variants: aligns their tokens one to one (best similarity first),
 /// joins split/compound tokens, then charges tokens left over: mildly when only one side
 /// has them (a dropped surname), heavily when both sides have a different token in the
@@ -352,10 +379,11 @@ pub(crate) fn name_logit(
     let mut c_of_q = [usize::MAX; MAXT];
     let mut matched: Vec<(usize, usize, f64, TokMatch)> = Vec::with_capacity(nq.min(nc));
     let mut compounds: Vec<(usize, usize, bool)> = Vec::new(); // (single, first of pair, single is on q side)
-                                                               // A name written as one word on one side and as two, letter for letter, on the other
-                                                               // ("Juanhua" / "Juan Hua", "Mariajose" / "Maria Jose") is one name: joined before any
-                                                               // part is aligned alone, where its first part would pass for a short form of the word
-                                                               // and the second be left over.
+    let mut compound_slip: Vec<bool> = Vec::new(); // joined with a slip in one syllable
+                                                   // A name written as one word on one side and as two, letter for letter, on the other
+                                                   // ("Juanhua" / "Juan Hua", "Mariajose" / "Maria Jose") is one name: joined before any
+                                                   // part is aligned alone, where its first part would pass for a short form of the word
+                                                   // and the second be left over.
     for (single_q, n_single, n_pair) in [(true, nq, nc), (false, nc, nq)] {
         for s in 0..n_single {
             let (free_s, tok_s) = if single_q {
@@ -397,6 +425,7 @@ pub(crate) fn name_logit(
                         c_of_q[p + 1] = s;
                     }
                     compounds.push((s, p, single_q));
+                    compound_slip.push(false);
                     break;
                 }
             }
@@ -482,11 +511,18 @@ pub(crate) fn name_logit(
                 // Nor by a spelling merely alike when all read as Chinese: "Ying Jian" /
                 // "Yingqiang", "Min An" / "Minyan", "Dan Zhen" / "Danheng" share a syllable
                 // and differ in the other.
+                // All Chinese, one part whole and the other a slip after its first letter
+                // from the same syllable ("Na Zhen" / "Nanzhen", "Lan Piang" / "Lanping"):
+                // one name with a typo, as a one-syllable word with such a slip is. A slip
+                // on a syllable's first letter makes another name (Min An / Minyan, Wei
+                // Ping / Meiping). Weighed as a typo.
+                let syllable_slip = all_zh && joined_len >= 5 && syllable_slip(a, b, tok_s);
                 if exact
                     || zh_joined
                     || (!all_zh && jaro_winkler(&joined(), &tok_s.s) >= 0.93)
                     || (joined_len >= 6 && !all_zh && osa_distance(&joined(), &tok_s.s, 1) <= 1)
                     || (joined_len >= 5 && rom_slip())
+                    || syllable_slip
                 {
                     if single_q {
                         c_of_q[s] = p;
@@ -498,6 +534,7 @@ pub(crate) fn name_logit(
                         c_of_q[p + 1] = s;
                     }
                     compounds.push((s, p, single_q));
+                    compound_slip.push(syllable_slip && !exact && !zh_joined);
                     break;
                 }
             }
@@ -535,8 +572,19 @@ pub(crate) fn name_logit(
     for &(i, j, sim, kind) in &matched {
         agree += tw(i, j, sim, kind);
     }
+    let cf = |k: usize| {
+        let slip = compound_slip.get(k).copied().unwrap_or(false);
+        kind_factor(
+            if slip {
+                TokMatch::Typo
+            } else {
+                TokMatch::Compound
+            },
+            1.0,
+        )
+    };
     for k in 0..compounds.len() {
-        agree += cw(k) * kind_factor(TokMatch::Compound, 1.0);
+        agree += cw(k) * cf(k);
     }
     let scale = if agree > NAME_CAP {
         NAME_CAP / agree
@@ -557,7 +605,7 @@ pub(crate) fn name_logit(
             });
         }
         for (k, &(s, p, single_q)) in compounds.iter().enumerate() {
-            let w = cw(k) * kind_factor(TokMatch::Compound, 1.0) * scale;
+            let w = cw(k) * cf(k) * scale;
             let (single, pair) = if single_q {
                 (&q.toks, &c.toks)
             } else {
@@ -726,15 +774,27 @@ pub(crate) fn name_logit(
             (MISSING, "")
         }
     };
+    // Two names that read as Chinese throughout: a syllable on one side only is no dropped
+    // middle name or second surname (a Chinese name has one family name and one given
+    // name of one or two syllables, written whole): Xiaoming / Ming are two given names.
+    let all_zh =
+        q.toks[..nq].iter().all(|t| t.zh.is_some()) && c.toks[..nc].iter().all(|t| t.zh.is_some());
+    let missing = |at: usize, of: usize, t: &Tok| {
+        if all_zh && t.zh_n == 1 {
+            (SOFT_CONFLICT, " (a Chinese given name's syllable)")
+        } else {
+            missing(at, of)
+        }
+    };
     for i in rest_q {
-        let (w, last) = missing(i, nq);
+        let (w, last) = missing(i, nq, &q.toks[i]);
         l -= w;
         push(&mut feats, "name_missing", -w, || {
             format!("{} only in the query{last}", q.toks[i].s)
         });
     }
     for j in rest_c {
-        let (w, last) = missing(j, nc);
+        let (w, last) = missing(j, nc, &c.toks[j]);
         l -= w;
         push(&mut feats, "name_missing", -w, || {
             format!("{} only in the record{last}", c.toks[j].s)
@@ -868,6 +928,68 @@ mod tests {
         let wrong = p("Ana Pérez Soto", "1971-11-23");
         assert!(score(&with, &wrong) < score(&with, &without));
         assert!(score(&with, &without) < score(&with, &with));
+    }
+
+    #[test]
+    fn a_clerks_respelling_of_a_chinese_name_is_the_name() {
+        // Ll for y, hz for hs, a silent h dropped: the syllables agree.
+        for (a, b) in [
+            ("Yung-lling Chen", "Chen Yongying"),
+            ("HZIU-PING PAN", "Xiuping Pan"),
+            ("Ua Jing Wei", "HUA CHING WEI"),
+        ] {
+            let (s, f) = compare(&p(a, "1998-03-25"), &p(b, "1998-03-25"));
+            assert!(s >= DEFAULT_THRESHOLD, "{a} / {b}: {s} {f:#?}");
+            assert!(f.iter().all(|x| x.feature != "name_conflict"), "{f:#?}");
+        }
+    }
+
+    #[test]
+    fn a_chinese_given_name_syllable_on_one_side_only_is_another_name() {
+        // Hsiao-ming is not Ming: the syllable is charged as a conflict, not as a dropped
+        // middle name.
+        let (s, f) = compare(
+            &p("Hsiao-ming Yang", "1982-09-06"),
+            &p("Ming YANG", "1982-04-06"),
+        );
+        assert!(s < DEFAULT_THRESHOLD, "{s} {f:#?}");
+        assert!(
+            f.iter()
+                .any(|x| x.detail.contains("Chinese given name's syllable")),
+            "{f:#?}"
+        );
+        // Other traditions keep the mild charge for a dropped part.
+        let (_, f) = compare(&p("Ana Maria Soto", "1971"), &p("Ana Soto", "1971"));
+        assert!(f.iter().all(|x| !x.detail.contains("Chinese")), "{f:#?}");
+    }
+
+    #[test]
+    fn a_split_chinese_name_with_a_slip_inside_a_syllable_joins() {
+        for (a, b) in [
+            ("WANG, Na Zhen", "Wang Nanzhen"),
+            ("Lan Piang Tan", "LANPING TAN"),
+        ] {
+            let (s, f) = compare(&p(a, "1988-12-26"), &p(b, "1988-12-26"));
+            assert!(s >= DEFAULT_THRESHOLD, "{a} / {b}: {s} {f:#?}");
+            assert!(f.iter().any(|x| x.detail.contains("joined")), "{f:#?}");
+        }
+        // In Wade-Giles, compared in one romanisation: Kuei-li / Guilin (gui li / guilin).
+        let (s, f) = compare(
+            &p("KUEI-LI PAN", "1994-08-27"),
+            &p("GUILIN PAN", "1994-08-27"),
+        );
+        assert!(s >= DEFAULT_THRESHOLD, "{s} {f:#?}");
+        // Without a Wade-Giles spelling, the letters as written only: Juli is no Qiu Li.
+        let (_, f) = compare(&p("Carlos Juli", "1992-08-09"), &p("Qiu Li", "1992-08-09"));
+        assert!(f.iter().all(|x| !x.detail.contains("joined")), "{f:#?}");
+        // A slip on a syllable's first letter makes another name: no join.
+        for (a, b) in [("Li Min An", "Li Minyan"), ("WEI PING LIU", "Meiping Liu")] {
+            let (_, f) = compare(&p(a, "1996"), &p(b, "1996"));
+            assert!(
+                f.iter().all(|x| !x.detail.contains("joined")),
+                "{a}: {f:#?}"
+            );
+        }
     }
 
     #[test]
