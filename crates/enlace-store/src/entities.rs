@@ -1179,7 +1179,8 @@ impl Tx {
         self.broad_count(viewer, f, rows).await
     }
 
-    /// A search whose words are all too broad to read (a letter or two: «m», «M P»): the
+    /// A search whose words are all too broad to read (a letter or two: «m», «ga»; several
+    /// words each of more than 250,000 entries, as some pairs of letters have): the
     /// visible entities walked newest first (ids are time-ordered), each word checked on
     /// each by its own terms (a seek in the term index by entity on SQLite, the row's terms
     /// on PostgreSQL), stopping once the page is full; the total is counted the same way,
